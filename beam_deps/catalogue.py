@@ -1,0 +1,582 @@
+"""The diagnostic catalogue: one table, the single source of truth.
+
+`beam-deps explain`, the renderers and the website's rule pages all read this table, so
+they can never disagree. Codes are grouped by family (the hundreds digit):
+
+* BD0xx  the tool itself
+* BD1xx  pickling on the submitting side
+* BD2xx  the main session
+* BD3xx  classes and identity
+* BD4xx  dependencies and version skew
+* BD5xx  staging and worker boot
+"""
+
+from __future__ import annotations
+
+from beam_deps.diagnostics import Rule, Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+FAMILIES = {
+    "BD0": "The tool itself",
+    "BD1": "Pickling on the submitting side",
+    "BD2": "The main session",
+    "BD3": "Classes and identity",
+    "BD4": "Dependencies and version skew",
+    "BD5": "Staging and worker boot",
+}
+
+_RULES = [
+    # ---------------------------------------------------------------- BD0 the tool
+    Rule(
+        "BD001",
+        "analysis-incomplete",
+        I,
+        "BD0",
+        "Part of the analysis could not be completed.",
+        "beam-deps hit an internal limit or an object that resisted inspection (for example a "
+        "property that raises, or a structure larger than the inspection budget). What was "
+        "analysed is still reported; what was not is named in the message so nothing is "
+        "silently skipped.",
+        "Usually nothing to do. If the message names a part of your object, check it by hand "
+        "or run with --debug and report the case.",
+    ),
+    Rule(
+        "BD002",
+        "transform-construction-failed",
+        E,
+        "BD0",
+        "Building a transform raised an error that is not about pickling.",
+        "While the pipeline was being constructed, applying a transform raised. The pipeline "
+        "cannot be submitted until it constructs; beam-deps records the error and keeps "
+        "building so that every other problem is still reported.",
+        "Read the message: it is the error Beam raised at the line shown.",
+    ),
+    # ---------------------------------------------------------------- BD1 pickling
+    Rule(
+        "BD101",
+        "unpicklable-object",
+        E,
+        "BD1",
+        "Part of the object cannot be pickled.",
+        "Everything a worker runs is pickled on your machine when the pipeline is built and "
+        "again when it is submitted. One unpicklable part anywhere in a DoFn, its arguments, "
+        "its closure or the globals it uses makes the whole payload fail (Beam reports only "
+        "the first one, as 'Unable to pickle fn ...'). The path shows where the part is.",
+        "Do not capture the object: create it on the worker in `DoFn.setup()` (or lazily in "
+        "`process`) and keep only what is needed to build it (a path, a URL, a config dict).",
+        "class Enrich(beam.DoFn):\n"
+        "    def __init__(self):\n"
+        "        self.conn = sqlite3.connect('db.sqlite')  # cannot be pickled\n",
+        "class Enrich(beam.DoFn):\n"
+        "    def __init__(self, path):\n"
+        "        self.path = path\n"
+        "    def setup(self):\n"
+        "        self.conn = sqlite3.connect(self.path)\n",
+    ),
+    Rule(
+        "BD102",
+        "excessive-recursion",
+        E,
+        "BD1",
+        "The object graph is too deep to pickle.",
+        "Picklers recurse once per level of nesting. A long linked structure (a linked list, "
+        "a deep tree, a chain of wrapped objects) exceeds Python's recursion limit and the "
+        "submission fails with RecursionError or 'Could not pickle object as excessively deep "
+        "recursion required'. The message gives the depth and the repeating chain.",
+        "Flatten the structure (store a list instead of a chain of nodes), build it on the "
+        "worker in `setup()`, or pass it as a side input so it travels as data.",
+        "node = None\nfor i in range(100_000):\n    node = Node(i, next=node)\n"
+        "beam.Map(lambda x: x in node)\n",
+        "values = set(range(100_000))\nbeam.Map(lambda x, values: x in values, values)\n",
+    ),
+    Rule(
+        "BD103",
+        "generator-captured",
+        E,
+        "BD1",
+        "A generator or iterator in the middle of iteration is captured.",
+        "Generators cannot be pickled ('cannot pickle generator object'); Beam's dill support "
+        "rejects them outright. Other iterators pickle as a snapshot, so on the worker they "
+        "start from wherever your machine left them, and each worker gets its own copy.",
+        "Capture the data (a list or tuple), or the function that makes the generator, and "
+        "create the generator inside `process`.",
+        "rows = (r for r in read_rows())\nbeam.Map(lambda x: next(rows))\n",
+        "rows = list(read_rows())\nbeam.Map(lambda x, rows=rows: rows[x])\n",
+    ),
+    Rule(
+        "BD104",
+        "lock-recreated",
+        W,
+        "BD1",
+        "A lock, condition or event is captured: each worker gets a new, unrelated one.",
+        "Beam registers reducers so that `threading.Lock` and `RLock` pickle as brand-new, "
+        "unlocked locks. The pickle succeeds, but the lock no longer synchronises anything "
+        "with the submitting process or with other workers: each DoFn copy has its own.",
+        "Create the lock in `DoFn.setup()`. To coordinate across workers use Beam state, "
+        "side inputs or an external service, not a lock.",
+        "class Counter(beam.DoFn):\n    def __init__(self):\n        self.lock = threading.Lock()\n",
+        "class Counter(beam.DoFn):\n    def setup(self):\n        self.lock = threading.Lock()\n",
+    ),
+    Rule(
+        "BD105",
+        "open-file-captured",
+        W,
+        "BD1",
+        "An open file is captured.",
+        "A file opened for reading is pickled by content: the worker gets a copy of what the "
+        "file held on your machine at submission, not the file (and a large file makes a "
+        "large payload). A file opened for writing, or a closed file, cannot be pickled at all.",
+        "Capture the path and open the file on the worker (in `setup()` or `process`), or "
+        "read the data with a Beam IO such as `ReadFromText`.",
+        "fh = open('lookup.csv')\nbeam.Map(lambda x: lookup(fh, x))\n",
+        "beam.Map(lambda x, path='gs://bucket/lookup.csv': lookup(path, x))\n",
+    ),
+    Rule(
+        "BD106",
+        "connection-captured",
+        E,
+        "BD1",
+        "A socket, database connection or cursor is captured.",
+        "Sockets, `sqlite3` connections and cursors, DB-API connections and SSL contexts wrap "
+        "operating-system resources that exist only in your process. They cannot be pickled, "
+        "and a reconnecting wrapper would still point at a host the worker may not reach.",
+        "Keep connection parameters on the DoFn and connect in `DoFn.setup()`; close in "
+        "`DoFn.teardown()`.",
+        "class Write(beam.DoFn):\n    def __init__(self):\n        self.sock = socket.create_connection(ADDR)\n",
+        "class Write(beam.DoFn):\n    def setup(self):\n        self.sock = socket.create_connection(ADDR)\n",
+    ),
+    Rule(
+        "BD107",
+        "thread-or-executor-captured",
+        E,
+        "BD1",
+        "A thread, thread pool or process pool is captured.",
+        "Threads and executors cannot be pickled, and one that did would not be running on "
+        "the worker. Objects that own one (many client libraries do) fail the same way.",
+        "Start threads and pools in `DoFn.setup()` and shut them down in `DoFn.teardown()`.",
+        "class Fetch(beam.DoFn):\n    def __init__(self):\n        self.pool = ThreadPoolExecutor(8)\n",
+        "class Fetch(beam.DoFn):\n    def setup(self):\n        self.pool = ThreadPoolExecutor(8)\n",
+    ),
+    Rule(
+        "BD108",
+        "queue-copied",
+        W,
+        "BD1",
+        "A queue is captured: each worker gets its own copy.",
+        "`queue.Queue` and friends pickle (Beam recreates their locks), but the worker gets a "
+        "frozen copy of the items queued at submission. Nothing put on it by a worker is ever "
+        "seen by your program or by other workers; a multiprocessing queue cannot be pickled.",
+        "Pass data through PCollections and side inputs, not queues; create per-worker queues "
+        "in `setup()`.",
+    ),
+    Rule(
+        "BD109",
+        "large-payload",
+        W,
+        "BD1",
+        "The pickled payload is very large.",
+        "Each payload is embedded in the pipeline proto, sent to the runner and unpickled by "
+        "every worker for every bundle's DoFn instance. Large payloads slow submission, can "
+        "exceed runner limits (Dataflow rejects jobs whose request is over about 20 MB) and use "
+        "worker memory. Usually a large list, array or model was captured by accident.",
+        "Load large data on the worker in `setup()` from storage, or pass it as a side input.",
+        "model = load_model()  # 300 MB\nbeam.Map(lambda x: model.predict(x))\n",
+        "class Predict(beam.DoFn):\n    def setup(self):\n        self.model = load_model()\n",
+    ),
+    Rule(
+        "BD110",
+        "secret-captured",
+        W,
+        "BD1",
+        "A value that looks like a secret is pickled into the payload.",
+        "Pipeline payloads are stored in the job graph, shown in runner UIs and kept in logs "
+        "and templates. A value equal to one of your environment variables with a secret-like "
+        "name, or shaped like an access key, a private key or a token, is readable by anyone "
+        "who can read the job.",
+        "Read secrets on the worker (a secret manager, the worker's environment) in "
+        "`DoFn.setup()` rather than capturing the value.",
+        "API_KEY = os.environ['API_KEY']\nbeam.Map(lambda x: call(x, API_KEY))\n",
+        "class Call(beam.DoFn):\n    def setup(self):\n        self.key = fetch_secret('api-key')\n",
+    ),
+    # ---------------------------------------------------------------- BD2 main session
+    Rule(
+        "BD201",
+        "name-undefined-on-worker",
+        E,
+        "BD2",
+        "A global name used by your code will be undefined on the worker (NameError).",
+        "With the dill picklers, a function defined in your script keeps its globals as a "
+        "reference to the worker's `__main__`, which is `apache_beam.runners.worker."
+        "sdk_worker_main`, not your script. Any module, constant or helper defined or imported "
+        "at the top of your script is missing there and the call fails with NameError, minutes "
+        "after submission. The simulated worker resolved every global the function reads.",
+        "Import inside the function or in `DoFn.setup()`, move the code into a module that is "
+        "staged (`beam-deps stage`, `--setup_file`), use `--save_main_session` (dill only), or "
+        "use the default cloudpickle pickler, which carries the globals.",
+        "import numpy as np\n\ndef scale(x):\n    return np.float64(x) * 2  # NameError: np\n",
+        "def scale(x):\n    import numpy as np\n    return np.float64(x) * 2\n",
+    ),
+    Rule(
+        "BD202",
+        "name-defined-by-accident",
+        W,
+        "BD2",
+        "A global name resolves on the worker only by accident.",
+        "The name is not carried by the payload, but the worker's `__main__` "
+        "(`sdk_worker_main`) happens to import a module of the same name (json, os, sys, "
+        "logging, re, time, ...). It works today and breaks when Beam changes its imports, or "
+        "when the name means something else in your script.",
+        "Import the module inside the function, or stage the code as a module.",
+    ),
+    Rule(
+        "BD203",
+        "save-main-session-ineffective",
+        W,
+        "BD2",
+        "--save_main_session does not do what this pipeline expects.",
+        "With cloudpickle (the default since Beam 2.65) `--save_main_session` saves only the "
+        "coder, logical-type and schema registries, not your script's globals (cloudpickle "
+        "already carries the globals each function uses). It also takes effect only where a "
+        "worker boot program downloads the staged `pickled_main_session`; in-process runners "
+        "never load it.",
+        "Drop the flag, or, if your code relies on it, make the code self-contained: imports "
+        "inside functions, or modules staged with `beam-deps stage`.",
+    ),
+    Rule(
+        "BD204",
+        "main-session-unpicklable",
+        E,
+        "BD2",
+        "--save_main_session cannot pickle your script's globals.",
+        "With dill, `--save_main_session` dumps the whole `__main__` module at submission. "
+        "One unpicklable global (a client, a connection, a lock held by a library object) makes "
+        "the dump fail, or worse, makes workers fail while loading it before any DoFn runs.",
+        "Move the object creation under `if __name__ == '__main__':` or into a function, or "
+        "stop relying on the main session (imports inside functions, staged modules).",
+    ),
+    Rule(
+        "BD205",
+        "module-state-not-shared",
+        W,
+        "BD2",
+        "A DoFn mutates module-level state that workers do not share.",
+        "Each worker process has its own copy of every module global. Appending to a global "
+        "list, incrementing a global counter or filling a global cache in a DoFn changes only "
+        "that worker's copy; the submitting program never sees it, so results read back after "
+        "the pipeline are empty or wrong.",
+        "Return results as PCollection elements, or use Beam metrics (`Metrics.counter`) for "
+        "counts. A per-worker cache is fine if nothing reads it back.",
+        "SEEN = []\n\ndef remember(x):\n    SEEN.append(x)  # only this worker's copy\n    return x\n",
+        "seen = p | beam.Create(data) | beam.Map(lambda x: x)  # a PCollection\n",
+    ),
+    # ---------------------------------------------------------------- BD3 classes and identity
+    Rule(
+        "BD301",
+        "nested-class",
+        W,
+        "BD3",
+        "A class defined inside a function or another class is pickled.",
+        "A class whose `__qualname__` contains `<locals>` cannot be found by name on the "
+        "worker, so it is pickled by value: each payload gets its own copy of the class, "
+        "`isinstance` checks against it fail across payloads, and some picklers (dill before "
+        "Beam's nested-class support) refuse it.",
+        "Define the class at module level in a module that is staged.",
+    ),
+    Rule(
+        "BD302",
+        "main-class-as-element",
+        E,
+        "BD3",
+        "Instances of a class defined in your script travel as elements.",
+        "Elements that are not of a registered type are encoded with Beam's fallback pickle "
+        "coder, which stores classes by reference. A class defined in your script lives in "
+        "`__main__`, so the worker fails with \"AttributeError: Can't get attribute 'X' on "
+        "<module 'apache_beam.runners.worker.sdk_worker_main'>\" when it decodes them.",
+        "Define the class in a module that is staged (`beam-deps stage`), or register a "
+        "deterministic coder for it, or turn it into a `typing.NamedTuple` with a schema.",
+    ),
+    Rule(
+        "BD303",
+        "identity-by-value",
+        W,
+        "BD3",
+        'A class is pickled by value although it is also importable ("foo is not foo").',
+        "When a class travels by value, the worker rebuilds a new class object with the same "
+        "name. Instances then fail `isinstance` against the importable class, Enum members "
+        "compare unequal (`Color.RED is not Color.RED`), and dataclass or NamedTuple equality "
+        "across the two copies is False. Pickle then reports \"Can't pickle <class 'X'>: it's "
+        'not the same object as X" when an instance of one copy meets the other.',
+        "Define the class once in an importable, staged module and import it from there in "
+        "your script; do not define it in `__main__`.",
+    ),
+    Rule(
+        "BD304",
+        "class-by-value",
+        I,
+        "BD3",
+        "A class defined in your script is pickled by value.",
+        "cloudpickle serialises classes defined in `__main__` by value: the class body travels "
+        "with every payload that uses it. This works, but every payload rebuilds its own copy "
+        "of the class.",
+        "Fine for small pipelines; for shared types, move them to a staged module.",
+    ),
+    # ---------------------------------------------------------------- BD4 dependencies
+    Rule(
+        "BD401",
+        "module-not-on-worker",
+        E,
+        "BD4",
+        "A module the payload needs is installed here but not on the worker.",
+        "The payload refers to this module by name (pickled by reference, or imported by a "
+        "function). It is installed in your environment, but neither the worker image nor the "
+        "staged requirements provide it, so the worker fails with ModuleNotFoundError when it "
+        "unpickles or runs the code.",
+        "Stage it: `beam-deps stage SCRIPT` writes a requirements file pinned to your "
+        "installed versions, or add it to `--requirements_file` or to your custom container.",
+    ),
+    Rule(
+        "BD402",
+        "local-code-not-staged",
+        E,
+        "BD4",
+        "Local code (a module next to your script) is not shipped to the worker.",
+        "Modules next to your script are importable on your machine because the script's "
+        "folder is on `sys.path`. Workers do not have your folder, so they fail with "
+        "ModuleNotFoundError. (DirectRunner and in-process tests hide this.)",
+        "Ship the code: `beam-deps stage` builds a wheel of your local modules, or use "
+        "`--setup_file` with a `setup.py`, or `--extra_package`.",
+    ),
+    Rule(
+        "BD403",
+        "module-missing",
+        E,
+        "BD4",
+        "A module the payload needs is not installed anywhere.",
+        "The module could not be imported in the simulated worker and is not installed in "
+        "your environment either: the code would fail on the worker with ModuleNotFoundError.",
+        "Install the distribution that provides it and stage it, or remove the import.",
+    ),
+    Rule(
+        "BD404",
+        "editable-install",
+        W,
+        "BD4",
+        "A needed distribution is an editable or local-path install.",
+        "An editable install (`pip install -e`) or a local directory install cannot be "
+        "reinstalled on a worker from a requirement line: the worker has neither your "
+        "checkout nor the package on an index.",
+        "`beam-deps stage` builds a wheel snapshot of it and ships it as local code; or build "
+        "a wheel yourself and pass `--extra_package`.",
+    ),
+    Rule(
+        "BD405",
+        "python-version-skew",
+        E,
+        "BD4",
+        "The worker's Python minor version differs from yours.",
+        "Beam checks that the submitting and the worker Python minor versions agree; pickled "
+        "code objects are not portable across minor versions. Workers refuse the job with "
+        "'Pipeline construction environment and pipeline runtime environment are not "
+        "compatible'.",
+        "Submit from the same Python minor version as the worker image, or choose the image "
+        "that matches your Python (`--sdk_container_image`).",
+    ),
+    Rule(
+        "BD406",
+        "beam-version-skew",
+        E,
+        "BD4",
+        "The worker's apache-beam version differs from yours.",
+        "Workers compare their Beam version with the one that built the pipeline and refuse "
+        "to run a pipeline built by another version: payloads refer to Beam internals by name.",
+        "Use the worker image that matches your installed apache-beam, or pin apache-beam to "
+        "the image's version.",
+    ),
+    Rule(
+        "BD407",
+        "dill-version",
+        E,
+        "BD4",
+        "--pickle_library=dill needs dill 0.3.1.1 on both sides.",
+        "Beam's `dill` option is supported only with dill 0.3.1.1 (`apache-beam[dill]`); "
+        "pickles made by another dill version do not load reliably. `dill_unsafe` accepts any "
+        "dill, but then the worker must have the same dill version as you.",
+        "`pip install 'apache-beam[dill]'` here and on the worker, or use `dill_unsafe` with "
+        "matching versions, or switch to the default cloudpickle.",
+    ),
+    Rule(
+        "BD408",
+        "pickler-mismatch",
+        E,
+        "BD4",
+        "The payload was made by a different pickle library than the worker will use.",
+        "A dill payload read by cloudpickle fails with \"No module named '__builtin__'\" or "
+        "similar: each library stores functions its own way. This happens when the pickle "
+        "library differs between submission and worker, or dill is missing on the worker.",
+        "Pass the same `--pickle_library` the pipeline was built with, and install the same "
+        "library on the worker.",
+    ),
+    Rule(
+        "BD409",
+        "requirement-conflict",
+        E,
+        "BD4",
+        "Two declared requirements cannot be satisfied together.",
+        "A Beam worker has one Python environment per pipeline. Two transforms (or a transform "
+        "and the worker image) that need incompatible versions of the same distribution cannot "
+        "both be satisfied; pip would pick one and the other transform breaks.",
+        "Agree on one version, or split the work into two pipelines with their own images.",
+    ),
+    Rule(
+        "BD410",
+        "pin-differs-from-image",
+        W,
+        "BD4",
+        "A staged requirement pins another version than the worker image has.",
+        "Staging reinstalls this distribution over the worker image's copy. Replacing a "
+        "package the image (and apache-beam) depends on can break the worker at start-up.",
+        "Use the image's version locally, or build a custom worker image.",
+    ),
+    Rule(
+        "BD411",
+        "unmapped-module",
+        W,
+        "BD4",
+        "An imported module cannot be mapped to an installed distribution.",
+        "The module is importable here but no installed distribution claims it (it may come "
+        "from `PYTHONPATH`, a `.pth` file, or a package installed without metadata), so it "
+        "cannot be pinned in requirements and will be missing on the worker.",
+        "Install it as a proper distribution (pip install), or keep it in your project so it "
+        "is staged as local code.",
+    ),
+    Rule(
+        "BD412",
+        "worker-unpickle-failed",
+        E,
+        "BD4",
+        "The simulated worker could not unpickle the payload.",
+        "The exact bytes Beam would ship were unpickled in a fresh interpreter that has only "
+        "what a worker has, and it raised. The worker would fail the same way before "
+        "processing any element.",
+        "Read the error: usually a missing module (stage it) or a class that exists only in "
+        "your script (move it into a staged module).",
+    ),
+    # ---------------------------------------------------------------- BD5 staging and boot
+    Rule(
+        "BD501",
+        "staged-file-mismatch",
+        E,
+        "BD5",
+        "A staged file does not match the manifest.",
+        "The sha256 of a staged file differs from the one recorded at staging time, or the "
+        "file is missing. Installing it could run code nobody staged; the boot refuses.",
+        "Stage again with `beam-deps stage` and submit the new staging directory.",
+    ),
+    Rule(
+        "BD502",
+        "wheel-incompatible",
+        E,
+        "BD5",
+        "A staged wheel cannot be installed on the worker's platform or Python.",
+        "Binary wheels are built for one platform and Python version. A wheel downloaded for "
+        "your laptop (macOS, arm64) does not install on a Linux x86_64 worker.",
+        "Stage with `--wheelhouse` for the worker's platform and Python, or let the worker "
+        "install from the index.",
+    ),
+    Rule(
+        "BD503",
+        "artifacts-unavailable",
+        E,
+        "BD5",
+        "The worker could not get its provision information or staged artifacts.",
+        "`beam-deps-boot` asks the runner's provision service for the pipeline options and "
+        "the list of staged files, then downloads them from the artifact retrieval service. "
+        "If either endpoint cannot be reached, or a download breaks off, the worker has "
+        "nothing trustworthy to install and does not start.",
+        "Check that the worker can reach the runner at the endpoint named in the message "
+        "(network, firewall, the job still running), then restart the worker.",
+    ),
+    Rule(
+        "BD504",
+        "environment-install-failed",
+        E,
+        "BD5",
+        "Installing the staged packages on the worker failed.",
+        "The staged files matched the manifest, but the installer (uv or pip, offline from "
+        "the staged wheels) could not build the worker environment: a wheel that is not a "
+        "valid zip, a requirement with no staged wheel, or a dependency the worker image does "
+        "not satisfy. The half-built environment is removed so the next worker starts clean.",
+        "Read the installer's message in the log line; stage again (with `--wheelhouse` for "
+        "an offline worker) or add the missing package to the worker image.",
+    ),
+    Rule(
+        "BD505",
+        "environment-cache-unwritable",
+        E,
+        "BD5",
+        "The worker cannot write its environment cache.",
+        "`beam-deps-boot` installs each staged environment once per machine into a cache "
+        "directory (`--cache-dir` or `BEAM_DEPS_CACHE_DIR`, default under the user's cache "
+        "directory) and reuses it for later workers. The directory could not be created or "
+        "written, so nothing was installed.",
+        "Point `BEAM_DEPS_CACHE_DIR` at a writable directory on the worker (for a container, "
+        "a path the container user owns), or fix the permissions named in the message.",
+    ),
+    # ---------------------------------------------------------------- BD42x staging
+    Rule(
+        "BD420",
+        "declared-version-not-installed",
+        W,
+        "BD4",
+        "A declared requirement excludes the version installed here.",
+        "`@beam_deps.requires(...)` or `requires_base(...)` asks for a version that is not the "
+        "one installed where the pipeline is built and checked. Staging ships the declared "
+        "version, so workers run code that was never imported here: payloads that refer to "
+        "its classes by name may not load, and behaviour may differ.",
+        "Install the declared version locally (`pip install 'NAME==VERSION'`), or change the "
+        "declaration to the version you test with.",
+        "@beam_deps.requires('pandas==2.2.3')  # but pandas 2.1.4 is installed\n"
+        "class ToFrame(beam.DoFn): ...\n",
+        "@beam_deps.requires('pandas==2.1.4')\nclass ToFrame(beam.DoFn): ...\n",
+    ),
+    Rule(
+        "BD421",
+        "wheelhouse-incomplete",
+        W,
+        "BD4",
+        "A staged requirement has no binary wheel for the worker's platform.",
+        "With `--wheelhouse`, beam-deps downloads a wheel of every staged requirement for the "
+        "worker's platform and Python so workers install offline. No wheel exists for this "
+        "one (only an sdist, or a VCS/URL requirement), so workers will resolve it from the "
+        "index at start-up, and may have to build it.",
+        "Build a wheel yourself (`pip wheel NAME`) and pass it with `--extra_package`, use a "
+        "version that publishes wheels, or install it in a custom worker image.",
+    ),
+    Rule(
+        "BD422",
+        "local-module-excluded",
+        W,
+        "BD4",
+        "A local module the pipeline imports is excluded from staging.",
+        "The module is next to your script and your code imports it, but the exclusion rules "
+        "left it out of the local-code wheel: it is ignored by `.gitignore`, or its name looks "
+        "like a secret or a cache. Workers will fail with ModuleNotFoundError.",
+        "Un-ignore the file (or rename it) if it is code that must ship; if it holds secrets, "
+        "read them on the worker from a secret manager instead of importing them.",
+    ),
+]
+
+RULES: dict[str, Rule] = {r.code: r for r in _RULES}
+
+
+def rule(code: str) -> Rule:
+    """The catalogue entry for ``code``; a KeyError names the unknown code."""
+    try:
+        return RULES[code]
+    except KeyError:
+        raise KeyError(f"unknown diagnostic code {code!r}") from None
+
+
+def all_rules() -> list[Rule]:
+    return list(_RULES)

@@ -1,0 +1,68 @@
+"""The `beam-deps` command: a thin face over the Python API.
+
+Each command lives in its own module exposing ``register(subparsers)``; this file only
+wires them together and turns ``BeamDepsError`` into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from beam_deps import __version__
+from beam_deps.errors import BeamDepsError
+
+COMMAND_MODULES = ("check", "stage", "explain")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="beam-deps",
+        description="Find what will break on Apache Beam workers before you submit, and ship "
+        "what they need.",
+    )
+    parser.add_argument("--version", action="version", version=f"beam-deps {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"beam_deps.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, extra = _parse(parser, argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    args.pipeline_args = extra
+    try:
+        return int(args.func(args) or 0)
+    except BeamDepsError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"beam-deps: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("beam-deps: interrupted", file=sys.stderr)
+        return 2
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]):
+    """Split off everything after ``--``: those are the pipeline's own arguments."""
+    if "--" in argv:
+        cut = argv.index("--")
+        ours, extra = argv[:cut], argv[cut + 1 :]
+    else:
+        ours, extra = argv, []
+    try:
+        args = parser.parse_args(ours)
+    except SystemExit as exc:
+        raise SystemExit(2 if exc.code else 0) from None
+    return args, extra
+
+
+if __name__ == "__main__":
+    sys.exit(main())

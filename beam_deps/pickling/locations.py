@@ -1,0 +1,90 @@
+"""Point a finding at the user's own code: the file and line that created the bad part.
+
+Paths say *where in the object* a problem is; file:line says *where in your code*. We take
+the nearest function or class on the path that lives in the user's files (not the standard
+library, not site-packages), because that is the line a user can change.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import sysconfig
+import types
+from typing import Any
+
+_LIBRARY_ROOTS = tuple(
+    os.path.realpath(p)
+    for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+)
+_OWN_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+
+
+def is_user_file(filename: str | None) -> bool:
+    if not filename or filename.startswith("<"):
+        return False
+    real = os.path.realpath(filename)
+    if real.startswith(_OWN_ROOT + os.sep):
+        return False
+    return not any(real.startswith(root + os.sep) for root in _LIBRARY_ROOTS)
+
+
+def code_owner(obj: Any) -> Any | None:
+    """The function or class that defines ``obj`` (itself, or an instance's class)."""
+    if isinstance(obj, types.MethodType):
+        obj = obj.__func__
+    if isinstance(obj, types.FunctionType | type):
+        return obj
+    cls = type(obj)
+    if cls.__module__ not in ("builtins",) and not isinstance(obj, types.ModuleType):
+        return cls
+    return None
+
+
+def location(owner: Any) -> tuple[str | None, int | None]:
+    """File and line of a function's ``def`` or a class's ``class`` statement."""
+    try:
+        if isinstance(owner, types.FunctionType):
+            code = owner.__code__
+            return code.co_filename, code.co_firstlineno
+        if isinstance(owner, type):
+            return _class_location(owner)
+    except Exception:  # noqa: BLE001
+        pass
+    return None, None
+
+
+@functools.lru_cache(maxsize=1024)
+def _class_location(cls: type) -> tuple[str | None, int | None]:
+    try:
+        filename = inspect.getsourcefile(cls)
+    except (TypeError, OSError):
+        filename = None
+    if filename is None:
+        for value in vars(cls).values():
+            if isinstance(value, types.FunctionType):
+                return value.__code__.co_filename, None
+        return None, None
+    try:
+        _, line = inspect.findsource(cls)
+        return filename, line + 1
+    except (OSError, TypeError, IndexError):
+        return filename, None
+
+
+def user_location(chain: list[Any]) -> tuple[str | None, int | None]:
+    """Where the last part of ``chain`` (root first) is held, in the user's files.
+
+    The culprit itself is skipped when it has a holder: for a bad object the line to change
+    is the function or class that captures it, not the bad object's own class.
+    """
+    holders = chain[:-1] if len(chain) > 1 else chain
+    for obj in reversed(holders):
+        owner = code_owner(obj)
+        if owner is None:
+            continue
+        filename, line = location(owner)
+        if is_user_file(filename):
+            return filename, line
+    return None, None

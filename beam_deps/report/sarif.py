@@ -1,0 +1,67 @@
+"""SARIF 2.1.0, so code-scanning tools can show findings inline on pull requests."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from beam_deps import __version__
+from beam_deps.catalogue import RULES
+from beam_deps.diagnostics import Report
+
+_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def render_sarif(report: Report) -> str:
+    used = sorted({d.code for d in report.diagnostics})
+    rules = [
+        {
+            "id": code,
+            "name": RULES[code].name,
+            "shortDescription": {"text": RULES[code].summary},
+            "fullDescription": {"text": RULES[code].explanation},
+            "help": {"text": RULES[code].fix},
+            "helpUri": RULES[code].url,
+            "defaultConfiguration": {"level": _LEVELS[RULES[code].severity.value]},
+        }
+        for code in used
+        if code in RULES
+    ]
+    results = []
+    for d in report.sorted():
+        text = d.message + (f" (at {d.path})" if d.path else "")
+        result: dict = {
+            "ruleId": d.code,
+            "level": _LEVELS[d.severity.value],
+            "message": {"text": text},
+        }
+        if d.file:
+            region = {"startLine": d.line} if d.line else {}
+            uri = Path(os.path.relpath(d.file)).as_posix() if os.path.isabs(d.file) else d.file
+            result["locations"] = [
+                {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}
+            ]
+        props = {k: v for k, v in (("path", d.path), ("transform", d.transform)) if v}
+        if props:
+            result["properties"] = props
+        results.append(result)
+    doc = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "beam-deps",
+                        "version": __version__,
+                        "informationUri": "https://beam-deps.github.io/beam-deps/",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"

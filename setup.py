@@ -1,0 +1,47 @@
+"""beam-deps: catch what will break on Apache Beam workers before you submit."""
+
+from setuptools import find_packages, setup
+
+BEAM = "apache-beam>=2.77.0,<2.78"
+
+setup(
+    name="beam-deps",
+    version="0.1.0",
+    description="Pre-flight pickling and dependency checks for Apache Beam pipelines",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["beam_deps", "beam_deps.*"]),
+    include_package_data=True,
+    package_data={"beam_deps": ["examples/*.py", "py.typed"]},
+    install_requires=[
+        BEAM,
+        "setuptools>=65",
+        "build>=1.0",
+        "packaging>=23",
+        "filelock>=3.12",
+    ],
+    extras_require={
+        "dill": ["apache-beam[dill]>=2.77.0,<2.78"],
+        "uv": ["uv>=0.4"],
+        "test": [
+            "pytest>=8",
+            "hypothesis>=6.100",
+            "ruff>=0.6",
+            "uv>=0.4",
+            "wheel",
+        ],
+        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "pymdown-extensions>=10"],
+    },
+    entry_points={
+        "console_scripts": [
+            "beam-deps=beam_deps.cli:main",
+            "beam-deps-boot=beam_deps.worker.boot:main",
+        ],
+        "pytest11": ["beam_deps=beam_deps.testing.plugin"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: Apache Software License",
+    ],
+)
