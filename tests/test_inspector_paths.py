@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import socket
 import sqlite3
 import threading
 from unittest import mock
 
+import apache_beam as beam
 import pytest
 from support.objects import AnswersEverything, Holder, HoldingFn, ReduceRaisesOddly, Refuses
 
@@ -150,3 +152,26 @@ def test_lock_inside_a_failing_object_is_also_reported(library):
     codes = {(d.code, d.path) for d in report.diagnostics}
     assert ("BD101", "HoldingFn.bad") in codes
     assert ("BD104", "HoldingFn.lock") in codes
+
+
+class ClientFn(beam.DoFn):
+    def __init__(self):
+        super().__init__()
+        self.retries = 3
+        self.conn = sqlite3.connect(":memory:")  # the line a user must change
+
+    def process(self, element):
+        yield element
+
+
+def test_line_is_the_assignment_that_captured_the_part(library):
+    fn = ClientFn()
+    try:
+        report = beam_deps.check_object(fn, library)
+    finally:
+        fn.conn.close()
+    [diag] = report.errors
+    assert diag.path == "ClientFn.conn"
+    lines, start = inspect.getsourcelines(ClientFn)
+    expected = start + next(i for i, text in enumerate(lines) if "self.conn =" in text)
+    assert (diag.file, diag.line) == (__file__, expected)

@@ -110,7 +110,7 @@ def _analyse(obj: Any, library: str, label: str, report: Report, large: int) -> 
 
 
 def _root_location(obj: Any) -> dict[str, Any]:
-    filename, line = user_location([obj])
+    filename, line = user_location([(obj, "")])
     return {"file": filename, "line": line}
 
 
@@ -186,14 +186,14 @@ def _hazard_diagnostics(
     root: Any, found: list[tuple[Any, hazards.Hazard]], library: str, label: str
 ) -> list[Diagnostic]:
     paths, complete = locate(root, [obj for obj, _ in found], library, label=label)
-    located: list[tuple[str, hazards.Hazard, list[Any]]] = []
+    located: list[tuple[str, hazards.Hazard, list[tuple[Any, str]]]] = []
     for obj, hazard in found:
         if id(obj) in paths:
             path, chain = paths[id(obj)]
         elif complete and not isinstance(obj, str):
             continue  # made by a reducer while pickling (a file's StringIO copy), not the user's
         else:
-            path, chain = label, [root]
+            path, chain = label, [(root, "")]
         located.append((path, hazard, chain))
     out = _located_diagnostics(located)
     if not complete:
@@ -206,7 +206,7 @@ def _hazard_diagnostics(
 def _graph_hazards(root: Any, library: str, label: str, skip: set[int]) -> list[Diagnostic]:
     """Hazards among the parts of an object that did not pickle (no observer to ask)."""
     secrets = hazards.secret_detector()
-    located: list[tuple[str, hazards.Hazard, list[Any]]] = []
+    located: list[tuple[str, hazards.Hazard, list[tuple[Any, str]]]] = []
     for walk, index in iter_graph(root, library, label=label):
         obj = walk.nodes[index].obj
         if id(obj) in skip:
@@ -223,12 +223,12 @@ def _graph_hazards(root: Any, library: str, label: str, skip: set[int]) -> list[
         else:
             hazard = hazards.describe_pickled(obj, library)
         if hazard is not None:
-            located.append((walk.path(index), hazard, walk.objects(index)))
+            located.append((walk.path(index), hazard, walk.steps(index)))
     return _located_diagnostics(located)
 
 
 def _located_diagnostics(
-    located: list[tuple[str, hazards.Hazard, list[Any]]],
+    located: list[tuple[str, hazards.Hazard, list[tuple[Any, str]]]],
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     reported: list[str] = []

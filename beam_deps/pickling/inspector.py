@@ -52,8 +52,9 @@ class Walk:
     def path(self, index: int) -> str:
         return self.root_name + "".join(n.label for n in self.chain(index))
 
-    def objects(self, index: int) -> list[Any]:
-        return [n.obj for n in self.chain(index)]
+    def steps(self, index: int) -> list[tuple[Any, str]]:
+        """(object, label that led to it) from the root down to the node."""
+        return [(n.obj, n.label) for n in self.chain(index)]
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Finding:
     obj: Any
     path: str
     error: BaseException
-    chain: list[Any]
+    chain: list[tuple[Any, str]]
     kind: str = "leaf"  # "leaf" or "recursion"
     detail: str = ""
 
@@ -126,7 +127,7 @@ def find_unpicklable(
                 continue  # the same deep chain, already reported at its top
             failing.append((walk.add(edge.child, index, edge.label), child_error))
         if not failing and not is_recursion_error(error):
-            result.findings.append(Finding(obj, walk.path(index), error, walk.objects(index)))
+            result.findings.append(Finding(obj, walk.path(index), error, walk.steps(index)))
         stack.extend(reversed(failing))
     return result
 
@@ -176,7 +177,7 @@ def _recursion_finding(walk: Walk, index: int, error: BaseException, library: st
         walk.nodes[index].obj,
         start,
         error,
-        walk.objects(index),
+        walk.steps(index),
         kind="recursion",
         detail=detail,
     )
@@ -247,18 +248,18 @@ def locate(
     *,
     label: str | None = None,
     budget: int = NODE_BUDGET,
-) -> tuple[dict[int, tuple[str, list[Any]]], bool]:
+) -> tuple[dict[int, tuple[str, list[tuple[Any, str]]]], bool]:
     """Paths (and object chains) to each target object.
 
     Returns the found paths keyed by ``id(target)`` and whether the walk was exhaustive.
     """
     wanted = {id(t) for t in targets}
-    found: dict[int, tuple[str, list[Any]]] = {}
+    found: dict[int, tuple[str, list[tuple[Any, str]]]] = {}
     walk = None
     for walk, index in iter_graph(root, library, label=label, budget=budget):
         obj = walk.nodes[index].obj
         if id(obj) in wanted:
-            found[id(obj)] = (walk.path(index), walk.objects(index))
+            found[id(obj)] = (walk.path(index), walk.steps(index))
             if len(found) == len(wanted):
                 return found, True
     return found, walk is None or len(walk.nodes) <= budget

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import re
 import sysconfig
 import types
 from typing import Any
@@ -73,18 +74,42 @@ def _class_location(cls: type) -> tuple[str | None, int | None]:
         return filename, None
 
 
-def user_location(chain: list[Any]) -> tuple[str | None, int | None]:
-    """Where the last part of ``chain`` (root first) is held, in the user's files.
+def user_location(steps: list[tuple[Any, str]]) -> tuple[str | None, int | None]:
+    """Where the last part of a path is held, in the user's files.
 
-    The culprit itself is skipped when it has a holder: for a bad object the line to change
-    is the function or class that captures it, not the bad object's own class.
+    ``steps`` are (object, label) pairs from the root down. The culprit itself is skipped
+    when it has a holder: for a bad object the line to change is the code that captures it,
+    ideally the ``self.attr = ...`` assignment, not the bad object's own class.
     """
-    holders = chain[:-1] if len(chain) > 1 else chain
-    for obj in reversed(holders):
+    holders = steps[:-1] if len(steps) > 1 else steps
+    for i in range(len(holders) - 1, -1, -1):
+        obj = holders[i][0]
         owner = code_owner(obj)
         if owner is None:
             continue
         filename, line = location(owner)
-        if is_user_file(filename):
-            return filename, line
+        if not is_user_file(filename):
+            continue
+        next_label = steps[i + 1][1] if i + 1 < len(steps) else ""
+        if isinstance(owner, type) and owner is not obj and next_label.startswith("."):
+            line = _assignment_line(owner, next_label[1:]) or line
+        return filename, line
     return None, None
+
+
+def _assignment_line(cls: type, attr: str) -> int | None:
+    """The line of ``self.<attr> = ...`` in the class (or its user-defined bases)."""
+    if not attr.isidentifier():
+        return None
+    pattern = re.compile(rf"\bself\.{attr}\s*(?::[^=]+)?=(?!=)")
+    for klass in cls.__mro__:
+        if klass is object or not is_user_file(location(klass)[0]):
+            continue
+        try:
+            lines, start = inspect.getsourcelines(klass)
+        except (OSError, TypeError):
+            continue
+        for offset, text in enumerate(lines):
+            if pattern.search(text):
+                return start + offset
+    return None
