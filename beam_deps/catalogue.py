@@ -567,6 +567,7 @@ _RULES = [
     ),
 ]
 
+_RULES.sort(key=lambda r: r.code)  # families stay together whatever order entries were added
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}
 
 

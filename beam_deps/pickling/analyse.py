@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import sys
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from beam_deps.pickling import hazards
 from beam_deps.pickling.graph import class_qualname, is_pickled_by_value, root_label
 from beam_deps.pickling.inspector import find_unpicklable, iter_graph, locate
 from beam_deps.pickling.libraries import normalize_library, observing, using_library
-from beam_deps.pickling.locations import user_location
+from beam_deps.pickling.locations import is_user_file, user_location
 from beam_deps.pickling.references import format_reference
 
 
@@ -167,10 +168,19 @@ def _scan_code_object(obj: Any, library: str, out: _Scan) -> None:
         out.by_reference[(module, qualname)] = None
         return
     out.by_value[f"{module}:{qualname}"] = None
-    if isinstance(obj, type):
+    if isinstance(obj, type) and _defined_in_user_code(obj):
         hazard = hazards.describe_class(obj, True)
         if hazard is not None and (hazard.code == "BD301" or _identity_sensitive(obj)):
             out.hazards.append((obj, hazard))
+
+
+def _defined_in_user_code(cls: type) -> bool:
+    """Beam's own nested classes (Create's MaybeReshuffle, ...) are not the user's to fix."""
+    module = sys.modules.get(cls.__module__)
+    filename = getattr(module, "__file__", None) if module is not None else None
+    if cls.__module__ == "__main__" and filename is None:
+        return True  # an interactive session or a script run from stdin
+    return is_user_file(filename)
 
 
 def _identity_sensitive(cls: type) -> bool:
@@ -217,7 +227,8 @@ def _graph_hazards(root: Any, library: str, label: str, skip: set[int]) -> list[
                 hazards.Hazard("BD110", None, f"{reason} is in the payload") if reason else None
             )
         elif isinstance(obj, type):
-            hazard = hazards.describe_class(obj, is_pickled_by_value(obj, library))
+            by_value = is_pickled_by_value(obj, library) and _defined_in_user_code(obj)
+            hazard = hazards.describe_class(obj, by_value)
             if hazard is not None and hazard.code != "BD301" and not _identity_sensitive(obj):
                 hazard = None
         else:

@@ -11,24 +11,37 @@ import functools
 import inspect
 import os
 import re
+import site
 import sysconfig
 import types
 from typing import Any
 
-_LIBRARY_ROOTS = tuple(
-    os.path.realpath(p)
-    for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-)
 _OWN_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+_OWN_EXAMPLES = os.path.join(_OWN_ROOT, "examples", "")
 
 
+@functools.lru_cache(maxsize=1)
+def _library_prefixes() -> tuple[str, ...]:
+    paths = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    for getter in (site.getsitepackages, lambda: [site.getusersitepackages()]):
+        try:
+            paths.update(getter())
+        except Exception:  # noqa: BLE001 - some embedded interpreters lack these
+            pass
+    paths.add(_OWN_ROOT)
+    return tuple(os.path.join(os.path.realpath(p), "") for p in paths if p)
+
+
+@functools.lru_cache(maxsize=4096)
 def is_user_file(filename: str | None) -> bool:
+    """True for files the user wrote: not the standard library, installed packages or beam-deps.
+
+    The bundled example pipelines count as user code, so their findings point at them.
+    """
     if not filename or filename.startswith("<"):
         return False
     real = os.path.realpath(filename)
-    if real.startswith(_OWN_ROOT + os.sep):
-        return False
-    return not any(real.startswith(root + os.sep) for root in _LIBRARY_ROOTS)
+    return real.startswith(_OWN_EXAMPLES) or not real.startswith(_library_prefixes())
 
 
 def code_owner(obj: Any) -> Any | None:
@@ -67,6 +80,8 @@ def _class_location(cls: type) -> tuple[str | None, int | None]:
             if isinstance(value, types.FunctionType):
                 return value.__code__.co_filename, None
         return None, None
+    if not is_user_file(filename):
+        return filename, None  # no need to parse a library's source: it is never reported
     try:
         _, line = inspect.findsource(cls)
         return filename, line + 1

@@ -1,0 +1,95 @@
+"""``--save_main_session``: what it carries with this pickler, and whether it can.
+
+dill dumps the whole ``__main__`` into ``pickled_main_session`` and workers load it before
+any DoFn; cloudpickle saves only the coder / logical-type / schema registries (its
+functions already carry their globals). We make the same dump Beam makes, with Beam's own
+``pickler.dump_session``, so the simulated worker can load it exactly as sdk_worker_main does.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from beam_deps.diagnostics import Diagnostic, diagnostic
+
+
+def save_main_session(options: Any) -> bool:
+    from apache_beam.options.pipeline_options import SetupOptions
+
+    return bool(options.view_as(SetupOptions).save_main_session)
+
+
+def main_session_diagnostics(
+    options: Any, library: str, main_globals: dict[str, Any], file: str | None
+) -> tuple[list[Diagnostic], str | None]:
+    """(diagnostics, path of the dumped session for the simulated worker, if any).
+
+    Must run while the script's module is still ``sys.modules['__main__']``.
+    """
+    if not save_main_session(options):
+        return [], None
+    where = {"file": file, "line": _option_line(file)}
+    if library == "cloudpickle":
+        return [
+            diagnostic(
+                "BD203",
+                "--save_main_session with the cloudpickle pickler saves only the coder, "
+                "logical-type and schema registries, not your script's globals; functions "
+                "already carry the globals they use",
+                **where,
+            )
+        ], None
+    from apache_beam.internal import pickler
+
+    from beam_deps.pickling import using_library
+
+    fd, path = tempfile.mkstemp(prefix="beam-deps-main-session-")
+    os.close(fd)
+    try:
+        with using_library(library):
+            pickler.dump_session(path)
+    except Exception as exc:  # noqa: BLE001 - dill raises anything for odd globals
+        os.unlink(path)
+        culprits = _unpicklable_globals(main_globals, library)
+        named = ", ".join(repr(n) for n in culprits[:8]) or "(could not single one out)"
+        return [
+            diagnostic(
+                "BD204",
+                f"--save_main_session cannot pickle your script's globals "
+                f"({type(exc).__name__}: {str(exc)[:200]}); unpicklable: {named}",
+                path="__main__",
+                culprits=culprits,
+                **where,
+            )
+        ], None
+    return [], path
+
+
+def _unpicklable_globals(main_globals: dict[str, Any], library: str) -> list[str]:
+    from beam_deps.pickling import dumps
+
+    bad = []
+    for name, value in list(main_globals.items()):
+        if name.startswith("__"):
+            continue
+        try:
+            dumps(value, library)
+        except Exception:  # noqa: BLE001
+            bad.append(name)
+    return bad
+
+
+def _option_line(file: str | None) -> int | None:
+    """The line that sets save_main_session in the script, when it does so literally."""
+    if not file or not os.path.isfile(file):
+        return None
+    try:
+        with open(file, encoding="utf-8", errors="replace") as fh:
+            for number, text in enumerate(fh, 1):
+                if "save_main_session" in text:
+                    return number
+    except OSError:
+        pass
+    return None

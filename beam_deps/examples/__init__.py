@@ -1,0 +1,1 @@
+"""Example pipelines bundled for the README's first command (`beam-deps check ...`)."""

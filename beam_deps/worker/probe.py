@@ -1,0 +1,531 @@
+"""Drive the simulated worker (``probe_child.py``) and turn what it saw into diagnostics.
+
+Unpickling in the submitting process proves little: every class, module and ``__main__``
+global is there. So we start ONE fresh ``python -I`` process per check that sees only what
+a worker sees (see ``probe_child``), send it every payload's exact bytes, and classify each
+failure here, where we *can* see the user's environment: a module missing on the worker but
+installed here (BD401), local code that is not staged (BD402), missing everywhere (BD403);
+names that will be undefined (BD201) or that resolve only because ``sdk_worker_main``
+imports them (BD202); module state a DoFn mutates (BD205); anything else (BD412).
+
+The process is started before the user's script runs, so importing Beam there overlaps with
+building the pipeline here.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from beam_deps.diagnostics import Diagnostic, diagnostic
+
+_HERE = Path(__file__).resolve().parent
+CHILD = _HERE / "probe_child.py"
+WALKER = _HERE / "probe_walk.py"
+DEFAULT_TIMEOUT = 300.0
+
+
+class ProbeError(RuntimeError):
+    """The simulated worker itself failed (not the user's payload)."""
+
+
+@dataclass
+class Staged:
+    """What the pipeline ships to its workers, as the probe needs to know it."""
+
+    dists: list[str] = field(default_factory=list)  # requirement names (pip installs them)
+    modules: list[str] = field(default_factory=list)  # top-level local modules shipped
+    paths: list[str] = field(default_factory=list)  # sys.path entries holding them
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProbeInput:
+    id: int
+    data: bytes
+    use_zlib: bool = False
+    modules: list[str] = field(default_factory=list)
+    imports: list[dict[str, Any]] = field(default_factory=list)  # when data is empty
+
+
+class WorkerProbe:
+    """One simulated worker process; ``start()`` early, ``check()`` once per pipeline."""
+
+    def __init__(
+        self,
+        image_requirements: Sequence[str] | None = None,
+        *,
+        python: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.image_requirements = list(image_requirements) if image_requirements else None
+        self.python = python or sys.executable
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.process: subprocess.Popen | None = None
+        self._stderr = None
+        self._ready: dict[str, Any] | None = None
+        self._last_batch: ProbeBatch | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> WorkerProbe:
+        if self.process is not None:
+            return self
+        self._stderr = tempfile.TemporaryFile()
+        workdir = tempfile.mkdtemp(prefix="beam-deps-probe-")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        self.process = subprocess.Popen(
+            [self.python, "-I", str(CHILD)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            cwd=workdir,
+            env=env,
+            text=True,
+            encoding="utf-8",
+        )
+        config = {"walker": str(WALKER), "image_requirements": self.image_requirements}
+        self._write([config])
+        return self
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        try:
+            if self._ready is None:
+                self.process.kill()  # never used (the script could not be loaded): no wait
+            elif self.process.poll() is None:
+                self._write([{"type": "end"}])
+                self.process.wait(timeout=10)
+        except Exception:  # noqa: BLE001
+            self.process.kill()
+        finally:
+            for stream in (self.process.stdin, self.process.stdout):
+                try:
+                    stream.close()
+                except Exception:  # noqa: BLE001
+                    pass
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            if self._stderr is not None:
+                self._stderr.close()
+            self.process = None
+
+    def __enter__(self) -> WorkerProbe:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- protocol -------------------------------------------------------------------------
+    def _write(self, messages: Iterable[dict[str, Any]]) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        for message in messages:
+            self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process is not None and self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise ProbeError(f"the simulated worker exited early: {self.stderr_tail()}")
+        return json.loads(line)
+
+    def stderr_tail(self, lines: int = 3) -> str:
+        if self._stderr is None:
+            return ""
+        try:
+            self._stderr.seek(0)
+            text = self._stderr.read().decode("utf-8", "replace")
+        except Exception:  # noqa: BLE001
+            return ""
+        tail = [line for line in text.splitlines() if line.strip()][-lines:]
+        return " | ".join(tail)
+
+    def ready(self) -> dict[str, Any]:
+        if self._ready is None:
+            self.start()
+            message = self._read()
+            if not message.get("ready"):
+                raise ProbeError(f"the simulated worker could not start: {message.get('error')}")
+            self._ready = message
+        return self._ready
+
+    def begin(
+        self,
+        *,
+        library: str,
+        staged: Staged | None = None,
+        main_session: str | None = None,
+        main_names: Iterable[str] = (),
+    ) -> ProbeBatch:
+        """Start one pipeline's batch: payloads can be sent while they are being made."""
+        staged = staged or Staged()
+        dists = list(staged.dists)
+        if library.startswith("dill") and self.image_requirements is None:
+            dists.append("dill")  # Beam's docs: dill pipelines run on apache-beam[dill] images
+        header = {
+            "type": "batch",
+            "library": library,
+            "staged_dists": dists,
+            "staged_modules": staged.modules,
+            "staged_paths": staged.paths,
+            "main_session": main_session,
+            "main_names": sorted(main_names),
+        }
+        self.start()
+        batch = ProbeBatch(self, header, self._last_batch)
+        self._last_batch = batch
+        return batch
+
+    def check(
+        self,
+        payloads: Sequence[ProbeInput],
+        *,
+        library: str,
+        staged: Staged | None = None,
+        main_session: str | None = None,
+        main_names: Iterable[str] = (),
+    ) -> tuple[list[dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+        """Send one pipeline's payloads; return (session findings, findings per payload id)."""
+        batch = self.begin(
+            library=library, staged=staged, main_session=main_session, main_names=main_names
+        )
+        for p in payloads:
+            batch.send(p)
+        return batch.wait()
+
+    def _kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+
+
+class ProbeBatch:
+    """One pipeline's payloads on their way to the simulated worker.
+
+    A writer thread feeds the worker's stdin from a queue and a reader thread collects its
+    answers, so the submitting side never blocks on a full pipe, and the worker unpickles
+    payload k while Beam is still serialising payload k+1. Batches of several pipelines
+    queue up behind each other on the one worker process.
+    """
+
+    def __init__(self, probe: WorkerProbe, header: dict[str, Any], previous: ProbeBatch | None):
+        self.probe = probe
+        self.session: list[dict[str, Any]] = []
+        self.results: dict[int, list[dict[str, Any]]] = {}
+        self.error: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue()
+        self._closed = False
+        self._done = threading.Event()
+        self._writer = threading.Thread(target=self._write, args=(header, previous), daemon=True)
+        self._reader = threading.Thread(target=self._read, args=(previous,), daemon=True)
+        self._writer.start()
+        self._reader.start()
+
+    def send(self, p: ProbeInput) -> None:
+        self._queue.put(
+            {
+                "type": "payload",
+                "id": p.id,
+                "data": p.data.decode("ascii"),
+                "use_zlib": p.use_zlib,
+                "modules": p.modules,
+                "imports": p.imports,
+            }
+        )
+
+    def close_input(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put({"type": "flush"})
+            self._queue.put(None)
+
+    def wait(self) -> tuple[list[dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+        self.close_input()
+        if not self._done.wait(self.probe.timeout):
+            self.probe._kill()
+            raise ProbeError(f"the simulated worker did not answer within {self.probe.timeout:g}s")
+        if self.error is not None:
+            raise ProbeError(str(self.error))
+        return self.session, self.results
+
+    def _write(self, header: dict[str, Any], previous: ProbeBatch | None) -> None:
+        if previous is not None:
+            previous.close_input()
+            previous._writer.join()
+        try:
+            self.probe._write([header])
+            while (message := self._queue.get()) is not None:
+                self.probe._write([message])
+        except BaseException as exc:  # noqa: BLE001 - the reader reports the failure
+            self.error = self.error or exc
+
+    def _read(self, previous: ProbeBatch | None) -> None:
+        if previous is not None:
+            previous._done.wait()
+        try:
+            self.probe.ready()
+            self.session = self.probe._read().get("findings", [])
+            while True:
+                message = self.probe._read()
+                if message.get("flushed"):
+                    break
+                self.results[int(message["id"])] = message.get("findings", [])
+        except BaseException as exc:  # noqa: BLE001 - surfaced by wait()
+            self.error = exc
+        finally:
+            self._done.set()
+
+
+# -- classification -------------------------------------------------------------------------
+
+
+def _locate_here(module: str, search_path: Sequence[str]) -> tuple[Path, str] | None:
+    """(sys.path folder holding it, its relative path) for ``module`` as importable here.
+
+    For a namespace package (``google``) the second level decides (``google/cloud``):
+    many distributions share the namespace.
+    """
+    parts = module.split(".")
+    spec = _find_here(parts[0], search_path)
+    if spec is None:
+        return None
+    origin = spec.origin if spec.origin not in (None, "namespace") else None
+    if origin is None:
+        if len(parts) < 2:
+            return None
+        for location in spec.submodule_search_locations or ():
+            candidate = Path(location) / parts[1]
+            if candidate.is_dir() or candidate.with_suffix(".py").is_file():
+                return Path(location).parent, f"{parts[0]}/{parts[1]}"
+        return None
+    path = Path(origin)
+    base = path.parent.parent if path.name == "__init__.py" else path.parent
+    return base, parts[0]
+
+
+def _owner_here(module: str, search_path: Sequence[str]) -> tuple[str, str, bool] | None:
+    """(distribution, version, local install?) that installed ``module`` here, if any.
+
+    Looks only at the ``*.dist-info`` / ``*.egg-info`` folders next to where the module is
+    found, instead of reading every installed distribution's file list (importlib's
+    packages_distributions takes about a second on a typical Beam environment).
+    """
+    found = _locate_here(module, search_path)
+    if found is None:
+        return None
+    base, rel = found
+    prefixes = (f"{rel}/", f"{rel}.")
+    top = rel.split("/")[0]
+    for info in sorted(base.glob("*.dist-info")) + sorted(base.glob("*.egg-info")):
+        if _claims(info, top if "/" not in rel else "", prefixes):
+            name, version = _dist_name_version(info)
+            in_site = any(part in ("site-packages", "dist-packages") for part in base.parts)
+            local = (info.suffix == ".egg-info" and not in_site) or _is_local_install(name)
+            return name, version, local
+    return None
+
+
+def _claims(info: Path, top: str, prefixes: tuple[str, ...]) -> bool:
+    top_level = info / "top_level.txt"
+    try:
+        if top and top_level.is_file() and top in top_level.read_text().split():
+            return True
+        record = info / "RECORD"
+        if record.is_file():
+            return any(line.startswith(prefixes) for line in record.read_text().splitlines())
+    except OSError:
+        pass
+    return False
+
+
+def _dist_name_version(info: Path) -> tuple[str, str]:
+    name, version = info.name.rsplit(".", 1)[0], ""
+    try:
+        meta = info / ("METADATA" if info.suffix == ".dist-info" else "PKG-INFO")
+        for line in meta.read_text(errors="replace").splitlines()[:20]:
+            if line.startswith("Name:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("Version:"):
+                version = line.split(":", 1)[1].strip()
+    except OSError:
+        if "-" in name:
+            name, version = name.split("-", 1)
+    return name, version
+
+
+def classify_missing(module: str, *, search_path: Sequence[str] = ()) -> tuple[str, str, str]:
+    """(code, short reason, fix detail) for a module a worker cannot import."""
+    owned = _owner_here(module, search_path)
+    if owned is not None:
+        owner, version, local = owned
+        if local:
+            return (
+                "BD401",
+                f"installed here ({owner} {version}, an editable/local install) but not on "
+                "the worker",
+                "an editable install cannot be pip-installed on a worker: `beam-deps stage` "
+                "builds a wheel of it, or pass a wheel with --extra_package",
+            )
+        return (
+            "BD401",
+            f"installed here ({owner} {version}) but not on the worker",
+            f"add `{owner}=={version}` to the requirements you stage "
+            f"(--requirements_file, or `beam-deps stage`)",
+        )
+    found = _locate_here(module, search_path)
+    if found is not None:
+        return (
+            "BD402",
+            f"local code (found in {found[0]}) that is not staged",
+            "ship it: `beam-deps stage`, --setup_file with a setup.py, or --extra_package",
+        )
+    return ("BD403", "not installed here or on the worker", "install and stage it, or remove it")
+
+
+def _is_local_install(dist_name: str) -> bool:
+    """PEP 610: direct_url.json says the distribution came from a local dir or is editable."""
+    try:
+        text = importlib.metadata.distribution(dist_name).read_text("direct_url.json")
+        data = json.loads(text) if text else {}
+    except Exception:  # noqa: BLE001
+        return False
+    return (
+        bool(data.get("dir_info", {}).get("editable"))
+        or str(data.get("url", "")).startswith("file:")
+        and "dir_info" in data
+    )
+
+
+def _find_here(top: str, search_path: Sequence[str]):
+    saved = list(sys.path)
+    try:
+        sys.path[:0] = [p for p in search_path if p not in sys.path]
+        if top in sys.modules:
+            return getattr(sys.modules[top], "__spec__", None) or importlib.util.find_spec(top)
+        return importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    finally:
+        sys.path[:] = saved
+
+
+def findings_to_diagnostics(
+    findings: Iterable[dict[str, Any]],
+    *,
+    subject: str,
+    library: str,
+    search_path: Sequence[str] = (),
+) -> list[Diagnostic]:
+    """Diagnostics for what the simulated worker reported about one payload."""
+    out: list[Diagnostic] = []
+    missing_reported: set[str] = set()
+    for f in findings:
+        kind = f.get("kind")
+        where = {"file": f.get("file"), "line": f.get("line")}
+        function = f.get("function")
+        path = f"{subject} > {function}" if function and function != subject else subject
+        if kind in ("unpickle", "import", "session") and (f.get("missing") or f.get("module")):
+            module = f.get("missing") or f.get("module")
+            if module in missing_reported:
+                continue
+            missing_reported.add(module)
+            code, reason, fix = classify_missing(module, search_path=search_path)
+            when = {
+                "unpickle": "when it unpickles the payload",
+                "import": f"when {function} runs" if function else "when it unpickles the payload",
+                "session": "when it loads the main session, before any DoFn",
+            }[kind]
+            out.append(
+                diagnostic(
+                    code,
+                    f"the worker will fail with ModuleNotFoundError: No module named "
+                    f"{module!r} {when}: {reason}",
+                    path=path,
+                    fix=fix,
+                    module=module,
+                    **where,
+                )
+            )
+        elif kind in ("unpickle", "session"):
+            out.append(
+                diagnostic(
+                    "BD412",
+                    f"the simulated worker could not "
+                    f"{'load the main session' if kind == 'session' else 'unpickle ' + subject}:"
+                    f" {f.get('message')}",
+                    path=subject,
+                )
+            )
+        elif kind == "name":
+            name = f["name"]
+            cause = (
+                "it is a global of your script, and with the dill pickler functions defined "
+                "in __main__ look globals up in the worker's __main__ (sdk_worker_main)"
+                if library.startswith("dill")
+                else "it is not defined when the pipeline is pickled"
+            )
+            out.append(
+                diagnostic(
+                    "BD201",
+                    f"NameError on the worker: {function} reads global {name!r}, which will be "
+                    f"undefined there: {cause}",
+                    path=path,
+                    name=name,
+                    **where,
+                )
+            )
+        elif kind == "accidental":
+            name = f["name"]
+            out.append(
+                diagnostic(
+                    "BD202",
+                    f"{function} reads global {name!r}, which resolves on the worker only because "
+                    f"sdk_worker_main happens to import {name!r} into the worker's __main__",
+                    path=path,
+                    name=name,
+                    **where,
+                )
+            )
+        elif kind == "mutation":
+            name = f["name"]
+            out.append(
+                diagnostic(
+                    "BD205",
+                    f"{function} {f.get('how', 'mutates')} module-level {name!r}: each worker "
+                    f"process has its own copy, so the change is never seen by your program or "
+                    f"by other workers",
+                    path=path,
+                    name=name,
+                    **where,
+                )
+            )
+        elif kind == "library":
+            out.append(
+                diagnostic(
+                    "BD408",
+                    f"the worker cannot read payloads pickled with {library}: {f.get('message')}",
+                    path=subject,
+                )
+            )
+        elif kind == "internal":
+            out.append(
+                diagnostic(
+                    "BD001",
+                    f"the simulated worker could not finish inspecting {subject}: "
+                    f"{f.get('message')}",
+                    path=subject,
+                )
+            )
+    return out

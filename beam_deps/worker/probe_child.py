@@ -1,0 +1,330 @@
+"""The simulated worker: run as ``python -I probe_child.py``, never imported by beam-deps.
+
+It sees what a Beam worker sees and nothing more:
+
+* imports are restricted to the standard library, the worker image's distributions (by
+  default apache-beam and its dependency closure), the staged requirements and the staged
+  local code; anything else raises ``ModuleNotFoundError`` exactly as on a worker;
+* ``__main__`` is a module holding ``apache_beam.runners.worker.sdk_worker_main``'s globals,
+  as when a worker runs ``python -m apache_beam.runners.worker.sdk_worker_main``;
+* with ``--save_main_session`` under dill, the pickled main session is loaded into it first.
+
+Then it unpickles each payload's exact bytes with Beam's own ``pickler.loads`` and resolves,
+for every user function reachable from the loaded object, each global name it reads and
+each module it imports. Protocol: JSON lines on stdin; JSON lines on the original stdout
+(user code that prints while being unpickled writes to stderr instead).
+"""
+
+import importlib
+import importlib.abc
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+import sys
+import traceback
+
+_OUT = None
+FOUND_MISSING = []
+
+
+def send(obj):
+    _OUT.write(json.dumps(obj) + "\n")
+    _OUT.flush()
+
+
+def _norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _req_name(line):
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+    return _norm(m.group(1)) if m else None
+
+
+def dependency_closure(roots):
+    """Installed distributions reachable from ``roots`` through their requirements."""
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:  # pragma: no cover - packaging is an apache-beam dependency
+        Requirement = None
+    out, stack = {}, [(r, ()) for r in roots]
+    while stack:
+        name, extras = stack.pop()
+        key = _norm(name)
+        if key in out and not extras:
+            continue
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            out.setdefault(key, None)
+            continue
+        out[key] = dist
+        for line in dist.requires or ():
+            if Requirement is None:
+                child = _req_name(line)
+                if child and ";" not in line:
+                    stack.append((child, ()))
+                continue
+            try:
+                req = Requirement(line)
+            except Exception:  # noqa: BLE001
+                continue
+            if req.marker is not None:
+                envs = [{"extra": e} for e in extras] or [{"extra": ""}]
+                if not any(req.marker.evaluate(env) for env in envs):
+                    continue
+            if _norm(req.name) not in out:
+                stack.append((req.name, tuple(req.extras)))
+    return out
+
+
+class Allowed:
+    """Module names a worker can import: top-level names and namespace sub-packages."""
+
+    def __init__(self):
+        self.tops = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
+        self.namespace = {}  # namespace top -> allowed second-level names
+
+    def add_dist(self, dist, fallback_name):
+        files = None
+        try:
+            files = dist.files if dist is not None else None
+        except Exception:  # noqa: BLE001
+            files = None
+        if not files:
+            self.tops.add(fallback_name.replace("-", "_"))
+            return
+        regular, subs = set(), {}
+        for f in files:
+            parts = f.parts
+            if (
+                not parts
+                or parts[0] in ("..", "__pycache__")
+                or parts[0].endswith((".dist-info", ".data", ".egg-info"))
+            ):
+                continue
+            if len(parts) == 1:
+                if parts[0].endswith((".py", ".so", ".pyd")):
+                    self.tops.add(parts[0].split(".")[0])
+                elif parts[0].endswith(".pth"):
+                    continue
+                continue
+            if parts[1] == "__init__.py":
+                regular.add(parts[0])
+            subs.setdefault(parts[0], set()).add(parts[1].split(".")[0])
+        self.tops |= regular
+        for top, seconds in subs.items():
+            if top not in regular:
+                self.namespace.setdefault(top, set()).update(seconds)
+
+    def add_top(self, name):
+        self.tops.add(name)
+
+    def allows(self, fullname):
+        top, _, rest = fullname.partition(".")
+        if top in self.tops:
+            return True
+        seconds = self.namespace.get(top)
+        if seconds is None:
+            return False
+        return not rest or rest.split(".")[0] in seconds
+
+
+class WorkerImports(importlib.abc.MetaPathFinder):
+    """First on sys.meta_path: refuses what a worker would not have."""
+
+    def __init__(self, allowed):
+        self.allowed = allowed
+
+    def find_spec(self, fullname, path=None, target=None):
+        if self.allowed.allows(fullname):
+            return None
+        FOUND_MISSING.append(fullname)
+        raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+
+
+def worker_main_module():
+    """The worker's ``__main__``: Beam workers run sdk_worker_main, and pickles that look up
+    ``__main__`` there find that module (its repr in worker errors names it)."""
+    import apache_beam.runners.worker.sdk_worker_main as module
+
+    return module
+
+
+def load_walker(path):
+    spec = importlib.util.spec_from_file_location("_beam_deps_probe_walk", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def error_text(exc):
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Worker:
+    def __init__(self, config):
+        self.walk = load_walker(config["walker"])
+        self.allowed = Allowed()
+        image = config.get("image_requirements")
+        roots = image if image is not None else ["apache-beam"]
+        closure = dependency_closure(roots) if config.get("closure", True) else {}
+        for name in roots:
+            closure.setdefault(_norm(name), None)
+        for key, dist in closure.items():
+            self.allowed.add_dist(dist, key)
+        self.image = sorted(closure)
+        sys.meta_path.insert(0, WorkerImports(self.allowed))
+        self.main = worker_main_module()
+        sys.modules["__main__"] = self.main
+        self.accidental = {n for n in self.main.__dict__ if not n.startswith("__")}
+        from apache_beam.internal import pickler
+
+        self.pickler = pickler
+        self.session_names = set()
+        self.broken = None
+        self.declared = set()
+
+    def batch(self, message):
+        pickler = self.pickler
+        findings = []
+        self.broken = None
+        for entry in message.get("staged_paths", []):
+            if entry not in sys.path:
+                sys.path.append(entry)
+        importlib.invalidate_caches()
+        for name in message.get("staged_dists", []):
+            for key, dist in dependency_closure([name]).items():
+                self.allowed.add_dist(dist, key)
+                if dist is None:  # not installed here: pip installs it on the worker
+                    self.declared.add(key.replace("-", "_"))
+        for name in message.get("staged_modules", []):
+            self.allowed.add_top(name)
+        library = message.get("library") or "cloudpickle"
+        try:
+            if library.startswith("dill") and pickler.dill_pickler is None:
+                # Beam imported its dill support at start-up, before dill was allowed.
+                pickler.dill_pickler = importlib.import_module("apache_beam.internal.dill_pickler")
+            pickler.set_library(library)
+        except Exception as exc:  # noqa: BLE001 - the worker could not read any payload
+            self.broken = error_text(exc)
+            findings.append({"kind": "library", "message": self.broken})
+            return findings
+        session = message.get("main_session")
+        if session:
+            try:
+                pickler.load_session(session)
+                self.session_names = set(message.get("main_names", []))
+            except Exception as exc:  # noqa: BLE001 - the worker would crash here
+                findings.append(
+                    {"kind": "session", "message": error_text(exc), "missing": _missing(exc)}
+                )
+        return findings
+
+    def payload(self, message):
+        findings = []
+        if self.broken:
+            return findings
+        if not message.get("data"):
+            # The payload did not pickle; still check the imports its functions will run.
+            for item in message.get("imports", []):
+                if not self.importable(item["module"]):
+                    findings.append({"kind": "import", **item})
+            return findings
+        try:
+            obj = self.pickler.loads(
+                message["data"].encode("ascii"), use_zlib=message.get("use_zlib", False)
+            )
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            findings.append(
+                {"kind": "unpickle", "message": error_text(exc), "missing": _missing(exc)}
+            )
+            for module in message.get("modules", []):
+                try:
+                    importlib.import_module(module)
+                except ModuleNotFoundError as err:
+                    findings.append({"kind": "import", "module": err.name or module})
+                except Exception:  # noqa: BLE001
+                    pass
+            return findings
+        try:
+            findings.extend(self.inspect(obj))
+        except Exception as exc:  # noqa: BLE001
+            findings.append({"kind": "internal", "message": error_text(exc)})
+        return findings
+
+    def importable(self, module):
+        return module.split(".")[0] in self.declared or _importable(module)
+
+    def inspect(self, obj):
+        walk = self.walk
+        out = []
+        main_dict = self.main.__dict__
+        for fn in walk.user_functions(obj):
+            code = fn.__code__
+            where = {"function": fn.__qualname__, "file": code.co_filename}
+            for name, line, _ in walk.unresolved(fn):
+                out.append({"kind": "name", "name": name, "line": line, **where})
+            if fn.__globals__ is main_dict:
+                for name, line in walk.global_reads(code):
+                    if name in self.accidental and name not in self.session_names:
+                        out.append({"kind": "accidental", "name": name, "line": line, **where})
+            for module, line in walk.imports(code):
+                if not self.importable(module):
+                    out.append({"kind": "import", "module": module, "line": line, **where})
+            for name, line, how in walk.global_mutations(code):
+                out.append({"kind": "mutation", "name": name, "how": how, "line": line, **where})
+        return out
+
+
+def _importable(module):
+    try:
+        return importlib.util.find_spec(module.split(".")[0]) is not None
+    except ModuleNotFoundError:
+        return False
+    except Exception:  # noqa: BLE001 - a broken package is not our finding
+        return True
+
+
+def _missing(exc):
+    while exc is not None:
+        if isinstance(exc, ModuleNotFoundError):
+            return exc.name
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def main():
+    global _OUT
+    _OUT = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # anything user code prints goes to stderr, never into the protocol
+    sys.stdout = sys.stderr
+    stdin = sys.stdin
+    config = json.loads(stdin.readline())
+    try:
+        worker = Worker(config)
+    except Exception as exc:  # noqa: BLE001
+        send({"ready": False, "error": error_text(exc), "trace": traceback.format_exc()})
+        return 1
+    send({"ready": True, "image": worker.image})
+    for line in stdin:
+        message = json.loads(line)
+        kind = message.get("type")
+        if kind == "batch":
+            send({"batch": True, "findings": worker.batch(message)})
+        elif kind == "payload":
+            send({"id": message["id"], "findings": worker.payload(message)})
+        elif kind == "flush":
+            send({"flushed": True})
+        elif kind == "end":
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

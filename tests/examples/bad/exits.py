@@ -1,0 +1,5 @@
+import sys
+
+import apache_beam as beam
+
+sys.exit(3)

@@ -1,0 +1,3 @@
+import apache_beam as beam
+
+print("hello")

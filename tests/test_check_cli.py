@@ -1,0 +1,202 @@
+"""`beam-deps check`: formats, exit codes, options, inline ignores, bad scripts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import beam_deps
+from beam_deps.check import check_script
+from beam_deps.cli import main
+
+EXAMPLES = Path(__file__).parent / "examples"
+BAD = EXAMPLES / "bad"
+BUNDLED = Path(beam_deps.__file__).parent / "examples"
+
+
+@pytest.fixture
+def bad_dir(tmp_path) -> Path:
+    """The bad scripts, plus one with a syntax error (kept out of the repo: it breaks ruff)."""
+    for script in BAD.glob("*.py"):
+        (tmp_path / script.name).write_text(script.read_text())
+    (tmp_path / "syntax_error.py").write_text("import apache_beam as beam\n\ndef broken(:\n")
+    return tmp_path
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_exit_code_is_the_same_in_every_format(fmt, capsys):
+    bad_code, bad_out, _ = cli(capsys, "check", str(BUNDLED / "pitfalls.py"), "--format", fmt)
+    good_code, good_out, _ = cli(capsys, "check", str(BUNDLED / "clean.py"), "--format", fmt)
+    assert (bad_code, good_code) == (1, 0)
+    if fmt in ("json", "sarif"):
+        json.loads(bad_out)
+        json.loads(good_out)
+    if fmt == "github":
+        assert bad_out.startswith("::error")
+
+
+def test_bundled_pitfalls_report_reads_like_ruff(capsys):
+    code, out, _ = cli(capsys, "check", str(BUNDLED / "pitfalls.py"))
+    assert code == 1
+    codes = {line.split(": ")[1].split()[0] for line in out.splitlines() if ".py:" in line}
+    assert codes == {"BD106", "BD302", "BD403", "BD104", "BD205"}
+    assert "pitfalls.py:48: BD106 [error] sqlite3.Connection cannot be pickled" in out
+    assert "    transform: Price\n    path:      LookupPrice.db\n    fix:" in out
+
+
+def test_json_output_has_every_field(capsys):
+    code, out, _ = cli(capsys, "check", str(BUNDLED / "pitfalls.py"), "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["summary"]["errors"] == 3
+    first = data["diagnostics"][0]
+    assert {
+        "code",
+        "severity",
+        "message",
+        "path",
+        "transform",
+        "file",
+        "line",
+        "fix",
+        "url",
+    } <= set(first)
+
+
+def test_select_ignore_and_exit_zero(capsys):
+    script = str(BUNDLED / "pitfalls.py")
+    _, out, _ = cli(capsys, "check", script, "--select", "BD1", "--format", "json")
+    assert {d["code"] for d in json.loads(out)["diagnostics"]} == {"BD104", "BD106"}
+    _, out, _ = cli(capsys, "check", script, "--ignore", "BD1,BD3", "--format", "json")
+    assert {d["code"] for d in json.loads(out)["diagnostics"]} == {"BD205", "BD403"}
+    assert cli(capsys, "check", script, "--exit-zero")[0] == 0
+    assert cli(capsys, "check", script, "--select", "BD2")[0] == 0  # only a warning left
+
+
+def test_inline_ignore_comments(tmp_path):
+    script = tmp_path / "ignored.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import threading
+            import apache_beam as beam
+            lock = threading.Lock()
+            COUNTS = []
+            with beam.Pipeline() as p:
+                nums = p | beam.Create([1])
+                nums | "A" >> beam.Map(lambda x: (lock, x))  # beam-deps: ignore[BD104]
+                nums | "B" >> beam.Map(lambda x: (lock, x))
+                nums | "C" >> beam.Map(lambda x: COUNTS.append(x))  # beam-deps: ignore
+            """
+        )
+    )
+    report = check_script(script)
+    assert [(d.code, d.transform) for d in report.diagnostics] == [("BD104", "B")]
+
+
+def test_pipeline_arguments_after_double_dash(capsys, tmp_path):
+    out = tmp_path / "counts"
+    code, text, _ = cli(
+        capsys,
+        "check",
+        str(EXAMPLES / "beam" / "wordcount.py"),
+        "--select",
+        "BD1,BD4",
+        "--",
+        "--input",
+        str(EXAMPLES / "beam" / "README.md"),
+        "--output",
+        str(out),
+    )
+    assert code == 0 and "No problems found." in text
+    assert not out.parent.joinpath("counts-00000-of-00001").exists()  # nothing ran
+
+
+def test_module_mode(capsys, tmp_path, monkeypatch):
+    package = tmp_path / "jobs"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "job.py").write_text(
+        "import threading\nimport apache_beam as beam\nL = threading.Lock()\n"
+        "with beam.Pipeline() as p:\n    p | beam.Create([1]) | beam.Map(lambda x: (L, x))\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli(capsys, "check", "-m", "jobs.job", "--format", "json")
+    assert code == 0
+    assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["BD104"]
+
+
+def test_version_skew_against_the_declared_worker(capsys, tmp_path):
+    script = str(BUNDLED / "clean.py")
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    other = "3.9" if here != "3.9" else "3.10"
+    _, out, _ = cli(capsys, "check", script, "--worker-python", other, "--format", "json")
+    assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["BD405"]
+    image = f"apache/beam_python{here}_sdk:2.60.0"
+    code, out, _ = cli(capsys, "check", script, "--worker-image", image, "--format", "json")
+    assert code == 1 and [d["code"] for d in json.loads(out)["diagnostics"]] == ["BD406"]
+    freeze = tmp_path / "image.txt"
+    import apache_beam
+
+    freeze.write_text(f"apache-beam=={apache_beam.__version__}\n")
+    code, _, _ = cli(capsys, "check", script, "--worker-requirements", str(freeze))
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["{bad}/missing.py"], "no such script"),
+        (["{bad}/syntax_error.py"], "syntax error in the script"),
+        (["{bad}/raises.py"], "raised ValueError: the config file is missing"),
+        (["{bad}/no_pipeline.py"], "without building a Beam pipeline"),
+        (["{bad}/exits.py"], "called sys.exit(3)"),
+        (["{bad}/hangs.py", "--timeout", "2"], "did not finish within 2s"),
+        ([str(BUNDLED / "clean.py"), "--worker-python", "three"], "--worker-python must"),
+        ([str(BUNDLED / "clean.py"), "--worker-requirements", "nope.txt"], "no such file"),
+    ],
+    ids=["missing", "syntax", "raises", "no-pipeline", "sys-exit", "hangs", "bad-py", "no-req"],
+)
+def test_bad_input_exits_2_with_one_line_in_every_format(argv, message, capsys, bad_dir):
+    argv = [a.replace("{bad}", str(bad_dir)) for a in argv]
+    for fmt in ("text", "json"):
+        code, out, err = cli(capsys, "check", *argv, "--format", fmt)
+        assert code == 2 and out == ""
+        lines = [line for line in err.splitlines() if line.startswith("beam-deps: error:")]
+        assert len(lines) == 1 and message in lines[0], err
+        assert "Traceback" not in err
+
+
+def test_the_real_command_prints_no_traceback(bad_dir):
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "beam_deps.cli", "check", str(bad_dir / name)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("raises.py", "syntax_error.py")
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2 and out == ""
+        assert err.strip().splitlines()[-1].startswith("beam-deps: error:")
+        assert "Traceback" not in err
+
+
+def test_debug_shows_the_real_error(bad_dir):
+    from beam_deps.pipeline import ScriptError
+
+    with pytest.raises(ScriptError) as info:
+        main(["check", str(bad_dir / "raises.py"), "--debug"])
+    assert isinstance(info.value.__cause__, ValueError)

@@ -1,0 +1,301 @@
+"""Proof that `beam-deps check` predicts what really happens on workers.
+
+For every example in tests/examples: check it, then run the real pipeline on ISOLATED
+worker processes (tests/isolated.py: workers in an empty folder, without the script's
+folder, PYTHONPATH or __main__) and show it fails exactly as predicted, or runs when check
+found no error. Each real run happens once per session, several in parallel.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import HAS_DILL
+from isolated import IsolatedRun, run_isolated
+
+from beam_deps.check import check_script
+
+EXAMPLES = Path(__file__).parent / "examples"
+
+
+@dataclass(frozen=True)
+class Example:
+    script: str
+    errors: frozenset[str] = frozenset()  # the exact set of error codes check must report
+    warnings: frozenset[str] = frozenset()  # warning codes that must be among the findings
+    fails_with: str | None = None  # what the real run on isolated workers says; None: runs
+    library: str = "cloudpickle"
+    save_main_session: bool = False
+    args: tuple[str, ...] = ()
+    needs_tinydist: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        ssm = "-save_main_session" if self.save_main_session else ""
+        return f"{Path(self.script).stem}-{self.library}{ssm}"
+
+    def pipeline_args(self, out: Path) -> list[str]:
+        args = [a.replace("{out}", str(out)) for a in self.args]
+        args.append(f"--pickle_library={self.library}")
+        if self.save_main_session:
+            args.append("--save_main_session")
+        return args
+
+
+E = frozenset
+EXAMPLES_TABLE = [
+    Example("clean_basic.py", args=("--output", "{out}/total.txt")),
+    Example(
+        "clean_basic.py",
+        save_main_session=True,
+        warnings=E({"BD203"}),
+        args=("--output", "{out}/total.txt"),
+    ),
+    Example("clean_self_contained.py", args=("{out}/records.txt",)),
+    Example("pitfall_local_module.py", E({"BD402"}), fails_with="No module named 'localhelpers'"),
+    Example("pitfall_main_class.py", E({"BD302"}), fails_with="Can't get attribute 'Point'"),
+    Example(
+        "pitfall_main_class.py",
+        E({"BD302"}),
+        E({"BD203"}),
+        fails_with="Can't get attribute 'Point'",
+        save_main_session=True,
+    ),
+    Example(
+        "pitfall_class_across_shuffle.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <class '__main__.Point'>: attribute lookup Point on __main__",
+    ),
+    Example(
+        "pitfall_missing_module.py",
+        E({"BD403"}),
+        fails_with="No module named 'beam_deps_no_such_module'",
+    ),
+    Example(
+        "pitfall_not_on_worker.py",
+        E({"BD401"}),
+        fails_with="No module named 'tinydist'",
+        needs_tinydist=True,
+    ),
+    Example("pitfall_module_state.py", warnings=E({"BD205"})),
+    Example("pitfall_unpicklable.py", E({"BD106"}), E({"BD104"}), fails_with="Unable to pickle fn"),
+    # dill: run in the tox `dill` env (apache-beam[dill], dill 0.3.1.1)
+    Example(
+        "pitfall_dill_globals.py",
+        E({"BD201"}),
+        E({"BD202"}),
+        fails_with="name 'FACTOR' is not defined",
+        library="dill",
+    ),
+    Example("pitfall_dill_globals.py", library="dill", save_main_session=True),
+    Example("clean_self_contained.py", library="dill", args=("{out}/records.txt",)),
+    Example(
+        "clean_self_contained.py",
+        library="dill",
+        save_main_session=True,
+        args=("{out}/records.txt",),
+    ),
+    Example(  # dill's main session re-creates Point before Beam encodes the Create values
+        "pitfall_main_class.py",
+        E({"BD303"}),
+        fails_with="it's not the same object as __main__.Point",
+        library="dill",
+        save_main_session=True,
+    ),
+]
+
+
+def _param(example: Example):
+    marks = []
+    if example.library == "dill":
+        marks.append(pytest.mark.skipif(not HAS_DILL, reason="dill runs in the tox 'dill' env"))
+    return pytest.param(example, id=example.id, marks=marks)
+
+
+PARAMS = [_param(e) for e in EXAMPLES_TABLE]
+
+
+@pytest.fixture(scope="module")
+def tinydist(tmp_path_factory) -> Path:
+    """A real installed distribution (package + dist-info) in its own sys.path entry: it is
+    installed for the submitting process only, never on the workers."""
+    root = tmp_path_factory.mktemp("site")
+    (root / "tinydist").mkdir()
+    (root / "tinydist" / "__init__.py").write_text("def double(x):\n    return 2 * x\n")
+    info = root / "tinydist-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tinydist\nVersion: 1.0\n")
+    (info / "top_level.txt").write_text("tinydist\n")
+    (info / "RECORD").write_text(
+        "tinydist/__init__.py,,\ntinydist-1.0.dist-info/METADATA,,\n"
+        "tinydist-1.0.dist-info/top_level.txt,,\ntinydist-1.0.dist-info/RECORD,,\n"
+    )
+    return root
+
+
+class RealRuns:
+    """Real isolated runs, started together (per pickler) the first time one is needed."""
+
+    def __init__(self, tmp_root: Path, tinydist: Path) -> None:
+        self.tmp_root = tmp_root
+        self.tinydist = tinydist
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+        self.futures: dict[str, concurrent.futures.Future] = {}
+
+    def out_dir(self, example: Example) -> Path:
+        path = self.tmp_root / example.id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _run(self, example: Example) -> IsolatedRun:
+        out = self.out_dir(example)
+        return run_isolated(
+            EXAMPLES / example.script,
+            example.pipeline_args(out),
+            submit_pythonpath=[self.tinydist] if example.needs_tinydist else (),
+            workdir=out / "work",
+        )
+
+    def get(self, example: Example) -> IsolatedRun:
+        if example.id not in self.futures:
+            for sibling in EXAMPLES_TABLE:
+                if sibling.library == example.library and sibling.id not in self.futures:
+                    self.futures[sibling.id] = self.pool.submit(self._run, sibling)
+        return self.futures[example.id].result()
+
+
+@pytest.fixture(scope="module")
+def real_runs(tmp_path_factory, tinydist):
+    runs = RealRuns(tmp_path_factory.mktemp("isolated"), tinydist)
+    yield runs
+    runs.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", PARAMS)
+def test_check_predicts_the_real_run(example, real_runs, tinydist, monkeypatch):
+    if example.needs_tinydist:
+        monkeypatch.syspath_prepend(str(tinydist))
+    report = check_script(
+        EXAMPLES / example.script, argv=example.pipeline_args(real_runs.out_dir(example))
+    )
+    errors = {d.code for d in report.errors}
+    codes = {d.code for d in report.diagnostics}
+    assert errors == example.errors, report.diagnostics
+    assert example.warnings <= codes, report.diagnostics
+    for d in report.errors:
+        assert d.file == str(EXAMPLES / example.script) and d.line, d
+        assert d.transform, d
+
+    run = real_runs.get(example)
+    if example.fails_with is None:
+        assert run.ok, run
+    else:
+        assert not run.ok, run
+        assert example.fails_with in run.output.replace("\\'", "'"), run
+
+
+def test_clean_pipeline_really_computed_its_result(real_runs):
+    example = EXAMPLES_TABLE[0]
+    assert real_runs.get(example).ok
+    total = (real_runs.out_dir(example) / "total.txt").read_text().strip()
+    assert json.loads(total) == {"total": 40}
+
+
+def test_module_state_stays_empty_in_the_submitting_program(real_runs):
+    example = next(e for e in EXAMPLES_TABLE if e.script == "pitfall_module_state.py")
+    run = real_runs.get(example)
+    assert run.ok and "SEEN has 0 items" in run.stdout, run
+
+
+def test_findings_name_the_transform_the_line_and_the_path():
+    report = check_script(EXAMPLES / "pitfall_unpicklable.py")
+    source = (EXAMPLES / "pitfall_unpicklable.py").read_text().splitlines()
+    by_transform = {d.transform: d for d in report.diagnostics}
+    enrich, rows, guarded = (
+        by_transform["Enrich"],
+        by_transform["ReadRows"],
+        by_transform["Guarded"],
+    )
+    assert (enrich.code, enrich.path) == ("BD106", "Enrich.conn")
+    assert (rows.code, rows.path) == ("BD106", "RowsSource.conn")  # the source, not a lambda
+    sink = by_transform["SaveRows"]  # once, as itself, not once per Beam Write step
+    assert (sink.code, sink.path) == ("BD106", "RowsSink.conn")
+    assert [d.transform for d in report.errors].count("SaveRows") == 1
+    assert guarded.code == "BD104" and guarded.path == "<lambda> global 'guard'"
+    assert "Guarded" in source[guarded.line - 1]
+    assert "ReadRows" in source[int(rows.extra["applied_at"].rsplit(":", 1)[1]) - 1]
+
+
+def test_several_pipelines_are_all_checked():
+    report = check_script(EXAMPLES / "several_pipelines.py")
+    assert {d.transform for d in report.diagnostics if d.code == "BD205"} == {
+        "AddFirst",
+        "AddSecond",
+        "AddThird",
+    }
+
+
+BEAM_EXAMPLES = [
+    ("wordcount.py", ["--input", "{in}", "--output", "{out}/counts"]),
+    ("wordcount_minimal.py", ["--input", "{in}", "--output", "{out}/counts"]),
+    ("multiple_output_pardo.py", ["--input", "{in}", "--output", "{out}/words"]),
+    ("estimate_pi.py", ["--output", "{out}/pi"]),
+    ("tfidf.py", ["--uris", "{in}", "--output", "{out}/tfidf"]),
+    ("juliaset.py", ["--coordinate_output", "{out}/julia", "--grid_size", "10"]),
+]
+
+
+@pytest.mark.parametrize("script, args", BEAM_EXAMPLES, ids=[s for s, _ in BEAM_EXAMPLES])
+def test_beams_own_examples_have_no_error(script, args, tmp_path):
+    text = tmp_path / "kinglear.txt"
+    text.write_text("the cat sat on the mat\nthe dog ate the cat\n")
+    argv = [a.replace("{in}", str(text)).replace("{out}", str(tmp_path)) for a in args]
+    report = check_script(EXAMPLES / "beam" / script, argv=argv)
+    assert report.ok, report.errors
+    assert not [d for d in report.diagnostics if d.code == "BD001"]
+
+
+def test_staged_requirements_and_local_code_satisfy_the_worker(tmp_path, tinydist, monkeypatch):
+    """What the pipeline's own options ship is on the simulated worker; nothing else is."""
+    monkeypatch.syspath_prepend(str(tinydist))
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("tinydist==1.0\n")
+    report = check_script(
+        EXAMPLES / "pitfall_not_on_worker.py", argv=["--requirements_file", str(requirements)]
+    )
+    assert report.ok, report.errors
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pitfall_local_module.py", "localhelpers.py"):
+        (project / name).write_text((EXAMPLES / name).read_text())
+    (project / "setup.py").write_text(
+        "from setuptools import setup\nsetup(name='helpers', py_modules=['localhelpers'])\n"
+    )
+    script = project / "pitfall_local_module.py"
+    assert {d.code for d in check_script(script).errors} == {"BD402"}
+    staged = check_script(script, argv=["--setup_file", str(project / "setup.py")])
+    assert staged.ok, staged.errors
+
+
+def test_a_script_imported_again_as_a_module_has_every_class_twice(tmp_path):
+    (tmp_path / "job.py").write_text(
+        "import enum\nimport apache_beam as beam\n\n\nclass Color(enum.Enum):\n    RED = 1\n\n\n"
+        "if __name__ == '__main__':\n"
+        "    from helpers import is_red\n"
+        "    with beam.Pipeline() as p:\n"
+        "        p | beam.Create([1]) | beam.Map(lambda x: Color(x)) | beam.Map(is_red)\n"
+    )
+    (tmp_path / "helpers.py").write_text(
+        "from job import Color\n\n\ndef is_red(c):\n    return c is Color.RED\n"
+    )
+    report = check_script(tmp_path / "job.py")
+    (twice,) = [d for d in report.diagnostics if d.code == "BD303"]
+    assert twice.line == 5 and twice.path == "job.Color"
+    assert "Color is not Color" in twice.message
