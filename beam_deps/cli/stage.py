@@ -1,0 +1,248 @@
+"""`beam-deps stage`, `package list`, `requirements` and `run`: thin faces over
+``beam_deps.staging.stage``.
+
+All four share one way to name the pipeline (SCRIPT or -m MODULE, pipeline arguments after
+``--``) and the same staging options, so what `package list` shows is exactly what `stage`
+ships and what `run` submits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from beam_deps.cli.common import add_common_output_args
+from beam_deps.diagnostics import Report
+from beam_deps.errors import UsageError
+
+
+def register(subparsers) -> None:
+    stage = subparsers.add_parser(
+        "stage",
+        help="stage requirements, local code and a manifest for the workers",
+        description="Build what the workers need (pinned requirements.txt, wheels of local "
+        "code, optional wheelhouse, beam_deps_manifest.json) into --out, and print the stock "
+        "Beam options that ship it.",
+    )
+    _add_target(stage)
+    _add_staging_options(stage)
+    add_common_output_args(stage, formats=("text", "json"))
+    stage.set_defaults(func=run_stage)
+
+    package = subparsers.add_parser("package", help="inspect the local code that would ship")
+    actions = package.add_subparsers(dest="package_command", metavar="ACTION")
+    listing = actions.add_parser("list", help="list the local files that would ship, one per line")
+    _add_target(listing)
+    _add_staging_options(listing, out=False)
+    listing.add_argument(
+        "-v", "--verbose", action="store_true", help="also show what was excluded and why"
+    )
+    listing.add_argument("--debug", action="store_true", help="show tracebacks")
+    listing.set_defaults(func=run_package_list)
+    package.set_defaults(func=_package_usage)
+
+    requirements = subparsers.add_parser(
+        "requirements", help="print the pinned requirements the pipeline needs on workers"
+    )
+    _add_target(requirements)
+    _add_staging_options(requirements, out=False)
+    requirements.add_argument("--debug", action="store_true", help="show tracebacks")
+    requirements.set_defaults(func=run_requirements)
+
+    run = subparsers.add_parser(
+        "run",
+        help="stage, check, then run the script with the staging options added",
+        description="One command from laptop to cluster: stage into --out, check the pipeline "
+        "with the staged artifacts (stop on errors), then run `python SCRIPT ARGS "
+        "<staging options>`.",
+    )
+    _add_target(run)
+    _add_staging_options(run)
+    run.add_argument("--skip-check", action="store_true", help="do not run `beam-deps check` first")
+    add_common_output_args(run, formats=("text", "json"))
+    run.set_defaults(func=run_run)
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("script", nargs="?", help="the pipeline script (python SCRIPT.py ...)")
+    parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module instead")
+
+
+def _add_staging_options(parser: argparse.ArgumentParser, out: bool = True) -> None:
+    if out:
+        parser.add_argument(
+            "--out", default="beam-deps-staging", help="staging directory (default: %(default)s)"
+        )
+        parser.add_argument(
+            "--wheelhouse",
+            action="store_true",
+            help="also download wheels of every requirement for the worker's platform",
+        )
+        parser.add_argument("--worker-python", help="worker Python X.Y for --wheelhouse")
+        parser.add_argument(
+            "--worker-platform",
+            action="append",
+            help="worker platform tag for --wheelhouse (e.g. manylinux2014_x86_64); repeatable",
+        )
+    parser.add_argument(
+        "--worker-requirements",
+        metavar="FILE",
+        help="what the worker image has (pip freeze); default: apache-beam and its closure",
+    )
+    parser.add_argument("--timeout", type=float, help="give up on a script that hangs (seconds)")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="do not reuse a previous identical staging"
+    )
+
+
+def _target_kwargs(args) -> dict:
+    if bool(args.script) == bool(args.module):
+        raise UsageError(
+            "give either SCRIPT or -m MODULE; e.g. beam-deps stage pipeline.py -- --runner=..."
+        )
+    return {"script": args.script, "module": args.module}
+
+
+def _stage(args, out: str):
+    from beam_deps.staging import stage
+    from beam_deps.staging.wheelhouse import Target
+
+    target = None
+    if getattr(args, "worker_python", None) or getattr(args, "worker_platform", None):
+        target = Target(args.worker_python, tuple(args.worker_platform or ()))
+    return stage(
+        out=out,
+        pipeline_args=list(args.pipeline_args or ()),
+        wheelhouse=getattr(args, "wheelhouse", False),
+        worker_requirements=args.worker_requirements,
+        use_cache=not args.no_cache,
+        timeout=args.timeout,
+        target=target,
+        **_target_kwargs(args),
+    )
+
+
+def _print_diagnostics(diagnostics, stream=None) -> None:
+    if not diagnostics:
+        return
+    from beam_deps.report import render
+
+    (stream or sys.stderr).write(render(Report(list(diagnostics)), "text"))
+
+
+def _exit_code(staging) -> int:
+    return 0 if staging.ok else 1
+
+
+# ---------------------------------------------------------------------------- stage
+def run_stage(args) -> int:
+    staging = _stage(args, args.out)
+    if args.format == "json":
+        print(json.dumps(staging.to_json(), indent=2))
+        return _exit_code(staging)
+    _print_diagnostics(staging.diagnostics)
+    if not staging.written:
+        print(f"beam-deps: nothing staged: fix the errors above; {args.out} is unchanged",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    print(_summary(staging, args))
+    return _exit_code(staging)
+
+
+def _summary(staging, args) -> str:
+    key = (staging.environment_key or "")[:12]
+    lines = [f"staged into {staging.out} (environment {key}{', reused' if staging.cached else ''})"]
+    for a in staging.artifacts:
+        lines.append(f"  {a.role:<13} {a.path}")
+    lines.append(f"  {'manifest':<13} beam_deps_manifest.json")
+    if staging.requirements:
+        lines.append("requirements: " + ", ".join(staging.requirements))
+    target = [args.script] if args.script else ["-m", args.module]
+    command = ["python", *target, *(args.pipeline_args or ()), *staging.pipeline_args]
+    lines.append("run the pipeline with:")
+    lines.append("  " + " ".join(shlex.quote(a) for a in command))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- package list
+def _package_usage(args) -> int:
+    raise UsageError("missing action; use `beam-deps package list SCRIPT`")
+
+
+def _stage_to_temp(args):
+    with tempfile.TemporaryDirectory(prefix="beam-deps-list-") as tmp:
+        return _stage(args, str(Path(tmp) / "staging"))
+
+
+def run_package_list(args) -> int:
+    staging = _stage_to_temp(args)
+    _print_diagnostics(staging.diagnostics)
+    for path in staging.shipped:
+        print(path)
+    if args.verbose:
+        for path, why in staging.excluded:
+            print(f"excluded: {path} ({why})")
+    return _exit_code(staging)
+
+
+# ---------------------------------------------------------------------------- requirements
+def run_requirements(args) -> int:
+    staging = _stage_to_temp(args)
+    _print_diagnostics(staging.diagnostics)
+    for line in staging.requirements:
+        print(line)
+    return _exit_code(staging)
+
+
+# ---------------------------------------------------------------------------- run
+def run_run(args) -> int:
+    """Stage, check with the staged artifacts, then run the script with the staging options.
+
+    Checking comes after staging on purpose: `check` reads `--requirements_file` and
+    `--extra_package` from the pipeline options, so with the staging options added its
+    simulated worker sees exactly what the workers will have, and "local module not staged"
+    is no longer reported for code that staging ships.
+    """
+    staging = _stage(args, args.out)
+    _print_diagnostics(staging.diagnostics)
+    if not staging.written:
+        print("beam-deps: not running: staging found errors (above)", file=sys.stderr)
+        return 1
+    pipeline_args = list(args.pipeline_args or ()) + staging.pipeline_args
+    if not args.skip_check:
+        report = _check(args, pipeline_args)
+        if report is not None and not report.ok:
+            from beam_deps.report import render
+
+            sys.stderr.write(render(report, "text" if args.format == "text" else args.format))
+            print("beam-deps: not running: check found errors (above)", file=sys.stderr)
+            return 1
+    if args.module:
+        cmd = [sys.executable, "-m", args.module, *pipeline_args]
+    else:
+        cmd = [sys.executable, args.script, *pipeline_args]
+    print("beam-deps: running " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr)
+    return subprocess.call(cmd)
+
+
+def _check(args, pipeline_args: list[str]) -> Report | None:
+    """``beam_deps.check.check_script`` (the check helper's API)."""
+    try:
+        from beam_deps.check import check_script
+    except ImportError as exc:
+        raise UsageError(
+            f"`beam-deps check` is not available in this installation ({exc}); rerun with "
+            "--skip-check"
+        ) from None
+    return check_script(
+        args.script,
+        module=args.module,
+        argv=pipeline_args,
+        timeout=args.timeout,
+        worker_requirements=args.worker_requirements,
+    )

@@ -1,0 +1,159 @@
+"""Content-hash cache: staging unchanged inputs again reuses the previous result.
+
+Staging runs the script, maps modules and builds wheels: seconds. Re-staging the same code
+in the same environment (the common case: `beam-deps run` before every submission) must be
+instant, so the result is stored under a key computed WITHOUT running anything: the script,
+the local files its imports reach (AST walk), the options, and the installed distributions.
+Files only discovered while staging (runtime imports, the project tree, editable sources) are
+recorded in the entry with their hashes and re-checked on lookup, so a change to any of them
+is a miss too. Stored files are hard-linked when possible and verified by size/mtime, falling
+back to sha256, so a corrupted entry is detected and dropped rather than shipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata as md
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from beam_deps.staging.archives import sha256_file
+
+ENTRY_VERSION = 1
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("BEAM_DEPS_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "beam-deps"
+
+
+def _stage_dir() -> Path:
+    return cache_root() / "stage"
+
+
+def digest_files(files: list[Path]) -> dict[str, str]:
+    out = {}
+    for f in sorted(set(files)):
+        try:
+            out[str(f)] = sha256_file(f)
+        except OSError:
+            out[str(f)] = "missing"
+    return out
+
+
+def environment_signature(path: list[str] | None = None) -> list[list[str]]:
+    """Every importable distribution's metadata folder (its name carries name and version),
+    the folder's mtime (changes on reinstall) and its PEP 610 origin. No METADATA parsing:
+    this runs on every warm stage."""
+    sig = []
+    for dist in md.distributions(path=list(sys.path if path is None else path)):
+        where = getattr(dist, "_path", None)
+        try:
+            stamp = str(os.stat(where).st_mtime_ns) if where else ""
+        except OSError:
+            stamp = ""
+        origin = dist.read_text("direct_url.json") or ""
+        sig.append([str(where), stamp, origin])
+    return sorted(sig)
+
+
+def key(parts: dict[str, Any]) -> str:
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+@dataclass
+class Entry:
+    path: Path
+    result: dict[str, Any]
+
+    @property
+    def out(self) -> Path:
+        return self.path / "out"
+
+
+def _stats(root: Path) -> dict[str, list[int]]:
+    stats = {}
+    for f in sorted(root.rglob("*")):
+        if f.is_file():
+            st = f.stat()
+            stats[f.relative_to(root).as_posix()] = [st.st_size, st.st_mtime_ns]
+    return stats
+
+
+def lookup(cache_key: str) -> Entry | None:
+    """The entry for ``cache_key`` if it exists and everything it depends on is unchanged."""
+    path = _stage_dir() / cache_key
+    try:
+        result = json.loads((path / "entry.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if result.get("entry_version") != ENTRY_VERSION:
+        return None
+    if digest_files([Path(p) for p in result.get("depends", {})]) != result.get("depends", {}):
+        return None
+    entry = Entry(path, result)
+    if _stats(entry.out) != result.get("stats"):
+        from beam_deps.staging import manifest
+
+        if manifest.verify(entry.out):
+            discard(cache_key)
+            return None
+    return entry
+
+
+def store(cache_key: str, out: Path, result: dict[str, Any], depends: list[Path]) -> None:
+    """Keep a copy of a finished staging directory. Failures only cost the cache, never the
+    staging itself."""
+    root = _stage_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+        try:
+            link_tree(out, tmp / "out")
+            data = dict(result, entry_version=ENTRY_VERSION, depends=digest_files(depends))
+            data["stats"] = _stats(tmp / "out")
+            (tmp / "entry.json").write_text(json.dumps(data, indent=1, sort_keys=True))
+            final = root / cache_key
+            if final.exists():
+                shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        return
+
+
+def discard(cache_key: str) -> None:
+    shutil.rmtree(_stage_dir() / cache_key, ignore_errors=True)
+
+
+def link_tree(src: Path, dest: Path) -> None:
+    """Replicate ``src`` at ``dest`` with hard links (copies across file systems)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in sorted(src.rglob("*")):
+        target = dest / f.relative_to(src)
+        if f.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(f, target)
+        except OSError:
+            shutil.copy2(f, target)
+
+
+def clear() -> None:
+    with contextlib.suppress(FileNotFoundError):
+        shutil.rmtree(_stage_dir())

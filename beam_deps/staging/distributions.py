@@ -1,0 +1,257 @@
+"""Which installed distribution provides a module, how it was installed, and what the
+worker image already has.
+
+Everything here reads ``importlib.metadata`` (the same data pip uses), so a requirement is
+always pinned to the version that is really installed, and PEP 610 ``direct_url.json`` tells
+an index install apart from an editable checkout, a local folder or a VCS commit: only the
+first can be reinstalled on a worker from a requirement line.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata as md
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from packaging.markers import default_environment
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+# Always present where a Beam worker runs Python; never worth a requirement line.
+BASE_TOOLS = ("pip", "setuptools", "wheel")
+SELF = "beam-deps"
+
+
+@dataclass(frozen=True)
+class DirectUrl:
+    """PEP 610 origin of a distribution that did not come from an index."""
+
+    kind: str  # "editable" | "local_dir" | "local_archive" | "vcs" | "url"
+    url: str
+    path: Path | None = None  # for file:// URLs
+    vcs: str | None = None
+    commit: str | None = None
+    subdirectory: str | None = None
+
+    def requirement(self, name: str) -> str | None:
+        """A requirement line a worker can install from, or None (must ship as a file)."""
+        if self.kind == "vcs" and self.commit:
+            line = f"{name} @ {self.vcs}+{self.url}@{self.commit}"
+            return line + (f"#subdirectory={self.subdirectory}" if self.subdirectory else "")
+        if self.kind == "url":
+            return f"{name} @ {self.url}"
+        return None
+
+
+def _parse_direct_url(text: str) -> DirectUrl | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    url = data.get("url", "")
+    parsed = urlparse(url)
+    path = Path(unquote(parsed.path)) if parsed.scheme == "file" else None
+    sub = data.get("subdirectory")
+    if "vcs_info" in data:
+        info = data["vcs_info"]
+        return DirectUrl("vcs", url, path, info.get("vcs", "git"), info.get("commit_id"), sub)
+    if "dir_info" in data:
+        kind = "editable" if data["dir_info"].get("editable") else "local_dir"
+        return DirectUrl(kind, url, path, subdirectory=sub)
+    if "archive_info" in data:
+        return DirectUrl("local_archive" if path else "url", url, path, subdirectory=sub)
+    return None
+
+
+class Environment:
+    """A snapshot of the distributions importable by this interpreter (first on sys.path wins)."""
+
+    def __init__(self, path: list[str] | None = None) -> None:
+        self.path = list(sys.path if path is None else path)
+        self.dists: dict[str, md.Distribution] = {}
+        self._names: dict[str, tuple[str, str]] = {}  # canonical -> (display name, version)
+        for dist in md.distributions(path=self.path):
+            meta = dist.metadata  # parsed once: parsing METADATA is the expensive part
+            name = meta["Name"]
+            if name and canonicalize_name(name) not in self.dists:
+                self.dists[canonicalize_name(name)] = dist
+                self._names[canonicalize_name(name)] = (name, meta["Version"])
+        self._marker_env = default_environment()
+
+    # ------------------------------------------------------------------ lookups
+    def version(self, name: str) -> str | None:
+        entry = self._names.get(canonicalize_name(name))
+        return entry[1] if entry else None
+
+    def display_name(self, name: str) -> str:
+        entry = self._names.get(canonicalize_name(name))
+        return entry[0] if entry else name
+
+    @functools.cached_property
+    def top_level(self) -> dict[str, list[str]]:
+        """Top-level import name -> canonical names of the distributions that provide it."""
+        mapping: dict[str, list[str]] = {}
+        for top, names in md.packages_distributions().items():
+            for n in names:
+                c = canonicalize_name(n)
+                if c in self.dists and c not in mapping.setdefault(top, []):
+                    mapping[top].append(c)
+        return mapping
+
+    @functools.cached_property
+    def direct_urls(self) -> dict[str, DirectUrl]:
+        out = {}
+        for name, dist in self.dists.items():
+            text = dist.read_text("direct_url.json")
+            parsed = _parse_direct_url(text) if text else None
+            if parsed:
+                out[name] = parsed
+        return out
+
+    @functools.cached_property
+    def local_roots(self) -> dict[Path, str]:
+        """Source folders of editable and local-folder installs -> distribution name."""
+        return {
+            d.path.resolve(): name
+            for name, d in self.direct_urls.items()
+            if d.kind in ("editable", "local_dir") and d.path
+        }
+
+    @functools.cache  # noqa: B019 - one Environment per staging run
+    def _record(self, name: str) -> str:
+        return self.dists[name].read_text("RECORD") or ""
+
+    def _owner_of_file(self, file: Path, candidates: list[str]) -> list[str]:
+        """Distributions whose RECORD lists ``file`` (a raw text search: reading RECORD as
+        text is much cheaper than building path objects for every installed file)."""
+        owners = []
+        for name in candidates:
+            base = Path(self.dists[name].locate_file("")).resolve()
+            if not file.is_relative_to(base):
+                continue
+            rel = file.relative_to(base).as_posix()
+            if f"\n{rel}," in "\n" + self._record(name):
+                owners.append(name)
+        return owners
+
+    def distributions_for(self, module: str, file: str | Path | None = None) -> list[str]:
+        """Canonical names of the distributions that provide ``module`` (possibly several for a
+        namespace package like ``google``; the module's file settles it when known)."""
+        resolved = Path(file).resolve() if file else None
+        if resolved is not None:
+            for root, name in self.local_roots.items():
+                if resolved.is_relative_to(root):
+                    return [name]
+        top = module.split(".")[0]
+        candidates = self.top_level.get(top, [])
+        if len(candidates) == 1:
+            return list(candidates)
+        if resolved is not None:
+            owners = self._owner_of_file(resolved, candidates or sorted(self.dists))
+            if owners:
+                return owners
+        if not candidates or "." not in module:
+            return list(candidates)
+        rel = module.replace(".", "/")
+        narrowed = [
+            n
+            for n in candidates
+            if f"\n{rel}/" in "\n" + self._record(n) or f"\n{rel}." in "\n" + self._record(n)
+        ]
+        return narrowed or list(candidates)
+
+    # ------------------------------------------------------------------ dependencies
+    def requires(self, name: str, extras: frozenset[str] = frozenset()) -> list[Requirement]:
+        """Declared dependencies of ``name`` that apply here (markers evaluated)."""
+        dist = self.dists.get(canonicalize_name(name))
+        if dist is None:
+            return []
+        out = []
+        for line in dist.requires or ():
+            try:
+                req = Requirement(line)
+            except InvalidRequirement:
+                continue
+            if req.marker is not None:
+                envs = [dict(self._marker_env, extra=e) for e in (extras or {""})]
+                if not any(req.marker.evaluate(env) for env in envs):
+                    continue
+            out.append(req)
+        return out
+
+    def closure(self, roots: dict[str, frozenset[str]]) -> dict[str, str | None]:
+        """Every distribution reachable from ``roots`` (name -> extras) at installed versions.
+
+        A dependency that is not installed maps to None (its requirement cannot be pinned).
+        """
+        seen: dict[str, str | None] = {}
+        queue = [(canonicalize_name(n), frozenset(e)) for n, e in roots.items()]
+        done: set[tuple[str, frozenset[str]]] = set()
+        while queue:
+            name, extras = queue.pop()
+            if (name, extras) in done:
+                continue
+            done.add((name, extras))
+            seen[name] = self.version(name)
+            for req in self.requires(name, extras):
+                queue.append((canonicalize_name(req.name), frozenset(req.extras)))
+        return seen
+
+
+@dataclass
+class WorkerImage:
+    """What the worker already has installed: name -> version (None: any version)."""
+
+    packages: dict[str, str | None]
+    source: str  # "apache-beam closure" or the requirements file it came from
+
+    def has(self, name: str) -> bool:
+        return canonicalize_name(name) in self.packages
+
+    def version(self, name: str) -> str | None:
+        return self.packages.get(canonicalize_name(name))
+
+
+def worker_image(env: Environment, requirements_file: str | Path | None = None) -> WorkerImage:
+    """The default image is apache-beam and its dependency closure at the installed versions
+    (what Beam's container ships for this Beam version); a freeze/constraints file replaces it.
+    """
+    if requirements_file is None:
+        packages = env.closure({"apache-beam": frozenset()})
+        for tool in BASE_TOOLS:
+            packages.setdefault(tool, env.version(tool))
+        return WorkerImage(packages, "apache-beam closure")
+    packages: dict[str, str | None] = {}
+    for line in _requirement_lines(Path(requirements_file)):
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        pins = [s.version for s in req.specifier if s.operator in ("==", "===")]
+        packages[canonicalize_name(req.name)] = pins[0] if pins else None
+    packages.setdefault("apache-beam", env.version("apache-beam"))
+    for tool in BASE_TOOLS:
+        packages.setdefault(tool, None)
+    return WorkerImage(packages, str(requirements_file))
+
+
+def _requirement_lines(path: Path, _depth: int = 0) -> list[str]:
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(("-r ", "--requirement ", "-c ", "--constraint ")) and _depth < 5:
+            lines += _requirement_lines(path.parent / line.split(None, 1)[1], _depth + 1)
+        elif not line.startswith("-"):
+            lines.append(line)
+    return lines
+
+
+def requirement_lines(path: str | Path) -> list[str]:
+    """The requirement lines of a pip requirements file (``-r``/``-c`` followed)."""
+    return _requirement_lines(Path(path))
