@@ -1,0 +1,296 @@
+"""What the worker must install, read from a retrieved staging directory, and proof it is intact.
+
+Two sources, one shape (`InstallPlan`):
+
+* a ``beam_deps_manifest.json`` written by ``beam-deps stage``: every listed file must exist and
+  match its sha256 (BD501), every staged wheel must suit this interpreter (BD502) and open as a
+  zip (BD504), and the cache key is the manifest's environment key. Staging computed the full
+  dependency closure minus the worker image, so the install runs with ``--no-deps``.
+* no manifest: Beam's own artifacts in the order Beam's container boot installs them
+  (``requirements.txt``, ``extra_packages.txt`` in order, ``workflow.tar.gz``), so the boot is
+  a drop-in replacement; the cache key is a hash of those files.
+
+Artifacts are matched by their path relative to the staging directory first, then by basename:
+``beam-deps-boot --setup-only --staged OUT`` reads the staging directory itself, while a worker
+sees Beam's flat staged directory where every file arrives under its basename.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from beam_deps.worker.boot_errors import BootError
+
+MANIFEST = "beam_deps_manifest.json"
+REQUIREMENTS = "requirements.txt"
+EXTRA_PACKAGES = "extra_packages.txt"
+WORKFLOW = "workflow.tar.gz"
+SDK_TARBALL = "dataflow_python_sdk.tar"
+
+_INSTALLABLE_ROLES = ("local_wheel", "local_sdist", "extra_packages")
+
+
+@dataclass
+class InstallPlan:
+    """Everything the installer needs; ``key`` names the cached environment."""
+
+    staged_dir: Path
+    key: str
+    source: str  # "manifest" or "beam"
+    requirements: list[Path] = field(default_factory=list)
+    packages: list[Path] = field(default_factory=list)  # installed in this order
+    find_links: list[Path] = field(default_factory=list)
+    wheels: list[Path] = field(default_factory=list)  # every staged wheel, for `check_wheels`
+    no_deps: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.packages and not any(_has_requirements(r) for r in self.requirements)
+
+    @property
+    def needs_build(self) -> bool:
+        return any(not p.name.endswith(".whl") for p in self.packages)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def plan_for(staged_dir: Path) -> InstallPlan:
+    """Read and verify ``staged_dir``; raise `BootError` if anything may not be installed."""
+    staged_dir = Path(staged_dir)
+    if not staged_dir.is_dir():
+        raise BootError(
+            "BD503",
+            f"staged directory {staged_dir} does not exist",
+            "pass the directory `beam-deps stage --out` wrote, or the worker's retrieved "
+            "<semi_persist_dir>/staged",
+        )
+    manifest_path = _locate(staged_dir, MANIFEST)
+    if manifest_path is not None:
+        return _manifest_plan(staged_dir, manifest_path)
+    return _beam_plan(staged_dir)
+
+
+# ------------------------------------------------------------------ manifest
+
+
+def _manifest_plan(staged_dir: Path, manifest_path: Path) -> InstallPlan:
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        artifacts = manifest["artifacts"]
+        key = str(manifest["environment_key"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BootError(
+            "BD501",
+            f"{manifest_path} is not a readable beam-deps manifest ({exc.__class__.__name__}: "
+            f"{exc})",
+        ) from None
+    if manifest.get("version") != 1:
+        raise BootError(
+            "BD501",
+            f"{manifest_path} has manifest version {manifest.get('version')!r}; this boot reads "
+            "version 1",
+            "install the beam-deps version that staged the job in the worker image",
+        )
+
+    plan = InstallPlan(staged_dir=staged_dir, key=key, source="manifest", no_deps=True)
+    wheels: list[Path] = []
+    for entry in artifacts:
+        try:
+            rel, expected, role = str(entry["path"]), str(entry["sha256"]), entry.get("role", "")
+        except (KeyError, TypeError, AttributeError):
+            raise BootError(
+                "BD501", f"{manifest_path} has an artifact entry without path/sha256: {entry!r}"
+            ) from None
+        found = _locate(staged_dir, rel)
+        if found is None:
+            raise BootError(
+                "BD501",
+                f"staged file {rel} listed in the manifest is missing from {staged_dir}",
+            )
+        actual = sha256_file(found)
+        if actual != expected:
+            raise BootError(
+                "BD501",
+                f"staged file {found} does not match the manifest (sha256 {actual[:12]}..., "
+                f"staged as {expected[:12]}...)",
+            )
+        if role == "requirements":
+            plan.requirements.append(found)
+        elif role in _INSTALLABLE_ROLES:
+            plan.packages.append(found)
+        if found.name.endswith(".whl"):
+            wheels.append(found)
+            if found.parent not in plan.find_links:
+                plan.find_links.append(found.parent)
+    if staged_dir not in plan.find_links:
+        plan.find_links.insert(0, staged_dir)
+    plan.wheels = wheels
+    _check_interpreter(manifest, plan)
+    _note_unlisted(staged_dir, {Path(e["path"]).name for e in artifacts}, plan)
+    return plan
+
+
+def _note_unlisted(staged_dir: Path, listed: set[str], plan: InstallPlan) -> None:
+    """Beam artifacts added beside the staging (``--setup_file``, another ``--extra_package``)
+    are not in the manifest: they are not verified, so they are not installed. Say so."""
+    unlisted = []
+    extra = staged_dir / EXTRA_PACKAGES
+    if extra.is_file():
+        names = [ln.strip() for ln in extra.read_text(encoding="utf-8").splitlines()]
+        unlisted += [n for n in names if n and n not in listed]
+    if (staged_dir / WORKFLOW).is_file() and WORKFLOW not in listed:
+        unlisted.append(WORKFLOW)
+    if unlisted:
+        plan.notes.append(
+            f"not installing {', '.join(unlisted)}: staged beside the manifest, so unverified; "
+            "stage them with beam-deps stage (or drop the manifest to use Beam's own install)"
+        )
+
+
+def _check_interpreter(manifest: dict, plan: InstallPlan) -> None:
+    """A different Python minor is not fatal here (Beam checks it too); say so in the log."""
+    want = str(manifest.get("python") or "")
+    have = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if want and want != have:
+        plan.notes.append(f"staged for Python {want}, this worker runs Python {have}")
+    library = str(manifest.get("pickle_library") or "")
+    staged_names = " ".join(str(r).lower() for r in manifest.get("requirements") or [])
+    if library.startswith("dill") and "dill" not in staged_names:
+        import importlib.util
+
+        if importlib.util.find_spec("dill") is None:
+            plan.notes.append(
+                f"the job pickles with {library} but this worker image has no dill and none "
+                "was staged; install apache-beam[dill] in the image"
+            )
+
+
+# ------------------------------------------------------------------ wheels
+
+
+def check_wheels(plan: InstallPlan) -> None:
+    """BD502: every project needs one wheel this interpreter accepts; BD504: wheels must open.
+
+    Called before an install, not on every boot: a cached env was built from files with the
+    same hashes on the same image, so they passed this check then.
+    """
+    from packaging.tags import sys_tags
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    supported = set(sys_tags())
+    installable = plan.packages
+    by_project: dict[str, list[tuple[Path, bool]]] = {}
+    for wheel in plan.wheels:
+        try:
+            name, _version, _build, tags = parse_wheel_filename(wheel.name)
+        except InvalidWheelFilename as exc:
+            raise BootError("BD504", f"{wheel} is not a valid wheel name ({exc})") from None
+        by_project.setdefault(name, []).append((wheel, bool(tags & supported)))
+    for candidates in by_project.values():
+        if not any(ok for _, ok in candidates):
+            worker = next(iter(sys_tags()))
+            names = ", ".join(w.name for w, _ in candidates)
+            raise BootError(
+                "BD502",
+                f"staged wheel {names} does not install on this worker "
+                f"(Python {sys.version_info.major}.{sys.version_info.minor}, {worker})",
+            )
+    for candidates in by_project.values():
+        for wheel, compatible in candidates:
+            if compatible or wheel in installable:
+                _check_zip(wheel)
+
+
+def _check_zip(wheel: Path) -> None:
+    """Catch a truncated or corrupt wheel before the installer does, with a clearer message."""
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BootError("BD504", f"staged wheel {wheel} is corrupt ({exc})") from None
+    if not any(n.endswith(".dist-info/METADATA") for n in names):
+        raise BootError("BD504", f"staged wheel {wheel} has no .dist-info/METADATA")
+
+
+# ------------------------------------------------------------------ Beam's own artifacts
+
+
+def _beam_plan(staged_dir: Path) -> InstallPlan:
+    """Beam's container boot order: requirements, extra packages (in order), workflow sdist."""
+    digest = hashlib.sha256(b"beam-artifacts\0")
+    plan = InstallPlan(staged_dir=staged_dir, key="", source="beam", no_deps=False)
+    plan.find_links.append(staged_dir)
+    req = staged_dir / REQUIREMENTS
+    if req.is_file():
+        plan.requirements.append(req)
+        digest.update(b"requirements\0" + req.read_bytes())
+    extra = staged_dir / EXTRA_PACKAGES
+    if extra.is_file():
+        for line in extra.read_text(encoding="utf-8").splitlines():
+            name = line.strip()
+            if not name:
+                continue
+            pkg = staged_dir / name
+            if not pkg.is_file():
+                raise BootError(
+                    "BD503",
+                    f"{EXTRA_PACKAGES} lists {name}, which was not retrieved into {staged_dir}",
+                    "resubmit the job; if it persists, check the runner's artifact staging",
+                )
+            plan.packages.append(pkg)
+            digest.update(b"package\0" + name.encode() + sha256_file(pkg).encode())
+    workflow = staged_dir / WORKFLOW
+    if workflow.is_file():
+        plan.packages.append(workflow)
+        digest.update(b"workflow\0" + sha256_file(workflow).encode())
+    if (staged_dir / SDK_TARBALL).exists():
+        plan.notes.append(f"ignoring staged {SDK_TARBALL}: the worker image provides apache-beam")
+    plan.wheels = [p for p in plan.packages if p.name.endswith(".whl")]
+    plan.key = digest.hexdigest()
+    return plan
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _locate(staged_dir: Path, rel: str) -> Path | None:
+    rel_path = Path(rel)
+    if rel_path.is_absolute() or ".." in rel_path.parts:
+        raise BootError("BD501", f"manifest path {rel!r} escapes the staging directory")
+    for candidate in (staged_dir / rel_path, staged_dir / rel_path.name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _has_requirements(path: Path) -> bool:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return False
+    return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
+
+
+def describe(plan: InstallPlan) -> str:
+    """One phrase for the log: what will be installed."""
+    reqs = []
+    for req in plan.requirements:
+        reqs += [
+            ln.strip()
+            for ln in req.read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")
+        ]
+    parts = reqs + [p.name for p in plan.packages]
+    return ", ".join(parts) if parts else "nothing"
