@@ -16,6 +16,8 @@ DOCS_URL = os.environ.get("BEAM_DEPS_DOCS_URL", "https://beam-deps.github.io/bea
 
 
 class Severity(str, enum.Enum):
+    """How bad a finding is: any ``error`` makes the exit code 1, in every output format."""
+
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -46,6 +48,10 @@ class Rule:
 
 @dataclass
 class Diagnostic:
+    """One finding: what is wrong (``code``, ``message``), where in the object (``path``), where
+    in your code (``file``, ``line``), in which transform, and how to fix it (``fix``, ``url``).
+    """
+
     code: str
     severity: Severity
     message: str

@@ -23,3 +23,10 @@ LIBRARIES = [
 def library(request) -> str:
     """Each test that takes ``library`` runs under cloudpickle and, where installed, dill."""
     return request.param
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark everything about dill, so the tox ``dill`` env can run just that (``-m dill``)."""
+    for item in items:
+        if "dill" in item.nodeid.lower():
+            item.add_marker(pytest.mark.dill)
