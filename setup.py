@@ -20,6 +20,8 @@ setup(
         "build>=1.0",
         "packaging>=23",
         "filelock>=3.12",
+        # the wheelhouse downloads with pip, as Beam's stager does (uv has no `download`)
+        "pip>=23",
     ],
     extras_require={
         "dill": ["apache-beam[dill]>=2.77.0,<2.78"],
