@@ -49,10 +49,16 @@ def test_exit_code_is_the_same_in_every_format(fmt, capsys):
 def test_bundled_pitfalls_report_reads_like_ruff(capsys):
     code, out, _ = cli(capsys, "check", str(BUNDLED / "pitfalls.py"))
     assert code == 1
-    codes = {line.split(": ")[1].split()[0] for line in out.splitlines() if ".py:" in line}
+    headers = [line for line in out.splitlines() if ".py:" in line and not line.startswith(" ")]
+    codes = {line.split(": ")[1].split()[0] for line in headers}
     assert codes == {"BD106", "BD302", "BD403", "BD104", "BD205"}
-    assert "pitfalls.py:48: BD106 [error] sqlite3.Connection cannot be pickled" in out
-    assert "    transform: Price\n    path:      LookupPrice.db\n    fix:" in out
+    # the line to change is the assignment that captured the connection; the transform's
+    # line is given beside its label
+    assert "pitfalls.py:25: BD106 [error] sqlite3.Connection cannot be pickled" in out
+    assert (
+        "    transform: Price (applied at beam_deps/examples/pitfalls.py:48)\n"
+        "    path:      LookupPrice.db\n    fix:"
+    ) in out
 
 
 def test_json_output_has_every_field(capsys):

@@ -22,12 +22,19 @@ def _relative(filename: str) -> str:
     return filename if rel.startswith(".." + os.sep + "..") else rel
 
 
+def _relative_location(location: str) -> str:
+    filename, _, line = location.rpartition(":")
+    return f"{_relative(filename)}:{line}" if filename else location
+
+
 def render_text(report: Report) -> str:
     lines: list[str] = []
     for d in report.sorted():
         lines.append(f"{location_text(d)}: {d.code} [{d.severity.value}] {d.message}")
         if d.transform:
-            lines.append(f"    transform: {d.transform}")
+            applied = d.extra.get("applied_at")
+            where = f" (applied at {_relative_location(applied)})" if applied else ""
+            lines.append(f"    transform: {d.transform}{where}")
         if d.path and d.path != d.transform:
             lines.append(f"    path:      {d.path}")
         if d.fix:
