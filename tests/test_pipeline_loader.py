@@ -188,3 +188,29 @@ def test_a_hanging_script_times_out(bad_dir):
 def test_unknown_module():
     with pytest.raises(ScriptError, match="cannot run -m no_such_pkg_xyz"):
         load_script(module="no_such_pkg_xyz")
+
+
+def test_loading_writes_nothing_into_the_users_tree(tmp_path):
+    (tmp_path / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    script = tmp_path / "pipeline.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import apache_beam as beam
+            import helpers
+
+            with beam.Pipeline() as p:
+                p | beam.Create([1]) | beam.Map(helpers.double)
+            """
+        )
+    )
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    flag = sys.dont_write_bytecode
+    sys.dont_write_bytecode = False  # as in a plain interpreter
+    try:
+        loaded = load_script(script)
+        assert sys.dont_write_bytecode is False, "restored afterwards"
+    finally:
+        sys.dont_write_bytecode = flag
+    assert len(loaded.pipelines) == 1
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

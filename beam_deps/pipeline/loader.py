@@ -316,18 +316,23 @@ class _SavedState:
     path: list[str]
     cwd: str
     pickler_lib: Any
+    dont_write_bytecode: bool
 
     @classmethod
     def take(cls) -> _SavedState:
         from apache_beam.internal import pickler
 
-        return cls(
+        saved = cls(
             sys.modules.get("__main__"),
             list(sys.argv),
             list(sys.path),
             os.getcwd(),
             pickler.desired_pickle_lib,
+            sys.dont_write_bytecode,
         )
+        # Checking must leave the user's tree as it was: no __pycache__ from their imports.
+        sys.dont_write_bytecode = True
+        return saved
 
     def restore(self, loaded: LoadedScript) -> None:
         from apache_beam.internal import pickler
@@ -337,6 +342,7 @@ class _SavedState:
             _point_dill_at(self.main)
         sys.argv[:] = self.argv
         sys.path[:] = self.path
+        sys.dont_write_bytecode = self.dont_write_bytecode
         with contextlib.suppress(OSError):
             os.chdir(self.cwd)
         if pickler.desired_pickle_lib is not self.pickler_lib:
