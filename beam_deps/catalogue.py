@@ -199,6 +199,21 @@ _RULES = [
         "API_KEY = os.environ['API_KEY']\nbeam.Map(lambda x: call(x, API_KEY))\n",
         "class Call(beam.DoFn):\n    def setup(self):\n        self.key = fetch_secret('api-key')\n",
     ),
+    Rule(
+        "BD111",
+        "pipeline-object-captured",
+        W,
+        "BD1",
+        "A Pipeline or PCollection is captured by code that runs on workers.",
+        "Beam pickles a Pipeline as the string 'Pickled pipeline stub.' and a PCollection as an "
+        "invalid placeholder, so the pickle succeeds, but on the worker the object is useless: "
+        "there is no pipeline to apply transforms to and no data in the PCollection.",
+        "Pass a PCollection's contents as a side input (`beam.pvalue.AsList(pcoll)`, "
+        "`AsDict`, `AsSingleton`) instead of capturing the PCollection.",
+        "lookup = p | 'Lookup' >> beam.Create([1, 2])\nbeam.Filter(lambda x: x in lookup)\n",
+        "lookup = p | 'Lookup' >> beam.Create([1, 2])\n"
+        "beam.Filter(lambda x, keep: x in keep, beam.pvalue.AsList(lookup))\n",
+    ),
     # ---------------------------------------------------------------- BD2 main session
     Rule(
         "BD201",

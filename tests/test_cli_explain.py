@@ -48,3 +48,10 @@ def test_unknown_code_is_one_line_and_exit_2():
 def test_no_command_prints_help_and_exit_2(capsys):
     assert main([]) == 2
     assert "usage: beam-deps" in capsys.readouterr().err
+
+
+def test_list_with_a_code_is_a_usage_error(capsys):
+    assert main(["explain", "--list", "BD101"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "beam-deps: error: give either a code or --list, not both"
+    )

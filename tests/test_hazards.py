@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import io
+import json
 import os
 import queue
 import socket
@@ -174,3 +175,72 @@ def test_tempfile_write_handle_fails():
     with tempfile.TemporaryFile("w") as fh:
         report = beam_deps.check_object(HoldingFn(fh=fh))
     assert not report.ok
+
+
+def test_wide_objects_still_locate_their_hazards(library):
+    wide = {i: i for i in range(2_500)}
+    wide["lock"] = threading.Lock()
+    report = beam_deps.check_object(HoldingFn(table=wide), library)
+    assert ("BD104", "HoldingFn.table['lock']") in codes_at(report)
+
+
+def test_similarly_named_hazards_are_all_reported(library):
+    fn = HoldingFn(lock=threading.Lock(), lock_for_cache=threading.Lock(), q=queue.Queue())
+    fn.q2 = queue.Queue()
+    found = codes_at(beam_deps.check_object(fn, library))
+    for path in ("HoldingFn.lock", "HoldingFn.lock_for_cache"):
+        assert ("BD104", path) in found
+    for path in ("HoldingFn.q", "HoldingFn.q2"):
+        assert ("BD108", path) in found
+
+
+def test_in_memory_buffers_and_standard_streams_are_not_files(capsys):
+    import logging
+    import sys
+
+    with capsys.disabled():  # the real sys.stderr, not pytest's capture file
+        fn = HoldingFn(buf=io.BytesIO(b"x"), handler=logging.StreamHandler(sys.stderr))
+        report = beam_deps.check_object(fn)
+    assert not [(d.code, d.path, d.message) for d in report.diagnostics if d.code == "BD105"]
+
+
+def test_simple_queue_is_a_queue(library):
+    report = beam_deps.check_object(HoldingFn(q=queue.SimpleQueue()), library)
+    assert [(d.code, d.path) for d in report.errors] == [("BD108", "HoldingFn.q")]
+
+
+def test_captured_pcollection_is_flagged(library):
+    import apache_beam as beam
+
+    p = beam.Pipeline()
+    lookup = p | beam.Create([1, 2])
+    report = beam_deps.check_object(lambda x: x in lookup, library)
+    assert [(d.code, d.path) for d in report.diagnostics] == [
+        ("BD111", "<lambda> closure 'lookup'")
+    ]
+
+
+def test_enum_defined_in_a_script_is_noted(tmp_path):
+    """A script's Enum travels by value: its identity differs from any importable copy."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import enum, json, beam_deps\n"
+        "class Shade(enum.Enum):\n"
+        "    DARK = 1\n"
+        "report = beam_deps.check_object({'shade': Shade.DARK})\n"
+        "print(json.dumps([(d.code, d.path) for d in report.diagnostics]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True
+    ).stdout
+    assert ["BD304", "dict['shade'].__class__"] in json.loads(out.splitlines()[-1])
+
+
+def test_names_pickled_by_reference_include_ufunc_like_objects():
+    import numpy as np
+
+    report = beam_deps.check_object(HoldingFn(op=np.add))
+    assert "numpy:add" in report.by_reference

@@ -89,8 +89,8 @@ def test_deep_chain_reports_depth_and_chain_instead_of_recursing(library):
     report = beam_deps.check_object({"head": head}, library)
     assert [d.code for d in report.errors] == ["BD102"]
     message = report.errors[0].message
-    assert "100,001 levels deep" in message
-    assert "`.next` repeats" in message
+    assert "100,000 levels deep" in message
+    assert "`.next` repeats 99,999 times" in message
     assert report.errors[0].path == "dict['head']"
 
 
@@ -127,7 +127,7 @@ def test_many_bad_items_are_capped_and_counted(library):
     report = beam_deps.check_object(big, library)
     assert len(report.errors) == 50
     notes = [d.message for d in report.diagnostics if d.code == "BD001"]
-    assert notes and "5,000 items were bisected" in notes[0]
+    assert notes and "5,000 parts were bisected" in notes[0]
 
 
 def test_analyse_returns_beams_exact_payload(library):
@@ -140,10 +140,9 @@ def test_analyse_returns_beams_exact_payload(library):
     assert analysis.report.ok
 
 
-def test_unknown_library_is_a_diagnostic_not_an_exception():
-    report = beam_deps.check_object(1, "pickle5")
-    assert not report.ok
-    assert "unknown pickle library" in report.errors[0].message
+def test_unknown_library_is_the_callers_mistake():
+    with pytest.raises(ValueError, match="unknown pickle library 'pickle5'"):
+        beam_deps.check_object(1, "pickle5")
 
 
 def test_lock_inside_a_failing_object_is_also_reported(library):
@@ -175,3 +174,55 @@ def test_line_is_the_assignment_that_captured_the_part(library):
     lines, start = inspect.getsourcelines(ClientFn)
     expected = start + next(i for i, text in enumerate(lines) if "self.conn =" in text)
     assert (diag.file, diag.line) == (__file__, expected)
+
+
+class Exits:
+    def __reduce_ex__(self, protocol):
+        raise SystemExit(3)
+
+
+def test_systemexit_from_a_reducer_is_a_finding_not_an_exit(library):
+    report = beam_deps.check_object({"a": [Exits()]}, library)
+    assert error_paths(report) == ["dict['a'][0]"]
+
+
+class PayloadNode:
+    def __init__(self, nxt):
+        self.next = nxt
+        self.payload = [0, 1, 2]
+
+
+def test_deep_chain_with_other_fields_names_the_repeating_link(library):
+    head = None
+    for _ in range(5_000):
+        head = PayloadNode(head)
+    report = beam_deps.check_object(head, library)
+    [diag] = report.errors
+    assert diag.code == "BD102"
+    assert "`.next` repeats 4,999 times from PayloadNode" in diag.message
+    assert len(diag.path) < 300
+
+
+class GuardedResource:
+    def __reduce__(self):
+        raise TypeError("RecursionGuard objects cannot be pickled")
+
+
+def test_the_word_recursion_in_a_message_is_not_a_recursion_error(library):
+    report = beam_deps.check_object({"a": GuardedResource()}, library)
+    assert [(d.code, d.path) for d in report.errors] == [("BD101", "dict['a']")]
+
+
+def test_a_bad_attribute_among_thousands_is_found_by_bisection(library):
+    obj = Holder(**{f"a{i}": i for i in range(3_000)})
+    obj.zgen = (i for i in range(3))
+    report = beam_deps.check_object(obj, library)
+    assert [(d.code, d.path) for d in report.errors] == [("BD103", "Holder.zgen")]
+
+
+def test_partial_paths_are_readable(library):
+    import functools
+
+    fn = functools.partial(max, Refuses(), key=None)
+    report = beam_deps.check_object({"f": fn}, library)
+    assert error_paths(report) == ["dict['f'].args[0]"]

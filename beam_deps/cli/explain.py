@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.list and args.code:
+        raise UsageError("give either a code or --list, not both")
     if args.list or not args.code:
         if not args.list:
             raise UsageError("give a code to explain (e.g. `beam-deps explain BD101`) or --list")

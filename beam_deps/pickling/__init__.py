@@ -4,7 +4,7 @@ Serialisation always goes through Beam's own pickler facade (``apache_beam.inter
 so that what we judge is exactly what Beam will ship.
 """
 
-from beam_deps.pickling.analyse import Analysis, analyse, check_object
+from beam_deps.pickling.analysis import Analysis, analyse, check_object
 from beam_deps.pickling.libraries import (
     LIBRARIES,
     dill_version,

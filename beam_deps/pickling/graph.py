@@ -9,6 +9,7 @@ attribute (``MagicMock``), or return nonsense from ``__reduce_ex__``.
 from __future__ import annotations
 
 import copyreg
+import functools
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,21 +92,24 @@ def is_pickled_by_value(obj: Any, library: str) -> bool:
     return target is not obj
 
 
-def children(obj: Any, library: str) -> list[Edge]:
-    """The parts ``obj`` carries into the pickle, each with its path label."""
+def children(obj: Any, library: str, limit: int | None = MAX_CHILDREN) -> list[Edge]:
+    """The parts ``obj`` carries into the pickle, each with its path label.
+
+    At most ``limit + 1`` edges are returned, so a caller can tell that the list was cut.
+    """
     if isinstance(obj, ATOMIC) or isinstance(obj, types.ModuleType | types.CodeType):
         return []
+    edges: list[Edge] = []
     try:
-        return list(_limited(_children(obj, library)))
-    except Exception:  # noqa: BLE001 - a hostile object is a leaf, never our crash
-        return []
-
-
-def _limited(edges: Iterator[Edge]) -> Iterator[Edge]:
-    for i, edge in enumerate(edges):
-        if i >= MAX_CHILDREN:
-            return
-        yield edge
+        for edge in _children(obj, library):
+            edges.append(edge)
+            if limit is not None and len(edges) > limit:
+                break
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - a hostile object is a leaf, never our crash
+        return edges
+    return edges
 
 
 def _children(obj: Any, library: str) -> Iterator[Edge]:
@@ -127,6 +131,12 @@ def _children(obj: Any, library: str) -> Iterator[Edge]:
     elif isinstance(obj, type):
         if is_pickled_by_value(obj, library):
             yield from _class_edges(obj)
+    elif cls is functools.partial:
+        yield Edge(".func", obj.func)
+        for i, arg in enumerate(obj.args):
+            yield Edge(f".args[{i}]", arg)
+        for name, value in obj.keywords.items():
+            yield Edge(f".keywords[{name!r}]", value)
     elif isinstance(obj, types.CellType):
         try:
             yield Edge(".cell_contents", obj.cell_contents)
@@ -203,6 +213,8 @@ def _reduce_edges(obj: Any) -> Iterator[Edge]:
     dictitems = rv[4] if len(rv) > 4 else None
     if isinstance(func, types.FunctionType) and is_pickled_by_value(func, "cloudpickle"):
         yield Edge("<reduce>", func)
+    elif func is cls and is_pickled_by_value(cls, "cloudpickle"):
+        yield Edge(".__class__", cls)  # e.g. an Enum member reduces to (its class, (value,))
     if isinstance(args, tuple):
         for i, arg in enumerate(args):
             if arg is cls:
@@ -224,12 +236,10 @@ def _reduce_edges(obj: Any) -> Iterator[Edge]:
         yield Edge("<state>", state)
     if listitems is not None and isinstance(listitems, Iterator):
         for i, item in enumerate(listitems):
-            if i >= MAX_CHILDREN:
-                break
             yield Edge(f"[{i}]", item)
     if dictitems is not None and isinstance(dictitems, Iterator):
         for i, pair in enumerate(dictitems):
-            if i >= MAX_CHILDREN or not (isinstance(pair, tuple) and len(pair) == 2):
+            if not (isinstance(pair, tuple) and len(pair) == 2):
                 break
             label = key_label(pair[0]) or f"[<key {i}>]"
             yield Edge(label, pair[1])

@@ -13,6 +13,7 @@ import queue
 import re
 import socket
 import sqlite3
+import sys
 import threading
 import types
 from concurrent import futures
@@ -139,7 +140,7 @@ def describe_failure(obj: Any, error: BaseException) -> Hazard:
         return Hazard("BD106", Severity.ERROR, f"{name} cannot be pickled ({reason})")
     if _is_thread_or_pool(obj):
         return Hazard("BD107", Severity.ERROR, f"{name} cannot be pickled ({reason})")
-    if _is_mp_queue(obj):
+    if _is_mp_queue(obj) or isinstance(obj, QUEUE_TYPES):
         return Hazard("BD108", Severity.ERROR, f"{name} cannot be pickled ({reason})")
     if isinstance(obj, io.IOBase):
         mode = _file_mode(obj) or "?"
@@ -164,7 +165,13 @@ def describe_pickled(obj: Any, library: str = "cloudpickle") -> Hazard | None:
         return Hazard(
             "BD108", None, f"{safe_type_name(obj)} arrives as a copy; workers do not share it"
         )
-    if isinstance(obj, io.IOBase):
+    if _is_pipeline_object(obj):
+        return Hazard(
+            "BD111",
+            None,
+            f"a {type(obj).__name__} is captured; on the worker it is only a placeholder",
+        )
+    if _is_real_file(obj):
         name = getattr(obj, "name", "?")
         if library == "cloudpickle":
             return Hazard("BD105", None, f"file {name!s} is pickled by content (a snapshot)")
@@ -182,6 +189,42 @@ def describe_pickled(obj: Any, library: str = "cloudpickle") -> Hazard | None:
             f"{type(obj).__name__} pickles as a snapshot of its position; each worker gets a copy",
         )
     return None
+
+
+def _is_real_file(obj: Any) -> bool:
+    """An OS-level file (not an in-memory buffer, not the process's standard streams, which
+    Beam's cloudpickle pickles by reference to ``sys``)."""
+    if not isinstance(obj, _FILE_TYPES):
+        return False
+    return not any(
+        obj is stream
+        for stream in (
+            sys.stdin,
+            sys.stdout,
+            sys.stderr,
+            sys.__stdin__,
+            sys.__stdout__,
+            sys.__stderr__,
+        )
+    )
+
+
+_FILE_TYPES = (
+    io.FileIO,
+    io.BufferedReader,
+    io.BufferedWriter,
+    io.BufferedRandom,
+    io.TextIOWrapper,
+)
+
+
+def _is_pipeline_object(obj: Any) -> bool:
+    module = type(obj).__module__ or ""
+    if not module.startswith("apache_beam."):
+        return False
+    from apache_beam import pipeline, pvalue
+
+    return isinstance(obj, pipeline.Pipeline | pvalue.PValue)
 
 
 def describe_class(cls: type, by_value: bool) -> Hazard | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from beam_deps.pickling.graph import MAX_CHILDREN, Edge, children, key_label, root_label
+from beam_deps.pickling.graph import ATOMIC, MAX_CHILDREN, Edge, children, key_label, root_label
 from beam_deps.pickling.libraries import try_pickle
 
 NODE_BUDGET = 200_000
@@ -36,6 +36,7 @@ class Walk:
 
     root_name: str
     nodes: list[Node] = field(default_factory=list)
+    truncated: bool = False  # some parts were not visited (budget or a very wide object)
 
     def add(self, obj: Any, parent: int, label: str) -> int:
         self.nodes.append(Node(obj, parent, label))
@@ -75,11 +76,16 @@ class Inspection:
     incomplete: list[str] = field(default_factory=list)
 
 
-def is_recursion_error(exc: BaseException) -> bool:
-    while exc is not None:
-        if isinstance(exc, RecursionError) or "recursion" in str(exc).lower():
+_RECURSION_MESSAGES = ("maximum recursion depth", "excessively deep recursion")
+
+
+def is_recursion_error(exc: BaseException | None) -> bool:
+    """RecursionError, or a pickler's wrapper of one (cloudpickle's "excessively deep ...")."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, RecursionError) or any(m in str(exc) for m in _RECURSION_MESSAGES):
             return True
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
 
 
@@ -133,29 +139,37 @@ def find_unpicklable(
 
 
 def _edges_to_try(obj: Any, library: str, result: Inspection) -> list[Edge]:
-    """The parts to try one by one; a huge list or dict is bisected down to its bad items."""
-    if type(obj) in (list, tuple, dict) and len(obj) > MAX_CHILDREN:
+    """The parts to try one by one; an object with very many parts is bisected down to its
+    bad parts first, so a million-item list costs a few pickles, not a million."""
+    if type(obj) in (list, tuple, dict):
+        if len(obj) <= MAX_CHILDREN:
+            return children(obj, library)
         items = list(obj.items()) if type(obj) is dict else list(enumerate(obj))
-        bad = _bisect_failing(items, library, dict if type(obj) is dict else list)
-        result.incomplete.extend(
-            [f"{len(obj):,} items were bisected; only the first {MAX_BAD_ITEMS} bad ones are shown"]
-            if len(bad) >= MAX_BAD_ITEMS
-            else []
-        )
+        bad = _bisect_failing(items, library, result, len(obj))
         if type(obj) is dict:
             return [Edge(key_label(k) or "[<key>]", v) for k, v in bad]
         return [Edge(f"[{i}]", v) for i, v in bad]
-    return children(obj, library)
+    edges = children(obj, library, limit=None)
+    if len(edges) <= MAX_CHILDREN:
+        return edges
+    bad = _bisect_failing([(e.label, e.child) for e in edges], library, result, len(edges))
+    return [Edge(label, child) for label, child in bad]
 
 
-def _bisect_failing(items: list[tuple[Any, Any]], library: str, kind: type) -> list[tuple]:
+def _bisect_failing(
+    items: list[tuple[Any, Any]], library: str, result: Inspection, total: int
+) -> list[tuple[Any, Any]]:
     """Items whose values fail to pickle, found by halving: O(n log n) bytes, not n tries."""
     bad: list[tuple[Any, Any]] = []
     stack = [items]
-    while stack and len(bad) < MAX_BAD_ITEMS:
+    while stack:
+        if len(bad) >= MAX_BAD_ITEMS:
+            result.incomplete.append(
+                f"{total:,} parts were bisected; only the first {MAX_BAD_ITEMS} bad ones are shown"
+            )
+            break
         chunk = stack.pop()
-        payload = dict(chunk) if kind is dict else [v for _, v in chunk]
-        if try_pickle(payload, library) is None:
+        if try_pickle([v for _, v in chunk], library) is None:
             continue
         if len(chunk) == 1:
             bad.append(chunk[0])
@@ -167,24 +181,27 @@ def _bisect_failing(items: list[tuple[Any, Any]], library: str, kind: type) -> l
 
 def _recursion_finding(walk: Walk, index: int, error: BaseException, library: str) -> Finding:
     depth, labels = deepest_chain(walk.nodes[index].obj, library)
-    pattern, repeats, prefix = repeating_suffix(labels)
-    start = walk.path(index) + "".join(prefix)
+    unit, repeats, start = repeating_run(labels)
+    where = walk.path(index) + _abbreviate("".join(labels[:start]))
     detail = (
         f"the object graph is at least {depth:,} levels deep; "
-        f"`{''.join(pattern)}` repeats {repeats:,} times from {start}"
+        f"`{''.join(unit)}` repeats {repeats:,} times from {where}"
     )
     return Finding(
-        walk.nodes[index].obj,
-        start,
-        error,
-        walk.steps(index),
-        kind="recursion",
-        detail=detail,
+        walk.nodes[index].obj, where, error, walk.steps(index), kind="recursion", detail=detail
     )
+
+
+def _abbreviate(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:90] + " ... " + text[-90:]
 
 
 def deepest_chain(root: Any, library: str, budget: int = DEPTH_BUDGET) -> tuple[int, list[str]]:
-    """Depth of the deepest path under ``root`` and its labels (iterative, bounded)."""
+    """Depth of the deepest path under ``root`` and its labels (iterative, bounded).
+
+    Atomic values (numbers, strings) end a path without adding depth worth reporting, so
+    they are not walked: a linked list whose nodes carry payloads stays a linked list.
+    """
     walk = Walk("")
     seen = {id(root)}
     stack = [(walk.add(root, -1, ""), 0)]
@@ -194,25 +211,28 @@ def deepest_chain(root: Any, library: str, budget: int = DEPTH_BUDGET) -> tuple[
         if depth > best_depth:
             best_index, best_depth = index, depth
         for edge in children(walk.nodes[index].obj, library):
-            if id(edge.child) not in seen:
-                seen.add(id(edge.child))
-                stack.append((walk.add(edge.child, index, edge.label), depth + 1))
+            if isinstance(edge.child, ATOMIC) or id(edge.child) in seen:
+                continue
+            seen.add(id(edge.child))
+            stack.append((walk.add(edge.child, index, edge.label), depth + 1))
     labels = [n.label for n in walk.chain(best_index)][1:]
     return best_depth, labels
 
 
-def repeating_suffix(labels: list[str], max_period: int = 6) -> tuple[list[str], int, list[str]]:
-    """The shortest label cycle that ends the chain, how often it repeats, and what precedes it."""
-    best = (labels[-1:], 1 if labels else 0, labels[:-1])
+def repeating_run(labels: list[str], max_period: int = 6) -> tuple[list[str], int, int]:
+    """The label cycle repeated most often in a row anywhere in the chain, its count, and
+    where the run starts: ``.next`` x 60,000 even when each node ends in ``.payload``."""
+    best: tuple[list[str], int, int] = (labels[:1], 1 if labels else 0, 0)
     for period in range(1, min(max_period, len(labels)) + 1):
-        unit = labels[-period:]
-        repeats = 0
-        end = len(labels)
-        while end - period >= 0 and labels[end - period : end] == unit:
-            repeats += 1
-            end -= period
-        if repeats > best[1] and repeats > 1:
-            best = (unit, repeats, labels[:end])
+        i = 0
+        while i + period <= len(labels):
+            unit = labels[i : i + period]
+            repeats, j = 1, i + period
+            while labels[j : j + period] == unit:
+                repeats, j = repeats + 1, j + period
+            if repeats > best[1]:
+                best = (unit, repeats, i)
+            i = j if repeats > 1 else i + 1
     return best
 
 
@@ -234,8 +254,13 @@ def iter_graph(
         head += 1
         yield walk, index
         if len(walk.nodes) > budget:
+            walk.truncated = True
             return
-        for edge in children(walk.nodes[index].obj, library):
+        edges = children(walk.nodes[index].obj, library, limit=budget)
+        if len(edges) > budget:
+            walk.truncated = True
+            edges = edges[:budget]
+        for edge in edges:
             if id(edge.child) not in seen:
                 seen.add(id(edge.child))
                 queue.append(walk.add(edge.child, index, edge.label))
@@ -262,4 +287,4 @@ def locate(
             found[id(obj)] = (walk.path(index), walk.steps(index))
             if len(found) == len(wanted):
                 return found, True
-    return found, walk is None or len(walk.nodes) <= budget
+    return found, walk is None or not walk.truncated

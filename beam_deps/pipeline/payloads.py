@@ -4,7 +4,7 @@ Rather than guess which objects Beam pickles (DoFns with their args and side-inp
 callables, CombineFns, sources, sinks, WindowFns, coders, Create values ...), we let Beam
 tell us: we serialise the pipeline with Beam's own ``Pipeline.to_runner_api()`` and stand
 in for ``pickler.dumps`` while it runs. Each object Beam hands to ``dumps`` is analysed
-once by ``beam_deps.pickling.analyse``, whose payload *is* Beam's byte string, and that
+once by ``beam_deps.pickling.analyse()``, whose payload *is* Beam's byte string, and that
 string is what Beam puts in the proto. So every payload is pickled exactly once, and what
 we judge is what Beam would ship. A stack of the transforms being translated tells us which
 transform each payload belongs to; the loader recorded the user's line for each transform.

@@ -7,8 +7,10 @@ something is wrong do we pay for walking the object graph to find paths.
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import enum
+import pickle
 import sys
 import types
 from dataclasses import dataclass, field
@@ -41,20 +43,22 @@ def analyse(
     *,
     large_payload: int = hazards.LARGE_PAYLOAD_BYTES,
 ) -> Analysis:
-    """Pickle ``obj`` through Beam's facade and diagnose it; never raises for user objects."""
+    """Pickle ``obj`` through Beam's facade and diagnose it.
+
+    Never raises because of the object: its problems are diagnostics. An unknown
+    ``library`` name is the caller's mistake and raises ValueError.
+    """
     report = Report()
     label = label or _safe_root_label(obj)
-    try:
-        library = normalize_library(library)
-    except ValueError as exc:
-        report.diagnostics.append(diagnostic("BD408", str(exc)))
-        return Analysis(None, report)
+    library = normalize_library(library)
     try:
         with using_library(library):
             return _analyse(obj, library, label, report, large_payload)
     except ImportError as exc:
         report.diagnostics.append(diagnostic("BD407", str(exc), path=label))
-    except Exception as exc:  # noqa: BLE001 - our failure must not become the user's crash
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - our failure must not become the user's crash
         report.diagnostics.append(
             diagnostic(
                 "BD001",
@@ -122,24 +126,26 @@ class _Scan:
     by_reference: dict[tuple[str, str], None] = field(default_factory=dict)
 
 
-_PLAIN = frozenset({int, float, bool, bytes, tuple, list, dict, type(None), types.CodeType})
+_PLAIN = frozenset(
+    {int, float, complex, bool, bytes, bytearray, tuple, list, dict, set, frozenset}
+    | {type(None), types.CodeType, types.CellType}
+)
 
 
 def _scan(seen: list[Any], library: str) -> _Scan:
     """One pass over the objects the pickler visited.
 
-    Every global in the stream was visited as an object first (pickle asks ``persistent_id``
-    before anything else), so the by-reference list comes from here too, with no need to
-    parse the pickle stream.
+    Every object saved by name was visited first (pickle asks ``persistent_id`` before
+    anything else): classes, functions and modules directly, and objects whose reduce returns
+    a name (NumPy ufuncs) through one extra reduce call. So the by-reference list comes from
+    here, with no need to parse the pickle stream.
     """
     secrets = hazards.secret_detector()
     out = _Scan()
-    visited: set[int] = set()
-    for obj in seen:
+    for obj in dict(zip(map(id, seen), seen)).values():  # each object once, in C
         cls = type(obj)
-        if cls in _PLAIN or id(obj) in visited:
+        if cls in _PLAIN:
             continue
-        visited.add(id(obj))
         if cls is str:
             reason = secrets.check(obj)
             if reason:
@@ -158,7 +164,22 @@ def _scan(seen: list[Any], library: str) -> _Scan:
             hazard = hazards.describe_pickled(obj, library)
             if hazard is not None:
                 out.hazards.append((obj, hazard))
+            elif cls in copyreg.dispatch_table or cls.__reduce__ is not object.__reduce__:
+                _scan_named_reduce(obj, out)
     return out
+
+
+def _scan_named_reduce(obj: Any, out: _Scan) -> None:
+    """Objects that pickle as a name (NumPy ufuncs, singletons) are references too."""
+    try:
+        reducer = copyreg.dispatch_table.get(type(obj))
+        rv = reducer(obj) if reducer is not None else obj.__reduce_ex__(4)
+        if isinstance(rv, str):
+            out.by_reference[(pickle.whichmodule(obj, rv), rv)] = None
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - it pickled a moment ago; nothing to report here
+        pass
 
 
 def _scan_code_object(obj: Any, library: str, out: _Scan) -> None:
@@ -200,16 +221,14 @@ def _hazard_diagnostics(
     for obj, hazard in found:
         if id(obj) in paths:
             path, chain = paths[id(obj)]
-        elif complete and not isinstance(obj, str):
-            continue  # made by a reducer while pickling (a file's StringIO copy), not the user's
+        elif complete and hazard.code == "BD105":
+            continue  # the in-memory copy a file reducer made while pickling, not the user's
         else:
             path, chain = label, [(root, "")]
         located.append((path, hazard, chain))
     out = _located_diagnostics(located)
     if not complete:
-        out.append(
-            diagnostic("BD001", f"{label} is too large to locate every part; paths may be partial")
-        )
+        out.append(_partial_note(label))
     return out
 
 
@@ -217,6 +236,7 @@ def _graph_hazards(root: Any, library: str, label: str, skip: set[int]) -> list[
     """Hazards among the parts of an object that did not pickle (no observer to ask)."""
     secrets = hazards.secret_detector()
     located: list[tuple[str, hazards.Hazard, list[tuple[Any, str]]]] = []
+    walk = None
     for walk, index in iter_graph(root, library, label=label):
         obj = walk.nodes[index].obj
         if id(obj) in skip:
@@ -235,7 +255,23 @@ def _graph_hazards(root: Any, library: str, label: str, skip: set[int]) -> list[
             hazard = hazards.describe_pickled(obj, library)
         if hazard is not None:
             located.append((walk.path(index), hazard, walk.steps(index)))
-    return _located_diagnostics(located)
+    out = _located_diagnostics(located)
+    if walk is not None and walk.truncated:
+        out.append(_partial_note(label))
+    return out
+
+
+def _partial_note(label: str) -> Diagnostic:
+    return diagnostic(
+        "BD001",
+        f"{label} has too many parts to inspect them all for hazards; some may be unreported",
+        path=label,
+    )
+
+
+def _inside(path: str, outer: str) -> bool:
+    """``EnrichFn.q.mutex`` is inside ``EnrichFn.q``; ``EnrichFn.q2`` is not."""
+    return len(path) > len(outer) and path.startswith(outer) and path[len(outer)] in ".[< "
 
 
 def _located_diagnostics(
@@ -245,9 +281,7 @@ def _located_diagnostics(
     reported: list[str] = []
     for path, hazard, chain in sorted(located, key=lambda item: len(item[0])):
         # A queue's inner locks, a condition's lock: report the outer object only.
-        if hazard.code in ("BD104", "BD108") and any(
-            path.startswith(p) and path != p for p in reported
-        ):
+        if hazard.code in ("BD104", "BD108", "BD111") and any(_inside(path, p) for p in reported):
             continue
         reported.append(path)
         filename, line = user_location(chain)
