@@ -118,7 +118,7 @@ def test_nothing_secret_ships_and_exclusions_are_explained(loose):
     excluded = dict(staging.excluded)
     assert "secrets" in excluded[".env"]
     assert "*.pem" in excluded["mylib/server.pem"]
-    assert excluded["mylib/local_settings.py"].startswith(".gitignore")
+    assert excluded["mylib/local_settings.py"] == "ignored by .gitignore: local_settings.py"
     assert excluded["notes.txt"] == "not imported by the pipeline"
     assert staging.shipped == ["mylib/__init__.py", "mylib/greeting.txt", "mylib/util.py"]
 
@@ -212,6 +212,8 @@ def test_module_without_metadata_is_reported(tmp_path, monkeypatch):
     staging = stage(project / "pipeline.py", out=tmp_path / "out")
     bd411 = [d for d in staging.diagnostics if d.code == "BD411"]
     assert len(bd411) == 1 and "nometa_pkg" in bd411[0].message
+    # Imported at pipeline.py:2 and also seen while building: the import site wins.
+    assert (bd411[0].file, bd411[0].line) == (str(project / "pipeline.py"), 2)
     assert staging.written  # a warning: the rest is still staged
     assert not any("nometa" in r for r in staging.requirements)
 
@@ -292,6 +294,14 @@ def test_cli_stage_json_package_list_and_requirements(cli_project):
     assert set(data) >= {"pipeline_args", "artifacts", "requirements"}
     assert data["requirements"] == [f"iniconfig=={md.version('iniconfig')}"]
     assert f"--files_to_stage={cwd}/out/beam_deps_manifest.json" in data["pipeline_args"]
+    # No --wheelhouse: the workers fetch the requirements from the index when they start.
+    assert data["index_at_boot"] == data["requirements"]
+    text = cli("stage", "loose/pipeline.py", "--out", "out", cwd=cwd)
+    assert text.returncode == 0, text.stderr
+    assert (
+        "workers will install 1 requirement from the package index when they start; "
+        "--wheelhouse ships the wheels so workers do not depend on the index"
+    ) in text.stdout.splitlines()
 
     listing = cli("package", "list", "--verbose", "loose/pipeline.py", cwd=cwd)
     assert listing.returncode == 0, listing.stderr
@@ -304,6 +314,33 @@ def test_cli_stage_json_package_list_and_requirements(cli_project):
 
     reqs = cli("requirements", "loose/pipeline.py", cwd=cwd)
     assert reqs.returncode == 0 and reqs.stdout == f"iniconfig=={md.version('iniconfig')}\n"
+
+
+def test_cli_package_list_honours_gitignore_above_the_script(tmp_path):
+    """The review's repro: the repository's top-level .gitignore hides jobs/local_settings.py
+    (git check-ignore agrees), so it must not ship, and --verbose says which file hid it."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("local_settings.py\n")
+    lib = tmp_path / "jobs" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "__init__.py").write_text("def inc(x):\n    return x + 1\n")
+    (lib / "local_settings.py").write_text('PASSWORD = "hunter2"\n')
+    (lib.parent / "s.py").write_text(
+        "import apache_beam as beam\nimport lib\n\n"
+        "with beam.Pipeline() as p:\n"
+        "    p | beam.Create([1]) | beam.Map(lib.inc)\n"
+    )
+    by_git = subprocess.run(
+        ["git", "check-ignore", "jobs/lib/local_settings.py"], cwd=tmp_path, capture_output=True
+    )
+    assert by_git.returncode == 0
+    listing = cli("package", "list", "--verbose", "jobs/s.py", cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    assert "lib/__init__.py" in lines and "lib/local_settings.py" not in lines
+    assert "excluded: lib/local_settings.py (ignored by ../.gitignore: local_settings.py)" in lines
 
 
 def test_cli_bad_input_is_one_line_exit_2(cli_project, tmp_path):

@@ -46,9 +46,9 @@ def test_policy_rejects_secrets_caches_venvs_and_gitignored(tmp_path):
     assert reasons["pkg/__init__.py"] is None
     assert reasons["pkg/config.json"] is None
     assert reasons["pkg/keep.log"] is None  # negated pattern
-    assert reasons["pkg/run.log"] == ".gitignore: *.log"
-    assert reasons["build"] == ".gitignore: /build/"
-    assert reasons["pkg/secret_dir"] == ".gitignore: secret_dir/"
+    assert reasons["pkg/run.log"] == "ignored by .gitignore: *.log"
+    assert reasons["build"] == "ignored by .gitignore: /build/"
+    assert reasons["pkg/secret_dir"] == "ignored by .gitignore: secret_dir/"
     assert "secrets" in reasons[".env.production"]
     assert "key" in reasons["pkg/tls.key"]
     assert "credential" in reasons["pkg/creds.json"]
@@ -153,6 +153,19 @@ def test_resolve_unmapped_and_missing_modules(env, tmp_path):
     codes = sorted(d.code for d in result.diagnostics)
     assert codes == ["BD403", "BD411"]
     assert result.lines == []
+
+
+def test_unmapped_module_points_at_its_import_site(env, tmp_path):
+    """Imported by the script and also seen while building: the diagnostic keeps s.py:2."""
+    ghost = write(tmp_path / "pathonly.py")
+    needs = [
+        Need("pathonly", "built", file=str(ghost)),
+        Need("pathonly", "import", at="/p/s.py:2", line=2),
+        Need("pathonly", "payload"),
+    ]
+    (bd411,) = resolve(needs, env, worker_image(env)).diagnostics
+    assert (bd411.code, bd411.file, bd411.line) == ("BD411", "/p/s.py", 2)
+    assert str(ghost) in bd411.message  # the module's file, from the "built" need
 
 
 def test_resolve_declarations_override_and_conflict(env):
@@ -336,7 +349,7 @@ def test_gitignore_verdicts_match_git(tmp_path):
         text=True,
     )
     by_git = set(proc.stdout.split())
-    policy = Policy(tmp_path)
+    policy = Policy(tmp_path, use_git=False)  # our own reading of the rules, not git's
     by_us = {rel for rel in PATHS if policy.reason(tmp_path / rel)}
     # Files inside an ignored folder count as ignored (git never descends into it).
     by_us |= {
@@ -347,3 +360,82 @@ def test_gitignore_verdicts_match_git(tmp_path):
         )
     }
     assert by_us == by_git
+
+
+def git_repo(root: Path) -> Path:
+    """A real git work tree whose top-level .gitignore and info/exclude hide files in jobs/."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    write(root / ".gitignore", "local_settings.py\n")
+    write(root / ".git/info/exclude", "*.dump\n")
+    write(root / "jobs/s.py")
+    write(root / "jobs/helpers.py")
+    write(root / "jobs/local_settings.py", 'PASSWORD = "hunter2"\n')
+    write(root / "jobs/db.dump")
+    write(root / "jobs/pkg/local_settings.py")
+    return root / "jobs"
+
+
+@pytest.mark.parametrize("use_git", [True, False], ids=["git", "rules-walk"])
+def test_rules_above_the_script_folder_apply(tmp_path, use_git):
+    """A .gitignore in a parent folder and .git/info/exclude hide files, as git does; both
+    when git answers and when the rules are read without git."""
+    jobs = git_repo(tmp_path)
+    policy = Policy(jobs, use_git=use_git)
+    reasons = {p.relative_to(jobs).as_posix(): why for p, why in policy.walk(jobs)}
+    assert reasons["local_settings.py"] == "ignored by ../.gitignore: local_settings.py"
+    assert reasons["pkg/local_settings.py"] == "ignored by ../.gitignore: local_settings.py"
+    assert reasons["db.dump"] == "ignored by ../.git/info/exclude: *.dump"
+    assert reasons["s.py"] is None and reasons["helpers.py"] is None
+
+
+@pytest.mark.parametrize("use_git", [True, False], ids=["git", "rules-walk"])
+def test_an_ignored_script_folder_still_ships_its_modules(tmp_path, use_git):
+    """When the folder the user points at is itself ignored (a scratch folder), only rules
+    for the files inside it apply: the folder was chosen explicitly."""
+    jobs = git_repo(tmp_path)
+    write(tmp_path / ".gitignore", "local_settings.py\njobs/\n")
+    policy = Policy(jobs, use_git=use_git)
+    assert policy.reason(jobs / "helpers.py") is None
+    assert policy.reason(jobs / "local_settings.py") == (
+        "ignored by ../.gitignore: local_settings.py"
+    )
+
+
+def test_no_dead_code_in_staging():
+    """Every class and function defined at the top of a staging module is used somewhere in
+    the package (dead code misleads readers about what staging does)."""
+    import ast
+
+    package = Path(__file__).parent.parent / "beam_deps"
+    used: set[str] = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Name):
+                used.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                used.add(node.attr)
+            elif isinstance(node, ast.ImportFrom):
+                used.update(alias.name for alias in node.names)
+    unused = [
+        f"{path.name}:{node.name}"
+        for path in sorted((package / "staging").glob("*.py"))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name not in used
+    ]
+    assert unused == []
+
+
+def test_global_excludes_apply_when_git_answers(tmp_path, monkeypatch):
+    """The user's global excludes file (core.excludesFile's default) is git's to read."""
+    jobs = git_repo(tmp_path / "repo")
+    config = write(tmp_path / "xdg" / "git" / "ignore", "*.secret\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(write(tmp_path / "empty.gitconfig")))
+    write(jobs / "token.secret")
+    assert Policy(jobs).reason(jobs / "token.secret") == f"ignored by {config}: *.secret"
+    assert Policy(jobs).reason(jobs / "s.py") is None

@@ -162,11 +162,22 @@ def _summary(staging, args) -> str:
     lines.append(f"  {'manifest':<13} beam_deps_manifest.json")
     if staging.requirements:
         lines.append("requirements: " + ", ".join(staging.requirements))
+    if staging.index_at_boot and not getattr(args, "wheelhouse", False):
+        lines.append(_index_note(len(staging.index_at_boot)))
     target = [args.script] if args.script else ["-m", args.module]
     command = ["python", *target, *(args.pipeline_args or ()), *staging.pipeline_args]
     lines.append("run the pipeline with:")
     lines.append("  " + " ".join(shlex.quote(a) for a in command))
     return "\n".join(lines)
+
+
+def _index_note(count: int) -> str:
+    """Workers reach the package index at boot unless a wheelhouse ships the wheels."""
+    what = "1 requirement" if count == 1 else f"{count} requirements"
+    return (
+        f"workers will install {what} from the package index when they start; "
+        "--wheelhouse ships the wheels so workers do not depend on the index"
+    )
 
 
 # ---------------------------------------------------------------------------- package list

@@ -4,6 +4,10 @@ Local code is shipped as files copied into a wheel. A project folder usually als
 virtualenv, the git history, caches and, worst of all, secrets (``.env``, private keys,
 service-account JSON). Every file that is left out is left out for a stated reason, so
 ``beam-deps package list --verbose`` can show the user exactly what happened.
+
+Git's ignore rules count wherever they are written: the ``.gitignore`` of a parent folder,
+``.git/info/exclude`` and the user's global excludes. Inside a git work tree git itself is
+asked; without git the rules are read by walking up to the work tree's top level.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import fnmatch
 import json
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,11 +78,12 @@ class Exclusion:
 
 @dataclass
 class _IgnoreRule:
-    base: Path
+    base: Path  # the folder the pattern is relative to
     regex: re.Pattern
     negate: bool
     dir_only: bool
     pattern: str
+    source: Path  # the file the pattern was read from
 
 
 def _gitignore_regex(pattern: str) -> tuple[str, bool]:
@@ -117,12 +124,12 @@ def _gitignore_regex(pattern: str) -> tuple[str, bool]:
             i += 1
     body = "".join(out)
     prefix = "" if anchored else "(?:.*/)?"
-    # A match on a directory also covers everything below it.
-    return f"^{prefix}{body}(?:/.*)?$", anchored
+    # Matches the path itself; what is below an ignored folder is handled by the caller.
+    return f"^{prefix}{body}$", anchored
 
 
-def _read_gitignore(folder: Path) -> list[_IgnoreRule]:
-    path = folder / ".gitignore"
+def _read_rules(path: Path, base: Path) -> list[_IgnoreRule]:
+    """The patterns of one ignore file (a .gitignore, or info/exclude relative to ``base``)."""
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -137,8 +144,69 @@ def _read_gitignore(folder: Path) -> list[_IgnoreRule]:
             line = line[1:]
         dir_only = line.endswith("/")
         regex, _ = _gitignore_regex(line.rstrip("/") if dir_only else line)
-        rules.append(_IgnoreRule(folder, re.compile(regex), negate, dir_only, raw.strip()))
+        rules.append(_IgnoreRule(base, re.compile(regex), negate, dir_only, raw.strip(), path))
     return rules
+
+
+def _work_tree(start: Path) -> tuple[Path, Path | None] | None:
+    """(top level, git dir) of the git work tree holding ``start``, found without git."""
+    for folder in (start, *start.parents):
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return folder, dot_git
+        if dot_git.is_file():  # a linked work tree or a submodule: "gitdir: <path>"
+            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+            if not text.startswith("gitdir:"):
+                return folder, None
+            git_dir = (folder / text.split(":", 1)[1].strip()).resolve()
+            common = git_dir / "commondir"
+            if common.is_file():
+                git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
+            return folder, git_dir
+    return None
+
+
+def _run_git(args: list[str], cwd: Path, stdin: bytes | None = None) -> bytes | None:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # check-ignore exits 1 when nothing is ignored: not an error.
+    return proc.stdout if proc.returncode in (0, 1) else None
+
+
+def _git_ignored(root: Path) -> dict[str, tuple[Path, str]] | None:
+    """Files and folders below ``root`` that git ignores, as {relative path: (ignore file,
+    pattern)}; None when git cannot tell (not installed, not a work tree, or ``root``
+    itself is ignored: then git would hide everything the user explicitly pointed at)."""
+    if shutil.which("git") is None:
+        return None
+    top = _run_git(["rev-parse", "--show-toplevel"], root)
+    if not top or not top.strip():
+        return None
+    top_dir = Path(os.fsdecode(top.strip()))
+    listed = _run_git(
+        ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], root
+    )
+    if listed is None:
+        return None
+    paths = [p for p in listed.split(b"\0") if p]
+    if b"./" in paths:
+        return None  # root itself is ignored
+    found: dict[str, tuple[Path, str]] = {}
+    if not paths:
+        return found
+    # Which rule ignores each one (ls-files also lists folders that merely hold ignored files).
+    verbose = _run_git(["check-ignore", "-v", "-z", "--stdin"], root, b"\0".join(paths) + b"\0")
+    if verbose is None:
+        return None
+    fields = verbose.split(b"\0")
+    for i in range(0, len(fields) - 3, 4):
+        source, _line, pattern, path = (os.fsdecode(f) for f in fields[i : i + 4])
+        if not pattern or pattern.startswith("!"):
+            continue
+        found[path.rstrip("/")] = (top_dir / source, pattern)
+    return found
 
 
 def _is_virtualenv(folder: Path) -> bool:
@@ -165,45 +233,90 @@ def _credential_json(path: Path) -> bool:
 class Policy:
     """Decides, for files below ``root``, whether they may ship and why not.
 
-    ``.gitignore`` files are honoured from ``root`` down (nested ones too), like git does.
+    Git's ignore rules apply as git applies them: ``.gitignore`` files from the work tree's
+    top level down (parents of ``root`` too), ``.git/info/exclude`` and, when git answers,
+    the user's global excludes. One exception: when ``root`` itself (or a folder above it) is
+    ignored, only the rules about what is inside ``root`` count, since the user explicitly
+    pointed at that folder. ``use_git=False`` reads the rules without asking git.
     """
 
     root: Path
+    use_git: bool = True
     _rules: dict[Path, list[_IgnoreRule]] = field(default_factory=dict, repr=False)
+    _verdicts: dict[Path, str | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
+        tree = _work_tree(self.root)
+        self._top = tree[0] if tree else self.root
+        self._base_rules: list[_IgnoreRule] = []
+        if tree and tree[1] is not None:
+            # Lowest precedence: every .gitignore overrides info/exclude.
+            self._base_rules = _read_rules(tree[1] / "info" / "exclude", self._top)
+        self._by_git = _git_ignored(self.root) if (self.use_git and tree) else None
+
+    def _describe(self, source: Path, pattern: str) -> str:
+        if source.is_relative_to(self._top):  # shown relative to the script's folder
+            shown = Path(os.path.relpath(source, self.root)).as_posix()
+        else:  # the user's global excludes file
+            home = Path.home()
+            shown = f"~/{source.relative_to(home)}" if source.is_relative_to(home) else str(source)
+        return f"ignored by {shown}: {pattern}"
 
     def _rules_for(self, folder: Path) -> list[_IgnoreRule]:
-        chain: list[_IgnoreRule] = []
+        chain: list[_IgnoreRule] = list(self._base_rules)
         try:
-            rel = folder.relative_to(self.root)
+            rel = folder.relative_to(self._top)
         except ValueError:
             return chain
-        current = self.root
+        current = self._top
         for part in ("",) + rel.parts:
             current = current / part if part else current
             if current not in self._rules:
-                self._rules[current] = _read_gitignore(current)
+                self._rules[current] = _read_rules(current / ".gitignore", current)
             chain.extend(self._rules[current])
         return chain
 
-    def _gitignored(self, path: Path, is_dir: bool) -> str | None:
-        verdict = None
+    def _matching_rule(self, path: Path, is_dir: bool) -> _IgnoreRule | None:
+        """The rule that ignores ``path`` itself (the last one matching wins, as in git)."""
+        last = None
         for rule in self._rules_for(path.parent):
+            if rule.dir_only and not is_dir:
+                continue
             try:
                 rel = path.relative_to(rule.base).as_posix()
             except ValueError:
                 continue
-            if rule.dir_only and not is_dir:
-                # "build/" ignores the directory; files below are covered by the parent match.
-                if not any(
-                    rule.regex.match(p.as_posix()) for p in Path(rel).parents if str(p) != "."
-                ):
-                    continue
             if rule.regex.match(rel):
-                verdict = None if rule.negate else f".gitignore: {rule.pattern}"
-        return verdict
+                last = rule
+        return None if last is None or last.negate else last
+
+    def _gitignored(self, path: Path, is_dir: bool) -> str | None:
+        try:
+            rel = path.relative_to(self.root)
+        except ValueError:
+            return None
+        # Git never looks inside an ignored folder: check the folders below root first.
+        chain = [self.root.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts))]
+        for i, current in enumerate([*chain, path]):
+            last = i == len(chain)
+            if not last and current in self._verdicts:
+                verdict = self._verdicts[current]
+            else:
+                verdict = self._verdict(current, is_dir if last else True)
+                if not last:
+                    self._verdicts[current] = verdict
+            if verdict:
+                return verdict
+        return None
+
+    def _verdict(self, path: Path, is_dir: bool) -> str | None:
+        if self._by_git is not None:
+            hit = self._by_git.get(path.relative_to(self.root).as_posix())
+            if hit:
+                return self._describe(*hit)
+        rule = self._matching_rule(path, is_dir)
+        return self._describe(rule.source, rule.pattern) if rule else None
 
     def reason(self, path: Path) -> str | None:
         """Why ``path`` must not ship, or None when it may."""

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from beam_deps.staging import archives
@@ -27,24 +26,6 @@ from beam_deps.staging.errors import StagingError
 from beam_deps.staging.exclusions import Exclusion, Policy
 
 PROJECT_FILES = ("pyproject.toml", "setup.py")
-
-
-@dataclass
-class ShippedFile:
-    source: Path  # file on disk
-    arcname: str  # path inside the wheel
-    artifact: str  # wheel file name
-
-
-@dataclass
-class LocalBuild:
-    """The wheels (and sdists) of local code, and exactly which files went where."""
-
-    wheels: list[Path] = field(default_factory=list)
-    sdists: list[Path] = field(default_factory=list)
-    shipped: list[ShippedFile] = field(default_factory=list)
-    excluded: list[Exclusion] = field(default_factory=list)
-    snapshots: dict[str, Path] = field(default_factory=dict)  # dist name -> wheel
 
 
 def is_project(folder: Path) -> bool:

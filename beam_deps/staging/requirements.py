@@ -65,6 +65,7 @@ def resolve(
     result = RequirementSet()
     roots: dict[str, frozenset[str]] = {}
     reported: set[str] = set()
+    sites = _import_sites(needs)
 
     for need in sorted(needs, key=lambda n: (n.module, n.source)):
         top = need.module.split(".")[0]
@@ -74,17 +75,19 @@ def resolve(
         if not dists:
             if top in reported:
                 continue
+            site = sites.get(need.module) or sites.get(top)
+            at, line = (site.at, site.line) if site else (need.at, need.line)
             if need.source == "import" and (need.guarded or not _importable(need.module)):
                 if not need.guarded:
                     reported.add(top)
                     result.diagnostics.append(
                         diagnostic(
                             "BD403",
-                            f"module {top!r} is imported at {need.at} but is not installed "
+                            f"module {top!r} is imported at {at} but is not installed "
                             "here, so it cannot be staged",
                             severity=Severity.WARNING,
-                            file=need.at.rsplit(":", 1)[0] if need.at else None,
-                            line=need.line,
+                            file=at.rsplit(":", 1)[0] if at else None,
+                            line=line,
                         )
                     )
                 continue
@@ -95,8 +98,8 @@ def resolve(
                     "BD411",
                     f"module {top!r}{where} is not provided by any installed distribution, "
                     "so it cannot be pinned and will be missing on the worker",
-                    file=need.at.rsplit(":", 1)[0] if need.at else None,
-                    line=need.line,
+                    file=at.rsplit(":", 1)[0] if at else None,
+                    line=line,
                 )
             )
             continue
@@ -190,6 +193,21 @@ def resolve(
             lines[name] = f"{display}{declared.specifier}"
     result.lines = [lines[k] for k in sorted(lines)]
     return result
+
+
+def _import_sites(needs: list[Need]) -> dict[str, Need]:
+    """Module (and top-level package) -> the need that says where it is imported.
+
+    The same module usually arrives several times (imported in the source, imported while
+    the pipeline was built, referenced by a payload); only the import has a file:line, and a
+    diagnostic must point there whichever need it is reported for."""
+    sites: dict[str, Need] = {}
+    for need in needs:
+        if need.at is None:
+            continue
+        sites.setdefault(need.module, need)
+        sites.setdefault(need.module.split(".")[0], need)
+    return sites
 
 
 def _skew(display: str, spec: str, image_version: str | None, source: str) -> Diagnostic:

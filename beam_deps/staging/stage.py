@@ -54,6 +54,9 @@ class Staging:
     sources: list[Artifact] = field(default_factory=list)  # kept in --out, not shipped
     shipped: list[str] = field(default_factory=list)  # local code files, one per line
     excluded: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    # Requirement lines workers install from the package index when they start: all of them
+    # without --wheelhouse, those it has no wheel for with it.
+    index_at_boot: list[str] = field(default_factory=list)
     cached: bool = False
     written: bool = True
 
@@ -71,6 +74,7 @@ class Staging:
             "artifacts": [a.to_dict() for a in self.artifacts],
             "requirements": list(self.requirements),
             "sources": [a.to_dict() for a in self.sources],
+            "index_at_boot": list(self.index_at_boot),
             "out": str(self.out),
             "environment_key": self.environment_key,
             "cached": self.cached,
@@ -211,6 +215,7 @@ def stage(
         sources=built["sources"],
         shipped=built["shipped"],
         excluded=built["excluded"],
+        index_at_boot=built["index_at_boot"],
     )
     if use_cache:
         depends = (
@@ -437,6 +442,7 @@ def _build(
     depends: list[Path] = []
     wheels_dir, sdist_dir = tmp / "wheels", tmp / "sdist"
     extra_wheels: list[Path] = []
+    from_index = list(resolved.lines)
 
     if resolved.lines:
         (tmp / REQUIREMENTS_NAME).write_text("".join(f"{x}\n" for x in resolved.lines))
@@ -502,6 +508,7 @@ def _build(
         )
         for w in wheels:
             artifacts.append(manifest.artifact(tmp, w, "wheelhouse"))
+        from_index = list(missing)
         for line in missing:
             diagnostics.append(
                 diagnostic(
@@ -516,6 +523,7 @@ def _build(
         "shipped": sorted(set(shipped)),
         "excluded": sorted(set(excluded)),
         "depends": depends,
+        "index_at_boot": from_index,
     }
 
 
@@ -709,6 +717,7 @@ def _cache_record(result: Staging) -> dict[str, Any]:
         "diagnostics": [d.to_dict() for d in result.diagnostics],
         "shipped": result.shipped,
         "excluded": [list(e) for e in result.excluded],
+        "index_at_boot": result.index_at_boot,
     }
 
 
@@ -745,8 +754,16 @@ def _from_cache(cache_key: str, out: Path) -> Staging | None:
         sources=[Artifact(**a) for a in data.get("sources", [])],
         shipped=list(record["shipped"]),
         excluded=[tuple(e) for e in record["excluded"]],
+        index_at_boot=list(record.get("index_at_boot", _index_at_boot(data))),
         cached=True,
     )
+
+
+def _index_at_boot(data: dict[str, Any]) -> list[str]:
+    """For a cache entry written before ``index_at_boot`` was recorded."""
+    if data.get("inputs", {}).get("wheelhouse"):
+        return []  # the missing wheels were reported as BD421
+    return list(data.get("requirements", []))
 
 
 def _diagnostic_from_dict(data: dict[str, Any]) -> Diagnostic:
