@@ -518,10 +518,11 @@ _RULES = [
         E,
         "BD5",
         "Installing the staged packages on the worker failed.",
-        "The staged files matched the manifest, but the installer (uv or pip, offline from "
-        "the staged wheels) could not build the worker environment: a wheel that is not a "
-        "valid zip, a requirement with no staged wheel, or a dependency the worker image does "
-        "not satisfy. The half-built environment is removed so the next worker starts clean.",
+        "The staged files matched the manifest, but the installer (uv or pip, from the "
+        "verified staged wheels; requirements staged without a wheel come from the package "
+        "index) could not build the worker environment: a wheel that is not a valid zip, a "
+        "requirement found neither staged nor on the index, or a dependency the worker image "
+        "does not satisfy. The half-built environment is removed so the next worker starts clean.",
         "Read the installer's message in the log line; stage again (with `--wheelhouse` for "
         "an offline worker) or add the missing package to the worker image.",
     ),

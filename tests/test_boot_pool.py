@@ -71,7 +71,9 @@ def cold_start(pool, staged, assets, tmp_path_factory):
 
 
 def cache_entries(pool: bs.WorkerPool) -> list[str]:
-    return sorted(p.name for p in pool.cache_dir.iterdir()) if pool.cache_dir.exists() else []
+    """What the pool's workers keep in their environment cache (``envs/`` of the cache root)."""
+    envs = pool.cache_dir / "envs"
+    return sorted(p.name for p in envs.iterdir()) if envs.exists() else []
 
 
 def boot_lines(log: str, needle: str) -> list[str]:
@@ -86,9 +88,10 @@ def test_four_workers_booting_at_once_install_once_and_all_run(cold_start, pool)
     assert len(boot_lines(log, "executing ")) == 4
     assert len(boot_lines(log, ": installed ")) == 1, log
     assert len(boot_lines(log, "reusing cached environment")) == 3, log
-    envs = [p for p in pool.cache_dir.iterdir() if p.is_dir() and p.name != "uv"]
+    envs = [p for p in (pool.cache_dir / "envs").iterdir() if p.is_dir() and p.name != "uv"]
     assert len(envs) == 1
     assert (envs[0] / ".beam-deps-complete").is_file()
+    assert not list((pool.cache_dir / "envs").glob("*.lock"))
 
 
 def test_second_job_reuses_the_cached_environment(cold_start, pool, staged, assets, tmp_path):

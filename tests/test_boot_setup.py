@@ -43,9 +43,16 @@ def boot(assets, *args: str, cache: Path, **env: str) -> subprocess.CompletedPro
 
 
 def envs(cache: Path) -> list[Path]:
-    if not cache.exists():
+    """The environments under a ``BEAM_DEPS_CACHE_DIR`` (they live in its ``envs/``)."""
+    root = cache / "envs"
+    if not root.exists():
         return []
-    return sorted(p for p in cache.iterdir() if p.is_dir() and p.name != "uv")
+    return sorted(p for p in root.iterdir() if p.is_dir() and p.name != "uv")
+
+
+def lock_files(cache: Path) -> list[str]:
+    """The environments' lock files (not uv's own, in ``envs/uv``)."""
+    return sorted(p.name for p in (cache / "envs").glob("*.lock"))
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -84,6 +91,8 @@ def test_setup_only_prints_an_env_that_has_the_staged_code_over_the_image(assets
     assert facts["environment_key"] == staged.manifest["environment_key"]
     assert facts["installer"] == "uv"
     assert sorted(facts["installed"]) == ["bdtestlib==0.1.0", "mergedeep==1.3.4"]
+    assert env.parent == cache / "envs"  # beside the staging cache's stage/, same root
+    assert lock_files(cache) == []  # a finished env leaves no lock file behind
 
 
 def test_a_second_setup_reuses_the_env_and_installs_nothing(assets, staged, tmp_path):
@@ -104,13 +113,13 @@ def test_four_boots_waiting_on_a_cold_cache_install_once(assets, staged, tmp_pat
     from filelock import FileLock
 
     cache = tmp_path / "cache"
-    cache.mkdir()
+    (cache / "envs").mkdir(parents=True)
     name = run_in(
         str(assets.image),
         "from beam_deps.worker.env_cache import env_dir_name; "
         f"print(env_dir_name({staged.manifest['environment_key']!r}))",
     ).stdout.strip()
-    lock = FileLock(str(cache / f"{name}.lock"))
+    lock = FileLock(str(cache / "envs" / f"{name}.lock"))
     lock.acquire()
     procs, logs, handles = [], [], []
     try:
@@ -146,6 +155,7 @@ def test_four_boots_waiting_on_a_cold_cache_install_once(assets, staged, tmp_pat
     assert sum("installing " in err for err in stderr) == 1
     assert sum("reusing cached environment" in err for err in stderr) == 3
     assert len(envs(cache)) == 1
+    assert lock_files(cache) == []  # removed by a holder once the env was complete
 
 
 def test_a_half_built_env_is_detected_and_built_again(assets, staged, tmp_path):
@@ -160,6 +170,7 @@ def test_a_half_built_env_is_detected_and_built_again(assets, staged, tmp_path):
     assert "half-built environment" in result.stderr
     assert (env / ".beam-deps-complete").is_file()
     assert not (env / "half-written-file").exists()
+    assert lock_files(cache) == []
 
 
 def test_pip_is_used_when_asked_and_gives_the_same_env(assets, staged, tmp_path):
@@ -172,6 +183,112 @@ def test_pip_is_used_when_asked_and_gives_the_same_env(assets, staged, tmp_path)
     assert facts["installer"] == "pip"
     assert sorted(facts["installed"]) == ["bdtestlib==0.1.0", "mergedeep==1.3.4"]
     assert run_in(result.stdout.strip(), "import bdtestlib, mergedeep").returncode == 0
+
+
+def test_requirements_without_a_staged_wheel_come_from_the_index(assets, tmp_path):
+    """`beam-deps stage` without --wheelhouse: what has no staged wheel comes from PyPI."""
+    assert run_in(str(assets.image), "import iniconfig").returncode != 0  # not in the image
+    staged = bs.stage_by_hand(
+        tmp_path / "staged",
+        ["iniconfig==2.0.0", "mergedeep==1.3.4"],
+        [assets.local_wheel],
+        assets.wheelhouse,  # mergedeep only
+    )
+    cache = tmp_path / "cache"
+    result = boot(assets, "--setup-only", "--staged", str(staged.path), cache=cache)
+    assert result.returncode == 0, result.stderr
+    (line,) = [ln for ln in result.stderr.splitlines() if "from the package index" in ln]
+    assert "iniconfig==2.0.0" in line and "mergedeep" not in line
+    assert "beam-deps stage --wheelhouse" in line
+    (env,) = envs(cache)
+    probe = run_in(result.stdout.strip(), "import iniconfig, mergedeep, bdtestlib")
+    assert probe.returncode == 0, probe.stderr
+    facts = json.loads((env / ".beam-deps-complete").read_text())
+    assert sorted(facts["installed"]) == [
+        "bdtestlib==0.1.0",
+        "iniconfig==2.0.0",
+        "mergedeep==1.3.4",
+    ]
+
+
+def test_a_fully_staged_install_never_asks_the_index(assets, staged, tmp_path):
+    """Every requirement has a verified wheel: offline, so a dead index changes nothing."""
+    dead = f"http://127.0.0.1:{bs.free_port()}/simple"
+    result = boot(
+        assets,
+        "--setup-only",
+        "--staged",
+        str(staged.path),
+        cache=tmp_path / "cache",
+        UV_INDEX_URL=dead,
+        UV_DEFAULT_INDEX=dead,
+        PIP_INDEX_URL=dead,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "from the package index" not in result.stderr
+
+
+def test_an_unverified_wheel_beside_the_manifest_cannot_satisfy_a_requirement(assets, tmp_path):
+    """Beam's staged folder is flat: a wheel nobody verified must not win over a staged one."""
+    staged = bs.stage_by_hand(tmp_path / "staged", ["mergedeep>=1.3"], [], assets.wheelhouse)
+    fake_wheel(staged.path / "mergedeep-9.9-py3-none-any.whl", "mergedeep", "9.9")
+    cache = tmp_path / "cache"
+    result = boot(assets, "--setup-only", "--staged", str(staged.path), cache=cache)
+    assert result.returncode == 0, result.stderr
+    (env,) = envs(cache)
+    facts = json.loads((env / ".beam-deps-complete").read_text())
+    assert facts["installed"] == ["mergedeep==1.3.4"]
+    assert not any(p.name.startswith(".beam-deps-verified") for p in env.iterdir())
+
+
+def test_pip_requirements_artifacts_are_retrieved_apart_and_installed(assets, tmp_path):
+    """Beam's stager sends PyPI requirements with the pip_requirements_file role and no
+    name; Beam's boot installs every one. Retrieved here from Beam's own artifact service."""
+    import grpc
+    from apache_beam.portability.api import beam_artifact_api_pb2_grpc, beam_provision_api_pb2
+    from apache_beam.runners.portability.artifact_service import ArtifactRetrievalService
+    from apache_beam.runners.portability.stager import Stager
+
+    from beam_deps.worker.artifacts import Provision, retrieve
+
+    src = tmp_path / "submitted"
+    src.mkdir()
+    (src / "first.txt").write_text("mergedeep==1.3.4\n")
+    (src / "second.txt").write_text("bdtestlib==0.1.0\n")
+    dependencies = [
+        Stager._create_file_pip_requirements_artifact(str(src / "first.txt")),
+        Stager._create_file_pip_requirements_artifact(str(src / "second.txt")),
+        *[
+            Stager._create_file_stage_to_artifact(str(w), w.name)
+            for w in [*assets.wheelhouse, assets.local_wheel]
+        ],
+    ]
+    server = grpc.server(futures.ThreadPoolExecutor(2))
+    beam_artifact_api_pb2_grpc.add_ArtifactRetrievalServiceServicer_to_server(
+        ArtifactRetrievalService(lambda path: open(path, "rb")), server
+    )
+    port = server.add_insecure_port("localhost:0")
+    server.start()
+    staged = tmp_path / "staged"
+    try:
+        provision = Provision(
+            info=beam_provision_api_pb2.ProvisionInfo(dependencies=dependencies),
+            pipeline_options_json="{}",
+            logging_endpoint="",
+            artifact_endpoint=f"localhost:{port}",
+            control_endpoint="",
+        )
+        names = retrieve(provision, "worker_1", staged, timeout=10)
+    finally:
+        server.stop(0)
+    pypi = sorted(n for n in names if n.endswith(".txt"))
+    assert len(pypi) == 2 and len(set(names)) == len(names) == 4
+    assert [(staged / n).read_text() for n in pypi] == ["mergedeep==1.3.4\n", "bdtestlib==0.1.0\n"]
+    cache = tmp_path / "cache"
+    result = boot(assets, "--setup-only", "--staged", str(staged), cache=cache)
+    assert result.returncode == 0, result.stderr
+    probe = run_in(result.stdout.strip(), "import mergedeep, bdtestlib")
+    assert probe.returncode == 0, probe.stderr
 
 
 def test_beam_stock_artifacts_without_a_manifest_install_in_beams_order(assets, tmp_path):
@@ -193,12 +310,20 @@ def test_beam_stock_artifacts_without_a_manifest_install_in_beams_order(assets, 
 def test_packages_staged_beside_the_manifest_are_not_installed_and_said_so(
     assets, staged, tmp_path
 ):
-    """A --setup_file sdist added to a beam-deps staging is unverified: warned, not installed."""
+    """A --setup_file sdist or Beam's PyPI requirements beside a beam-deps staging are
+    unverified: warned, not installed."""
+    from beam_deps.worker.boot_plan import pip_requirements_name
+
     (staged.path / "workflow.tar.gz").write_bytes(b"not verified by anyone")
-    result = boot(assets, "--setup-only", "--staged", str(staged.path), cache=tmp_path / "c")
+    pypi = staged.path / pip_requirements_name(0, "ab" * 32)
+    pypi.write_text("iniconfig==2.0.0\n")
+    cache = tmp_path / "c"
+    result = boot(assets, "--setup-only", "--staged", str(staged.path), cache=cache)
     assert result.returncode == 0, result.stderr
     (warning,) = [ln for ln in result.stderr.splitlines() if ": warning: " in ln]
     assert "not installing workflow.tar.gz" in warning and "unverified" in warning
+    assert pypi.name in warning
+    assert run_in(result.stdout.strip(), "import iniconfig").returncode != 0
 
 
 def test_a_dill_job_is_warned_when_the_image_has_no_dill(assets, tmp_path):
@@ -222,7 +347,63 @@ def test_nothing_staged_means_the_image_python_and_no_env(assets, tmp_path):
     assert envs(cache) == []
 
 
+def test_the_staging_cache_and_worker_envs_share_one_root(tmp_path, monkeypatch):
+    """BEAM_DEPS_CACHE_DIR (or XDG_CACHE_HOME) moves both caches, each into its own folder."""
+    from beam_deps.cache_dirs import cache_home
+    from beam_deps.staging import cache as staging_cache
+    from beam_deps.worker.env_cache import default_cache_dir
+
+    monkeypatch.delenv("BEAM_DEPS_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_home() == tmp_path / "xdg" / "beam-deps"
+    assert default_cache_dir() == tmp_path / "xdg" / "beam-deps" / "envs"
+
+    root = tmp_path / "root"
+    monkeypatch.setenv("BEAM_DEPS_CACHE_DIR", str(root))
+    assert cache_home() == root and default_cache_dir() == root / "envs"
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "requirements.txt").write_text("mergedeep==1.3.4\n")
+    staging_cache.store("k" * 64, out, {"pipeline_args": []}, [])
+    assert sorted(p.name for p in root.iterdir()) == ["stage"]
+    assert (root / "stage" / ("k" * 64) / "out" / "requirements.txt").is_file()
+
+
 # ------------------------------------------------------------------ refusals
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        {"version": 1, "artifacts": 5, "environment_key": "x"},
+        {"version": 1, "artifacts": [5], "environment_key": "x"},
+        {"version": 1, "artifacts": [{"path": 5, "sha256": "ab"}], "environment_key": "x"},
+        {"version": 1, "artifacts": [], "environment_key": ["x"]},
+        {"version": 1, "artifacts": [], "environment_key": "x", "requirements": 5},
+        ["version", 1],
+    ],
+    ids=["artifacts-int", "entry-int", "path-int", "key-list", "requirements-int", "a-list"],
+)
+def test_a_manifest_with_wrong_types_is_refused_in_one_line(assets, tmp_path, manifest):
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    (staged / "beam_deps_manifest.json").write_text(json.dumps(manifest))
+    cache = tmp_path / "cache"
+    result = boot(assets, "--setup-only", "--staged", str(staged), cache=cache)
+    assert result.returncode == 1
+    (line,) = error_lines(result.stderr)
+    assert "BD501" in line and "is not a readable beam-deps manifest" in line
+    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+    assert result.stdout == "" and envs(cache) == []
+
+
+def test_a_file_passed_as_the_staged_directory_is_named_as_such(assets, tmp_path):
+    not_a_dir = tmp_path / "staging.zip"
+    not_a_dir.write_bytes(b"PK")
+    result = boot(assets, "--setup-only", "--staged", str(not_a_dir), cache=tmp_path / "c")
+    assert result.returncode == 1
+    (line,) = error_lines(result.stderr)
+    assert "BD503" in line and f"{not_a_dir} is not a directory" in line
 
 
 def test_an_edited_staged_file_is_refused_and_nothing_is_installed(assets, staged, tmp_path):
@@ -285,7 +466,7 @@ def test_a_corrupt_wheel_is_refused_and_the_cache_stays_clean(assets, tmp_path):
 
 
 def test_an_install_failure_removes_the_half_built_env(assets, tmp_path):
-    """A valid wheel whose requirement the staging did not ship: the installer fails offline."""
+    """A requirement the staging did not ship and the index does not have: the install fails."""
     staged = bs.stage_by_hand(tmp_path / "staged", ["not-staged-anywhere==1.0"], [])
     cache = tmp_path / "cache"
     result = boot(assets, "--setup-only", "--staged", str(staged.path), cache=cache)

@@ -88,6 +88,7 @@ def test_artifacts_install_into_a_fresh_venv_and_the_code_imports(loose_staged, 
     assert "beam-deps: wheelhouse [1/1] iniconfig" in progress
     wheelhouse = [a for a in staging.artifacts if a.role == "wheelhouse"]
     assert [Path(a.path).name.split("-")[0] for a in wheelhouse] == ["iniconfig"]
+    assert staging.index_at_boot == []  # every requirement has its wheel: no index at boot
     assert f"--files_to_stage={staging.out / wheelhouse[0].path}" in staging.pipeline_args
     venv = tmp_path / "worker"
     uv("venv", "--quiet", "--python", sys.executable, str(venv))

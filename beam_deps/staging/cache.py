@@ -30,11 +30,10 @@ ENTRY_VERSION = 1
 
 
 def cache_root() -> Path:
-    explicit = os.environ.get("BEAM_DEPS_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "beam-deps"
+    """beam-deps' cache root, shared with the worker boot (its environments go in ``envs/``)."""
+    from beam_deps.cache_dirs import cache_home
+
+    return cache_home()
 
 
 def _stage_dir() -> Path:

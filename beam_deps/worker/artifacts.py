@@ -10,6 +10,7 @@ a truncated file that a later check could mistake for a staged one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -17,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from beam_deps.worker.boot_errors import BootError
+from beam_deps.worker.boot_plan import pip_requirements_name
 
 STAGING_TO_ROLE = "beam:artifact:role:staging_to:v1"
+PIP_REQUIREMENTS_ROLE = "beam:artifact:role:pip_requirements_file:v1"
 
 
 def beam_api():
@@ -137,8 +140,16 @@ def retrieve(provision: Provision, worker_id: str, dest: Path, *, timeout: float
             metadata=metadata,
             timeout=timeout,
         ).replacements
+        pip_requirements = 0
         for artifact in resolved:
-            name = _staged_name(artifact)
+            if artifact.role_urn == PIP_REQUIREMENTS_ROLE:
+                # Beam's stager sends PyPI requirements with no staged name; each gets its own
+                # (two must not overwrite each other) that the install plan recognises.
+                digest = hashlib.sha256(artifact.SerializeToString()).hexdigest()
+                name = pip_requirements_name(pip_requirements, digest)
+                pip_requirements += 1
+            else:
+                name = _staged_name(artifact)
             target = dest / name
             tmp = dest / f".{name}.part-{os.getpid()}"
             with open(tmp, "wb") as out:
@@ -160,9 +171,6 @@ def retrieve(provision: Provision, worker_id: str, dest: Path, *, timeout: float
 
 def _staged_name(artifact) -> str:
     if artifact.role_urn != STAGING_TO_ROLE:
-        # Beam's Python stager stages requirements under this role too; keep Beam's name.
-        if artifact.role_urn.endswith("pip_requirements_file:v1"):
-            return "requirements_pypi.txt"
         raise BootError("BD503", f"unsupported artifact role {artifact.role_urn}")
     payload = beam_api().beam_runner_api_pb2.ArtifactStagingToRolePayload.FromString(
         artifact.role_payload

@@ -10,7 +10,8 @@ in the same order, with three differences that are the point of beam-deps:
    installed or unpickled (BD501), and wheels against this interpreter (BD502);
 2. the install goes into a virtualenv cached per environment key, built once per machine
    under a file lock, so the next worker with the same staging installs nothing;
-3. uv is used when the image has it, offline from the staged wheels.
+3. uv is used when the image has it, offline from the verified staged wheels (requirements
+   staged without a wheel come from the package index, as with Beam's boot).
 
 Then it execs ``python -m apache_beam.runners.worker.sdk_worker_main`` from that environment
 with the variables Beam's boot sets, so everything downstream (``--save_main_session``, the
@@ -75,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--cache-dir",
         dest="cache_dir",
         default=None,
-        help="environment cache (default: $BEAM_DEPS_CACHE_DIR or ~/.cache/beam-deps/envs)",
+        help="environment cache (default: envs/ under $BEAM_DEPS_CACHE_DIR, else "
+        "~/.cache/beam-deps/envs)",
     )
     ours.add_argument(
         "--installer",
@@ -172,6 +174,12 @@ def prepare(staged: Path, args: argparse.Namespace, log: BootLog) -> str:
         check_wheels(plan)
         installer = find_installer(args.installer)
         chosen.append(installer.name)
+        if plan.from_index:
+            log.info(
+                f"installing {', '.join(plan.from_index)} from the package index (no staged "
+                "wheel); stage with `beam-deps stage --wheelhouse` to make workers independent "
+                "of the index"
+            )
         log.info(f"installing {what} with {installer.name} into {env}")
         return build_env(env, plan, installer, uv_cache=cache_dir / "uv")
 

@@ -5,10 +5,14 @@ Two sources, one shape (`InstallPlan`):
 * a ``beam_deps_manifest.json`` written by ``beam-deps stage``: every listed file must exist and
   match its sha256 (BD501), every staged wheel must suit this interpreter (BD502) and open as a
   zip (BD504), and the cache key is the manifest's environment key. Staging computed the full
-  dependency closure minus the worker image, so the install runs with ``--no-deps``.
+  dependency closure minus the worker image, so the install runs with ``--no-deps``, offline
+  when every requirement has a staged wheel; requirements without one (``beam-deps stage``
+  without ``--wheelhouse``) come from the package index, as with Beam's own boot
+  (``InstallPlan.from_index``).
 * no manifest: Beam's own artifacts in the order Beam's container boot installs them
-  (``requirements.txt``, ``extra_packages.txt`` in order, ``workflow.tar.gz``), so the boot is
-  a drop-in replacement; the cache key is a hash of those files.
+  (``requirements.txt`` and every pip requirements file the runner sent, ``extra_packages.txt``
+  in order, ``workflow.tar.gz``), so the boot is a drop-in replacement; the cache key is a hash
+  of those files.
 
 Artifacts are matched by their path relative to the staging directory first, then by basename:
 ``beam-deps-boot --setup-only --staged OUT`` reads the staging directory itself, while a worker
@@ -31,6 +35,10 @@ REQUIREMENTS = "requirements.txt"
 EXTRA_PACKAGES = "extra_packages.txt"
 WORKFLOW = "workflow.tar.gz"
 SDK_TARBALL = "dataflow_python_sdk.tar"
+# Beam's stager sends PyPI requirements (``pypi_requirements``) as artifacts with the
+# pip_requirements_file role and no staged name; the boot names each one (see
+# `pip_requirements_name`) and Beam's Go boot installs every one of them.
+PIP_REQUIREMENTS_GLOB = "requirements_pypi-*.txt"
 
 _INSTALLABLE_ROLES = ("local_wheel", "local_sdist", "extra_packages")
 
@@ -44,9 +52,16 @@ class InstallPlan:
     source: str  # "manifest" or "beam"
     requirements: list[Path] = field(default_factory=list)
     packages: list[Path] = field(default_factory=list)  # installed in this order
+    # Beam plans only: the staged folder, as Beam's boot uses it. A manifest plan installs from
+    # a private folder of the verified wheels instead (made by the installer), so nothing
+    # unverified that sits in Beam's flat staged folder can satisfy a requirement.
     find_links: list[Path] = field(default_factory=list)
     wheels: list[Path] = field(default_factory=list)  # every staged wheel, for `check_wheels`
     no_deps: bool = True
+    # Manifest plans: requirement lines no verified wheel satisfies. Empty means the install
+    # is offline; otherwise those lines come from the package index (staged wheels first).
+    from_index: list[str] = field(default_factory=list)
+    staged_requirements: list[str] = field(default_factory=list)  # lines a staged wheel covers
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -70,9 +85,10 @@ def plan_for(staged_dir: Path) -> InstallPlan:
     """Read and verify ``staged_dir``; raise `BootError` if anything may not be installed."""
     staged_dir = Path(staged_dir)
     if not staged_dir.is_dir():
+        problem = "is not a directory" if staged_dir.exists() else "does not exist"
         raise BootError(
             "BD503",
-            f"staged directory {staged_dir} does not exist",
+            f"staged directory {staged_dir} {problem}",
             "pass the directory `beam-deps stage --out` wrote, or the worker's retrieved "
             "<semi_persist_dir>/staged",
         )
@@ -86,33 +102,14 @@ def plan_for(staged_dir: Path) -> InstallPlan:
 
 
 def _manifest_plan(staged_dir: Path, manifest_path: Path) -> InstallPlan:
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        artifacts = manifest["artifacts"]
-        key = str(manifest["environment_key"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BootError(
-            "BD501",
-            f"{manifest_path} is not a readable beam-deps manifest ({exc.__class__.__name__}: "
-            f"{exc})",
-        ) from None
-    if manifest.get("version") != 1:
-        raise BootError(
-            "BD501",
-            f"{manifest_path} has manifest version {manifest.get('version')!r}; this boot reads "
-            "version 1",
-            "install the beam-deps version that staged the job in the worker image",
-        )
-
-    plan = InstallPlan(staged_dir=staged_dir, key=key, source="manifest", no_deps=True)
+    manifest = _read_manifest(manifest_path)
+    artifacts = manifest["artifacts"]
+    plan = InstallPlan(
+        staged_dir=staged_dir, key=manifest["environment_key"], source="manifest", no_deps=True
+    )
     wheels: list[Path] = []
     for entry in artifacts:
-        try:
-            rel, expected, role = str(entry["path"]), str(entry["sha256"]), entry.get("role", "")
-        except (KeyError, TypeError, AttributeError):
-            raise BootError(
-                "BD501", f"{manifest_path} has an artifact entry without path/sha256: {entry!r}"
-            ) from None
+        rel, expected, role = entry["path"], entry["sha256"], entry.get("role", "")
         found = _locate(staged_dir, rel)
         if found is None:
             raise BootError(
@@ -132,19 +129,119 @@ def _manifest_plan(staged_dir: Path, manifest_path: Path) -> InstallPlan:
             plan.packages.append(found)
         if found.name.endswith(".whl"):
             wheels.append(found)
-            if found.parent not in plan.find_links:
-                plan.find_links.append(found.parent)
-    if staged_dir not in plan.find_links:
-        plan.find_links.insert(0, staged_dir)
     plan.wheels = wheels
+    plan.staged_requirements, plan.from_index = split_by_staged_wheel(plan.requirements, wheels)
     _check_interpreter(manifest, plan)
     _note_unlisted(staged_dir, {Path(e["path"]).name for e in artifacts}, plan)
     return plan
 
 
+def _read_manifest(path: Path) -> dict:
+    """The manifest, with the types the boot relies on checked: bad input is a BD501 line,
+    never a traceback."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _unreadable(path, f"{exc.__class__.__name__}: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise _unreadable(path, f"a JSON {_json_type(manifest)}, not an object")
+    if manifest.get("version") != 1:
+        raise BootError(
+            "BD501",
+            f"{path} has manifest version {manifest.get('version')!r}; this boot reads version 1",
+            "install the beam-deps version that staged the job in the worker image",
+        )
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise _unreadable(path, problem)
+    return manifest
+
+
+def _manifest_problem(manifest: dict) -> str | None:
+    key = manifest.get("environment_key")
+    if not isinstance(key, str) or not key:
+        return f'"environment_key" must be a non-empty string, not {_json_type(key)}'
+    artifacts = manifest.get("artifacts")
+    if not isinstance(artifacts, list):
+        return f'"artifacts" must be a list, not {_json_type(artifacts)}'
+    for i, entry in enumerate(artifacts):
+        if not isinstance(entry, dict):
+            return f'"artifacts"[{i}] must be an object, not {_json_type(entry)}'
+        for name in ("path", "sha256"):
+            if not isinstance(entry.get(name), str) or not entry.get(name):
+                return f'"artifacts"[{i}]["{name}"] must be a non-empty string'
+        if not isinstance(entry.get("role", ""), str):
+            return f'"artifacts"[{i}]["role"] must be a string'
+    requirements = manifest.get("requirements", [])
+    if not isinstance(requirements, list) or not all(isinstance(r, str) for r in requirements):
+        return '"requirements" must be a list of strings'
+    for name in ("python", "pickle_library"):
+        if not isinstance(manifest.get(name, ""), str):
+            return f'"{name}" must be a string, not {_json_type(manifest.get(name))}'
+    return None
+
+
+def _unreadable(path: Path, detail: str) -> BootError:
+    return BootError("BD501", f"{path} is not a readable beam-deps manifest ({detail})")
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number" if isinstance(value, int | float) else "value")
+
+
+def split_by_staged_wheel(
+    requirement_files: list[Path], wheels: list[Path]
+) -> tuple[list[str], list[str]]:
+    """Split requirement lines into those a staged wheel satisfies and those it does not.
+
+    Decides offline or not: ``beam-deps stage --wheelhouse`` stages a wheel for every line,
+    plain ``beam-deps stage`` stages none, and then (as with Beam's own boot) the lines come
+    from the package index. A line that is not a plain requirement (an option, a URL) is never
+    covered. Lines whose marker excludes this interpreter are in neither list.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+    versions: dict[str, list] = {}
+    for wheel in wheels:
+        try:
+            name, version, _build, _tags = parse_wheel_filename(wheel.name)
+        except InvalidWheelFilename:
+            continue  # `check_wheels` refuses it with a message
+        versions.setdefault(name, []).append(version)
+    covered: list[str] = []
+    uncovered: list[str] = []
+    for line in requirement_lines(requirement_files):
+        try:
+            req = Requirement(line.split(" --", 1)[0].split(" #", 1)[0].strip())
+        except InvalidRequirement:
+            uncovered.append(line)
+            continue
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue
+        have = versions.get(canonicalize_name(req.name), [])
+        if not req.url and any(req.specifier.contains(v, prereleases=True) for v in have):
+            covered.append(str(req))
+        else:
+            uncovered.append(line)
+    return covered, uncovered
+
+
+def requirement_lines(requirement_files: list[Path]) -> list[str]:
+    lines: list[str] = []
+    for path in requirement_files:
+        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = raw.strip()
+            if line and not line.startswith("#"):
+                lines.append(line)
+    return lines
+
+
 def _note_unlisted(staged_dir: Path, listed: set[str], plan: InstallPlan) -> None:
-    """Beam artifacts added beside the staging (``--setup_file``, another ``--extra_package``)
-    are not in the manifest: they are not verified, so they are not installed. Say so."""
+    """Beam artifacts added beside the staging (``--setup_file``, another ``--extra_package``,
+    PyPI requirements from Beam's stager) are not in the manifest: they are not verified, so
+    they are not installed. Say so."""
     unlisted = []
     extra = staged_dir / EXTRA_PACKAGES
     if extra.is_file():
@@ -152,6 +249,7 @@ def _note_unlisted(staged_dir: Path, listed: set[str], plan: InstallPlan) -> Non
         unlisted += [n for n in names if n and n not in listed]
     if (staged_dir / WORKFLOW).is_file() and WORKFLOW not in listed:
         unlisted.append(WORKFLOW)
+    unlisted += [p.name for p in pip_requirements_files(staged_dir) if p.name not in listed]
     if unlisted:
         plan.notes.append(
             f"not installing {', '.join(unlisted)}: staged beside the manifest, so unverified; "
@@ -236,6 +334,9 @@ def _beam_plan(staged_dir: Path) -> InstallPlan:
     if req.is_file():
         plan.requirements.append(req)
         digest.update(b"requirements\0" + req.read_bytes())
+    for pypi in pip_requirements_files(staged_dir):  # after requirements.txt, as Beam's boot
+        plan.requirements.append(pypi)
+        digest.update(b"pip-requirements\0" + pypi.name.encode() + b"\0" + pypi.read_bytes())
     extra = staged_dir / EXTRA_PACKAGES
     if extra.is_file():
         for line in extra.read_text(encoding="utf-8").splitlines():
@@ -265,6 +366,16 @@ def _beam_plan(staged_dir: Path) -> InstallPlan:
 # ------------------------------------------------------------------ helpers
 
 
+def pip_requirements_name(index: int, digest: str) -> str:
+    """Staged name of the ``index``-th pip requirements file artifact (Beam's stager gives
+    these no name). Unique per artifact, and sorting the names keeps the runner's order."""
+    return f"requirements_pypi-{index:03d}-{digest[:16]}.txt"
+
+
+def pip_requirements_files(staged_dir: Path) -> list[Path]:
+    return sorted(p for p in staged_dir.glob(PIP_REQUIREMENTS_GLOB) if p.is_file())
+
+
 def _locate(staged_dir: Path, rel: str) -> Path | None:
     rel_path = Path(rel)
     if rel_path.is_absolute() or ".." in rel_path.parts:
@@ -277,20 +388,12 @@ def _locate(staged_dir: Path, rel: str) -> Path | None:
 
 def _has_requirements(path: Path) -> bool:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return bool(requirement_lines([path]))
     except OSError:
         return False
-    return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
 
 
 def describe(plan: InstallPlan) -> str:
     """One phrase for the log: what will be installed."""
-    reqs = []
-    for req in plan.requirements:
-        reqs += [
-            ln.strip()
-            for ln in req.read_text(encoding="utf-8").splitlines()
-            if ln.strip() and not ln.lstrip().startswith("#")
-        ]
-    parts = reqs + [p.name for p in plan.packages]
+    parts = requirement_lines(plan.requirements) + [p.name for p in plan.packages]
     return ", ".join(parts) if parts else "nothing"

@@ -1,11 +1,13 @@
 """Worker environments cached per environment key, built once per machine.
 
-Layout under the cache directory (``--cache-dir``, ``BEAM_DEPS_CACHE_DIR``, else
-``$XDG_CACHE_HOME/beam-deps/envs`` or ``~/.cache/beam-deps/envs``)::
+Layout under the cache directory (``--cache-dir``, else ``envs/`` under beam-deps' cache root:
+``$BEAM_DEPS_CACHE_DIR/envs``, ``$XDG_CACHE_HOME/beam-deps/envs`` or ``~/.cache/beam-deps/envs``,
+see `beam_deps.cache_dirs`)::
 
-    <key>/                 a virtualenv layered over the worker image (see `create_layered_venv`)
+    <key>/                 a virtualenv layered over the worker image (see `write_layer`)
     <key>/.beam-deps-complete   written LAST; an env without it is half-built and is redone
-    <key>.lock             the file lock every worker on the machine takes before building
+    <key>.lock             the file lock a worker takes before building; removed once the env
+                           is complete (see `ensure_env`), so only unfinished envs have one
     uv/                    uv's own cache, kept beside the envs so installs can hardlink
 
 Why a layered venv and not ``--system-site-packages``: a venv's "system" site is the *base*
@@ -29,18 +31,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from beam_deps.cache_dirs import cache_home
 from beam_deps.worker.boot_errors import BootError
 
 COMPLETE = ".beam-deps-complete"
-CACHE_ENV = "BEAM_DEPS_CACHE_DIR"
 LAYER_PTH = "_beam_deps_worker_image.pth"
 
 
 def default_cache_dir() -> Path:
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "beam-deps" / "envs"
+    """``envs/`` under the cache root the staging cache shares (its entries are in ``stage/``)."""
+    return cache_home() / "envs"
 
 
 def image_fingerprint() -> str:
@@ -109,14 +109,24 @@ def ensure_env(
     Several workers may call this at once: the first takes the lock and builds, the others wait
     and then find the completion marker. A directory without the marker is what a killed
     worker leaves behind; it is removed and built again. ``build`` returns facts for the marker.
+
+    Whoever holds the lock and sees the env complete removes the lock file before releasing
+    it, so finished envs leave no ``*.lock`` behind. Removing a lock file usually breaks a
+    lock (a waiter on the old inode and a newcomer on a new file can both "hold" it), but not
+    here: the file goes only once the env is complete, a complete env is never written again,
+    and every holder checks for completion before building, so whichever lock a late waiter
+    ends up with, it finds the marker and returns without writing. An unfinished env (being
+    built, or left half-built by a killed worker) keeps its lock file.
     """
     start = time.perf_counter()
     env = Path(cache_dir) / env_dir_name(environment_key)
     if is_complete(env):  # fast path, no lock: a complete env is never modified again
         return CachedEnv(env, True, time.perf_counter() - start)
     _make_cache_dir(Path(cache_dir))
-    with _locked(Path(str(env) + ".lock"), log=log, timeout=lock_timeout):
+    lock_path = Path(str(env) + ".lock")
+    with _locked(lock_path, log=log, timeout=lock_timeout):
         if is_complete(env):
+            _remove_lock_file(lock_path)
             return CachedEnv(env, True, time.perf_counter() - start)
         if env.exists():
             log(
@@ -138,7 +148,16 @@ def ensure_env(
         except BaseException:
             shutil.rmtree(env, ignore_errors=True)
             raise
+        _remove_lock_file(lock_path)
     return CachedEnv(env, False, time.perf_counter() - start)
+
+
+def _remove_lock_file(lock_path: Path) -> None:
+    """Called only while holding the lock of a complete env (see `ensure_env`)."""
+    try:
+        lock_path.unlink()
+    except OSError:  # already gone, or a read-only cache prepared elsewhere: only tidiness lost
+        pass
 
 
 def _make_cache_dir(cache_dir: Path) -> None:

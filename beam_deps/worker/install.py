@@ -1,11 +1,15 @@
 """Build one worker environment from an `InstallPlan`: uv when the image has it, pip otherwise.
 
-Offline first: the staged directory is the only package index (``--no-index --find-links``).
 A manifest plan installs with ``--no-deps`` (staging already resolved the closure minus the
-worker image) and is then checked here against what the env and image really contain, so a
-missing dependency fails the boot with a name instead of failing a bundle later with an
-ImportError. A plan made from Beam's own artifacts keeps Beam's semantics: dependencies are
-resolved, offline first, then from the index the way Beam's container boot does.
+worker image) from a private folder holding only the verified wheels (``--find-links``; never
+Beam's flat staged folder, where an unverified file could satisfy a pin). When every
+requirement has a staged wheel that is all (``--no-index``: offline). Otherwise the staged
+wheels are installed offline first and the remaining requirements come from the package
+index, as Beam's own boot would fetch them. The result is then checked against what the env
+and image really contain, so a missing dependency fails the boot with a name instead of
+failing a bundle later with an ImportError. A plan made from Beam's own artifacts keeps Beam's
+semantics: dependencies are resolved, offline first, then from the index the way Beam's
+container boot does.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from beam_deps.worker.boot_plan import InstallPlan
 from beam_deps.worker.env_cache import python_of, site_packages_of, write_layer
 
 INSTALLER_ENV = "BEAM_DEPS_INSTALLER"
+PRIVATE_LINKS = ".beam-deps-verified-wheels"  # inside the env being built; removed after
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,12 @@ def build_env(
     _run(_venv_command(env, installer), "create the environment", environ)
     write_layer(env)
     target = str(python_of(env))
-    for step in _install_steps(plan, installer, target):
+    links = plan.find_links
+    if plan.source == "manifest":
+        links = [verified_links(env / PRIVATE_LINKS, plan.wheels)] if plan.wheels else []
+    for step in _install_steps(plan, installer, target, links):
         _run(step, "install the staged packages", environ)
+    shutil.rmtree(env / PRIVATE_LINKS, ignore_errors=True)
     if plan.source == "manifest":
         problems = unmet_dependencies(env)
         if problems:
@@ -106,7 +115,24 @@ def _venv_command(env: Path, installer: Installer) -> list[str]:
     return [sys.executable, "-m", "venv", "--without-pip", str(env)]
 
 
-def _install_steps(plan: InstallPlan, installer: Installer, target: str) -> list[list[str]]:
+def verified_links(folder: Path, wheels: list[Path]) -> Path:
+    """A find-links folder holding exactly the verified wheels (hard links; copies across
+    file systems). The first wheel of a name wins: staging never ships two different ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for wheel in wheels:
+        target = folder / wheel.name
+        if target.exists():
+            continue
+        try:
+            os.link(wheel, target)
+        except OSError:
+            shutil.copyfile(wheel, target)
+    return folder
+
+
+def _install_steps(
+    plan: InstallPlan, installer: Installer, target: str, find_links: list[Path]
+) -> list[list[str]]:
     if installer.name == "uv":
         base = [*installer.command, "pip", "install", "--python", target, "--quiet"]
     else:
@@ -121,7 +147,7 @@ def _install_steps(plan: InstallPlan, installer: Installer, target: str) -> list
             "--no-warn-script-location",
         ]
     links: list[str] = []
-    for d in plan.find_links:
+    for d in find_links:
         links += ["--find-links", str(d)]
     sources: list[str] = []
     for req in plan.requirements:
@@ -129,8 +155,15 @@ def _install_steps(plan: InstallPlan, installer: Installer, target: str) -> list
     packages = [str(p) for p in plan.packages]
     if plan.needs_build:
         base.append("--no-build-isolation")  # offline: build with the image's setuptools
-    if plan.no_deps:
+    if plan.no_deps and not plan.from_index:
         return [[*base, "--no-index", "--no-deps", *links, *sources, *packages]]
+    if plan.no_deps:
+        # Some requirements have no staged wheel: what is staged goes in offline (so a pin is
+        # always satisfied by the verified wheel), then the requirement files with the index
+        # allowed; the lines already satisfied are left alone.
+        offline = [*plan.staged_requirements, *packages]
+        steps = [[*base, "--no-index", "--no-deps", *links, *offline]] if offline else []
+        return [*steps, [*base, "--no-deps", *links, *sources]]
     # Beam's order and semantics: requirements (offline, then resolving deps), then each
     # extra package in the order staged, then the workflow sdist.
     steps = []
