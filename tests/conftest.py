@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +31,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "dill" in item.nodeid.lower():
             item.add_marker(pytest.mark.dill)
+
+
+@pytest.fixture
+def bad_dir(tmp_path) -> Path:
+    """The bad scripts of tests/examples/bad, plus one with a syntax error (kept out of the
+    repo: it breaks ruff)."""
+    for script in (Path(__file__).parent / "examples" / "bad").glob("*.py"):
+        (tmp_path / script.name).write_text(script.read_text())
+    (tmp_path / "syntax_error.py").write_text("import apache_beam as beam\n\ndef broken(:\n")
+    return tmp_path

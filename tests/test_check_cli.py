@@ -15,17 +15,7 @@ from beam_deps.check import check_script
 from beam_deps.cli import main
 
 EXAMPLES = Path(__file__).parent / "examples"
-BAD = EXAMPLES / "bad"
 BUNDLED = Path(beam_deps.__file__).parent / "examples"
-
-
-@pytest.fixture
-def bad_dir(tmp_path) -> Path:
-    """The bad scripts, plus one with a syntax error (kept out of the repo: it breaks ruff)."""
-    for script in BAD.glob("*.py"):
-        (tmp_path / script.name).write_text(script.read_text())
-    (tmp_path / "syntax_error.py").write_text("import apache_beam as beam\n\ndef broken(:\n")
-    return tmp_path
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:

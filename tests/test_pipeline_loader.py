@@ -11,16 +11,6 @@ import pytest
 from beam_deps.pipeline import ScriptError, load_script
 
 EXAMPLES = Path(__file__).parent / "examples"
-BAD = EXAMPLES / "bad"
-
-
-@pytest.fixture
-def bad_dir(tmp_path) -> Path:
-    """The bad scripts, plus one with a syntax error (kept out of the repo: it breaks ruff)."""
-    for script in BAD.glob("*.py"):
-        (tmp_path / script.name).write_text(script.read_text())
-    (tmp_path / "syntax_error.py").write_text("import apache_beam as beam\n\ndef broken(:\n")
-    return tmp_path
 
 
 def write(tmp_path: Path, name: str, body: str) -> Path:
