@@ -32,6 +32,9 @@ setup(
             "ruff>=0.6",
             "uv>=0.4",
             "wheel",
+            # the pipelines in the boot tests use it as their third-party dependency: installed
+            # where the job is submitted, absent from the test worker image
+            "mergedeep==1.3.4",
         ],
         "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "pymdown-extensions>=10"],
     },
