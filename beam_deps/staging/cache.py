@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from beam_deps.staging.archives import sha256_file
+from beam_deps.hashing import sha256_file
 
 ENTRY_VERSION = 1
 

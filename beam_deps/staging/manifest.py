@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from beam_deps.staging.archives import sha256_file
+from beam_deps.hashing import sha256_file
 
 MANIFEST_NAME = "beam_deps_manifest.json"
 VERSION = 1

@@ -28,6 +28,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from beam_deps.hashing import sha256_file
 from beam_deps.worker.boot_errors import BootError
 
 MANIFEST = "beam_deps_manifest.json"
@@ -71,14 +72,6 @@ class InstallPlan:
     @property
     def needs_build(self) -> bool:
         return any(not p.name.endswith(".whl") for p in self.packages)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def plan_for(staged_dir: Path) -> InstallPlan:
