@@ -204,3 +204,26 @@ def test_loading_writes_nothing_into_the_users_tree(tmp_path):
         sys.dont_write_bytecode = flag
     assert len(loaded.pipelines) == 1
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_options_read_after_loading_are_the_scripts(tmp_path, monkeypatch, caplog):
+    """PipelineOptions() re-parses sys.argv on every read: after loading it must still see
+    the script's arguments, not beam-deps' own."""
+    script = tmp_path / "pipeline.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import apache_beam as beam
+            from apache_beam.options.pipeline_options import PipelineOptions
+
+            with beam.Pipeline(options=PipelineOptions()) as p:
+                p | beam.Create([1])
+            """
+        )
+    )
+    monkeypatch.setattr(sys, "argv", ["beam-deps", "check", str(script), "--unrelated"])
+    loaded = load_script(script, argv=["--sdk_container_image=apache/beam_python3.11_sdk:2.77.0"])
+    caplog.clear()
+    options = loaded.pipelines[0].options.get_all_options()
+    assert options["sdk_container_image"] == "apache/beam_python3.11_sdk:2.77.0"
+    assert "Discarding unparseable args" not in caplog.text  # it did not parse our argv

@@ -478,6 +478,10 @@ class _Hooks:
         from beam_deps.pickling import normalize_library
 
         file, line = user_location(sys._getframe(2))
+        if getattr(p._options, "_flags", ()) is None:
+            # PipelineOptions() parses sys.argv lazily, on every read; pin it to the script's
+            # argv now, before we restore ours, so options read later are the script's.
+            p._options._flags = list(sys.argv[1:])
         library = normalize_library(p._options.view_as(SetupOptions).pickle_library)
         captured = CapturedPipeline(p, p._options, library, file, line)
         self.by_pipeline[id(p)] = captured
