@@ -49,8 +49,12 @@ _RULES = [
         "Building a transform raised an error that is not about pickling.",
         "While the pipeline was being constructed, applying a transform raised. The pipeline "
         "cannot be submitted until it constructs; beam-deps records the error and keeps "
-        "building so that every other problem is still reported.",
-        "Read the message: it is the error Beam raised at the line shown.",
+        "building so that every other problem is still reported. The most common case is an "
+        "input that does not exist where you run the check: Beam's file-based reads "
+        "(`ReadFromText`, `ReadFromParquet`...) match their pattern when they are built.",
+        "Fix the error the message quotes: Beam raised it at the line shown (run the script "
+        "with `python` to see the whole traceback). For an input that does not exist here, "
+        "pass real inputs after `--` or build the read with `validate=False`.",
     ),
     # ---------------------------------------------------------------- BD1 pickling
     Rule(
@@ -308,8 +312,9 @@ _RULES = [
         "coder, which stores classes by reference. A class defined in your script lives in "
         "`__main__`, so the worker fails with \"AttributeError: Can't get attribute 'X' on "
         "<module 'apache_beam.runners.worker.sdk_worker_main'>\" when it decodes them.",
-        "Define the class in a module that is staged (`beam-deps stage`), or register a "
-        "deterministic coder for it, or turn it into a `typing.NamedTuple` with a schema.",
+        "Define the class in a module that is staged (`beam-deps stage`), or register a coder "
+        "for it (`beam.coders.registry.register_coder(X, XCoder)`); for a `typing.NamedTuple`, "
+        "`register_coder(X, beam.coders.RowCoder)` makes its instances schema rows.",
     ),
     Rule(
         "BD303",
@@ -476,6 +481,24 @@ _RULES = [
         "processing any element.",
         "Read the error: usually a missing module (stage it) or a class that exists only in "
         "your script (move it into a staged module).",
+    ),
+    Rule(
+        "BD413",
+        "staged-code-not-inspected",
+        I,
+        "BD4",
+        "Local code the pipeline stages could not be inspected exactly.",
+        "The simulated worker gets what your `--setup_file` and `--extra_package` options "
+        "ship: beam-deps builds the wheel a worker would install and reads its modules and "
+        "its declared dependencies. When that is not possible (the project or sdist does not "
+        "build, the file is missing or of an unknown kind, a wheel holds compiled extensions "
+        "that cannot be imported from the wheel file), the message says what was done "
+        "instead, so BD401 and BD402 findings about that code may be wrong.",
+        "Run `python -m build` on the project (or sdist) to see why it does not build and fix "
+        "it, or pass a built wheel with `--extra_package`.",
+        "# setup.py: VERSION is not in the sdist, so the wheel cannot be built from it\n"
+        "setup(name='mypipeline', version=open('VERSION').read(), py_modules=['transforms'])\n",
+        "setup(name='mypipeline', version='1.0', py_modules=['transforms'])\n",
     ),
     # ---------------------------------------------------------------- BD5 staging and boot
     Rule(

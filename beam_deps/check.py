@@ -137,6 +137,8 @@ def _at_run(
         options, library, loaded.main_globals, script_file
     )
     staged = staged_from_options(options)
+    # Said, never silent: a BD401 about code we could not inspect may be a false alarm.
+    diagnostics += [diagnostic("BD413", note) for note in staged.notes]
     batch = probe.begin(
         library=library,
         staged=staged,
@@ -164,11 +166,16 @@ def _probe_input(payload: Payload) -> ProbeInput:
 def _assemble(loaded: LoadedScript, analyses: list[PipelineAnalysis]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     search_path = [str(loaded.script_dir)] if loaded.script_dir else []
+    # A pipeline left half-built by a failing transform often cannot be translated either;
+    # that second BD002 only repeats the first.
+    half_built = any(f.kind in ("apply", "script") for f in loaded.construction_failures)
     for analysis in analyses:
         captured = analysis.captured
         where = (captured.file, captured.line)
         out.extend(_placed(d, None, where) for d in analysis.diagnostics)
-        out.extend(analysis.serialized.diagnostics)
+        out.extend(
+            d for d in analysis.serialized.diagnostics if not (half_built and d.code == "BD002")
+        )
         payloads = analysis.serialized.payloads
         for payload in payloads:
             if payload.duplicate_of is not None:
@@ -302,6 +309,24 @@ def _construction_failures(loaded: LoadedScript, found: list[Diagnostic]) -> lis
                     line=failure.line,
                 )
             )
+        elif failure.kind == "input":
+            pattern = getattr(getattr(failure.obj, "_pattern", None), "value", None)
+            out.append(
+                diagnostic(
+                    "BD002",
+                    f"the input {pattern or ''} cannot be read here ({failure.message[:200]}); "
+                    "Beam checks input patterns while it builds the pipeline, so submitting "
+                    "from this machine would fail the same way. beam-deps built the rest of "
+                    "the pipeline without it",
+                    transform=failure.label,
+                    file=failure.file,
+                    line=failure.line,
+                    fix="Pass inputs that exist where you submit from (the pipeline's "
+                    "arguments go after `--`, e.g. a small local sample), install the "
+                    "filesystem's extra for remote paths (`apache-beam[gcp]` for gs://), or "
+                    "build the read with `validate=False` if the files appear only at run time.",
+                )
+            )
         else:
             what = "applying this transform" if failure.kind == "apply" else "the script"
             out.append(
@@ -356,7 +381,10 @@ def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
             kept[key] = d
         elif d.transform and d.transform != first.transform:
             also = first.extra.setdefault("also_in", [])
-            if d.transform not in also and not (first.transform or "").startswith(d.transform):
+            related = (first.transform or "").startswith(d.transform) or d.transform.startswith(
+                f"{first.transform}/"
+            )
+            if d.transform not in also and not related:
                 also.append(d.transform)
     return list(kept.values())
 

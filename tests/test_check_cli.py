@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import HAS_DILL
 
 import beam_deps
 from beam_deps.check import check_script
@@ -81,6 +82,16 @@ def test_select_ignore_and_exit_zero(capsys):
     assert cli(capsys, "check", script, "--select", "BD2")[0] == 0  # only a warning left
 
 
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_an_unknown_code_is_a_usage_error(option, capsys):
+    code, out, err = cli(capsys, "check", str(BUNDLED / "clean.py"), option, "BD104,BD999")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        f"beam-deps: error: {option} BD999: no diagnostic code starts with 'BD999'; "
+        "`beam-deps explain --list` lists them"
+    ]
+
+
 def test_inline_ignore_comments(tmp_path):
     script = tmp_path / "ignored.py"
     script.write_text(
@@ -100,6 +111,96 @@ def test_inline_ignore_comments(tmp_path):
     )
     report = check_script(script)
     assert [(d.code, d.transform) for d in report.diagnostics] == [("BD104", "B")]
+
+
+def test_one_function_in_several_transforms_is_reported_once_naming_all(tmp_path, capsys):
+    script = tmp_path / "shared.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import apache_beam as beam
+            SEEN = []
+            def record(x):
+                SEEN.append(x)
+                return x
+            with beam.Pipeline() as p:
+                nums = p | beam.Create([1])
+                nums | "First" >> beam.Map(record)
+                nums | "Second" >> beam.Map(record)
+                nums | "Third" >> beam.Map(record)
+            """
+        )
+    )
+    _, out, _ = cli(capsys, "check", str(script), "--select", "BD205")
+    assert out.count("BD205 [warning]") == 1
+    assert "\n    transform: First (applied at " in out
+    assert "\n    also in:   Second, Third\n" in out
+
+
+def test_a_missing_input_is_reported_and_the_rest_is_still_checked(tmp_path):
+    script = tmp_path / "reads.py"
+    missing = tmp_path / "nowhere" / "in-*.txt"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import threading
+            import apache_beam as beam
+            lock = threading.Lock()
+            with beam.Pipeline() as p:
+                lines = p | "Read" >> beam.io.ReadFromText({str(missing)!r})
+                lines | "Locked" >> beam.Map(lambda x: (lock, x))
+            """
+        )
+    )
+    report = check_script(script)
+    by_code = {d.code: d for d in report.diagnostics}
+    assert set(by_code) == {"BD002", "BD104"}
+    read = by_code["BD002"]
+    assert (read.transform, read.line) == ("Read", 6)
+    assert str(missing) in read.message and "validate=False" in read.fix
+    assert by_code["BD104"].transform == "Locked"
+
+
+@pytest.mark.skipif(not HAS_DILL, reason="dill runs in the tox 'dill' env")
+def test_dill_payloads_need_dill_on_the_worker_said_once(tmp_path):
+    import importlib.metadata
+
+    script = tmp_path / "doubles.py"
+    script.write_text(
+        "import sys\nimport apache_beam as beam\n"
+        "from apache_beam.options.pipeline_options import PipelineOptions\n"
+        "with beam.Pipeline(options=PipelineOptions(sys.argv[1:])) as p:\n"
+        "    p | beam.Create([1]) | beam.Map(lambda x: 2 * x)\n"
+    )
+    beam_only = tmp_path / "image-without-dill.txt"
+    beam_only.write_text(f"apache-beam=={importlib.metadata.version('apache-beam')}\n")
+    with_dill = tmp_path / "image-with-dill.txt"
+    with_dill.write_text(beam_only.read_text() + "dill==0.3.1.1\n")
+    argv = ["--pickle_library=dill"]
+    default = check_script(script, argv=argv)
+    assert default.ok, default.diagnostics  # Beam's images ship apache-beam[dill]
+    assert check_script(script, argv=argv, worker_requirements=with_dill).ok
+    missing = check_script(script, argv=argv, worker_requirements=beam_only)
+    assert [(d.code, d.path) for d in missing.diagnostics] == [("BD408", None)]
+    assert "No module named 'dill'" in missing.diagnostics[0].message
+
+
+def test_a_transform_that_fails_to_apply_is_reported_once(tmp_path):
+    script = tmp_path / "mistyped.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import apache_beam as beam
+            with beam.Pipeline() as p:
+                pairs = p | "Pairs" >> beam.Create([("a", 1)])
+                words = p | "Words" >> beam.Create(["x"])
+                (pairs, words) | beam.Flatten() | "Group" >> beam.GroupByKey()
+            """
+        )
+    )
+    report = check_script(script)
+    assert [(d.code, d.transform, d.line) for d in report.diagnostics] == [("BD002", "Group", 6)]
+    assert "Input type hint violation at Group" in report.diagnostics[0].message
 
 
 def test_pipeline_arguments_after_double_dash(capsys, tmp_path):

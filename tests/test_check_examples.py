@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import HAS_DILL
 from isolated import IsolatedRun, run_isolated
+from support.dists import install_fake_dist
 
 from beam_deps.check import check_script
 
@@ -57,6 +58,13 @@ EXAMPLES_TABLE = [
         args=("--output", "{out}/total.txt"),
     ),
     Example("clean_self_contained.py", args=("{out}/records.txt",)),
+    Example("clean_script_classes.py", args=("{out}/sums.txt",)),
+    Example(
+        "clean_script_classes.py",
+        save_main_session=True,
+        warnings=E({"BD203"}),
+        args=("{out}/sums.txt",),
+    ),
     Example("pitfall_local_module.py", E({"BD402"}), fails_with="No module named 'localhelpers'"),
     Example("pitfall_main_class.py", E({"BD302"}), fails_with="Can't get attribute 'Point'"),
     Example(
@@ -125,17 +133,7 @@ def tinydist(tmp_path_factory) -> Path:
     """A real installed distribution (package + dist-info) in its own sys.path entry: it is
     installed for the submitting process only, never on the workers."""
     root = tmp_path_factory.mktemp("site")
-    (root / "tinydist").mkdir()
-    (root / "tinydist" / "__init__.py").write_text("def double(x):\n    return 2 * x\n")
-    info = root / "tinydist-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tinydist\nVersion: 1.0\n")
-    (info / "top_level.txt").write_text("tinydist\n")
-    (info / "RECORD").write_text(
-        "tinydist/__init__.py,,\ntinydist-1.0.dist-info/METADATA,,\n"
-        "tinydist-1.0.dist-info/top_level.txt,,\ntinydist-1.0.dist-info/RECORD,,\n"
-    )
-    return root
+    return install_fake_dist(root, "tinydist", "def double(x):\n    return 2 * x\n")
 
 
 class RealRuns:
@@ -207,6 +205,13 @@ def test_clean_pipeline_really_computed_its_result(real_runs):
     assert json.loads(total) == {"total": 40}
 
 
+def test_script_classes_really_crossed_the_shuffle(real_runs):
+    example = next(e for e in EXAMPLES_TABLE if e.script == "clean_script_classes.py")
+    assert real_runs.get(example).ok
+    sums = (real_runs.out_dir(example) / "sums.txt").read_text().split("\n")
+    assert sorted(filter(None, sums)) == ["a 4", "b 2"]
+
+
 def test_module_state_stays_empty_in_the_submitting_program(real_runs):
     example = next(e for e in EXAMPLES_TABLE if e.script == "pitfall_module_state.py")
     run = real_runs.get(example)
@@ -264,6 +269,7 @@ def test_beams_own_examples_have_no_error(script, args, tmp_path):
 def test_staged_requirements_and_local_code_satisfy_the_worker(tmp_path, tinydist, monkeypatch):
     """What the pipeline's own options ship is on the simulated worker; nothing else is."""
     monkeypatch.syspath_prepend(str(tinydist))
+    monkeypatch.setenv("BEAM_DEPS_CACHE_DIR", str(tmp_path / "cache"))  # --setup_file's wheel
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("tinydist==1.0\n")
     report = check_script(

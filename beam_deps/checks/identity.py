@@ -36,6 +36,19 @@ def _main_class_in(value: Any, budget: list[int]) -> type | None:
     return None
 
 
+def _has_own_coder(cls: type) -> bool:
+    """A coder registered for ``cls`` (``beam.coders.registry.register_coder``, e.g. RowCoder
+    for a NamedTuple) replaces the fallback coder, so its instances decode on any worker."""
+    from apache_beam.coders import coders, typecoders
+
+    try:
+        coder = typecoders.registry.get_coder(cls)
+    except Exception:  # noqa: BLE001 - a broken registration is Beam's error to report
+        return False
+    fallback = (coders.FastPrimitivesCoder, coders.PickleCoder, coders.DillCoder)
+    return not isinstance(coder, fallback)
+
+
 def _hinted_main_class(hint: Any) -> type | None:
     if isinstance(hint, type):
         return hint if hint.__module__ == "__main__" else None
@@ -61,9 +74,11 @@ def element_class_diagnostics(
     out: list[Diagnostic] = []
     reported: set[tuple[str, str]] = set()
 
-    def report(node: Any, cls: type, how: str, encoding: bool = False) -> None:
+    def report(
+        node: Any, cls: type, how: str, encoding: bool = False, severity: str | None = None
+    ) -> None:
         key = (node.full_label, cls.__qualname__)
-        if key in reported:
+        if key in reported or _has_own_coder(cls):
             return
         reported.add(key)
         file, line = getattr(node, "_beam_deps_location", (None, None))
@@ -83,6 +98,7 @@ def element_class_diagnostics(
                 path=cls.__qualname__,
                 file=file,
                 line=line,
+                severity=severity,
             )
         )
 
@@ -108,48 +124,62 @@ def element_class_diagnostics(
             self.visit_transform(node)
 
     pipeline.visit(Visitor())
-    for producer, gbk, cls in _classes_into_shuffles(pipeline):
-        how = f"are created here and reach the shuffle of {gbk.full_label!r}"
-        report(producer, cls, how, encoding=True)
+    for producer, gbk, cls, certain in _classes_into_shuffles(pipeline):
+        if certain:
+            how = f"are emitted here and reach the shuffle of {gbk.full_label!r}"
+        else:  # the source could not be read to see whether instances are emitted
+            how = f"are created here and may reach the shuffle of {gbk.full_label!r}"
+        report(producer, cls, how, encoding=True, severity=None if certain else "warning")
     return out
 
 
 _NOT_ELEMENTS = ("DoFn", "CombineFn", "PTransform", "WindowFn", "Coder", "BaseException")
 
 
-def _constructed_main_classes(fn: Any) -> list[type]:
-    """Plain classes from ``__main__`` that ``fn`` (or what it carries) calls to construct."""
+def _constructed_main_classes(fn: Any) -> dict[type, bool]:
+    """Plain classes from ``__main__`` whose instances ``fn`` (or what it carries) builds and
+    emits: {class: True} when the source shows an instance yielded or returned, {class:
+    False} when the source cannot be read to tell. Helper objects used only inside the
+    function are left out: they never meet a coder."""
     import enum
 
+    from beam_deps.checks.emitted import emitted_constructors
     from beam_deps.worker.probe_walk import code_objects, user_functions
 
-    found: list[type] = []
+    found: dict[type, bool] = {}
     for function in user_functions(fn):
         g = function.__globals__
+        emitted: set[str] | None | bool = False  # False: not computed yet
         for code in code_objects(function.__code__):
             for ins in dis.get_instructions(code):
                 if ins.opname != "LOAD_GLOBAL":
                     continue
                 called = ins.argrepr.startswith("NULL + ") or sys.version_info < (3, 11)
                 value = g.get(ins.argval)
-                if (
+                if not (
                     called
                     and isinstance(value, type)
                     and value.__module__ == "__main__"
                     and not issubclass(value, enum.Enum)
                     and not any(b.__name__ in _NOT_ELEMENTS for b in value.__mro__)
-                    and value not in found
+                    and not found.get(value)
                 ):
-                    found.append(value)
+                    continue
+                if emitted is False:
+                    emitted = emitted_constructors(function)
+                if emitted is None:
+                    found[value] = False
+                elif ins.argval in emitted:
+                    found[value] = True
     return found
 
 
 def _classes_into_shuffles(pipeline: Any):
-    """(producer node, GroupByKey node, class): a DoFn upstream of a shuffle (at most three
-    ParDos away) constructs instances of a class defined in the script. Elements crossing a
-    shuffle are encoded; Beam's fallback coder pickles the class by reference to __main__
-    and the worker fails with "Can't pickle <class '__main__.X'>: attribute lookup X on
-    __main__ failed" (proven in tests/test_check_examples.py)."""
+    """(producer node, GroupByKey node, class, emitted for certain): a DoFn upstream of a
+    shuffle (at most three ParDos away) emits instances of a class defined in the script.
+    Elements crossing a shuffle are encoded; Beam's fallback coder pickles the class by
+    reference to __main__ and the worker fails with "Can't pickle <class '__main__.X'>:
+    attribute lookup X on __main__ failed" (proven in tests/test_check_examples.py)."""
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import GroupByKey, ParDo
 
@@ -170,8 +200,8 @@ def _classes_into_shuffles(pipeline: Any):
                 break
             fn = producer.transform.fn
             target = unwrap_callable(getattr(fn, "_fn", None)) if hasattr(fn, "_fn") else fn
-            for cls in _constructed_main_classes(target):
-                yield producer, gbk, cls
+            for cls, certain in _constructed_main_classes(target).items():
+                yield producer, gbk, cls, certain
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
 
 

@@ -12,6 +12,7 @@ import importlib.metadata
 import os
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,6 @@ def _top_level_in_wheel(path: Path) -> list[str]:
 
 def _install_folders(names: list[str]) -> list[str]:
     """sys.path folders holding the installed distributions ``names`` and their dependencies."""
-    from packaging.requirements import InvalidRequirement, Requirement
 
     folders: list[str] = []
     seen: set[str] = set()
@@ -91,18 +91,33 @@ def _install_folders(names: list[str]) -> list[str]:
         folder = str(Path(dist.locate_file("")).resolve())
         if folder not in folders:
             folders.append(folder)
-        for line in dist.requires or ():
-            try:
-                req = Requirement(line)
-            except InvalidRequirement:
-                continue
-            if req.marker is None or req.marker.evaluate({"extra": ""}):
-                stack.append(req.name)
+        stack.extend(installed_with(dist.requires or ()))
     return folders
 
 
+def installed_with(requires: Iterable[str]) -> list[str]:
+    """Names in ``Requires-Dist`` lines that pip installs along (no extras; markers
+    evaluated for this interpreter, like the worker's)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    names = []
+    for line in requires:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
+            names.append(req.name)
+    return names
+
+
 def staged_from_options(options: Any) -> Staged:
-    """Read the pipeline's SetupOptions the way ``stager.Stager`` does."""
+    """Read the pipeline's SetupOptions the way ``stager.Stager`` does.
+
+    Local code is read from the wheel a worker would install (built and cached by
+    ``staged_wheels``), so only what the project declares counts as shipped and its declared
+    dependencies count as installed. What could not be inspected is said in ``notes``.
+    """
     from apache_beam.options.pipeline_options import SetupOptions
 
     setup = options.view_as(SetupOptions)
@@ -111,24 +126,79 @@ def staged_from_options(options: Any) -> Staged:
         staged.dists.extend(requirement_names(setup.requirements_file))
     for name in getattr(setup, "packages", None) or ():
         staged.dists.append(name)
+    if setup.setup_file and os.path.isfile(setup.setup_file):
+        _add_project(staged, Path(setup.setup_file).resolve().parent)
+    for package in setup.extra_packages or ():
+        _add_extra_package(staged, Path(package))
     # pip installs them on the worker: let the simulated worker import them from where
     # they are installed here (its import hook still refuses everything else there).
     for folder in _install_folders(staged.dists):
         if folder not in staged.paths:
             staged.paths.append(folder)
-    if setup.setup_file and os.path.isfile(setup.setup_file):
-        root = Path(setup.setup_file).resolve().parent
-        for folder in (root, root / "src"):
-            if folder.is_dir():
-                tops = _top_level_in_dir(folder)
-                if tops:
-                    staged.modules.extend(tops)
-                    staged.paths.append(str(folder))
-    for package in setup.extra_packages or ():
-        path = Path(package)
-        if path.suffix == ".whl" and path.is_file():
-            staged.modules.extend(_top_level_in_wheel(path))
-            staged.paths.append(str(path.resolve()))
-        else:
-            staged.notes.append(f"extra package {package} was not inspected (only wheels are)")
     return staged
+
+
+def _add_wheel(staged: Staged, wheel: Path) -> None:
+    """A pure wheel imports straight from its zip; pip also installs its Requires-Dist."""
+    from beam_deps.checks.staged_wheels import wheel_requirements
+
+    staged.modules.extend(_top_level_in_wheel(wheel))
+    staged.paths.append(str(wheel.resolve()))
+    staged.dists.extend(wheel_requirements(wheel))
+    if _has_extensions(wheel):
+        staged.notes.append(
+            f"{wheel.name} holds compiled extension modules, which Python cannot import from "
+            "a wheel file: the simulated worker may report them missing although they ship"
+        )
+
+
+def _has_extensions(wheel: Path) -> bool:
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            return any(n.endswith((".so", ".pyd")) for n in zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _add_project(staged: Staged, root: Path) -> None:
+    # Imported here: building wheels pulls in all of staging, needed only with --setup_file.
+    from beam_deps.checks.staged_wheels import project_wheel
+    from beam_deps.staging.errors import StagingError
+
+    try:
+        wheel = project_wheel(root)
+    except (StagingError, OSError) as exc:
+        staged.notes.append(
+            f"--setup_file: {exc}; until it builds, every module beside the setup file counts "
+            "as shipped and the project's declared dependencies are not known"
+        )
+    else:
+        _add_wheel(staged, wheel)
+        return
+    for folder in (root, root / "src"):
+        if folder.is_dir():
+            tops = _top_level_in_dir(folder)
+            if tops:
+                staged.modules.extend(tops)
+                staged.paths.append(str(folder))
+
+
+def _add_extra_package(staged: Staged, path: Path) -> None:
+    from beam_deps.checks.staged_wheels import sdist_wheel
+    from beam_deps.staging.errors import StagingError
+
+    if not path.is_file():
+        staged.notes.append(f"extra package {path} was not inspected: no such file")
+    elif path.suffix == ".whl":
+        _add_wheel(staged, path)
+    elif path.name.endswith((".tar.gz", ".tar", ".zip")):  # what Beam accepts besides wheels
+        try:
+            wheel = sdist_wheel(path)
+        except (StagingError, OSError) as exc:
+            staged.notes.append(
+                f"--extra_package: {exc}; its modules are not on the simulated worker"
+            )
+        else:
+            _add_wheel(staged, wheel)
+    else:
+        staged.notes.append(f"extra package {path} was not inspected: only wheels and sdists are")

@@ -78,14 +78,6 @@ def version_skew_diagnostics(
                     f"worker requirements pin dill {worker_dill}",
                 )
             )
-    if library.startswith("dill") and worker_pins is not None and "dill" not in pins:
-        out.append(
-            diagnostic(
-                "BD408",
-                f"the pipeline is pickled with {library} but the worker requirements do not "
-                "include dill: the worker cannot read the payloads",
-            )
-        )
     if library == "dill_unsafe" and pins.get("dill") and local_dill and pins["dill"] != local_dill:
         out.append(
             diagnostic(

@@ -17,8 +17,21 @@ def add_common_output_args(parser: argparse.ArgumentParser, formats=FORMATS) -> 
     )
 
 
-def split_codes(value: str | None) -> list[str]:
-    return [c.strip().upper() for c in (value or "").split(",") if c.strip()]
+def split_codes(value: str | None, option: str = "--select") -> list[str]:
+    """Codes or code prefixes (``BD1``, ``BD401``); a typo would silently select nothing or
+    ignore nothing, so anything that matches no catalogue code is a usage error."""
+    from beam_deps.catalogue import all_rules
+    from beam_deps.errors import UsageError
+
+    codes = [c.strip().upper() for c in (value or "").split(",") if c.strip()]
+    known = [r.code for r in all_rules()]
+    for code in codes:
+        if not any(k.startswith(code) for k in known):
+            raise UsageError(
+                f"{option} {code}: no diagnostic code starts with {code!r}; "
+                "`beam-deps explain --list` lists them"
+            )
+    return codes
 
 
 def emit_report(report: Report, fmt: str, *, exit_zero: bool = False, stream=None) -> int:

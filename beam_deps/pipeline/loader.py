@@ -57,7 +57,9 @@ class ConstructionFailure:
 
     ``kind`` is ``"pickle"`` (Beam's construction-time pickling check failed; construction
     went on), ``"apply"`` (applying the transform raised; construction stopped there) or
-    ``"script"`` (the script raised outside any transform after building part of a pipeline).
+    ``"script"`` (the script raised outside any transform after building part of a pipeline)
+    or ``"input"`` (a file-based source's input pattern matched nothing here; Beam raises
+    while the pipeline is built, we record it and build on without the check).
     """
 
     kind: str
@@ -408,6 +410,7 @@ class _Hooks:
     def installed(self) -> Iterator[None]:
         import apache_beam.pipeline as beam_pipeline
         from apache_beam.internal import pickler
+        from apache_beam.io.filebasedsource import FileBasedSource
 
         Pipeline = beam_pipeline.Pipeline
         Applied = beam_pipeline.AppliedPTransform
@@ -418,6 +421,7 @@ class _Hooks:
             "applied_init": Applied.__init__,
             "roundtrip": pickler.roundtrip,
             "create_runner": beam_pipeline.create_runner,
+            "validate": FileBasedSource._validate,
         }
         hooks = self
 
@@ -446,6 +450,12 @@ class _Hooks:
                 hooks.pickle_failed(o, exc)
                 return o
 
+        def validate(source):
+            try:
+                return originals["validate"](source)
+            except Exception as exc:  # noqa: BLE001 - record, keep building
+                hooks.input_failed(source, exc)
+
         def create_runner(name):
             try:
                 return originals["create_runner"](name)
@@ -461,6 +471,7 @@ class _Hooks:
         Applied.__init__ = applied_init
         pickler.roundtrip = roundtrip
         beam_pipeline.create_runner = create_runner
+        FileBasedSource._validate = validate
         try:
             yield
         finally:
@@ -470,6 +481,7 @@ class _Hooks:
             Applied.__init__ = originals["applied_init"]
             pickler.roundtrip = originals["roundtrip"]
             beam_pipeline.create_runner = originals["create_runner"]
+            FileBasedSource._validate = originals["validate"]
 
     # -- events -------------------------------------------------------------------------
     def pipeline_created(self, p) -> None:
@@ -532,12 +544,21 @@ class _Hooks:
         return result
 
     def pickle_failed(self, obj, exc: Exception) -> None:
-        file, line = user_location(sys._getframe(2))
+        self._record_and_go_on("pickle", obj, exc)
+
+    def input_failed(self, source, exc: Exception) -> None:
+        self._record_and_go_on("input", source, exc)
+
+    def _record_and_go_on(self, kind: str, obj: Any, exc: Exception) -> None:
+        """A failure Beam raises while building that we absorb so construction goes on; its
+        label is the transform being applied, or the next one applied (``ReadFromText``
+        builds its source before it is applied)."""
+        file, line = user_location(sys._getframe(3))
         label = None
         if self.apply_depth:
             file, line = self.apply_location
             label = self._current_label()
-        failure = ConstructionFailure("pickle", label, file, line, exc, obj)
+        failure = ConstructionFailure(kind, label, file, line, exc, obj)
         self.loaded.construction_failures.append(failure)
         if label is None:
             self.pending.append(failure)

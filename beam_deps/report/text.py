@@ -35,6 +35,8 @@ def render_text(report: Report) -> str:
             applied = d.extra.get("applied_at")
             where = f" (applied at {_relative_location(applied)})" if applied else ""
             lines.append(f"    transform: {d.transform}{where}")
+            if d.extra.get("also_in"):
+                lines.append(f"    also in:   {', '.join(d.extra['also_in'])}")
         if d.path and d.path != d.transform:
             lines.append(f"    path:      {d.path}")
         if d.fix:

@@ -515,8 +515,11 @@ def findings_to_diagnostics(
             out.append(
                 diagnostic(
                     "BD408",
-                    f"the worker cannot read payloads pickled with {library}: {f.get('message')}",
-                    path=subject,
+                    f"the pipeline is pickled with {library} but the worker cannot load it "
+                    f"({f.get('message')}), so it cannot read any payload",
+                    fix="Install dill on the worker: dill==0.3.1.1 for --pickle_library=dill "
+                    "(`apache-beam[dill]` in your image, or a line in --requirements_file), "
+                    "or pickle with cloudpickle, Beam's default.",
                 )
             )
         elif kind == "internal":

@@ -1,0 +1,78 @@
+"""Which script classes a function emits (BD302 reports only those, not helper objects)."""
+
+from __future__ import annotations
+
+import pytest
+
+from beam_deps.checks.emitted import emitted_constructors
+
+
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+
+class Parser:
+    def parse(self, line):
+        return line.split("=")
+
+
+def yields_it(x):
+    yield Point(x)
+
+
+def yields_a_pair(x):
+    point = Point(x)
+    yield x, point
+
+
+def returns_a_built_list(xs):
+    out = []
+    for x in xs:
+        out.append(Point(x))
+    return out
+
+
+def returns_a_comprehension(xs):
+    return [Point(x) for x in xs]
+
+
+def uses_a_helper(line):
+    parser = Parser()
+    yield parser.parse(line)
+
+
+def uses_a_helper_inline(line):
+    return Parser().parse(line)
+
+
+pair_lambda = lambda x: (x, Point(x))  # noqa: E731
+helper_lambda = lambda line: Parser().parse(line)  # noqa: E731
+
+
+@pytest.mark.parametrize(
+    "function",
+    [yields_it, yields_a_pair, returns_a_built_list, returns_a_comprehension, pair_lambda],
+)
+def test_emitted_instances_are_found(function):
+    assert "Point" in emitted_constructors(function)
+
+
+@pytest.mark.parametrize("function", [uses_a_helper, uses_a_helper_inline, helper_lambda])
+def test_helpers_used_inside_are_not_emitted(function):
+    assert "Parser" not in emitted_constructors(function)
+
+
+def test_a_lambda_inside_a_pipeline_expression_is_parsed():
+    import apache_beam as beam
+
+    from beam_deps.pipeline.payloads import unwrap_callable
+
+    transform = beam.Map(lambda x: (x, Point(x)))
+    assert "Point" in emitted_constructors(unwrap_callable(transform.fn._fn))
+
+
+def test_unreadable_source_is_unknown():
+    namespace: dict = {}
+    exec("def f(x):\n    return Point(x)\n", {"Point": Point}, namespace)
+    assert emitted_constructors(namespace["f"]) is None
