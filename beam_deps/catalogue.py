@@ -500,6 +500,26 @@ _RULES = [
         "setup(name='mypipeline', version=open('VERSION').read(), py_modules=['transforms'])\n",
         "setup(name='mypipeline', version='1.0', py_modules=['transforms'])\n",
     ),
+    Rule(
+        "BD414",
+        "requirements-file-unreadable",
+        E,
+        "BD4",
+        "The pipeline's `--requirements_file` does not exist or cannot be read.",
+        "Beam's stager copies the requirements file when the pipeline is submitted and stops "
+        "with `RuntimeError: The file ... cannot be found` when the path does not name a "
+        "file. A relative path is resolved from the directory you submit from, not from the "
+        "script's folder, so a pipeline that works from one directory fails from another. A "
+        "file it includes with `-r` or `-c` that is missing, or a file that cannot be read "
+        "as text, makes pip fail the same way.",
+        "Pass the path of an existing requirements file (absolute, or built from the script's "
+        "own location), or drop `--requirements_file` if the worker image has everything the "
+        "pipeline needs.",
+        "# submitted from another directory: requirements.txt is not there\n"
+        "options = PipelineOptions(requirements_file='requirements.txt')\n",
+        "HERE = pathlib.Path(__file__).parent\n"
+        "options = PipelineOptions(requirements_file=str(HERE / 'requirements.txt'))\n",
+    ),
     # ---------------------------------------------------------------- BD5 staging and boot
     Rule(
         "BD501",
@@ -569,12 +589,13 @@ _RULES = [
         W,
         "BD4",
         "A declared requirement excludes the version installed here.",
-        "`@beam_deps.requires(...)` or `requires_base(...)` asks for a version that is not the "
-        "one installed where the pipeline is built and checked. Staging ships the declared "
-        "version, so workers run code that was never imported here: payloads that refer to "
+        "`@beam_deps.requires(...)`, `requires_base(...)` or a line of the pipeline's "
+        "`--requirements_file` asks for a version that is not the one installed where the "
+        "pipeline is built and checked. Workers install the declared version, so they run "
+        "code that was never imported here: payloads that refer to "
         "its classes by name may not load, and behaviour may differ.",
         "Install the declared version locally (`pip install 'NAME==VERSION'`), or change the "
-        "declaration to the version you test with.",
+        "declaration or requirements line to the version you test with.",
         "@beam_deps.requires('pandas==2.2.3')  # but pandas 2.1.4 is installed\n"
         "class ToFrame(beam.DoFn): ...\n",
         "@beam_deps.requires('pandas==2.1.4')\nclass ToFrame(beam.DoFn): ...\n",

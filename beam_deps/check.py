@@ -20,6 +20,7 @@ from typing import Any
 
 from beam_deps.checks.identity import double_import_diagnostics, element_class_diagnostics
 from beam_deps.checks.main_session import main_session_diagnostics, save_main_session
+from beam_deps.checks.requirements_file import requirements_file_diagnostics
 from beam_deps.checks.staged import requirement_names, requirement_pins, staged_from_options
 from beam_deps.checks.version_skew import image_from_options, version_skew_diagnostics
 from beam_deps.diagnostics import Diagnostic, Report, Severity, diagnostic
@@ -85,7 +86,9 @@ def check_script(
             module=module,
             argv=argv,
             timeout=timeout,
-            on_pipeline=functools.partial(_at_run, probe=probe),
+            on_pipeline=functools.partial(
+                _at_run, probe=probe, worker_requirements=worker_requirements
+            ),
         )
         analyses = [c.result for c in loaded.pipelines if isinstance(c.result, PipelineAnalysis)]
         diagnostics = _assemble(loaded, analyses)
@@ -125,7 +128,11 @@ def _worker_requirements(path) -> tuple[list[str] | None, dict[str, str] | None]
 
 
 def _at_run(
-    captured: CapturedPipeline, loaded: LoadedScript, *, probe: WorkerProbe
+    captured: CapturedPipeline,
+    loaded: LoadedScript,
+    *,
+    probe: WorkerProbe,
+    worker_requirements: str | os.PathLike | None = None,
 ) -> PipelineAnalysis:
     """Runs inside the script's ``run()``: __main__ is the script, as when Beam pickles."""
     options, library = captured.options, captured.pickle_library
@@ -139,6 +146,7 @@ def _at_run(
     staged = staged_from_options(options)
     # Said, never silent: a BD401 about code we could not inspect may be a false alarm.
     diagnostics += [diagnostic("BD413", note) for note in staged.notes]
+    diagnostics += requirements_file_diagnostics(options, worker_requirements)
     batch = probe.begin(
         library=library,
         staged=staged,
@@ -183,6 +191,8 @@ def _assemble(loaded: LoadedScript, analyses: list[PipelineAnalysis]) -> list[Di
             out.extend(_placed_in(d, payload) for d in payload.report.diagnostics)
         out.extend(_probe(analysis, search_path))
     out.extend(_construction_failures(loaded, out))
+    if loaded.stopped_early is not None:
+        out.append(_stopped_after_run(loaded.stopped_early))
     if loaded.imported_as:
         used = {
             name
@@ -288,6 +298,29 @@ def _same_transform(a: str | None, b: str | None) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
+def _stopped_after_run(exc: BaseException) -> Diagnostic:
+    """The script raised after a pipeline's run(): usually because it reads the job's output
+    or metrics, which do not exist since check runs nothing. Not the user's bug, but what
+    the script would have built afterwards went unchecked, and that must be said."""
+    from beam_deps.pipeline.locations import traceback_location
+
+    file, line = traceback_location(exc.__traceback__)
+    text = str(exc).strip().splitlines()
+    return diagnostic(
+        "BD001",
+        f"the script raised {type(exc).__name__}{': ' + text[0][:200] if text else ''} after "
+        "a pipeline's run() returned (beam-deps runs nothing, so code reading a job's output "
+        "or metrics fails here); anything the script would build after this line was not "
+        "checked",
+        severity="warning",
+        file=file,
+        line=line,
+        fix="Guard the code that reads results (e.g. `if not "
+        "os.environ.get('BEAM_DEPS_CHECK'):`), or check each pipeline from its own script or "
+        "function.",
+    )
+
+
 def _construction_failures(loaded: LoadedScript, found: list[Diagnostic]) -> list[Diagnostic]:
     out = []
     for failure in loaded.construction_failures:
@@ -307,6 +340,28 @@ def _construction_failures(loaded: LoadedScript, found: list[Diagnostic]) -> lis
                     transform=failure.label,
                     file=failure.file,
                     line=failure.line,
+                )
+            )
+        elif failure.kind == "runner":
+            missing_extra = isinstance(failure.exception, ImportError)
+            out.append(
+                diagnostic(
+                    "BD002",
+                    f"Beam cannot create the runner {failure.obj!r} here: {failure.message}; "
+                    + (
+                        "submitting from a machine without it would fail (beam-deps checked "
+                        "the pipeline without the runner)"
+                        if missing_extra
+                        else "the submission would fail right there"
+                    ),
+                    severity="warning" if missing_extra else None,
+                    file=failure.file,
+                    line=failure.line,
+                    fix="Install the runner's extra where you submit (e.g. "
+                    "`apache-beam[gcp]` for DataflowRunner)"
+                    if missing_extra
+                    else "Fix --runner: a Beam runner name (DirectRunner, DataflowRunner, "
+                    "FlinkRunner, PortableRunner...) or the full path of a PipelineRunner class.",
                 )
             )
         elif failure.kind == "input":
@@ -372,13 +427,22 @@ def _skew(
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """One diagnostic per problem: the same object pickled in a composite and its parts
     (a sink in each of Beam's Write steps), or one function used by several transforms, is
-    reported once, the other transforms listed in ``also_in``."""
+    reported once, the other transforms listed in ``also_in``. A module missing on the
+    worker is one problem at one line whichever payload reaches it; a transform's size is
+    said once, for its largest payload."""
     kept: dict[tuple, Diagnostic] = {}
     for d in diagnostics:
-        key = (d.code, d.path, d.file, d.line, d.message)
+        key: tuple = (d.code, d.path, d.file, d.line, d.message)
+        if d.code.startswith("BD4") and d.file and d.line:
+            key = (d.code, d.file, d.line, d.message)
+        elif d.code == "BD109" and d.transform:
+            key = (d.code, d.transform)
         first = kept.get(key)
         if first is None:
             kept[key] = d
+        elif d.code == "BD109":
+            if d.extra.get("size", 0) > first.extra.get("size", 0):
+                kept[key] = d
         elif d.transform and d.transform != first.transform:
             also = first.extra.setdefault("also_in", [])
             related = (first.transform or "").startswith(d.transform) or d.transform.startswith(

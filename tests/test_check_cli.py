@@ -203,6 +203,91 @@ def test_a_transform_that_fails_to_apply_is_reported_once(tmp_path):
     assert "Input type hint violation at Group" in report.diagnostics[0].message
 
 
+def test_a_script_stopping_after_run_is_said_and_can_skip_reading_results(tmp_path):
+    script = tmp_path / "after_run.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, threading
+            import apache_beam as beam
+            lock = threading.Lock()
+            p = beam.Pipeline()
+            p | beam.Create([1]) | "A" >> beam.Map(lambda x: x)
+            p.run().wait_until_finish()
+            if not os.environ.get("BEAM_DEPS_CHECK"):
+                open("/nonexistent/first-output.txt").read()
+            with beam.Pipeline() as p2:
+                p2 | beam.Create([1]) | "B" >> beam.Map(lambda x: (lock, x))
+            open("/nonexistent/second-output.txt").read()
+            """
+        )
+    )
+    report = check_script(script)
+    assert [(d.code, d.line) for d in report.diagnostics] == [("BD104", 11), ("BD001", 12)]
+    stopped = report.diagnostics[1]
+    assert stopped.severity.value == "warning" and "second-output.txt" in stopped.message
+    assert "BEAM_DEPS_CHECK" not in __import__("os").environ
+
+
+def test_an_unknown_runner_is_an_error_and_the_pipeline_is_still_checked(tmp_path):
+    script = tmp_path / "runner.py"
+    script.write_text(
+        "import sys, threading\nimport apache_beam as beam\n"
+        "from apache_beam.options.pipeline_options import PipelineOptions\n"
+        "lock = threading.Lock()\n"
+        "with beam.Pipeline(options=PipelineOptions(sys.argv[1:])) as p:\n"
+        "    p | beam.Create([1]) | 'Locked' >> beam.Map(lambda x: (lock, x))\n"
+    )
+    report = check_script(script, argv=["--runner=NoSuchRunner"])
+    found = sorted((d.code, d.severity.value, d.line) for d in report.diagnostics)
+    assert found == [("BD002", "error", 5), ("BD104", "warning", 6)]
+    assert "Unexpected pipeline runner: NoSuchRunner" in report.errors[0].message
+
+
+def test_option_validation_errors_are_listed_in_full(tmp_path, capsys):
+    script = tmp_path / "dataflow.py"
+    script.write_text(
+        "import sys\nimport apache_beam as beam\n"
+        "from apache_beam.options.pipeline_options import PipelineOptions\n"
+        "with beam.Pipeline(options=PipelineOptions(sys.argv[1:])) as p:\n"
+        "    p | beam.Create([1])\n"
+    )
+    code, _, err = cli(
+        capsys,
+        "check",
+        str(script),
+        "--",
+        "--runner=DataflowRunner",
+        "--project=p",
+        "--region=us-central1",
+        "--temp_location=gs://b/t",
+    )
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "Pipeline has validations errors: Invalid GCS bucket (gs://b/t)" in err
+    assert "Missing GCS path option: staging_location" in err
+
+
+def test_save_main_session_turned_on_by_beam_for_dataflow_is_only_a_note(tmp_path):
+    script = tmp_path / "on_dataflow.py"
+    script.write_text(
+        "import sys\nimport apache_beam as beam\n"
+        "from apache_beam.options.pipeline_options import PipelineOptions\n"
+        "with beam.Pipeline(options=PipelineOptions(sys.argv[1:])) as p:\n"
+        "    p | beam.Create([1]) | beam.Map(lambda x: x)\n"
+    )
+    dataflow = [
+        "--runner=DataflowRunner",
+        "--project=my-proj-123",
+        "--region=us-central1",
+        "--temp_location=gs://my-bucket-123/tmp",
+    ]
+    by_beam = check_script(script, argv=dataflow)
+    assert [(d.code, d.severity.value) for d in by_beam.diagnostics] == [("BD203", "info")]
+    assert by_beam.diagnostics[0].message.startswith("Beam turns --save_main_session on")
+    asked = check_script(script, argv=[*dataflow, "--save_main_session"])
+    assert [(d.code, d.severity.value) for d in asked.diagnostics] == [("BD203", "warning")]
+
+
 def test_pipeline_arguments_after_double_dash(capsys, tmp_path):
     out = tmp_path / "counts"
     code, text, _ = cli(

@@ -76,3 +76,31 @@ def test_unreadable_source_is_unknown():
     namespace: dict = {}
     exec("def f(x):\n    return Point(x)\n", {"Point": Point}, namespace)
     assert emitted_constructors(namespace["f"]) is None
+
+
+def keyed_by_point(x):
+    yield Point(x), 1
+
+
+def keyed_through_a_variable(x):
+    pair = (Point(x), x)
+    return [pair]
+
+
+def point_as_value_in_a_list(xs):
+    return [(x, Point(x)) for x in xs]
+
+
+@pytest.mark.parametrize(
+    "function, roles",
+    [
+        (keyed_by_point, {"key"}),
+        (keyed_through_a_variable, {"key"}),
+        (point_as_value_in_a_list, {"value"}),
+        (yields_it, {"value"}),
+        (yields_a_pair, {"value"}),
+        (returns_a_built_list, {"value"}),
+    ],
+)
+def test_keys_and_values_are_told_apart(function, roles):
+    assert emitted_constructors(function)["Point"] == roles

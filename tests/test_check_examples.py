@@ -59,6 +59,7 @@ EXAMPLES_TABLE = [
     ),
     Example("clean_self_contained.py", args=("{out}/records.txt",)),
     Example("clean_script_classes.py", args=("{out}/sums.txt",)),
+    Example("clean_script_keys.py", args=("{out}/keys.txt",)),
     Example(
         "clean_script_classes.py",
         save_main_session=True,
@@ -78,6 +79,11 @@ EXAMPLES_TABLE = [
         "pitfall_class_across_shuffle.py",
         E({"BD302"}),
         fails_with="Can't pickle <class '__main__.Point'>: attribute lookup Point on __main__",
+    ),
+    Example(
+        "pitfall_combine_accumulator.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <class '__main__.MeanAcc'>: attribute lookup MeanAcc on __main__",
     ),
     Example(
         "pitfall_missing_module.py",
@@ -210,6 +216,13 @@ def test_script_classes_really_crossed_the_shuffle(real_runs):
     assert real_runs.get(example).ok
     sums = (real_runs.out_dir(example) / "sums.txt").read_text().split("\n")
     assert sorted(filter(None, sums)) == ["a 4", "b 2"]
+
+
+def test_script_classes_as_keys_really_grouped(real_runs):
+    example = next(e for e in EXAMPLES_TABLE if e.script == "clean_script_keys.py")
+    assert real_runs.get(example).ok
+    lines = (real_runs.out_dir(example) / "keys.txt").read_text().split("\n")
+    assert sorted(filter(None, lines)) == ["1-1=12", "blue=1", "fr/paris=12", "red=1"]
 
 
 def test_module_state_stays_empty_in_the_submitting_program(real_runs):

@@ -42,27 +42,37 @@ def _source_trees(function: types.FunctionType) -> list[ast.AST] | None:
     return trees or None
 
 
-def _leaves(expr: ast.AST | None) -> list[ast.AST]:
-    """The expressions whose values end up in what ``expr`` evaluates to."""
-    out: list[ast.AST] = []
-    stack = [expr] if expr is not None else []
+ELEMENT, KEY, VALUE = "element", "key", "value"
+
+
+def _leaves(expr: ast.AST | None, role: str = VALUE) -> list[tuple[ast.AST, str]]:
+    """(expression, role) for the expressions whose values end up in what ``expr`` evaluates
+    to (role ``"element"``: the whole element). An element that is a pair is a key and a
+    value: Beam encodes keys with its deterministic coder (which carries script classes by
+    value) and values with the pickling fallback, so the role decides whether a script
+    class breaks."""
+    out: list[tuple[ast.AST, str]] = []
+    stack = [(expr, role)] if expr is not None else []
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Tuple | ast.List | ast.Set):
-            stack.extend(node.elts)
+        node, role = stack.pop()
+        if isinstance(node, ast.Tuple) and role == ELEMENT and len(node.elts) == 2:
+            stack.extend(((node.elts[0], KEY), (node.elts[1], VALUE)))
+        elif isinstance(node, ast.Tuple):
+            stack.extend((e, role if role == KEY else VALUE) for e in node.elts)
+        elif isinstance(node, ast.List | ast.Set):  # a returned list holds elements
+            stack.extend((e, role) for e in node.elts)
         elif isinstance(node, ast.Dict):
-            stack.extend(v for v in node.values if v is not None)
-            stack.extend(k for k in node.keys if k is not None)
+            stack.extend((v, VALUE) for v in (*node.values, *node.keys) if v is not None)
         elif isinstance(node, ast.Starred):
-            stack.append(node.value)
+            stack.append((node.value, role))
         elif isinstance(node, ast.IfExp):
-            stack.extend((node.body, node.orelse))
+            stack.extend(((node.body, role), (node.orelse, role)))
         elif isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
-            stack.append(node.elt)
+            stack.append((node.elt, role))
         elif isinstance(node, ast.DictComp):
-            stack.extend((node.key, node.value))
+            stack.extend(((node.key, VALUE), (node.value, VALUE)))
         else:
-            out.append(node)
+            out.append((node, role))
     return out
 
 
@@ -72,26 +82,34 @@ def _called_name(node: ast.AST) -> str | None:
     return None
 
 
-def emitted_constructors(function: types.FunctionType) -> set[str] | None:
-    """Names ``N`` such that a value built by ``N(...)`` is yielded or returned by
-    ``function`` (or a function nested in it); None when its source cannot be read."""
+def emitted_constructors(function: types.FunctionType) -> dict[str, set[str]] | None:
+    """{name: roles} for each ``N`` such that a value built by ``N(...)`` is yielded or
+    returned by ``function`` (or a function nested in it), as a grouping ``"key"`` or as
+    (part of) a ``"value"``; None when its source cannot be read."""
     trees = _source_trees(function)
     if trees is None:
         return None
-    names: set[str] = set()
-    variables: set[str] = set()
+    found: dict[str, set[str]] = {}
+    variables: dict[str, set[str]] = {}
     assigned: list[tuple[str, ast.AST]] = []
+
+    def take(expr: ast.AST | None, role: str) -> None:
+        for leaf, leaf_role in _leaves(expr, role):
+            if isinstance(leaf, ast.Name):
+                variables.setdefault(leaf.id, set()).add(leaf_role)
+            elif (name := _called_name(leaf)) is not None:
+                found.setdefault(name, set()).add(VALUE if leaf_role == ELEMENT else leaf_role)
+
     for tree in trees:
         for node in ast.walk(tree):
-            value = None
             if isinstance(node, ast.Yield | ast.YieldFrom | ast.Return):
-                value = node.value
+                take(node.value, ELEMENT)
             elif isinstance(node, ast.Lambda):
-                value = node.body
+                take(node.body, ELEMENT)
             elif isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
-                    for leaf in _leaves(target):
+                    for leaf, _ in _leaves(target):
                         if isinstance(leaf, ast.Name) and node.value is not None:
                             assigned.append((leaf.id, node.value))
             elif (
@@ -101,12 +119,8 @@ def emitted_constructors(function: types.FunctionType) -> set[str] | None:
                 and node.func.attr in _GROWERS
             ):
                 assigned.extend((node.func.value.id, arg) for arg in node.args)
-            for leaf in _leaves(value):
-                if isinstance(leaf, ast.Name):
-                    variables.add(leaf.id)
-                elif (name := _called_name(leaf)) is not None:
-                    names.add(name)
-    for variable, value in assigned:
-        if variable in variables:
-            names.update(n for leaf in _leaves(value) if (n := _called_name(leaf)))
-    return names
+    for _ in range(3):  # values flowing through a few variables
+        for variable, value in assigned:
+            for role in list(variables.get(variable, ())):
+                take(value, role)
+    return found

@@ -49,18 +49,56 @@ def _has_own_coder(cls: type) -> bool:
     return not isinstance(coder, fallback)
 
 
-def _hinted_main_class(hint: Any) -> type | None:
+def _hinted_main_classes(hint: Any, role: str) -> list[tuple[type, str]]:
+    """(class, role) for script classes named in a type hint; a pair's first type is the key."""
+    from beam_deps.checks.emitted import KEY, VALUE
+
     if isinstance(hint, type):
-        return hint if hint.__module__ == "__main__" else None
+        return [(hint, role)] if hint.__module__ == "__main__" else []
+    out: list[tuple[type, str]] = []
+    pair = getattr(hint, "tuple_types", None)
+    if role == "element" and isinstance(pair, list | tuple) and len(pair) == 2:
+        return [*_hinted_main_classes(pair[0], KEY), *_hinted_main_classes(pair[1], VALUE)]
+    inner_role = KEY if role == KEY else VALUE
     for attr in ("tuple_types", "union_types", "inner_type", "key_type", "value_type"):
         inner = getattr(hint, attr, None)
         if inner is None:
             continue
         for part in inner if isinstance(inner, list | tuple | set | frozenset) else (inner,):
-            found = _hinted_main_class(part)
-            if found is not None:
-                return found
-    return None
+            out.extend(_hinted_main_classes(part, inner_role))
+    return out
+
+
+def _encodes_as_key(cls: type) -> bool:
+    """Beam's deterministic key coder writes these with their class pickled *by value*
+    (cloudpickle), so a worker decodes them without finding the class in its ``__main__``."""
+    import dataclasses
+    import enum
+
+    if issubclass(cls, enum.Enum) or (issubclass(cls, tuple) and hasattr(cls, "_fields")):
+        return True
+    if dataclasses.is_dataclass(cls):
+        return bool(cls.__dataclass_params__.frozen)
+    return hasattr(cls, "__setstate__") and cls.__reduce__ is object.__reduce__
+
+
+def _failure(cls: type, mode: str) -> str:
+    name = cls.__name__
+    if mode == "key":
+        return (
+            f'encode them as grouping keys ("TypeError: Unable to deterministically encode '
+            f"... of type '<class '__main__.{name}'>'\"): Beam's key coder needs a frozen "
+            "dataclass, a NamedTuple, an Enum or __getstate__/__setstate__"
+        )
+    if mode == "encode":
+        return (
+            f"encode them with \"PicklingError: Can't pickle <class '__main__.{name}'>: "
+            f'attribute lookup {name} on __main__ failed"'
+        )
+    return (
+        f"decode them with \"AttributeError: Can't get attribute '{name}' on <module "
+        "'apache_beam.runners.worker.sdk_worker_main'>\""
+    )
 
 
 def element_class_diagnostics(
@@ -69,32 +107,26 @@ def element_class_diagnostics(
     if library.startswith("dill") and save_main_session:
         return []
     from apache_beam.pipeline import PipelineVisitor
-    from apache_beam.transforms.core import Create, GroupByKey
+    from apache_beam.transforms.core import CombinePerKey, Create, GroupByKey
+
+    from beam_deps.checks.emitted import KEY
 
     out: list[Diagnostic] = []
     reported: set[tuple[str, str]] = set()
 
-    def report(
-        node: Any, cls: type, how: str, encoding: bool = False, severity: str | None = None
-    ) -> None:
-        key = (node.full_label, cls.__qualname__)
+    def report(node: Any, cls: type, how: str, mode: str, severity: str | None = None) -> None:
+        label = getattr(node, "_beam_deps_user_label", None) or node.full_label
+        key = (label, cls.__qualname__)
         if key in reported or _has_own_coder(cls):
             return
         reported.add(key)
         file, line = getattr(node, "_beam_deps_location", (None, None))
-        failure = (
-            f"encode them with \"PicklingError: Can't pickle <class '__main__.{cls.__name__}'>"
-            f': attribute lookup {cls.__name__} on __main__ failed"'
-            if encoding
-            else f"decode them with \"AttributeError: Can't get attribute '{cls.__name__}' on "
-            "<module 'apache_beam.runners.worker.sdk_worker_main'>\""
-        )
         out.append(
             diagnostic(
                 "BD302",
                 f"instances of {cls.__qualname__} (defined in your script) {how}; the worker "
-                f"will fail to {failure}",
-                transform=node.full_label,
+                f"will fail to {_failure(cls, mode)}",
+                transform=label,
                 path=cls.__qualname__,
                 file=file,
                 line=line,
@@ -102,54 +134,99 @@ def element_class_diagnostics(
             )
         )
 
+    def report_hinted(node: Any, pcoll: Any, how: str, element_role: str) -> None:
+        made_by_create = isinstance(getattr(pcoll.producer, "transform", None), Create)
+        for cls, role in _hinted_main_classes(getattr(pcoll, "element_type", None), element_role):
+            if (node.full_label, cls) in into_shuffles:
+                continue  # already reported where the instances are made
+            if role == KEY and _encodes_as_key(cls):
+                continue
+            mode = "key" if role == KEY else ("decode" if made_by_create else "encode")
+            if made_by_create or pcoll.producer is None:
+                report(node, cls, how, mode)
+            else:  # the worker fails where the instances are made and encoded
+                report(pcoll.producer, cls, f"{how} of {node.full_label!r}", mode)
+
+    into_shuffles: set[tuple[str, type]] = set()
+    for producer, gbk, cls, roles in _classes_into_shuffles(pipeline):
+        into_shuffles.add((gbk.full_label, cls))
+        if roles is not None and roles == {KEY} and _encodes_as_key(cls):
+            continue
+        mode = "key" if roles == {KEY} else "encode"
+        if roles is None:  # the source could not be read to see whether instances are emitted
+            how = f"are created here and may reach the shuffle of {gbk.full_label!r}"
+        else:
+            how = f"are emitted here and reach the shuffle of {gbk.full_label!r}"
+        report(producer, cls, how, mode, severity=None if roles is not None else "warning")
+
     class Visitor(PipelineVisitor):
         def visit_transform(self, node: Any) -> None:
             transform = node.transform
             if isinstance(transform, Create):
                 cls = _main_class_in(list(transform.values), [_LIMIT])
                 if cls is not None:
-                    report(node, cls, "are Create values, encoded by Beam's fallback coder")
+                    how = "are Create values, encoded by Beam's fallback coder"
+                    report(node, cls, how, "decode")
             if isinstance(transform, GroupByKey):
                 for pcoll in node.inputs:
-                    cls = _hinted_main_class(getattr(pcoll, "element_type", None))
-                    if cls is not None:
-                        report(node, cls, "are grouped across a shuffle")
+                    report_hinted(node, pcoll, "are grouped across the shuffle", "element")
+            if isinstance(transform, CombinePerKey):
+                for cls in _accumulator_classes(transform.fn):
+                    how = (
+                        f"are the accumulators of {type(transform.fn).__name__}, which Beam "
+                        "encodes between the partial and the final combine"
+                    )
+                    report(node, cls, how, "encode")
             for side in getattr(transform, "side_inputs", None) or ():
                 pcoll = getattr(side, "pvalue", None)
-                cls = _hinted_main_class(getattr(pcoll, "element_type", None))
-                if cls is not None:
-                    report(node, cls, "travel as a side input")
+                if pcoll is not None:
+                    report_hinted(node, pcoll, "travel as a side input", "value")
 
         def enter_composite_transform(self, node: Any) -> None:
             self.visit_transform(node)
 
     pipeline.visit(Visitor())
-    for producer, gbk, cls, certain in _classes_into_shuffles(pipeline):
-        if certain:
-            how = f"are emitted here and reach the shuffle of {gbk.full_label!r}"
-        else:  # the source could not be read to see whether instances are emitted
-            how = f"are created here and may reach the shuffle of {gbk.full_label!r}"
-        report(producer, cls, how, encoding=True, severity=None if certain else "warning")
     return out
 
 
 _NOT_ELEMENTS = ("DoFn", "CombineFn", "PTransform", "WindowFn", "Coder", "BaseException")
 
 
-def _constructed_main_classes(fn: Any) -> dict[type, bool]:
+def _accumulator_classes(combine_fn: Any) -> list[type]:
+    """Script classes a CombineFn builds its accumulators from, unless it gives Beam a coder
+    for them (``get_accumulator_coder``)."""
+    from apache_beam.transforms.core import CombineFn
+
+    cls = type(combine_fn)
+    if not isinstance(combine_fn, CombineFn) or (
+        cls.get_accumulator_coder is not CombineFn.get_accumulator_coder
+    ):
+        return []
+    found: list[type] = []
+    for name in ("create_accumulator", "add_input", "merge_accumulators"):
+        method = getattr(cls, name, None)
+        if method is None or getattr(method, "__module__", None) != "__main__":
+            continue
+        for made, roles in _constructed_main_classes(method).items():
+            if roles is not None and made not in found:
+                found.append(made)
+    return found
+
+
+def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
     """Plain classes from ``__main__`` whose instances ``fn`` (or what it carries) builds and
-    emits: {class: True} when the source shows an instance yielded or returned, {class:
-    False} when the source cannot be read to tell. Helper objects used only inside the
-    function are left out: they never meet a coder."""
+    emits: {class: roles} (``"key"``/``"value"``) when the source shows an instance yielded
+    or returned, {class: None} when the source cannot be read to tell. Helper objects used
+    only inside the function are left out: they never meet a coder."""
     import enum
 
     from beam_deps.checks.emitted import emitted_constructors
     from beam_deps.worker.probe_walk import code_objects, user_functions
 
-    found: dict[type, bool] = {}
+    found: dict[type, set[str] | None] = {}
     for function in user_functions(fn):
         g = function.__globals__
-        emitted: set[str] | None | bool = False  # False: not computed yet
+        emitted: dict[str, set[str]] | None | bool = False  # False: not computed yet
         for code in code_objects(function.__code__):
             for ins in dis.get_instructions(code):
                 if ins.opname != "LOAD_GLOBAL":
@@ -162,24 +239,25 @@ def _constructed_main_classes(fn: Any) -> dict[type, bool]:
                     and value.__module__ == "__main__"
                     and not issubclass(value, enum.Enum)
                     and not any(b.__name__ in _NOT_ELEMENTS for b in value.__mro__)
-                    and not found.get(value)
                 ):
                     continue
                 if emitted is False:
                     emitted = emitted_constructors(function)
                 if emitted is None:
-                    found[value] = False
+                    found.setdefault(value, None)
                 elif ins.argval in emitted:
-                    found[value] = True
+                    roles = found.get(value) or set()
+                    found[value] = roles | emitted[ins.argval]
     return found
 
 
 def _classes_into_shuffles(pipeline: Any):
-    """(producer node, GroupByKey node, class, emitted for certain): a DoFn upstream of a
-    shuffle (at most three ParDos away) emits instances of a class defined in the script.
-    Elements crossing a shuffle are encoded; Beam's fallback coder pickles the class by
-    reference to __main__ and the worker fails with "Can't pickle <class '__main__.X'>:
-    attribute lookup X on __main__ failed" (proven in tests/test_check_examples.py)."""
+    """(producer node, GroupByKey node, class, roles or None): a DoFn upstream of a shuffle
+    (at most three ParDos away) emits instances of a class defined in the script (as keys
+    and/or values; None: it builds them but its source could not be read). Elements
+    crossing a shuffle are encoded; Beam's fallback coder pickles the class by reference to
+    __main__ and the worker fails with "Can't pickle <class '__main__.X'>: attribute lookup
+    X on __main__ failed" (proven in tests/test_check_examples.py)."""
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import GroupByKey, ParDo
 
@@ -200,8 +278,8 @@ def _classes_into_shuffles(pipeline: Any):
                 break
             fn = producer.transform.fn
             target = unwrap_callable(getattr(fn, "_fn", None)) if hasattr(fn, "_fn") else fn
-            for cls, certain in _constructed_main_classes(target).items():
-                yield producer, gbk, cls, certain
+            for cls, roles in _constructed_main_classes(target).items():
+                yield producer, gbk, cls, roles
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
 
 

@@ -32,6 +32,21 @@ def main_session_diagnostics(
         return [], None
     where = {"file": file, "line": _option_line(file)}
     if library == "cloudpickle":
+        flags = getattr(options, "_flags", None) or ()
+        if where["line"] is None and not any(f.startswith("--save_main_session") for f in flags):
+            # Not asked for: Beam turns it on itself for service runners with cloudpickle.
+            return [
+                diagnostic(
+                    "BD203",
+                    "Beam turns --save_main_session on by default for this runner with the "
+                    "cloudpickle pickler; it saves only the coder, logical-type and schema "
+                    "registries, so your script's globals still travel with the functions "
+                    "that use them",
+                    severity="info",
+                    fix="Nothing to do.",
+                    **where,
+                )
+            ], None
         return [
             diagnostic(
                 "BD203",

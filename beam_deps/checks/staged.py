@@ -18,30 +18,37 @@ from typing import Any
 
 from beam_deps.worker.probe import Staged
 
-_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+def _requirements(path: str | os.PathLike) -> list[Any]:
+    """The parsed requirements of a pip requirements file (``-r`` followed; URLs, local
+    paths and options skipped), read the one way staging reads them."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from beam_deps.staging.distributions import requirement_lines
+
+    out = []
+    for line in requirement_lines(path):
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if req.url is None:
+            out.append(req)
+    return out
 
 
 def requirement_names(path: str | os.PathLike) -> list[str]:
-    """Distribution names in a pip requirements file (options and URLs skipped)."""
-    names: list[str] = []
-    for raw in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line or line.startswith("-") or "://" in line or line.startswith((".", "/")):
-            continue
-        match = _NAME.match(line)
-        if match:
-            names.append(match.group(1))
-    return names
+    """Distribution names in a pip requirements file."""
+    return [req.name for req in _requirements(path)]
 
 
 def requirement_pins(path: str | os.PathLike) -> dict[str, str]:
     """{normalised name: version} for ``name==version`` lines."""
     pins: dict[str, str] = {}
-    for raw in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
-        line = raw.split("#", 1)[0].split(";", 1)[0].strip()
-        match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s,]+)$", line)
-        if match:
-            pins[normalize(match.group(1))] = match.group(2)
+    for req in _requirements(path):
+        exact = [s.version for s in req.specifier if s.operator in ("==", "===")]
+        if exact:
+            pins[normalize(req.name)] = exact[0]
     return pins
 
 

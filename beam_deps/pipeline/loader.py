@@ -39,6 +39,10 @@ class ScriptError(UsageError):
     """The script could not be loaded: exit code 2 with one line saying why."""
 
 
+# Set while beam-deps runs a script, so the script can tell it is being checked.
+CHECK_FLAG = "BEAM_DEPS_CHECK"
+
+
 class _ScriptTimeout(BaseException):
     """Raised inside the script by SIGALRM; a BaseException so `except Exception` can't eat it."""
 
@@ -59,7 +63,8 @@ class ConstructionFailure:
     went on), ``"apply"`` (applying the transform raised; construction stopped there) or
     ``"script"`` (the script raised outside any transform after building part of a pipeline)
     or ``"input"`` (a file-based source's input pattern matched nothing here; Beam raises
-    while the pipeline is built, we record it and build on without the check).
+    while the pipeline is built, we record it and build on without the check) or ``"runner"``
+    (Beam cannot create the ``--runner``: unknown name or its extra not installed here).
     """
 
     kind: str
@@ -71,7 +76,7 @@ class ConstructionFailure:
 
     @property
     def message(self) -> str:
-        return f"{type(self.exception).__name__}: {self.exception}"
+        return f"{type(self.exception).__name__}: {_one_line(self.exception)}"
 
 
 @dataclass
@@ -319,6 +324,7 @@ class _SavedState:
     cwd: str
     pickler_lib: Any
     dont_write_bytecode: bool
+    check_flag: str | None
 
     @classmethod
     def take(cls) -> _SavedState:
@@ -331,9 +337,12 @@ class _SavedState:
             os.getcwd(),
             pickler.desired_pickle_lib,
             sys.dont_write_bytecode,
+            os.environ.get(CHECK_FLAG),
         )
         # Checking must leave the user's tree as it was: no __pycache__ from their imports.
         sys.dont_write_bytecode = True
+        # Lets a script skip what needs a job that really ran (reading its output, metrics).
+        os.environ[CHECK_FLAG] = "1"
         return saved
 
     def restore(self, loaded: LoadedScript) -> None:
@@ -345,6 +354,10 @@ class _SavedState:
         sys.argv[:] = self.argv
         sys.path[:] = self.path
         sys.dont_write_bytecode = self.dont_write_bytecode
+        if self.check_flag is None:
+            os.environ.pop(CHECK_FLAG, None)
+        else:
+            os.environ[CHECK_FLAG] = self.check_flag
         with contextlib.suppress(OSError):
             os.chdir(self.cwd)
         if pickler.desired_pickle_lib is not self.pickler_lib:
@@ -459,10 +472,12 @@ class _Hooks:
         def create_runner(name):
             try:
                 return originals["create_runner"](name)
-            except (ImportError, ValueError, RuntimeError):
-                # We never run the pipeline: an inert runner is enough to construct it.
+            except (ImportError, ValueError, RuntimeError) as exc:
+                # We never run the pipeline: an inert runner is enough to construct it; but
+                # the submission would fail here, so it is recorded.
                 from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
 
+                hooks.runner_failed(name, exc)
                 return BundleBasedDirectRunner()
 
         Pipeline.__init__ = init
@@ -546,6 +561,11 @@ class _Hooks:
     def pickle_failed(self, obj, exc: Exception) -> None:
         self._record_and_go_on("pickle", obj, exc)
 
+    def runner_failed(self, name: str, exc: Exception) -> None:
+        file, line = user_location(sys._getframe(2))
+        failure = ConstructionFailure("runner", None, file, line, exc, name)
+        self.loaded.construction_failures.append(failure)
+
     def input_failed(self, source, exc: Exception) -> None:
         self._record_and_go_on("input", source, exc)
 
@@ -596,5 +616,11 @@ class _Hooks:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else ""
+    """The message on one line; a header such as Beam's "Pipeline has validations errors:"
+    keeps the list that follows it, which is the part the user needs."""
+    text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not text:
+        return ""
+    if text[0].endswith(":") and len(text) > 1:
+        return (text[0] + " " + "; ".join(text[1:]))[:500]
+    return text[0][:500]

@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from beam_deps.diagnostics import Diagnostic, Severity, diagnostic
 from beam_deps.staging.distributions import SELF, DirectUrl, Environment, WorkerImage
 from beam_deps.staging.imports import is_stdlib
-from beam_deps.staging.requires import Declaration, merge
+from beam_deps.staging.requires import Declaration, Merged, merge
 
 _KIND_TEXT = {
     "editable": "an editable",
@@ -115,13 +115,7 @@ def resolve(
     merged = {m.name: m for m in merge(list(declarations), installed)}
     for m in merged.values():
         if m.conflict:
-            origins = ", ".join(f"{d.requirement} ({d.origin})" for d in m.origins)
-            result.diagnostics.append(
-                diagnostic(
-                    "BD409",
-                    f"declared requirements for {m.name} cannot all be satisfied: {origins}",
-                )
-            )
+            result.diagnostics.append(conflict_diagnostic(m))
         if m.name in env.dists:
             roots.setdefault(m.name, frozenset())
         result.why.setdefault(m.name, []).append("declared")
@@ -135,23 +129,9 @@ def resolve(
         declared = merged.get(name)
         if declared is not None:
             spec = str(declared.specifier)
-            if version and spec and not declared.specifier.contains(version, prereleases=True):
-                result.diagnostics.append(
-                    diagnostic(
-                        "BD420",
-                        f"{display}{spec} is declared but {version} is installed here: the "
-                        "pipeline was built and checked against another version",
-                    )
-                )
-            image_version = image.version(name)
-            if image.has(name) and (
-                not spec
-                or image_version is None
-                or declared.specifier.contains(image_version, prereleases=True)
-            ):
+            result.diagnostics += declared_version_diagnostics(display, declared, version, image)
+            if image_satisfies(declared, image):
                 continue
-            if image.has(name):
-                result.diagnostics.append(_skew(display, spec, image_version, image.source))
             satisfied = version and (
                 not spec or declared.specifier.contains(version, prereleases=True)
             )
@@ -208,6 +188,47 @@ def _import_sites(needs: list[Need]) -> dict[str, Need]:
         sites.setdefault(need.module, need)
         sites.setdefault(need.module.split(".")[0], need)
     return sites
+
+
+def conflict_diagnostic(declared: Merged) -> Diagnostic:
+    """BD409: no single version satisfies every requirement declared for one distribution."""
+    origins = ", ".join(f"{d.requirement} ({d.origin})" for d in declared.origins)
+    return diagnostic(
+        "BD409",
+        f"declared requirements for {declared.name} cannot all be satisfied: {origins}",
+    )
+
+
+def image_satisfies(declared: Merged, image: WorkerImage) -> bool:
+    """The worker image already has a version the declaration admits (or any will do)."""
+    if not image.has(declared.name):
+        return False
+    image_version = image.version(declared.name)
+    return (
+        not str(declared.specifier)
+        or image_version is None
+        or declared.specifier.contains(image_version, prereleases=True)
+    )
+
+
+def declared_version_diagnostics(
+    display: str, declared: Merged, version: str | None, image: WorkerImage
+) -> list[Diagnostic]:
+    """BD420 when a declaration excludes the version installed here (``version``), BD410
+    when it excludes the version the worker image has (the staged one is installed over it)."""
+    out = []
+    spec = str(declared.specifier)
+    if version and spec and not declared.specifier.contains(version, prereleases=True):
+        out.append(
+            diagnostic(
+                "BD420",
+                f"{display}{spec} is declared but {version} is installed here: the "
+                "pipeline was built and checked against another version",
+            )
+        )
+    if image.has(declared.name) and not image_satisfies(declared, image):
+        out.append(_skew(display, spec, image.version(declared.name), image.source))
+    return out
 
 
 def _skew(display: str, spec: str, image_version: str | None, source: str) -> Diagnostic:
