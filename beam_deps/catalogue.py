@@ -141,10 +141,13 @@ _RULES = [
         "connection-captured",
         E,
         "BD1",
-        "A socket, database connection or cursor is captured.",
+        "A socket, database connection or cursor, or a client holding one, is captured.",
         "Sockets, `sqlite3` connections and cursors, DB-API connections and SSL contexts wrap "
         "operating-system resources that exist only in your process. They cannot be pickled, "
-        "and a reconnecting wrapper would still point at a host the worker may not reach.",
+        "and a reconnecting wrapper would still point at a host the worker may not reach. A "
+        "library's client (a database, HTTP or cloud client holding connections, locks or "
+        "background threads) fails somewhere inside; it is reported once, at the client your "
+        "code holds, with the inner part that fails in the message.",
         "Keep connection parameters on the DoFn and connect in `DoFn.setup()`; close in "
         "`DoFn.teardown()`.",
         "class Write(beam.DoFn):\n    def __init__(self):\n        self.sock = socket.create_connection(ADDR)\n",
@@ -196,8 +199,10 @@ _RULES = [
         "A value that looks like a secret is pickled into the payload.",
         "Pipeline payloads are stored in the job graph, shown in runner UIs and kept in logs "
         "and templates. A value equal to one of your environment variables with a secret-like "
-        "name, or shaped like an access key, a private key or a token, is readable by anyone "
-        "who can read the job.",
+        "name, shaped like an access key, a private key or a token (a Stripe key, an "
+        "`Authorization: Bearer` header), or held under a secret's name (a `DB_PASSWORD` "
+        "global a function reads, a `password` key or attribute) is readable by anyone who "
+        "can read the job. The message never shows the value.",
         "Read secrets on the worker (a secret manager, the worker's environment) in "
         "`DoFn.setup()` rather than capturing the value.",
         "API_KEY = os.environ['API_KEY']\nbeam.Map(lambda x: call(x, API_KEY))\n",

@@ -288,6 +288,27 @@ def test_save_main_session_turned_on_by_beam_for_dataflow_is_only_a_note(tmp_pat
     assert [(d.code, d.severity.value) for d in asked.diagnostics] == [("BD203", "warning")]
 
 
+def test_a_custom_worker_image_is_said_to_be_uncompared():
+    clean = BUNDLED / "clean.py"
+    custom = check_script(clean, worker_image="gcr.io/myproj/beam-custom:latest")
+    assert [(d.code, d.severity.value) for d in custom.diagnostics] == [("BD001", "info")]
+    assert "not a Beam SDK image name" in custom.diagnostics[0].message
+    assert not check_script(clean, worker_image="apache/beam_python3.11_sdk:2.77.0").diagnostics
+
+
+def test_a_large_create_is_said_once_for_its_largest_payload(tmp_path):
+    script = tmp_path / "big.py"
+    script.write_text(
+        "import os\nimport apache_beam as beam\n"
+        "with beam.Pipeline() as p:\n"
+        "    p | beam.Create([os.urandom(16).hex() for _ in range(80_000)])\n"
+    )
+    report = check_script(script)
+    large = [d for d in report.diagnostics if d.code == "BD109"]
+    assert len(large) == 1 and large[0].transform == "Create"
+    assert large[0].extra["size"] > 1_000_000
+
+
 def test_pipeline_arguments_after_double_dash(capsys, tmp_path):
     out = tmp_path / "counts"
     code, text, _ = cli(

@@ -14,13 +14,37 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from support.objects import Holder, HoldingFn, Outer, make_local_class
+from support.objects import (
+    Holder,
+    HoldingFn,
+    Outer,
+    Refuses,
+    make_local_class,
+    make_local_dofn,
+)
 
 import beam_deps
+from beam_deps.pickling import analyse, raw_pickle
 
 
 def codes_at(report):
     return {(d.code, d.path) for d in report.diagnostics}
+
+
+# Module globals a by-value function may read (and so carry in its payload). The values are
+# made up; real-looking keys are assembled at run time so no scanner mistakes this file for
+# a leak.
+DB_PASSWORD = "hunter2hunter2"
+API_KEY = "AbC123xYz789QwE456"
+client_secret = "Zm9vYmFyYmF6cXV4"
+TOKEN = "tok3n-7f8a9b0c1d2e"
+TOKENIZER = "bert-base-uncased"
+PASSWORD_MIN_LENGTH = 12
+EMPTY_PASSWORD = ""
+PLACEHOLDER_API_KEY = "changeme"
+TEMPLATE_TOKEN = "${SERVICE_TOKEN}"
+DB_PASSWORD_SECRET = "projects/p/secrets/db-password/versions/latest"
+STRIPE_BODY = "51Hq" + "Zk7LmN2pQr8sTuV4wXyZ09aB"
 
 
 def test_lock_rlock_condition_event(library):
@@ -104,7 +128,12 @@ def test_generator_fails_and_iterator_is_a_snapshot(library):
 def test_nested_classes(library):
     local_cls = make_local_class()
     report = beam_deps.check_object(HoldingFn(kind=local_cls, value=local_cls()), library)
-    assert any(d.code == "BD301" and "Local" in d.message for d in report.diagnostics)
+    nested = [d for d in report.diagnostics if d.code == "BD301" and "Local" in d.message]
+    assert nested and nested[0].severity.value == "warning"
+    # a DoFn defined inside run() is harmless (it is never compared or encoded): a note
+    report = beam_deps.check_object(make_local_dofn(), library)
+    nested = [d for d in report.diagnostics if d.code == "BD301"]
+    assert [d.severity.value for d in nested] == ["info"] and "fine for a DoFn" in nested[0].message
     # a class nested in a module-level class is importable by qualified name: not flagged
     report = beam_deps.check_object(HoldingFn(kind=Outer.Inner), library)
     assert not any(d.code == "BD301" for d in report.diagnostics)
@@ -112,7 +141,6 @@ def test_nested_classes(library):
 
 def test_large_payload(library):
     blob = os.urandom(300_000)
-    from beam_deps.pickling import analyse
 
     analysis = analyse(HoldingFn(blob=blob), library, large_payload=100_000)
     assert [d.code for d in analysis.report.diagnostics] == ["BD109"]
@@ -134,6 +162,110 @@ def test_secrets_from_environment_and_by_shape(library, monkeypatch):
     # ordinary strings are not secrets
     assert beam_deps.check_object(HoldingFn(name="a perfectly normal long string"), library).ok
     assert not beam_deps.check_object(HoldingFn(name="hello world 12345"), library).diagnostics
+
+
+def bd110(report):
+    return sorted((d.path, d.message) for d in report.diagnostics if d.code == "BD110")
+
+
+@pytest.mark.parametrize("prefix", ["sk_live_", "rk_live_", "sk_test_"])
+def test_stripe_keys_are_secrets(prefix, library):
+    report = beam_deps.check_object(HoldingFn(stripe_key=prefix + STRIPE_BODY), library)
+    [(path, message)] = bd110(report)
+    assert path == "HoldingFn.stripe_key"
+    assert f"({prefix}...)" in message
+    assert STRIPE_BODY[:4] not in message, "never echo the secret itself"
+    for not_a_key in (prefix + "x" * 24, "disk_test_" + STRIPE_BODY, prefix + "short1"):
+        assert bd110(beam_deps.check_object(HoldingFn(note=not_a_key), library)) == []
+
+
+def test_bearer_authorization_header_is_a_secret(library):
+    token = "ya29" + ".a0AfH6SMBx-3kQ7vZ_9pLmN2oPq"
+    fn = HoldingFn(headers={"Authorization": f"Bearer {token}"})
+    report = beam_deps.check_object(fn, library)
+    [(path, message)] = bd110(report)
+    assert path == "HoldingFn.headers['Authorization']"
+    assert "(Bearer ...)" in message
+    assert "ya29" not in message
+    for placeholder in ("Bearer <token>", "Bearer ${API_TOKEN}", "Bearer YOUR_ACCESS_TOKEN_HERE"):
+        fn = HoldingFn(headers={"Authorization": placeholder})
+        assert bd110(beam_deps.check_object(fn, library)) == [], placeholder
+
+
+def test_module_globals_named_like_secrets_that_a_function_reads(library):
+    def connect(x):
+        not_secrets = (TOKENIZER, PASSWORD_MIN_LENGTH, EMPTY_PASSWORD, PLACEHOLDER_API_KEY)
+        return (x, DB_PASSWORD, API_KEY, client_secret, TOKEN, not_secrets)
+
+    def describe(x):
+        return (x, TEMPLATE_TOKEN, DB_PASSWORD_SECRET)  # where a secret is, not what
+
+    analysis = analyse(connect, library)
+    assert analysis.report.ok  # a warning: the payload is made, with the secrets in it
+    found = bd110(analysis.report)
+    # cloudpickle carries the globals a function reads; dill names this module instead
+    secrets = {"DB_PASSWORD": DB_PASSWORD, "API_KEY": API_KEY, "TOKEN": TOKEN}
+    secrets["client_secret"] = client_secret
+    carried = [n for n, v in secrets.items() if v.encode() in raw_pickle(analysis.payload)]
+    assert len(carried) == (4 if library == "cloudpickle" else 0)
+    assert [path for path, _ in found] == [f"connect global '{n}'" for n in sorted(carried)]
+    for _, message in found:
+        assert "(********) is in the payload" in message
+        for value in (DB_PASSWORD, API_KEY, client_secret, TOKEN):
+            assert value not in message
+    assert beam_deps.check_object(describe, library).diagnostics == []
+
+
+NOT_SECRETS = [
+    {"password": ""},
+    {"password": "changeme"},
+    {"password": "<password>"},
+    {"token": "xxx"},
+    {"api_key": "${API_KEY}"},
+    {"secret": "{{ secrets.api }}"},
+    {"password": "********"},
+    {"tokenizer": "bert-base-uncased"},
+    {"password_min_length": 12},
+    {"max_tokens": 4096},
+    {"eos_token": "<|endoftext|>"},
+    {"next_page_token": "CiAKGjBpNDd2Nmp2Zml2cXRwYjBp"},
+    {"secret": "projects/p/secrets/db-password/versions/latest"},
+    {"token_uri": "https://oauth2.googleapis.com/token"},
+]
+
+
+def test_keys_and_attributes_named_like_secrets(library):
+    fn = HoldingFn(
+        cfg={"user": "etl_service_account", "password": "hunter2hunter2"},
+        apiKey="AbC123xYz789QwE456",
+        headers={"X-Api-Key": "Qw3rTy8uI0pAs5dF"},
+        not_secrets=NOT_SECRETS,
+    )
+    report = beam_deps.check_object(fn, library)
+    found = bd110(report)
+    assert [path for path, _ in found] == [
+        "HoldingFn.apiKey",
+        "HoldingFn.cfg['password']",
+        "HoldingFn.headers['X-Api-Key']",
+    ]
+    for secret in ("hunter2", "AbC123", "Qw3rTy"):
+        assert all(secret not in message for _, message in found)
+    assert "'password'" in found[1][1]
+
+
+def test_named_secrets_in_an_object_that_fails(library):
+    """A failed pickle is walked instead of observed: the same secrets are found."""
+    bad = Refuses()
+
+    def connect(x):
+        return (x, DB_PASSWORD, bad)
+
+    report = beam_deps.check_object(connect, library)
+    assert ("BD110", "connect global 'DB_PASSWORD'") in codes_at(report)
+    fn = HoldingFn(cfg={"password": "hunter2hunter2", "token": "xxx"}, bad=Refuses())
+    assert [path for path, _ in bd110(beam_deps.check_object(fn, library))] == [
+        "HoldingFn.cfg['password']"
+    ]
 
 
 class Color(enum.Enum):

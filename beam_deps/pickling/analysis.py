@@ -10,7 +10,9 @@ from __future__ import annotations
 import copyreg
 import dataclasses
 import enum
+import functools
 import pickle
+import re
 import sys
 import types
 from dataclasses import dataclass, field
@@ -21,9 +23,9 @@ from apache_beam.internal import pickler as beam_pickler
 from beam_deps.diagnostics import Diagnostic, Report, diagnostic
 from beam_deps.pickling import hazards
 from beam_deps.pickling.graph import class_qualname, is_pickled_by_value, root_label
-from beam_deps.pickling.inspector import find_unpicklable, iter_graph, locate
+from beam_deps.pickling.inspector import Finding, find_unpicklable, iter_graph, locate
 from beam_deps.pickling.libraries import normalize_library, observing, using_library
-from beam_deps.pickling.locations import is_user_file, user_location
+from beam_deps.pickling.locations import is_third_party_file, is_user_file, user_location
 from beam_deps.pickling.references import format_reference
 
 
@@ -108,6 +110,7 @@ def _analyse(obj: Any, library: str, label: str, report: Report, large: int) -> 
                 f"{label} pickles to {len(payload):,} bytes (compressed); the warning threshold "
                 f"is {large:,}",
                 path=label,
+                size=len(payload),
                 **_root_location(obj),
             )
         )
@@ -124,6 +127,14 @@ class _Scan:
     hazards: list[tuple[Any, hazards.Hazard]] = field(default_factory=list)
     by_value: dict[str, None] = field(default_factory=dict)
     by_reference: dict[tuple[str, str], None] = field(default_factory=dict)
+    # strings held under a name (a dict key, which covers attributes and the globals a
+    # by-value function carries; a closure variable, a default), to judge by that name: a
+    # ``password`` key, a ``DB_PASSWORD`` global
+    named: list[tuple[Any, str]] = field(default_factory=list)
+
+
+# Dicts wider than this are tables of data, not configuration: their keys are not read.
+_MAX_NAMED_ITEMS = 2_000
 
 
 _PLAIN = frozenset(
@@ -142,16 +153,22 @@ def _scan(seen: list[Any], library: str) -> _Scan:
     """
     secrets = hazards.secret_detector()
     out = _Scan()
-    for obj in dict(zip(map(id, seen), seen)).values():  # each object once, in C
+    flagged: set[int] = set()
+    objects = dict(zip(map(id, seen), seen))  # each object once, in C
+    named = out.named.append
+    for obj in objects.values():
         cls = type(obj)
         if cls in _PLAIN:
+            if cls is dict and len(obj) <= _MAX_NAMED_ITEMS:
+                for name, value in obj.items():
+                    if type(value) is str and len(value) >= 8:
+                        named((name, value))
             continue
         if cls is str:
             reason = secrets.check(obj)
             if reason:
-                out.hazards.append(
-                    (obj, hazards.Hazard("BD110", None, f"{reason} is in the payload"))
-                )
+                flagged.add(id(obj))
+                out.hazards.append((obj, _secret_hazard(reason)))
         elif cls is types.ModuleType:
             out.by_reference[(obj.__name__, "")] = None
         elif cls is types.FunctionType or isinstance(obj, type):
@@ -166,7 +183,37 @@ def _scan(seen: list[Any], library: str) -> _Scan:
                 out.hazards.append((obj, hazard))
             elif cls in copyreg.dispatch_table or cls.__reduce__ is not object.__reduce__:
                 _scan_named_reduce(obj, out)
+    for name, value in out.named:
+        if id(value) in flagged or id(value) not in objects:
+            continue  # already reported, or not pickled after all
+        reason = secrets.check_named(name, value)
+        if reason:
+            flagged.add(id(value))
+            out.hazards.append((value, _secret_hazard(reason)))
     return out
+
+
+def _secret_hazard(reason: str) -> hazards.Hazard:
+    return hazards.Hazard("BD110", None, f"{reason} is in the payload")
+
+
+def _function_named_strings(fn: types.FunctionType, out: list[tuple[Any, str]]) -> None:
+    """The strings a by-value function carries under a name of its code: its closure
+    variables and its defaults. (The globals it reads and its keyword-only defaults travel
+    as dicts, which the scan reads anyway.)"""
+    closure, defaults = fn.__closure__, fn.__defaults__
+    if closure:
+        for name, cell in zip(fn.__code__.co_freevars, closure):
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if type(value) is str:
+                out.append((name, value))
+    if defaults:
+        code = fn.__code__
+        names = code.co_varnames[: code.co_argcount][-len(defaults) :]
+        out.extend((n, v) for n, v in zip(names, defaults) if type(v) is str)
 
 
 def _scan_named_reduce(obj: Any, out: _Scan) -> None:
@@ -189,6 +236,8 @@ def _scan_code_object(obj: Any, library: str, out: _Scan) -> None:
         out.by_reference[(module, qualname)] = None
         return
     out.by_value[f"{module}:{qualname}"] = None
+    if isinstance(obj, types.FunctionType):
+        _function_named_strings(obj, out.named)
     if isinstance(obj, type) and _defined_in_user_code(obj):
         hazard = hazards.describe_class(obj, True)
         if hazard is not None and (hazard.code == "BD301" or _identity_sensitive(obj)):
@@ -233,19 +282,22 @@ def _hazard_diagnostics(
 
 
 def _graph_hazards(root: Any, library: str, label: str, skip: set[int]) -> list[Diagnostic]:
-    """Hazards among the parts of an object that did not pickle (no observer to ask)."""
+    """Hazards among the parts of an object that did not pickle (no observer to ask).
+
+    The parts in ``skip`` failed; they are neither reported here nor walked into.
+    """
     secrets = hazards.secret_detector()
     located: list[tuple[str, hazards.Hazard, list[tuple[Any, str]]]] = []
     walk = None
-    for walk, index in iter_graph(root, library, label=label):
+    for walk, index in iter_graph(root, library, label=label, prune=skip):
         obj = walk.nodes[index].obj
         if id(obj) in skip:
             continue
         if isinstance(obj, str):
-            reason = secrets.check(obj)
-            hazard = (
-                hazards.Hazard("BD110", None, f"{reason} is in the payload") if reason else None
+            reason = secrets.check(obj) or secrets.check_named(
+                _held_as(walk.nodes[index].label), obj
             )
+            hazard = _secret_hazard(reason) if reason else None
         elif isinstance(obj, type):
             by_value = is_pickled_by_value(obj, library) and _defined_in_user_code(obj)
             hazard = hazards.describe_class(obj, by_value)
@@ -259,6 +311,22 @@ def _graph_hazards(root: Any, library: str, label: str, skip: set[int]) -> list[
     if walk is not None and walk.truncated:
         out.append(_partial_note(label))
     return out
+
+
+_NAMED_LABEL = re.compile(
+    r"\.(?P<attr>\w+)"
+    r"|(?:\.keywords)?\[(?P<quote>['\"])(?P<key>.*)(?P=quote)\]"
+    r"| (?:closure|global|default) '(?P<var>\w+)'"
+)
+
+
+def _held_as(label: str) -> str | None:
+    """The name a path step holds its part under: ``.password``, ``['password']``,
+    `` global 'DB_PASSWORD'``; None for a step without one (``[0]``, ``<arg 0>``)."""
+    match = _NAMED_LABEL.fullmatch(label)
+    if match is None:
+        return None
+    return match.group("attr") or match.group("key") or match.group("var")
 
 
 def _partial_note(label: str) -> Diagnostic:
@@ -302,11 +370,24 @@ def _failure_diagnostics(
     obj: Any, error: BaseException, library: str, label: str
 ) -> list[Diagnostic]:
     inspection = find_unpicklable(obj, library, error, label=label, is_whole=hazards.is_resource)
-    out: list[Diagnostic] = []
+    # A culprit inside a library's object (a client's weakref, its thread pool) is reported
+    # once, at that object: ``grouped`` gathers them, ``order`` keeps the findings' order.
+    order: list[Diagnostic | int] = []
+    grouped: dict[int, tuple[int, list[Finding]]] = {}
+    culprits: set[int] = set()  # reported as errors: what is inside them is not reported
     for finding in inspection.findings:
+        culprits.add(id(finding.obj))
+        anchor = None if finding.kind == "recursion" else _library_anchor(finding.chain)
+        if anchor is not None:
+            key = id(finding.chain[anchor][0])
+            if key not in grouped:
+                grouped[key] = (anchor, [])
+                order.append(key)
+            grouped[key][1].append(finding)
+            continue
         filename, line = user_location(finding.chain)
         if finding.kind == "recursion":
-            out.append(
+            order.append(
                 diagnostic(
                     "BD102",
                     f"{label} cannot be pickled: {finding.detail}",
@@ -317,7 +398,7 @@ def _failure_diagnostics(
             )
             continue
         hazard = hazards.describe_failure(finding.obj, finding.error)
-        out.append(
+        order.append(
             diagnostic(
                 hazard.code,
                 hazard.message,
@@ -327,8 +408,18 @@ def _failure_diagnostics(
                 line=line,
             )
         )
-    culprits = {id(f.obj) for f in inspection.findings}
-    out.extend(_graph_hazards(obj, library, label, culprits))
+    culprits.update(grouped)
+    out = [
+        item
+        if isinstance(item, Diagnostic)
+        else _library_object_diagnostic(*grouped[item], library, label)
+        for item in order
+    ]
+    failed = [d.path for d in out if d.path]
+    for found in _graph_hazards(obj, library, label, culprits):
+        # Inside a part that cannot be pickled: moot until that part is made on the worker.
+        if not any(_inside(found.path or "", path) for path in failed):
+            out.append(found)
     for note in inspection.incomplete:
         out.append(diagnostic("BD001", f"analysis incomplete: {note}", path=label))
     if not out:
@@ -341,3 +432,113 @@ def _failure_diagnostics(
             )
         )
     return out
+
+
+def _library_object_diagnostic(
+    anchor: int, findings: list[Finding], library: str, label: str
+) -> Diagnostic:
+    """One error for a library's object (a database client...) that fails inside: where it
+    fails is in the message, the path stops at the object the user's code holds."""
+    first = findings[0]
+    obj = first.chain[anchor][0]
+    path = label + "".join(step for _, step in first.chain[1 : anchor + 1])
+    failing = [
+        ("".join(step for _, step in f.chain[anchor + 1 :]), f.obj, f.error) for f in findings
+    ]
+    resources = _resources_held(obj, [f.obj for f in findings], library)
+    hazard = hazards.describe_library_failure(obj, failing, resources)
+    filename, line = user_location(first.chain[: anchor + 1])
+    return diagnostic(
+        hazard.code,
+        hazard.message,
+        severity=hazard.severity or "error",
+        path=path,
+        file=filename,
+        line=line,
+    )
+
+
+_RESOURCE_WALK_BUDGET = 2_000
+
+
+def _resources_held(obj: Any, leaves: list[Any], library: str) -> list[str]:
+    """Connections, locks and threads among an object's parts (a bounded walk)."""
+    kinds: dict[str, None] = {}
+    for part in leaves:
+        kind = hazards.resource_kind(part)
+        if kind:
+            kinds[kind] = None
+    for walk, index in iter_graph(obj, library, label="", budget=_RESOURCE_WALK_BUDGET):
+        kind = hazards.resource_kind(walk.nodes[index].obj)
+        if kind:
+            kinds[kind] = None
+            if len(kinds) == 3:
+                break
+    return list(kinds)
+
+
+def _library_anchor(chain: list[tuple[Any, str]]) -> int | None:
+    """Where in ``chain`` (root to culprit) the outermost third-party object the user's code
+    holds is, if the culprit is inside one (not the culprit itself)."""
+    start = 0
+    for i in range(len(chain) - 1, -1, -1):
+        if _is_user_part(chain[i][0]):
+            start = i + 1
+            break
+    for i in range(start, len(chain) - 1):
+        if _is_library_object(chain[i][0]):
+            return i
+    return None
+
+
+def _is_user_part(obj: Any) -> bool:
+    """A function, class or instance of a class defined in the user's files."""
+    try:
+        if isinstance(obj, types.FunctionType):
+            return is_user_file(obj.__code__.co_filename)
+        cls = obj if isinstance(obj, type) else type(obj)
+        if cls.__module__ == "builtins":
+            return False
+        return _defined_in_user_code(cls)
+    except Exception:  # noqa: BLE001 - a hostile class is not the user's to fix here
+        return False
+
+
+# Not "an object of a library": containers, code and the wrappers of code.
+_NOT_OBJECTS = (
+    dict,
+    list,
+    tuple,
+    set,
+    frozenset,
+    type,
+    types.FunctionType,
+    types.MethodType,
+    types.CellType,
+    types.ModuleType,
+)
+
+
+def _is_library_object(obj: Any) -> bool:
+    """An instance of a third-party class that is not a plain container, nor one of Beam's
+    carriers of user code (a DoFn, a PTransform, a CombineFn, a WindowFn, a coder)."""
+    cls = type(obj)
+    try:
+        if issubclass(cls, _NOT_OBJECTS):
+            return False
+        module = sys.modules.get(cls.__module__)
+        filename = getattr(module, "__file__", None)
+        if not isinstance(filename, str) or not is_third_party_file(filename):
+            return False
+        return not (cls.__module__.startswith("apache_beam.") and issubclass(cls, _carriers()))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@functools.cache
+def _carriers() -> tuple[type, ...]:
+    from apache_beam.coders.coders import Coder
+    from apache_beam.transforms.window import WindowFn
+    from apache_beam.typehints.decorators import WithTypeHints
+
+    return (WithTypeHints, WindowFn, Coder)

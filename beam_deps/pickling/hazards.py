@@ -66,6 +66,85 @@ _SECRET_SHAPES = re.compile(
         )
     )
 )
+# Credentials that start with a known word, shown as that word only. Each is (a substring to
+# look for first, much cheaper than one more alternative in the pattern above; the pattern,
+# whose group 1 is the word and group 2 the secret).
+_PREFIXED_SHAPES = (
+    # Stripe secret and restricted keys
+    ("k_live_", re.compile(r"(?<![A-Za-z0-9_])([sr]k_live_)([A-Za-z0-9]{24,})")),
+    ("k_test_", re.compile(r"(?<![A-Za-z0-9_])([sr]k_test_)([A-Za-z0-9]{24,})")),
+    # an HTTP Authorization header's value (RFC 6750 token characters)
+    ("earer ", re.compile(r"(?<![A-Za-z0-9])([Bb]earer )([A-Za-z0-9\-._~+/]{20,}=*)")),
+)
+# Names that say their value is a secret: a module global (``DB_PASSWORD``, ``API_KEY``), a
+# dict key or an attribute (``password``, ``apiKey``, ``X-Api-Key``), matched once camelCase
+# and dashes became snake_case. ``TOKENIZER``, ``PASSWORD_MIN_LENGTH`` or ``max_tokens`` are
+# not such names.
+_SECRET_VALUE_NAME = re.compile(
+    r"(?:\w*_)?(?:password|passwd|passphrase|secret|token|api_?key|secret_?key"
+    r"|access_?key|private_?key)"
+    r"|\w+_pwd"
+)
+# ... but these name a token that is not a credential: pagination, and a tokenizer's own
+# special tokens (``eos_token = "</s>"``).
+_NOT_SECRET_NAME = re.compile(
+    r"(?:\w*_)?(?:page|next_page|continuation|resume|sync|cursor)_token"
+    r"|(?:\w*_)?(?:eos|bos|pad|unk|sep|cls|mask|start|end|special)_token"
+)
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# Values that stand for a secret instead of being one: ``<password>``, ``${DB_PASSWORD}``,
+# ``{{ secrets.token }}``, ``%(password)s``, ``$TOKEN``, ``[MASK]``, ``<|endoftext|>``.
+_PLACEHOLDER = re.compile(
+    r"<.*>|\$\{.*\}|\{\{.*\}\}|%\(\w*\)s|\$[A-Z_][A-Z0-9_]*|%[A-Z_][A-Z0-9_]*%|\[.*\]|\{\w*\}",
+    re.S,
+)
+_PLACEHOLDER_WORDS = (
+    "changeme",
+    "change_me",
+    "change-me",
+    "replace_me",
+    "replace-me",
+    "placeholder",
+    "example",
+    "dummy",
+    "redacted",
+    "your_",
+    "your-",
+    "yourpass",
+    "yourtoken",
+    "yourkey",
+    "xxxx",
+    "****",
+    "....",
+)
+# Not the secret but where it is kept: a Secret Manager name, an ARN, a URL, a file path.
+_SECRET_REFERENCE = re.compile(r"projects/|arn:|[A-Za-z][A-Za-z0-9+.-]*://|[/~.]{1,2}/|/")
+MIN_NAMED_SECRET_LENGTH = 8
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a global, key or attribute named ``name`` holds a secret, by its name alone."""
+    normal = _CAMEL_BOUNDARY.sub("_", name).lower().replace("-", "_")
+    return bool(_SECRET_VALUE_NAME.fullmatch(normal)) and not _NOT_SECRET_NAME.fullmatch(normal)
+
+
+def looks_like_secret_value(value: str) -> bool:
+    """A non-empty, non-placeholder value under a secret's name: ``hunter2hunter2``, not
+    ``changeme``, ``xxx``, ``<password>``, ``${VAR}`` or ``projects/p/secrets/db/versions/1``."""
+    if len(value) < MIN_NAMED_SECRET_LENGTH or len(value) > 10_000:
+        return False
+    if any(c.isspace() for c in value) or len(set(value)) < 4:
+        return False
+    if _PLACEHOLDER.fullmatch(value) or _SECRET_REFERENCE.match(value):
+        return False
+    return not _has_placeholder_word(value) and value.lower() not in (
+        "password",
+        "passw0rd",
+        "password1",
+        "secret",
+        "notasecret",
+        "undefined",
+    )
 
 
 @dataclass(frozen=True)
@@ -130,10 +209,16 @@ def is_resource(obj: Any) -> bool:
     )
 
 
+def failure_reason(error: BaseException) -> str:
+    """The first line of a pickling error, for a message."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def describe_failure(obj: Any, error: BaseException) -> Hazard:
     """The diagnostic for a part that could not be pickled."""
     name = qualified_type_name(obj)
-    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    reason = failure_reason(error)
     if isinstance(obj, types.GeneratorType | types.AsyncGeneratorType | types.CoroutineType):
         return Hazard("BD103", Severity.ERROR, f"a generator cannot be pickled ({reason})")
     if _is_connection(obj):
@@ -149,8 +234,58 @@ def describe_failure(obj: Any, error: BaseException) -> Hazard:
             "BD105", Severity.ERROR, f"open file {name} ({state}) cannot be pickled ({reason})"
         )
     if "not the same object as" in reason:
-        return Hazard("BD303", Severity.ERROR, f"{name} cannot be pickled by reference ({reason})")
+        return Hazard(
+            "BD303",
+            Severity.ERROR,
+            f"{name} cannot be pickled, so Beam cannot submit the pipeline: {reason} (its "
+            "class was re-created after this object was made)",
+        )
     return Hazard("BD101", None, f"{name} cannot be pickled ({reason})")
+
+
+def resource_kind(obj: Any) -> str | None:
+    """What makes an object holding ``obj`` a client: its connections, locks and threads."""
+    if _is_connection(obj):
+        return "a socket or connection"
+    if isinstance(obj, LOCK_TYPES + SYNC_TYPES):
+        return "a lock"
+    if _is_thread_or_pool(obj):
+        return "a thread or executor"
+    return None
+
+
+_RESOURCE_ORDER = ("a socket or connection", "a lock", "a thread or executor")
+
+
+def describe_library_failure(
+    obj: Any,
+    failing: list[tuple[str, Any, BaseException]],
+    resources: list[str],
+) -> Hazard:
+    """One diagnostic for a library's object that fails somewhere inside.
+
+    ``failing`` holds (path inside the object, culprit, error) per part that fails. The
+    object's internals are not the user's to change, so the object is named once, as the
+    user's code captured it: a client (it holds ``resources``: sockets, locks, threads) is
+    BD106, anything else BD101.
+    """
+    name = qualified_type_name(obj)
+    inner, leaf, error = failing[0]
+    leaf_name = qualified_type_name(leaf)
+    article = "an" if leaf_name[:1].lower() in "aeiou" else "a"
+    detail = f"inside it, {inner.strip()} is {article} {leaf_name} ({failure_reason(error)})"
+    others = [path.strip() for path, _, _ in failing[1:]]
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        detail += f"; {shown} {'fails' if len(others) == 1 else 'fail'} too"
+    if resources:
+        held = [kind for kind in _RESOURCE_ORDER if kind in resources]
+        return Hazard(
+            "BD106",
+            Severity.ERROR,
+            f"{name} cannot be pickled: it is a client (it holds {' and '.join(held)}); " + detail,
+        )
+    return Hazard("BD101", Severity.ERROR, f"{name} cannot be pickled: {detail}")
 
 
 def describe_pickled(obj: Any, library: str = "cloudpickle") -> Hazard | None:
@@ -227,12 +362,35 @@ def _is_pipeline_object(obj: Any) -> bool:
     return isinstance(obj, pipeline.Pipeline | pvalue.PValue)
 
 
+_BEAM_CALLABLE_BASES = ("DoFn", "CombineFn", "PTransform", "WindowFn", "Coder")
+
+
+def _beam_base_name(cls: type) -> str | None:
+    for base in cls.__mro__[1:]:
+        if base.__module__.startswith("apache_beam.") and base.__name__ in _BEAM_CALLABLE_BASES:
+            return base.__name__
+    return None
+
+
+def _is_beam_callable_class(cls: type) -> bool:
+    return _beam_base_name(cls) is not None
+
+
 def describe_class(cls: type, by_value: bool) -> Hazard | None:
     """Classes that travel by value: nested ones and ones defined in the script."""
     if not by_value:
         return None
     qualname = class_qualname(cls)
     if "<locals>" in qualname:
+        if _is_beam_callable_class(cls):
+            # A DoFn/CombineFn defined in run(): its instances are never compared or
+            # encoded as elements, so a by-value copy per payload is harmless.
+            return Hazard(
+                "BD301",
+                Severity.INFO,
+                f"class {qualname} is defined inside a function (fine for a "
+                f"{_beam_base_name(cls)}: it travels by value)",
+            )
         return Hazard("BD301", None, f"class {qualname} is defined inside a function")
     if cls.__module__ == "__main__":
         return Hazard("BD304", None, f"class {qualname} from your script travels by value")
@@ -240,7 +398,12 @@ def describe_class(cls: type, by_value: bool) -> Hazard | None:
 
 
 class SecretDetector:
-    """Strings equal to secret-named environment values, or shaped like known credentials."""
+    """Strings equal to secret-named environment values, shaped like known credentials, or
+    kept under a secret's name (a ``DB_PASSWORD`` global, a ``password`` key).
+
+    What it returns describes the value without showing it: never more than a credential's
+    well-known prefix.
+    """
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
@@ -249,6 +412,7 @@ class SecretDetector:
             for name, value in env.items()
             if _SECRET_NAME.search(name) and len(value) >= 8
         }
+        self._names: dict[str, bool] = {}
 
     def check(self, value: str) -> str | None:
         if len(value) < 8:
@@ -260,7 +424,33 @@ class SecretDetector:
             match = _SECRET_SHAPES.search(value)
             if match:
                 return f"a string shaped like a credential ({match.group(0)[:8]}...)"
+            for needle, pattern in _PREFIXED_SHAPES:
+                if needle in value:
+                    for found in pattern.finditer(value):
+                        token = found.group(2)
+                        if len(set(token)) >= 8 and not _has_placeholder_word(token):
+                            return f"a string shaped like a credential ({found.group(1)}...)"
         return None
+
+    def check_named(self, name: Any, value: str) -> str | None:
+        """The reason to flag ``value`` held under ``name`` (a global, key or attribute)."""
+        if not isinstance(name, str) or len(value) < MIN_NAMED_SECRET_LENGTH:
+            return None
+        secret_name = self._names.get(name)
+        if secret_name is None:
+            secret_name = self._names[name] = is_secret_name(name)
+            if len(self._names) > 10_000:
+                self._names.clear()
+        if not secret_name or not looks_like_secret_value(value):
+            return None
+        shown = name if len(name) <= 40 else name[:37] + "..."
+        return f"a string named {shown!r} (********)"
+
+
+def _has_placeholder_word(value: str) -> bool:
+    """``sk_live_xxxxxxxxxxxxxxxxxxxxxxxx``, ``Bearer YOUR_ACCESS_TOKEN_GOES_HERE``."""
+    lowered = value.lower()
+    return any(word in lowered for word in _PLACEHOLDER_WORDS)
 
 
 _detector_cache: tuple[int, SecretDetector] | None = None

@@ -11,7 +11,7 @@ The walk is iterative with parent pointers, so a 100,000-deep chain is just a lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,13 +237,19 @@ def repeating_run(labels: list[str], max_period: int = 6) -> tuple[list[str], in
 
 
 def iter_graph(
-    root: Any, library: str, *, label: str | None = None, budget: int = NODE_BUDGET
+    root: Any,
+    library: str,
+    *,
+    label: str | None = None,
+    budget: int = NODE_BUDGET,
+    prune: Container[int] = (),
 ) -> Iterator[tuple[Walk, int]]:
     """Breadth-first over every part the pickler would carry (each object once, bounded).
 
     Yields the walk and the node index, so callers can ask for a node's path lazily. Raises
     ``StopIteration`` early (the generator just ends) once ``budget`` nodes were seen; the
-    caller can tell from ``len(walk.nodes) > budget``.
+    caller can tell from ``len(walk.nodes) > budget``. Objects whose ``id`` is in ``prune``
+    are yielded but not walked into.
     """
     walk = Walk(label or root_label(root))
     seen = {id(root)}
@@ -256,6 +262,8 @@ def iter_graph(
         if len(walk.nodes) > budget:
             walk.truncated = True
             return
+        if id(walk.nodes[index].obj) in prune:
+            continue
         edges = children(walk.nodes[index].obj, library, limit=budget)
         if len(edges) > budget:
             walk.truncated = True

@@ -36,12 +36,42 @@ def _library_prefixes() -> tuple[str, ...]:
 def is_user_file(filename: str | None) -> bool:
     """True for files the user wrote: not the standard library, installed packages or beam-deps.
 
+    Installed packages are this interpreter's site folders and any folder named
+    ``site-packages`` or ``dist-packages`` (another environment's, put on ``PYTHONPATH``).
     The bundled example pipelines count as user code, so their findings point at them.
     """
     if not filename or filename.startswith("<"):
         return False
     real = os.path.realpath(filename)
-    return real.startswith(_OWN_EXAMPLES) or not real.startswith(_library_prefixes())
+    if real.startswith(_OWN_EXAMPLES):
+        return True
+    return not real.startswith(_library_prefixes()) and not _in_site_dir(real)
+
+
+_SITE_DIRS = frozenset({"site-packages", "dist-packages"})
+
+
+def _in_site_dir(real: str) -> bool:
+    """Inside a folder where pip installs packages, whichever environment it belongs to."""
+    return not _SITE_DIRS.isdisjoint(real.split(os.sep))
+
+
+@functools.lru_cache(maxsize=1)
+def _stdlib_prefixes() -> tuple[str, ...]:
+    paths = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib")}
+    return tuple(os.path.join(os.path.realpath(p), "") for p in paths if p)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_third_party_file(filename: str | None) -> bool:
+    """True for an installed package's file: neither the user's nor the standard library's.
+
+    A module without a file (built into the interpreter) is the standard library's.
+    """
+    if not filename or filename.startswith("<") or is_user_file(filename):
+        return False
+    real = os.path.realpath(filename)
+    return _in_site_dir(real) or not real.startswith(_stdlib_prefixes())
 
 
 def code_owner(obj: Any) -> Any | None:

@@ -505,7 +505,7 @@ def findings_to_diagnostics(
                     "BD205",
                     f"{function} {f.get('how', 'mutates')} module-level {name!r}: each worker "
                     f"process has its own copy, so the change is never seen by your program or "
-                    f"by other workers",
+                    f"by other workers (fine for a per-worker cache, wrong for a result)",
                     path=path,
                     name=name,
                     **where,

@@ -57,3 +57,13 @@ def make_local_class():
         pass
 
     return Local
+
+
+def make_local_dofn():
+    import apache_beam as beam
+
+    class LocalFn(beam.DoFn):
+        def process(self, x):
+            yield x
+
+    return LocalFn()
