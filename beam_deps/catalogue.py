@@ -56,6 +56,22 @@ _RULES = [
         "with `python` to see the whole traceback). For an input that does not exist here, "
         "pass real inputs after `--` or build the read with `validate=False`.",
     ),
+    Rule(
+        "BD003",
+        "arguments-ignored",
+        W,
+        "BD0",
+        "Beam options given on the command line never reach the pipeline.",
+        "`beam.Pipeline()` without `options` or `argv` builds its options from an empty list, "
+        "not from `sys.argv`, and a script may also pass its own list. Options such as "
+        "`--runner`, `--requirements_file` or `--extra_package` (the ones `beam-deps stage` "
+        "prints) then have no effect: the job runs with the defaults and ships nothing.",
+        "Build the options from the command line: `beam.Pipeline(argv=sys.argv[1:])`, or "
+        "`PipelineOptions(pipeline_args)` with what argparse did not consume.",
+        "with beam.Pipeline() as p:  # python job.py --extra_package=dist/x.whl: ignored\n"
+        "    ...\n",
+        "with beam.Pipeline(argv=sys.argv[1:]) as p:\n    ...\n",
+    ),
     # ---------------------------------------------------------------- BD1 pickling
     Rule(
         "BD101",
@@ -593,12 +609,14 @@ _RULES = [
         "declared-version-not-installed",
         W,
         "BD4",
-        "A declared requirement excludes the version installed here.",
-        "`@beam_deps.requires(...)`, `requires_base(...)` or a line of the pipeline's "
-        "`--requirements_file` asks for a version that is not the one installed where the "
-        "pipeline is built and checked. Workers install the declared version, so they run "
-        "code that was never imported here: payloads that refer to "
-        "its classes by name may not load, and behaviour may differ.",
+        "A declared requirement excludes the version installed here, or is not installed here.",
+        "`@beam_deps.requires(...)`, `requires_base(...)`, a line of the pipeline's "
+        "`--requirements_file` or a dependency of the local project asks for a version that "
+        "is not the one installed where the pipeline is built and checked. Workers install "
+        "the declared version, so they run code that was never imported here: payloads that "
+        "refer to its classes by name may not load, and behaviour may differ. A declared "
+        "distribution that is not installed here at all cannot be pinned: it is staged as "
+        "written, and workers install whatever version the package index resolves.",
         "Install the declared version locally (`pip install 'NAME==VERSION'`), or change the "
         "declaration or requirements line to the version you test with.",
         "@beam_deps.requires('pandas==2.2.3')  # but pandas 2.1.4 is installed\n"

@@ -13,11 +13,13 @@ import contextlib
 import functools
 import os
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from beam_deps.checks.arguments import ignored_arguments
 from beam_deps.checks.identity import double_import_diagnostics, element_class_diagnostics
 from beam_deps.checks.main_session import main_session_diagnostics, save_main_session
 from beam_deps.checks.requirements_file import requirements_file_diagnostics
@@ -147,6 +149,8 @@ def _at_run(
     # Said, never silent: a BD401 about code we could not inspect may be a false alarm.
     diagnostics += [diagnostic("BD413", note) for note in staged.notes]
     diagnostics += requirements_file_diagnostics(options, worker_requirements)
+    # sys.argv is the script's here (the loader set it), as Beam would parse it
+    diagnostics += ignored_arguments(options, sys.argv[1:], captured.file, captured.line)
     batch = probe.begin(
         library=library,
         staged=staged,
@@ -174,6 +178,7 @@ def _probe_input(payload: Payload) -> ProbeInput:
 def _assemble(loaded: LoadedScript, analyses: list[PipelineAnalysis]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     search_path = [str(loaded.script_dir)] if loaded.script_dir else []
+    search_path += [p for p in loaded.path_added if p not in search_path]
     # A pipeline left half-built by a failing transform often cannot be translated either;
     # that second BD002 only repeats the first.
     half_built = any(f.kind in ("apply", "script") for f in loaded.construction_failures)

@@ -309,6 +309,44 @@ def test_a_large_create_is_said_once_for_its_largest_payload(tmp_path):
     assert large[0].extra["size"] > 1_000_000
 
 
+def test_code_from_a_folder_the_script_puts_on_sys_path_is_local_code(tmp_path):
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "__init__.py").write_text("")
+    (tmp_path / "common" / "text.py").write_text("def shout(s):\n    return s.upper()\n")
+    (tmp_path / "pipelines").mkdir()
+    script = tmp_path / "pipelines" / "job.py"
+    script.write_text(
+        "import os, sys\n"
+        "sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))\n"
+        "import apache_beam as beam\nfrom common.text import shout\n"
+        "with beam.Pipeline() as p:\n"
+        "    p | beam.Create(['a']) | beam.Map(shout)\n"
+    )
+    report = check_script(script)
+    assert [(d.code, d.line) for d in report.diagnostics] == [("BD402", 6)]
+    assert f"found in {tmp_path}" in report.diagnostics[0].message
+    assert str(tmp_path) not in sys.path
+
+
+def test_beam_options_the_pipeline_never_reads_are_said(tmp_path):
+    script = tmp_path / "no_options.py"
+    script.write_text(
+        "import apache_beam as beam\nwith beam.Pipeline() as p:\n    p | beam.Create([1])\n"
+    )
+    report = check_script(script, argv=["--runner=DirectRunner", "--extra_package=/x.whl"])
+    assert [(d.code, d.line) for d in report.diagnostics] == [("BD003", 2)]
+    assert "--runner, --extra_packages" in report.diagnostics[0].message
+    reads = tmp_path / "reads_argv.py"
+    reads.write_text(
+        "import argparse, sys\nimport apache_beam as beam\n"
+        "parser = argparse.ArgumentParser()\nparser.add_argument('--output')\n"
+        "known, rest = parser.parse_known_args(sys.argv[1:])\n"
+        "with beam.Pipeline(argv=rest) as p:\n"
+        "    p | beam.Create([1])\n"
+    )
+    assert not check_script(reads, argv=["--output", "o", "--runner=DirectRunner"]).diagnostics
+
+
 def test_pipeline_arguments_after_double_dash(capsys, tmp_path):
     out = tmp_path / "counts"
     code, text, _ = cli(

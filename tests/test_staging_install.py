@@ -5,10 +5,7 @@ juliaset example into a wheel, and an editable install is snapshotted."""
 from __future__ import annotations
 
 import io
-import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -16,7 +13,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from staging_support import FIXTURES, add_secrets, cache_dir, copy_fixture, tree  # noqa: F401
+from staging_support import (  # noqa: F401
+    FIXTURES,
+    add_secrets,
+    cache_dir,
+    copy_fixture,
+    pypi_reachable,
+    stage_with,
+    tree,
+)
 
 from beam_deps.staging import manifest, stage
 
@@ -28,14 +33,6 @@ def uv(*args: str, **kw) -> subprocess.CompletedProcess:
     if exe is None:
         pytest.skip("uv is not installed")
     return subprocess.run([exe, *args], capture_output=True, text=True, check=True, **kw)
-
-
-def pypi_reachable() -> bool:
-    try:
-        socket.create_connection(("pypi.org", 443), timeout=3).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -206,18 +203,7 @@ def test_pep610_installs_editable_local_dir_and_vcs(dev_venv, tmp_path):
         "with beam.Pipeline() as p:\n"
         "    p | beam.Create([1]) | beam.Map(lambda x: (edpkg.VERSION, dirpkg.NAME, gitpkg.NAME))\n"
     )
-    code = (
-        "import json, sys\nfrom beam_deps.staging import stage\n"
-        "s = stage(sys.argv[1], out=sys.argv[2])\nprint(json.dumps(s.to_json()))\n"
-    )
-    proc = subprocess.run(
-        [str(python), "-c", code, str(app / "pipeline.py"), str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1])),
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    data = stage_with(python, app / "pipeline.py", tmp_path / "out")
     assert data["requirements"] == [f"gitpkg @ git+file://{repo}@{commit}"]
     bd404 = sorted(d["message"] for d in data["diagnostics"] if d["code"] == "BD404")
     assert len(bd404) == 2

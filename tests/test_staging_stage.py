@@ -410,6 +410,26 @@ def test_module_mode_ships_the_package(tmp_path, monkeypatch):
     assert not any(a.startswith("--requirements_file") for a in staging.pipeline_args)
 
 
+def test_code_in_a_folder_the_script_puts_on_sys_path_ships(tmp_path):
+    """A monorepo job doing ``sys.path.insert(0, "..")`` to reach shared code."""
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "__init__.py").write_text("")
+    (tmp_path / "common" / "text.py").write_text("def shout(s):\n    return s.upper()\n")
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "job.py").write_text(
+        "import os, sys\n"
+        "sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))\n"
+        "import apache_beam as beam\nfrom common.text import shout\n\n"
+        "with beam.Pipeline() as p:\n    p | beam.Create(['a']) | beam.Map(shout)\n"
+    )
+    staging = stage(tmp_path / "pipelines" / "job.py", out=tmp_path / "out")
+    assert staging.written and staging.requirements == []
+    assert not [d for d in staging.diagnostics if d.code == "BD411"], staging.diagnostics
+    (wheel,) = (tmp_path / "out").rglob("*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert {"common/__init__.py", "common/text.py"} <= set(zf.namelist())
+
+
 def test_user_requirements_file_is_merged_not_lost(loose, tmp_path):
     import importlib.metadata as md
 

@@ -92,14 +92,18 @@ def _compare(
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    from beam_deps.staging.requirements import conflict_diagnostic, declared_version_diagnostics
+    from beam_deps.staging.requirements import (
+        conflict_diagnostic,
+        declared_version_diagnostics,
+        image_requirements,
+    )
     from beam_deps.staging.requires import merge
 
     decls = [d for d, _ in declared.values()]
     names = {canonicalize_name(Requirement(d.requirement).name) for d in decls}
     installed = {name: env.version(name) for name in names}
     own = {m.name: m for m in merge(decls, installed)}
-    with_image = {m.name: m for m in merge(decls + _image_requires(env, image, own), installed)}
+    with_image = {m.name: m for m in merge(decls + image_requirements(env, image, own), installed)}
     out: list[Diagnostic] = []
     for name, mine in sorted(own.items()):
         entry = declared[mine.origins[-1].origin][1]  # the last line wins the blame
@@ -115,33 +119,6 @@ def _compare(
         for d in found:
             d.file, d.line = os.path.abspath(entry.file), entry.line
         out += found
-    return out
-
-
-def _image_requires(
-    env: Environment, image: WorkerImage, own: dict[str, Merged]
-) -> list[Declaration]:
-    """What the image's packages require of the distributions the file names (their
-    Requires-Dist, markers evaluated here), as declarations merged with the file's own.
-
-    Only packages installed here at the image's version say what they require; one the file
-    itself replaces by another version no longer constrains anything."""
-    from packaging.utils import canonicalize_name
-
-    from beam_deps.staging.requires import Declaration
-
-    out = []
-    for source in sorted(image.packages):
-        version = env.version(source)
-        if version is None or image.version(source) not in (None, version):
-            continue
-        replaced = own.get(source)
-        if replaced is not None and not replaced.specifier.contains(version, prereleases=True):
-            continue
-        where = f"required by {env.display_name(source)} {version} in the worker image"
-        for req in env.requires(source):
-            if canonicalize_name(req.name) in own and str(req.specifier):
-                out.append(Declaration(f"{req.name}{req.specifier}", where))
     return out
 
 

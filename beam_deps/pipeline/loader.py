@@ -101,6 +101,7 @@ class LoadedScript:
     modules_imported: set[str] = field(default_factory=set)
     main_globals: dict[str, Any] = field(default_factory=dict)
     script_dir: Path | None = None
+    path_added: list[str] = field(default_factory=list)  # sys.path entries the script added
     stopped_early: BaseException | None = None  # raised after run(): ignored but kept
     # The script's own file imported again as a module (``import pipeline`` from a helper):
     # {module name: module}. Its classes then exist twice ("foo is not foo").
@@ -352,6 +353,9 @@ class _SavedState:
             sys.modules["__main__"] = self.main
             _point_dill_at(self.main)
         sys.argv[:] = self.argv
+        # Folders the script put on sys.path itself (``sys.path.insert(0, "..")``): its
+        # local code lives there too, and nothing ships it unless it is staged.
+        loaded.path_added = [os.path.abspath(p) for p in sys.path if p and p not in self.path]
         sys.path[:] = self.path
         sys.dont_write_bytecode = self.dont_write_bytecode
         if self.check_flag is None:

@@ -3,10 +3,11 @@
 Staging runs the script, maps modules and builds wheels: seconds. Re-staging the same code
 in the same environment (the common case: `beam-deps run` before every submission) must be
 instant, so the result is stored under a key computed WITHOUT running anything: the script,
-the local files its imports reach (AST walk), the options, and the installed distributions.
-Files only discovered while staging (runtime imports, the project tree, editable sources) are
-recorded in the entry with their hashes and re-checked on lookup, so a change to any of them
-is a miss too. Stored files are hard-linked when possible and verified by size/mtime, falling
+the local files its imports reach (AST walk), the ignore rules that decide which of them ship,
+the options, and the installed distributions. Files only discovered while staging (runtime
+imports, the project tree, editable sources) are recorded in the entry with their hashes and
+the ignore rules that let them ship, and re-checked on lookup, so a change to any of them is
+a miss too. Stored files are hard-linked when possible and verified by size/mtime, falling
 back to sha256, so a corrupted entry is detected and dropped rather than shipped.
 """
 
@@ -120,6 +121,7 @@ def store(cache_key: str, out: Path, result: dict[str, Any], depends: list[Path]
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
         try:
             link_tree(out, tmp / "out")
+            depends = list(depends) + _ignore_rules(depends)
             data = dict(result, entry_version=ENTRY_VERSION, depends=digest_files(depends))
             data["stats"] = _stats(tmp / "out")
             (tmp / "entry.json").write_text(json.dumps(data, indent=1, sort_keys=True))
@@ -132,6 +134,14 @@ def store(cache_key: str, out: Path, result: dict[str, Any], depends: list[Path]
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError:
         return
+
+
+def _ignore_rules(depends: list[Path]) -> list[Path]:
+    """The ignore rules that let the files found while staging ship (an editable install's
+    source, the project tree): once a rule ignores one of them, the entry is stale."""
+    from beam_deps.staging.exclusions import rule_files
+
+    return rule_files(sorted({Path(p).parent for p in depends}))
 
 
 def discard(cache_key: str) -> None:

@@ -1,8 +1,10 @@
 """What must never ship to a worker, and why.
 
 Local code is shipped as files copied into a wheel. A project folder usually also holds a
-virtualenv, the git history, caches and, worst of all, secrets (``.env``, private keys,
-service-account JSON). Every file that is left out is left out for a stated reason, so
+virtualenv, the git history, caches and, worst of all, secrets: recognised by name (``.env``,
+``*.pem``, ``.npmrc``, ``secrets.yaml``, ``credentials``, folders such as ``.aws`` and
+``.kube``) and by content (service-account JSON, a ``-----BEGIN ... PRIVATE KEY-----`` block in
+any file). Every file that is left out is left out for a stated reason, so
 ``beam-deps package list --verbose`` can show the user exactly what happened.
 
 Git's ignore rules count wherever they are written: the ``.gitignore`` of a parent folder,
@@ -17,8 +19,9 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,9 +41,17 @@ _SKIP_DIRS = {
     ".vscode": "editor settings",
     "node_modules": "node packages",
     ".eggs": "build output",
+    # Folders of credentials, wherever they are (a copied home folder, a dotfiles checkout).
+    ".aws": "AWS credentials and config",
+    ".azure": "Azure credentials",
+    ".ssh": "SSH keys",
+    ".gnupg": "GnuPG keys",
+    ".docker": "Docker registry credentials",
+    ".kube": "Kubernetes credentials",
 }
 _SECRET_NAMES = [
     (".env*", "may hold secrets (.env*)"),
+    ("*.env", "may hold secrets (*.env)"),
     ("*.pem", "private key or certificate (*.pem)"),
     ("*.key", "private key (*.key)"),
     ("*.p12", "private key store (*.p12)"),
@@ -51,7 +62,13 @@ _SECRET_NAMES = [
     ("id_ecdsa*", "SSH key"),
     (".netrc", "credentials (.netrc)"),
     (".pypirc", "credentials (.pypirc)"),
-    (".git-credentials", "credentials"),
+    (".git-credentials", "credentials (.git-credentials)"),
+    (".npmrc", "may hold registry tokens (.npmrc)"),
+    (".yarnrc.yml", "may hold registry tokens (.yarnrc.yml)"),
+    (".pgpass", "database passwords (.pgpass)"),
+    (".boto", "credentials (.boto)"),
+    (".s3cfg", "credentials (.s3cfg)"),
+    (".dockercfg", "Docker registry credentials (.dockercfg)"),
     ("*credentials*.json", "credential JSON"),
     ("*service*account*.json", "credential JSON"),
     ("client_secret*.json", "credential JSON"),
@@ -66,6 +83,19 @@ _JUNK_NAMES = [
 ]
 _STAGING_TEMP = re.compile(r"^\..+\.(?:tmp|old|probe)-[A-Za-z0-9_]+$")
 _CREDENTIAL_JSON_KEYS = ("private_key", "client_secret", "refresh_token")
+# secrets.yaml, .secrets.toml, prod-secrets.json, credentials, credentials.csv, db_credential.ini
+# (the part of the name before its first dot holds the word "secret(s)" or "credential(s)"): a
+# credential* file whatever its type, a secret* file when it holds configuration or data.
+_SECRET_STEM = re.compile(r"^(?:[^.]*[_-])?(secrets?|credentials?)(?:[_-][^.]*)?$")
+_CONFIG_SUFFIXES = (
+    "", ".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".conf", ".properties", ".txt",
+    ".xml", ".csv", ".env",
+)  # fmt: skip
+# Python source is code the worker imports (a ``secrets.py`` or ``credentials.py`` module):
+# it ships unless it holds a whole private key block.
+_CODE_SUFFIXES = (".py", ".pyi", ".pyx", ".pxd")
+_PRIVATE_KEY = re.compile(rb"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+_SCAN_LIMIT = 2 * 1024 * 1024  # larger files are data, not a key someone saved by mistake
 
 
 @dataclass(frozen=True)
@@ -229,6 +259,82 @@ def _credential_json(path: Path) -> bool:
     return any(k in d for d in nested for k in _CREDENTIAL_JSON_KEYS)
 
 
+def _private_key(path: Path) -> str | None:
+    """The ``-----BEGIN ... PRIVATE KEY-----`` line of a private key held in ``path``.
+
+    In a text file the line alone is enough. In Python source or a binary file only a whole
+    block counts (its END line too): code that merely names the header, to parse keys, is
+    code and ships."""
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _SCAN_LIMIT:
+            return None  # a FIFO would block the read
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"PRIVATE KEY" not in data:
+        return None
+    whole_block = path.name.lower().endswith(_CODE_SUFFIXES) or b"\0" in data[:8192]
+    for match in _PRIVATE_KEY.finditer(data):
+        if not whole_block or data.find(b"-----END " + match[1] + b"-----", match.end()) != -1:
+            return match[0].decode("ascii")
+    return None
+
+
+def _secret_name(name: str) -> bool:
+    """Named like a file of secrets (``secrets.yaml``, ``credentials.csv``), and not code."""
+    name = name.lower().lstrip(".")
+    match = _SECRET_STEM.match(name.split(".", 1)[0])
+    if match is None or name.endswith(_CODE_SUFFIXES):
+        return False
+    return match[1].startswith("credential") or os.path.splitext(name)[1] in _CONFIG_SUFFIXES
+
+
+def _global_excludes(folder: Path) -> Path:
+    """Git's global excludes file for a work tree: ``core.excludesFile``, else its default."""
+    configured = _run_git(["config", "--path", "--get", "core.excludesFile"], folder)
+    if configured and configured.strip():
+        return (folder / os.path.expanduser(os.fsdecode(configured.strip()))).absolute()
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "git" / "ignore"
+
+
+def rule_files(folders: Iterable[Path], below: Iterable[Path] = ()) -> list[Path]:
+    """Every file whose content decides what a ``Policy`` leaves out of ``folders``, and of
+    everything under the folders ``below``.
+
+    That is, for each folder: the ``.gitignore`` of every folder from its git work tree's top
+    level (the file system's root outside git) down to it, ``.git/info/exclude`` and git's
+    global excludes file; for the folders ``below``, also every ``.gitignore`` under them.
+    Paths that do not exist are listed too: creating one changes what ships. The staging
+    cache digests these files, so a new ignore rule is never answered with a stale staging.
+    """
+    found: dict[Path, None] = {}
+    tops: dict[Path, None] = {}
+    below = [Path(f).resolve() for f in below]
+    for folder in [*(Path(f).resolve() for f in folders), *below]:
+        tree = _work_tree(folder)
+        top = tree[0] if tree else Path(folder.anchor)
+        rel = folder.relative_to(top)
+        for i in range(len(rel.parts) + 1):
+            found[top.joinpath(*rel.parts[:i]) / ".gitignore"] = None
+        if tree and top not in tops:
+            tops[top] = None
+            if tree[1] is not None:
+                found[tree[1] / "info" / "exclude"] = None
+            if shutil.which("git") is not None:
+                found[_global_excludes(top)] = None
+    for folder in below:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            here = Path(dirpath)
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in _SKIP_DIRS and not _is_virtualenv(here / d)
+            )
+            if ".gitignore" in filenames:
+                found[here / ".gitignore"] = None
+    return list(found)
+
+
 @dataclass
 class Policy:
     """Decides, for files below ``root``, whether they may ship and why not.
@@ -341,8 +447,13 @@ class Policy:
             for pattern, why in _JUNK_NAMES:
                 if fnmatch.fnmatchcase(name, pattern):
                     return why
+            if _secret_name(name):
+                return "may hold secrets (named secret*/credential*)"
             if name.lower().endswith(".json") and _credential_json(path):
                 return "credential JSON (holds a private key or secret)"
+            key = _private_key(path)
+            if key:
+                return f"holds a private key ({key})"
         return self._gitignored(path.resolve(), is_dir)
 
     def walk(self, top: Path) -> Iterator[tuple[Path, str | None]]:

@@ -232,6 +232,21 @@ def wheel_top_levels(wheel: Path) -> set[str]:
     return {n.split("/", 1)[0].removesuffix(".py") for n in wheel_members(wheel)}
 
 
+def wheel_metadata(wheel: Path) -> tuple[str, str, list[str]]:
+    """(Name, Version, Requires-Dist lines) from a wheel's ``.dist-info/METADATA``: what pip
+    would install with it, markers and extras unevaluated."""
+    from email.parser import HeaderParser
+
+    with zipfile.ZipFile(wheel) as zf:
+        names = [
+            n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+        ]
+        if not names:
+            raise StagingError(f"{wheel.name} has no .dist-info/METADATA; check its build backend")
+        meta = HeaderParser().parsestr(zf.read(names[0]).decode("utf-8", errors="replace"))
+    return meta["Name"] or "", meta["Version"] or "", list(meta.get_all("Requires-Dist") or [])
+
+
 # ---------------------------------------------------------------------------- installed dists
 def repack_installed(dist: md.Distribution, out_dir: Path) -> Path:
     """A wheel rebuilt from an installed distribution's files (its RECORD): used when a local

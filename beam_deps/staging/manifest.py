@@ -75,7 +75,10 @@ def build(
     return {
         "version": VERSION,
         "environment_key": environment_key(requirements, ordered, python, platform, beam_version),
+        # The workers' Python the environment is staged for (--worker-python; the boot
+        # compares it with its own), and the Python that ran the pipeline and resolved it.
         "python": python,
+        "built_with_python": python_version(),
         "platform": platform,
         "apache_beam": beam_version,
         "pickle_library": pickle_library,

@@ -10,16 +10,21 @@ installed versions, so the worker reproduces the environment the pipeline was ch
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.requirements import Requirement
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from beam_deps.diagnostics import Diagnostic, Severity, diagnostic
 from beam_deps.staging.distributions import SELF, DirectUrl, Environment, WorkerImage
 from beam_deps.staging.imports import is_stdlib
 from beam_deps.staging.requires import Declaration, Merged, merge
+
+if TYPE_CHECKING:
+    from beam_deps.staging.wheelhouse import Target
 
 _KIND_TEXT = {
     "editable": "an editable",
@@ -113,30 +118,35 @@ def resolve(
 
     installed = {name: env.version(name) for name in env.dists}
     merged = {m.name: m for m in merge(list(declarations), installed)}
+    # Judged with what the worker image's packages require of the same distributions (as
+    # `check` judges a --requirements_file): pip cannot install a version apache-beam rejects.
+    with_image = {
+        m.name: m
+        for m in merge(list(declarations) + image_requirements(env, image, merged), installed)
+    }
+    conflicts: set[str] = set()
     for m in merged.values():
-        if m.conflict:
-            result.diagnostics.append(conflict_diagnostic(m))
-        if m.name in env.dists:
-            roots.setdefault(m.name, frozenset())
         result.why.setdefault(m.name, []).append("declared")
+        if with_image[m.name].conflict:
+            # No version satisfies the set: it is not a requirement (nothing is pinned or
+            # printed for it), and BD409 says why.
+            conflicts.add(m.name)
+            result.diagnostics += _conflict_diagnostics(env, m, with_image[m.name], image)
+            continue
+        if m.name in env.dists:
+            roots[m.name] = roots.get(m.name, frozenset()) | _extras(m)
 
     closure = env.closure(roots)
     lines: dict[str, str] = {}
     for name, version in sorted(closure.items()):
         if name == canonicalize_name(SELF) and name not in roots:
             continue
+        if name in conflicts:
+            continue
         display = env.display_name(name)
         declared = merged.get(name)
         if declared is not None:
-            spec = str(declared.specifier)
-            result.diagnostics += declared_version_diagnostics(display, declared, version, image)
-            if image_satisfies(declared, image):
-                continue
-            satisfied = version and (
-                not spec or declared.specifier.contains(version, prereleases=True)
-            )
-            # Pin to what is installed (what was checked) when it satisfies the declaration.
-            lines[name] = f"{display}=={version}" if satisfied else f"{display}{spec}"
+            _declared_line(result, lines, name, declared, version, env, image)
             continue
         if image.has(name):
             image_version = image.version(name)
@@ -148,31 +158,186 @@ def resolve(
             continue
         if version is None:
             continue  # a dependency that is not installed here: nothing to pin
-        origin = env.direct_urls.get(name)
-        if origin is not None:
-            line = origin.requirement(display)
-            if line is None:
-                result.snapshots[name] = origin
-                result.diagnostics.append(
-                    diagnostic(
-                        "BD404",
-                        f"{display} is {_KIND_TEXT.get(origin.kind, 'a local')} install "
-                        f"({origin.url}); staged as a wheel snapshot instead of a requirement",
-                        severity=Severity.INFO,
-                    )
-                )
-                continue
-            lines[name] = line
-            continue
-        lines[name] = f"{display}=={version}"
+        _pin_installed(result, lines, name, display, version, env)
 
     for name, declared in merged.items():
-        if name not in env.dists and name not in lines and not image.has(name):
-            # Declared but not installed here: ship the declaration as written.
-            display = Requirement(declared.origins[0].requirement).name
-            lines[name] = f"{display}{declared.specifier}"
+        if name not in closure and name not in conflicts:
+            # Declared, not installed here, needed by nothing installed.
+            _declared_line(result, lines, name, declared, None, env, image)
     result.lines = [lines[k] for k in sorted(lines)]
     return result
+
+
+def _declared_line(
+    result: RequirementSet,
+    lines: dict[str, str],
+    name: str,
+    declared: Merged,
+    version: str | None,
+    env: Environment,
+    image: WorkerImage,
+) -> None:
+    """The requirement line (if any) and the diagnostics of one declared distribution
+    (``version``: the one installed here, None when it is not installed)."""
+    display = env.display_name(name) if version else _written_name(declared)
+    spec = str(declared.specifier)
+    found = declared_version_diagnostics(display, declared, version, image)
+    if any(d.code == "BD410" for d in found):  # the worker's copy is what matters (as check)
+        found = [d for d in found if d.code != "BD420"]
+    if version is None and not image_satisfies(declared, image) and not found:
+        found.append(_not_installed(display, declared))
+    result.diagnostics += [_placed(d, declared, version) for d in found]
+    if image_satisfies(declared, image):
+        return
+    if version is None:
+        # Not installed here: ship the declaration as written (BD420 said it is unpinned).
+        extras = ",".join(sorted(_extras(declared)))
+        lines[name] = f"{display}[{extras}]{spec}" if extras else f"{display}{spec}"
+    elif not spec or declared.specifier.contains(version, prereleases=True):
+        # Pin to what is installed (what was checked) when it satisfies the declaration; an
+        # editable or local install is a wheel snapshot, as when an import needs it.
+        _pin_installed(result, lines, name, display, version, env)
+    else:
+        lines[name] = f"{display}{spec}"
+
+
+def _pin_installed(
+    result: RequirementSet,
+    lines: dict[str, str],
+    name: str,
+    display: str,
+    version: str,
+    env: Environment,
+) -> None:
+    """The line that reinstalls what is installed here: ``name==version`` from an index, the
+    VCS commit or URL it came from, or (a local or editable install) a wheel snapshot."""
+    origin = env.direct_urls.get(name)
+    if origin is None:
+        lines[name] = f"{display}=={version}"
+        return
+    line = origin.requirement(display)
+    if line is not None:
+        lines[name] = line
+        return
+    result.snapshots[name] = origin
+    result.diagnostics.append(
+        diagnostic(
+            "BD404",
+            f"{display} is {_KIND_TEXT.get(origin.kind, 'a local')} install "
+            f"({origin.url}); staged as a wheel snapshot instead of a requirement",
+            severity=Severity.INFO,
+        )
+    )
+
+
+def _written_name(declared: Merged) -> str:
+    return Requirement(declared.origins[0].requirement).name
+
+
+def _extras(declared: Merged) -> frozenset[str]:
+    """Extras the declarations ask for (``pandas[performance]``): their dependencies are
+    part of the closure to pin."""
+    out: set[str] = set()
+    for origin in declared.origins:
+        out |= Requirement(origin.requirement).extras
+    return frozenset(out)
+
+
+def _not_installed(display: str, declared: Merged) -> Diagnostic:
+    spec = str(declared.specifier)
+    return diagnostic(
+        "BD420",
+        f"{display}{spec} is declared but {display} is not installed here, so it cannot be "
+        "pinned: workers install whatever version the package index resolves, code the "
+        "pipeline was never built or checked with",
+        fix=f"Install it here (pip install '{display}{spec}') so it is pinned to the version "
+        "you build and check with, or drop the declaration if the pipeline does not need it.",
+    )
+
+
+def _blame(declared: Merged, version: str | None = None) -> Declaration | None:
+    """The declaration a diagnostic points at: the last one written somewhere known, and
+    among those, one that excludes ``version`` when there is one."""
+    located = [d for d in declared.origins if d.file]
+    if version:
+        excluding = [
+            d
+            for d in located
+            if not Requirement(d.requirement).specifier.contains(version, prereleases=True)
+        ]
+        located = excluding or located
+    return located[-1] if located else None
+
+
+def _placed(d: Diagnostic, declared: Merged, version: str | None = None) -> Diagnostic:
+    if d.file is None:
+        at = _blame(declared, version)
+        if at is not None:
+            d.file, d.line = at.file, at.line
+    return d
+
+
+def _conflict_diagnostics(
+    env: Environment, own: Merged, both: Merged, image: WorkerImage
+) -> list[Diagnostic]:
+    """BD409 for declarations no version satisfies (among themselves or with what the
+    image's packages require); BD420 as well only when none of them admits the version
+    installed here (so whichever is kept, the workers run code that was not checked)."""
+    version = env.version(own.name)
+    display = env.display_name(own.name) if version else _written_name(own)
+    conflict = _placed(conflict_diagnostic(both), own)
+    if not own.conflict:
+        required = [d.requirement for d in both.origins if d not in own.origins]
+        have = image.version(own.name)
+        keep = f"; the image has {display}=={have}" if have else ""
+        conflict.fix = (
+            f"Require a version of {display} the worker image's packages accept "
+            f"({', '.join(required)}{keep}), or drop the declaration and use the image's copy."
+        )
+        return [conflict]
+    out = [conflict]
+    admits = [
+        Requirement(d.requirement).specifier.contains(version, prereleases=True)
+        for d in own.origins
+    ]
+    if version and not any(admits):
+        declared = ", ".join(d.described for d in own.origins)
+        out.append(
+            _placed(
+                diagnostic(
+                    "BD420",
+                    f"none of the declarations of {display} ({declared}) admits {version}, the "
+                    "version installed here: whichever is kept, the pipeline was built and "
+                    "checked against another version",
+                ),
+                own,
+                version,
+            )
+        )
+    return out
+
+
+def image_requirements(
+    env: Environment, image: WorkerImage, own: dict[str, Merged]
+) -> list[Declaration]:
+    """What the image's packages require of the distributions in ``own`` (their
+    Requires-Dist, markers evaluated here), as declarations to merge with ``own``'s.
+
+    Only packages installed here at the image's version say what they require; one that a
+    declaration replaces by another version no longer constrains anything."""
+    out = []
+    for source in sorted(image.packages):
+        version = env.version(source)
+        if version is None or image.version(source) not in (None, version):
+            continue
+        replaced = own.get(source)
+        if replaced is not None and not replaced.specifier.contains(version, prereleases=True):
+            continue
+        where = f"required by {env.display_name(source)} {version} in the worker image"
+        for req in env.requires(source):
+            if canonicalize_name(req.name) in own and str(req.specifier):
+                out.append(Declaration(f"{req.name}{req.specifier}", where))
+    return out
 
 
 def _import_sites(needs: list[Need]) -> dict[str, Need]:
@@ -192,10 +357,13 @@ def _import_sites(needs: list[Need]) -> dict[str, Need]:
 
 def conflict_diagnostic(declared: Merged) -> Diagnostic:
     """BD409: no single version satisfies every requirement declared for one distribution."""
-    origins = ", ".join(f"{d.requirement} ({d.origin})" for d in declared.origins)
-    return diagnostic(
-        "BD409",
-        f"declared requirements for {declared.name} cannot all be satisfied: {origins}",
+    origins = ", ".join(d.described for d in declared.origins)
+    return _placed(
+        diagnostic(
+            "BD409",
+            f"declared requirements for {declared.name} cannot all be satisfied: {origins}",
+        ),
+        declared,
     )
 
 
@@ -237,6 +405,125 @@ def _skew(display: str, spec: str, image_version: str | None, source: str) -> Di
         f"{display}{spec} is staged but the worker image ({source}) has "
         f"{display}=={image_version}; the staged version is installed over it",
     )
+
+
+# ---------------------------------------------------------------------------- the workers
+def marker_environment(target: Target | None = None) -> dict[str, str]:
+    """PEP 508 marker values for the workers: this interpreter's, with the Python and the
+    platform of ``target`` (``--worker-python``/``--worker-platform``) when given. As for
+    ``--wheelhouse``, a target without a platform is Linux x86_64."""
+    from packaging.markers import default_environment
+
+    env = dict(default_environment())
+    if target is None or not (target.python or target.platforms):
+        return env
+    if target.python:
+        env["python_version"] = target.python
+        if not env["python_full_version"].startswith(target.python + "."):
+            env["python_full_version"] = f"{target.python}.0"
+    env.update(
+        _platform_markers(target.platforms[0] if target.platforms else "manylinux2014_x86_64")
+    )
+    return env
+
+
+_MACHINES = {"amd64": "AMD64", "arm64": "arm64", "aarch64": "aarch64", "x86_64": "x86_64"}
+
+
+def _platform_markers(tag: str) -> dict[str, str]:
+    tag = tag.lower()
+    if tag.startswith(("manylinux", "musllinux", "linux")):
+        out = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"}
+    elif tag.startswith("macosx"):
+        out = {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix"}
+    elif tag.startswith("win"):
+        out = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"}
+    else:
+        return {}
+    for suffix in ("x86_64", "aarch64", "arm64", "amd64", "i686", "ppc64le", "s390x", "armv7l"):
+        if tag.endswith(suffix):
+            out["platform_machine"] = _MACHINES.get(suffix, suffix)
+            break
+    return out
+
+
+def applicable(declarations: list[Declaration], markers: dict[str, str]) -> list[Declaration]:
+    """The declarations whose environment marker holds on the workers (``pywin32;
+    sys_platform == "win32"`` is no requirement of a Linux worker); markers are dropped from
+    the lines staged, so a declaration that does not apply must not be staged at all."""
+    env = dict(markers, extra="")
+    out = []
+    for d in declarations:
+        try:
+            marker = Requirement(d.requirement).marker
+        except InvalidRequirement:
+            continue
+        if marker is None or marker.evaluate(env):
+            out.append(d)
+    return out
+
+
+# ---------------------------------------------------------------------------- local project
+_DECLARING_FILES = (
+    ("pyproject.toml", "dependencies"),
+    ("setup.cfg", "install_requires"),
+    ("setup.py", ""),
+    ("pyproject.toml", ""),
+)
+
+
+def project_declarations(
+    wheel: Path, project_root: Path, markers: dict[str, str] | None = None
+) -> list[Declaration]:
+    """The local project's own dependencies, read from the wheel staging built of it (its
+    ``Requires-Dist``: what setup.py, setup.cfg or pyproject.toml declared, however computed),
+    as declarations: the workers install that wheel with ``--no-deps``, so each must be a
+    requirement line (or be in the worker image). Markers are evaluated for the workers
+    (``markers``); the project's own extras are not selected."""
+    from beam_deps.staging.local_code import wheel_metadata
+
+    name, version, requires = wheel_metadata(wheel)
+    markers = dict(markers or marker_environment(), extra="")
+    source = _declaring_file(project_root)
+    text = source.read_text(encoding="utf-8", errors="replace") if source else ""
+    out = []
+    for line in requires:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if req.marker is not None and not req.marker.evaluate(markers):
+            continue
+        if canonicalize_name(req.name) == canonicalize_name(name):
+            continue  # `proj[extra]` inside proj's own metadata
+        extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+        out.append(
+            Declaration(
+                f"{req.name}{extras}{req.specifier}",
+                f"Requires-Dist of the local project {name} {version}",
+                str(source) if source else None,
+                _line_of(text, req.name),
+            )
+        )
+    return out
+
+
+def _declaring_file(project_root: Path) -> Path | None:
+    for file, marker in _DECLARING_FILES:
+        path = project_root / file
+        if path.is_file() and marker in path.read_text(encoding="utf-8", errors="replace"):
+            return path
+    return None
+
+
+def _line_of(text: str, name: str) -> int | None:
+    """The first line of a project file that names distribution ``name`` as a requirement."""
+    words = "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", name))
+    pattern = re.compile(rf"""(^|["'\s,\[]){words}\s*($|[\[<>=!~;,"'\s@])""", re.IGNORECASE)
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.search(line):
+            return number
+    return None
 
 
 def write(path: Path, lines: list[str]) -> None:

@@ -13,6 +13,8 @@ worker to unpickle a decorated DoFn.
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +37,27 @@ _lock = threading.Lock()
 class Declaration:
     requirement: str
     origin: str  # "pipeline" for requires_base, else the decorated object's qualified name
+    file: str | None = None  # where the declaration is written (the decorator, the call,
+    line: int | None = None  # the requirements file line), when known
+
+    @property
+    def described(self) -> str:
+        """``requirement (origin, file:line)``: for messages that list several."""
+        where = f", {os.path.basename(self.file)}:{self.line}" if self.file and self.line else ""
+        return f"{self.requirement} ({self.origin}{where})"
+
+
+def _caller(depth: int = 2) -> tuple[str | None, int | None]:
+    """File and line of the code that called the public function (the ``@requires(...)``
+    decorator line, the ``requires_base(...)`` call)."""
+    try:
+        frame = sys._getframe(depth)
+    except ValueError:
+        return None, None
+    file = frame.f_code.co_filename
+    if not file or file.startswith("<"):
+        return None, frame.f_lineno
+    return os.path.abspath(file), frame.f_lineno
 
 
 def _validate(requirements: tuple[str, ...]) -> tuple[str, ...]:
@@ -64,12 +87,13 @@ def requires(*requirements: str):
     ... class ToFrame(beam.DoFn): ...
     """
     reqs = _validate(tuple(requirements))
+    file, line = _caller()
 
     def decorate(obj):
         existing = tuple(getattr(obj, ATTRIBUTE, ()))
         setattr(obj, ATTRIBUTE, existing + reqs)
         origin = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', obj)!s}"
-        _record([Declaration(r, origin) for r in reqs])
+        _record([Declaration(r, origin, file, line) for r in reqs])
         return obj
 
     return decorate
@@ -78,7 +102,8 @@ def requires(*requirements: str):
 def requires_base(*requirements: str) -> None:
     """Declare what the whole pipeline needs on every worker (call at module level)."""
     reqs = _validate(tuple(requirements))
-    _record([Declaration(r, "pipeline") for r in reqs])
+    file, line = _caller()
+    _record([Declaration(r, "pipeline", file, line) for r in reqs])
 
 
 def declared_on(obj) -> tuple[str, ...]:
@@ -113,8 +138,9 @@ class Merged:
 def merge(declarations: list[Declaration], installed: dict[str, str | None]) -> list[Merged]:
     """Group declarations by distribution and find the ones no single version satisfies.
 
-    Candidate versions are every version the declarations mention plus the installed one; a
-    group whose combined specifier admits none of them is a conflict.
+    Candidate versions are every version the declarations mention, versions just above each
+    (for ``>1.2``), the lowest version (for ``<1.3`` alone) and the installed one; a group
+    whose combined specifier admits none of them is a conflict.
     """
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
@@ -132,10 +158,13 @@ def merge(declarations: list[Declaration], installed: dict[str, str | None]) -> 
         for req, _ in items:
             combined &= req.specifier
             for spec in req.specifier:
-                try:
-                    candidates.add(Version(spec.version.rstrip(".*")))
-                except InvalidVersion:
-                    pass
+                mentioned = spec.version.removesuffix(".*")
+                for text in (mentioned, f"{mentioned}.1", f"{mentioned}.0.1"):
+                    try:
+                        candidates.add(Version(text))
+                    except InvalidVersion:
+                        pass
+        candidates.add(Version("0"))
         if installed.get(name):
             candidates.add(Version(installed[name]))
         conflict = bool(str(combined)) and not any(

@@ -114,6 +114,8 @@ def stage(
             f"--worker-requirements file not found: {worker_requirements}; give a pip freeze "
             "of the worker image"
         )
+    if target is not None and target.python and not re.fullmatch(r"\d+\.\d+", target.python):
+        raise StagingError(f"--worker-python must look like 3.11, got {target.python!r}")
 
     closure = imports.closure(source, [root], package)
     if module and package:
@@ -141,10 +143,12 @@ def stage(
 
     payload_refs: list[tuple[str, str]] = []
     libraries: list[str] = []
+    built_at: list[tuple[str | None, int | None]] = []  # where each pipeline is constructed
     notes: list[Diagnostic] = []
 
     def on_pipeline(captured, _loaded):
         libraries.append(captured.pickle_library)
+        built_at.append((captured.file, captured.line))
         try:
             payload_refs.extend(_payload_references(captured.pipeline, captured.pickle_library))
         except Exception as exc:  # noqa: BLE001 - `check` reports pickling failures in detail
@@ -167,27 +171,44 @@ def stage(
     library = libraries[0] if libraries else "cloudpickle"
 
     declarations = list(declarations) + _user_requirements(pipeline_args)
-    runtime_local = _runtime_local_modules(loaded.modules_imported, closure, root)
+    runtime_local = _runtime_local_modules(
+        loaded.modules_imported, closure, [root, *_user_path(loaded.path_added)]
+    )
     needs = _needs(closure, loaded.modules_imported, payload_refs, library)
     env = Environment()
     image = worker_image(env, worker_req)
     local_tops = set(closure.local)
-    resolved = reqs_mod.resolve(needs, env, image, declarations, local_tops)
-    diagnostics = notes + resolved.diagnostics
-
     project_root = root if local_code.is_project(root) else None
+    # Build trees go in a sibling of --out: a killed stage leaves nothing in the system temp
+    # folder, and the next stage removes it (its name carries the dead pid).
+    work = _make_tmp(out, "work")
+    try:
+        # The project is built before resolving: the modules of its wheel are local code
+        # (never a distribution to pin, never "missing on the worker"), and its Requires-Dist
+        # are needs, since workers install the wheel with --no-deps.
+        project = _build_project(project_root, work, target)
+        if project is not None:
+            local_tops |= project.tops
+            declarations += project.declarations
+        declarations = reqs_mod.applicable(declarations, reqs_mod.marker_environment(target))
+        resolved = reqs_mod.resolve(needs, env, image, declarations, local_tops)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    skew = _python_skew(target, library, built_at[0] if built_at else (str(source), None))
+    diagnostics = notes + skew + resolved.diagnostics
+
     if any(d.severity is Severity.ERROR for d in diagnostics):
+        shutil.rmtree(work, ignore_errors=True)
         return Staging(out, [], [], resolved.lines, diagnostics, written=False)
 
     # -- build everything in a temporary sibling of --out, then rename it into place
-    tmp = _make_tmp(out)
-    # Build trees go in a second sibling: a killed stage leaves nothing in the system temp
-    # folder, and the next stage removes both siblings (their names carry the dead pid).
-    work = _make_tmp(out, "work")
+    tmp = None
     try:
+        tmp = _make_tmp(out)
         built = _build(
             tmp, closure, root, source, project_root, resolved, env, wheelhouse, target,
-            progress, diagnostics, work,
+            progress, diagnostics, work, project,
         )  # fmt: skip
         artifacts = built["artifacts"]
         data = manifest.build(
@@ -197,12 +218,14 @@ def stage(
             pickle_library=library,
             beam_version=env.version("apache-beam") or "unknown",
             inputs=inputs,
+            python=target.python if target else None,
         )
         manifest.write(tmp, data)
         _fix_permissions(tmp)
         _publish(tmp, out)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
 
     result = Staging(
@@ -255,34 +278,109 @@ def _resolve_input(
 
 
 def _check_out(out: Path) -> None:
-    """Fail early, before any work, if --out cannot be written or would destroy user data."""
-    if out.exists() and not out.is_dir():
-        raise StagingError(f"--out {out} is a file; choose a directory")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+    """Fail early, before any work, if --out cannot be written or would destroy user data.
+
+    The new staging is built in a sibling of --out and renamed into place: the parent folder
+    must be writable, and an existing --out must be a folder that can be renamed away."""
+    import errno
+
+    try:
+        if out.exists() and not out.is_dir():
+            raise StagingError(f"--out {out} is a file; choose a directory")
+        if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+            raise StagingError(
+                f"--out {out} is not empty and is not a beam-deps staging directory; refusing "
+                "to replace it: choose a new or empty directory"
+            )
+        if out.is_dir():
+            _check_replaceable(out)
+    except OSError as exc:
         raise StagingError(
-            f"--out {out} is not empty and is not a beam-deps staging directory; refusing to "
-            "replace it: choose a new or empty directory"
-        )
+            f"cannot read --out {out}: {exc.strerror or exc}; choose another directory"
+        ) from None
     probe = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        if _inode_flags(out.parent):  # new entries might be made, but never removed again
+            raise PermissionError(errno.EPERM, "the folder is immutable or append-only")
         probe = tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=out.parent)
     except OSError as exc:
-        raise StagingError(
-            f"cannot write --out {out}: {exc.strerror or exc}; choose a writable directory"
-        ) from None
+        raise StagingError(_unwritable(out, exc)) from None
     finally:
         if probe:
             shutil.rmtree(probe, ignore_errors=True)
 
 
+def _check_replaceable(out: Path) -> None:
+    """Staging puts a new --out in place by renaming: a mount point or a folder marked
+    immutable or append-only (``chattr +i``/``+a``) cannot be renamed."""
+    if _mount_point(out):
+        raise StagingError(
+            f"cannot replace --out {out}: it is a mount point, and staging puts the new --out "
+            f"in place by renaming it; choose a folder inside it (e.g. --out {out / 'staging'})"
+        )
+    flags = _inode_flags(out)
+    if flags:
+        what, letter = ("immutable", "i") if flags & _IMMUTABLE else ("append-only", "a")
+        raise StagingError(
+            f"cannot replace --out {out}: it is {what} (chattr +{letter}), and staging puts "
+            f"the new --out in place by renaming it; run `chattr -{letter} {out}` or choose "
+            "another --out"
+        )
+
+
+def _mount_point(path: Path) -> bool:
+    """Whether ``path`` itself (not what a symlink points at) is a mount point. A bind mount
+    of a folder of the same file system escapes ``os.path.ismount``; Linux's mount table (of
+    this process's mount namespace) lists it."""
+    if os.path.ismount(path):
+        return True
+    try:
+        table = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    target = os.path.join(os.path.realpath(path.parent), path.name)
+    for line in table.splitlines():
+        fields = line.split(" ")  # the 5th is the mount point, with octal escapes (\040)
+        if len(fields) > 4:
+            mount = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), fields[4])
+            if mount == target:
+                return True
+    return False
+
+
+def _unwritable(out: Path, exc: OSError) -> str:
+    """One line on why nothing can be created next to ``out``. The culprit is the parent
+    folder (or the nearest one that exists), not ``out``: that is where the new staging is
+    built before it is renamed into place."""
+    import errno
+
+    folder = next((p for p in out.parents if os.path.lexists(p)), out.parent)
+    if not folder.is_dir():
+        return f"cannot write --out {out}: {folder} is a file, not a folder; choose another --out"
+    if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write --out {out}: {exc.strerror or exc}; choose a writable directory"
+    what = "its parent folder" if folder == out.parent else f"{out.parent} cannot be created:"
+    return (
+        f"cannot write --out {out}: {what} {folder} is not writable ({exc.strerror or exc}); "
+        "staging builds the new --out next to it and renames it into place, so that folder "
+        "must be writable: make it writable or choose an --out in a writable folder"
+    )
+
+
 def _cache_key(inputs: dict[str, Any], closure: imports.Closure, worker_req: Path | None) -> str:
     from beam_deps import __version__
+    from beam_deps.staging.exclusions import rule_files
 
     local_files = list(closure.files)
     for location in closure.local.values():
         if location.is_dir():
             local_files += [p for p in location.rglob("*") if p.is_file()]
+    project = local_code.is_project(closure.root)
+    # What ships is decided by the ignore rules too (a .gitignore above the script, inside a
+    # shipped package, .git/info/exclude, git's global excludes): a new rule is a new key.
+    shipped_trees = [p for p in closure.local.values() if p.is_dir()]
+    ignore_rules = rule_files([closure.root], shipped_trees + ([closure.root] if project else []))
     return cache.key(
         {
             "entry": cache.ENTRY_VERSION,
@@ -299,7 +397,8 @@ def _cache_key(inputs: dict[str, Any], closure: imports.Closure, worker_req: Pat
             ),
             "epoch": archives.source_date_epoch(),
             "environment": cache.environment_signature(),
-            "project": local_code.is_project(closure.root),
+            "project": project,
+            "ignore_rules": cache.digest_files(ignore_rules),
         }
     )
 
@@ -348,41 +447,53 @@ def _user_requirements(pipeline_args: Sequence[str]) -> list:
     the last one), so their lines are merged in as declarations instead of being lost."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from beam_deps.staging.distributions import requirement_lines
+    from beam_deps.staging.distributions import requirement_entries
     from beam_deps.staging.requires import Declaration
 
     out = []
     for path in _option_values(pipeline_args, "--requirements_file"):
         try:
-            lines = requirement_lines(path)
+            entries = requirement_entries(path)
         except OSError as exc:
             raise StagingError(
                 f"cannot read --requirements_file {path}: {exc.strerror or exc}; fix the path"
             ) from None
-        for line in lines:
+        for entry in entries:
             try:
-                req = Requirement(line)
+                req = Requirement(entry.text)
             except InvalidRequirement:
                 continue  # a local path or pip option: Beam handles those itself
             if req.url is None:
-                out.append(Declaration(line, f"--requirements_file {path}"))
+                where, line = str(Path(entry.file).absolute()), entry.line
+                out.append(Declaration(entry.text, f"--requirements_file {path}", where, line))
     return out
 
 
+def _user_path(added: list[str]) -> list[Path]:
+    """Folders the script put on sys.path (``sys.path.insert(0, "..")`` in a monorepo) that
+    hold the user's code, not installed packages."""
+    from beam_deps.pickling.locations import is_user_file
+
+    return [Path(p) for p in added if Path(p).is_dir() and is_user_file(str(Path(p) / "x.py"))]
+
+
 def _runtime_local_modules(
-    modules_imported: set[str], closure: imports.Closure, root: Path
+    modules_imported: set[str], closure: imports.Closure, search: list[Path]
 ) -> dict[str, Path]:
     """Local modules imported while the script ran that the AST walk did not see
-    (``importlib.import_module(name)`` with a computed name, plugins, ...)."""
+    (``importlib.import_module(name)`` with a computed name, plugins, code in a folder the
+    script put on sys.path itself, ...)."""
     found = {}
     for name in sorted(modules_imported):
         top = name.split(".")[0]
         if top in closure.local or imports.is_stdlib(top) or top in found:
             continue
-        location = imports.find_local(top, [root])
+        location = imports.find_local(top, search)
         if location is not None and not location.name.startswith("."):
             found[top] = location
             imports.add_local(closure, top, location)
+            for module in [m for m in closure.external if m.split(".")[0] == top]:
+                del closure.external[module]  # the AST walk took it for a distribution
     return found
 
 
@@ -434,6 +545,7 @@ def _build(
     progress: TextIO | None,
     diagnostics: list[Diagnostic],
     work: Path | None = None,
+    project: _Project | None = None,
 ) -> dict[str, Any]:
     artifacts: list[Artifact] = []
     sources: list[Artifact] = []
@@ -460,9 +572,12 @@ def _build(
     policy = Policy(root)
     loose = dict(closure.local)
     if project_root is not None:
-        wheel, sdist, skipped = local_code.build_project(
-            project_root, wheels_dir, sdist_dir, f"the project in {project_root}", work
-        )
+        if project is not None:  # built by stage() before resolving
+            wheel, sdist, skipped = project.copy_to(wheels_dir, sdist_dir)
+        else:
+            wheel, sdist, skipped = local_code.build_project(
+                project_root, wheels_dir, sdist_dir, f"the project in {project_root}", work
+            )
         extra_wheels.append(wheel)
         if sdist is not None:
             # Kept for the record (and for PyPI or --setup_file users), not shipped: workers
@@ -525,6 +640,79 @@ def _build(
         "depends": depends,
         "index_at_boot": from_index,
     }
+
+
+@dataclass
+class _Project:
+    """The local project's wheel (and sdist), built before the requirements are resolved."""
+
+    wheel: Path
+    sdist: Path | None
+    skipped: list
+    tops: set[str]  # the wheel's top-level modules: local code, shipped in the wheel
+    declarations: list  # its Requires-Dist (markers evaluated for the workers)
+
+    def copy_to(self, wheels_dir: Path, sdist_dir: Path) -> tuple[Path, Path | None, list]:
+        wheel = _mkdir(wheels_dir) / self.wheel.name
+        shutil.copyfile(self.wheel, wheel)
+        sdist = None
+        if self.sdist is not None:
+            sdist = _mkdir(sdist_dir) / self.sdist.name
+            shutil.copyfile(self.sdist, sdist)
+        return wheel, sdist, list(self.skipped)
+
+
+def _build_project(project_root: Path | None, work: Path, target: Target | None) -> _Project | None:
+    if project_root is None:
+        return None
+    from beam_deps.staging import requirements as reqs_mod
+
+    wheel, sdist, skipped = local_code.build_project(
+        project_root,
+        work / "project-wheel",
+        work / "project-sdist",
+        f"the project in {project_root}",
+        work,
+    )
+    markers = reqs_mod.marker_environment(target)
+    return _Project(
+        wheel,
+        sdist,
+        skipped,
+        local_code.wheel_top_levels(wheel),
+        reqs_mod.project_declarations(wheel, project_root, markers),
+    )
+
+
+def _python_skew(
+    target: Target | None, library: str, at: tuple[str | None, int | None]
+) -> list[Diagnostic]:
+    """BD405, as `check --worker-python` reports it (at the pipeline's construction): Beam's
+    workers refuse a pipeline constructed with another Python minor, and everything here was
+    resolved for this one."""
+    if target is None or not target.python:
+        return []
+    from beam_deps.checks.version_skew import version_skew_diagnostics
+
+    here = manifest.python_version()
+    found = [
+        d
+        for d in version_skew_diagnostics(library=library, worker_python=target.python)
+        if d.code == "BD405"
+    ]
+    for d in found:
+        d.file, d.line = at
+        d.message += (
+            f" (--worker-python {target.python}): Beam's workers refuse a pipeline constructed "
+            f"with another Python minor version, and the requirements were resolved and pinned "
+            f"for Python {here}"
+        )
+        d.fix = (
+            f"Stage and submit the pipeline with Python {target.python} (a Python "
+            f"{target.python} environment with the same packages), or drop --worker-python "
+            f"and run the workers on a Python {here} image."
+        )
+    return found
 
 
 def _project_name(root: Path) -> str:
@@ -636,9 +824,7 @@ def _make_tmp(out: Path, purpose: str = "") -> Path:
         prefix = f".{out.name}.tmp-{os.getpid()}_{purpose}"
         tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
     except OSError as exc:
-        raise StagingError(
-            f"cannot write --out {out}: {exc.strerror or exc}; choose a writable directory"
-        ) from None
+        raise StagingError(_unwritable(out, exc)) from None
     return tmp
 
 
@@ -674,21 +860,57 @@ def _publish(tmp: Path, out: Path) -> None:
     """Put ``tmp`` in place of ``out``. On Linux the two directories are exchanged in one
     atomic ``renameat2(RENAME_EXCHANGE)``: at every instant ``out`` is either the complete old
     or the complete new staging. Elsewhere, two renames; on failure the old ``out`` is put
-    back. Afterwards ``tmp`` holds the old contents and the caller removes it."""
-    if out.exists() and _exchange(tmp, out):
-        return
+    back. Afterwards ``tmp`` holds the old contents and the caller removes it. A failure is
+    a ``StagingError`` and leaves ``out`` as it was."""
     old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(out, old)
+    existed = out.exists()
     try:
-        os.replace(tmp, out)
-    except BaseException:
-        if old is not None:
-            os.replace(old, out)
-        raise
+        if existed and _exchange(tmp, out):
+            return
+        if existed:
+            old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
+            os.replace(out, old)
+        try:
+            os.replace(tmp, out)
+        except BaseException:
+            if old is not None:
+                _put_back(old, out)
+            raise
+    except OSError as exc:
+        raise StagingError(_replace_problem(out, exc, existed)) from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _put_back(old: Path, out: Path) -> None:
+    try:
+        os.replace(old, out)
+    except OSError as exc:
+        raise StagingError(
+            f"cannot put the previous --out back after a failed replace ({exc.strerror or exc}): "
+            f"it is intact in {old}; rename it to {out}"
+        ) from None
+
+
+def _replace_problem(out: Path, exc: OSError, existed: bool) -> str:
+    import errno
+
+    why = exc.strerror or str(exc)
+    if not existed:
+        return f"cannot write --out {out}: {why}; choose a writable directory"
+    if exc.errno == errno.EBUSY:
+        hint = (
+            "it is a mount point or in use: choose a folder inside it "
+            f"(e.g. --out {out / 'staging'})"
+        )
+    elif exc.errno in (errno.EPERM, errno.EACCES):
+        hint = (
+            "it cannot be renamed (immutable or append-only, or another user's folder in a "
+            "sticky folder such as /tmp): lift the restriction or choose another --out"
+        )
+    else:
+        hint = "choose another --out"
+    return f"cannot replace --out {out}: {why}; {out} is unchanged: {hint}"
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -704,6 +926,33 @@ def _exchange(a: Path, b: Path) -> bool:
     at_fdcwd, rename_exchange = -100, 2
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
     return result == 0
+
+
+_IMMUTABLE, _APPEND_ONLY = 0x10, 0x20  # FS_IMMUTABLE_FL, FS_APPEND_FL (linux/fs.h)
+
+
+def _inode_flags(path: Path) -> int:
+    """Whether ``path`` is immutable or append-only (Linux ``chattr +i``/``+a``): then even
+    root cannot rename it or remove entries from it. 0 when unknown or elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    import array
+    import fcntl
+    import struct
+
+    get_flags = 0x80006601 | (struct.calcsize("l") << 16)  # FS_IOC_GETFLAGS: _IOR('f', 1, long)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return 0
+    try:
+        flags = array.array("i", [0])  # the kernel writes an int
+        fcntl.ioctl(fd, get_flags, flags)
+    except OSError:
+        return 0
+    finally:
+        os.close(fd)
+    return flags[0] & (_IMMUTABLE | _APPEND_ONLY)
 
 
 # ---------------------------------------------------------------------------- cache

@@ -5,7 +5,7 @@ import apache_beam as beam
 import beam_deps
 
 # --8<-- [start:requires]
-beam_deps.requires_base("requests==2.32.3")  # needed by the whole pipeline
+beam_deps.requires_base("beautifulsoup4==4.12.3")  # needed by the whole pipeline
 
 
 @beam_deps.requires("pandas==2.2.3")

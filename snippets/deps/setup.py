@@ -7,6 +7,6 @@ setuptools.setup(
     name="enrich-pipeline",
     version="1.0.0",
     packages=setuptools.find_packages(),  # your local packages, e.g. enrich/
-    install_requires=["requests==2.32.3"],  # what they need on the workers
+    install_requires=["beautifulsoup4==4.12.3"],  # what they need on the workers
 )
 # --8<-- [end:setup]

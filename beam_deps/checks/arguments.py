@@ -1,0 +1,60 @@
+"""Beam options on the command line that the pipeline never reads (BD003).
+
+``beam.Pipeline()`` without options builds them from an empty list, not from ``sys.argv``,
+so ``python job.py --runner=... --extra_package=...`` silently runs with the defaults and
+ships nothing: exactly the arguments ``beam-deps stage`` prints would be lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from beam_deps.diagnostics import Diagnostic, diagnostic
+
+
+def _given(argv: Sequence[str]) -> dict[str, Any]:
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    logger = logging.getLogger("apache_beam.options.pipeline_options")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # "Discarding unparseable args": the script's own ones
+    try:
+        return PipelineOptions(list(argv)).get_all_options(drop_default=True)
+    except Exception:  # noqa: BLE001 - the script's argv need not parse as Beam's
+        return {}
+    finally:
+        logger.setLevel(level)
+
+
+def _reached(given: Any, seen: Any) -> bool:
+    if isinstance(given, list) and isinstance(seen, list):
+        return all(item in seen for item in given)
+    return given == seen
+
+
+def ignored_arguments(
+    options: Any, argv: Sequence[str], file: str | None, line: int | None
+) -> list[Diagnostic]:
+    given = _given(argv)
+    if not given:
+        return []
+    try:
+        seen = options.get_all_options(drop_default=True)
+    except Exception:  # noqa: BLE001
+        return []
+    ignored = [name for name, value in given.items() if not _reached(value, seen.get(name))]
+    if not ignored:
+        return []
+    names = ", ".join(f"--{name}" for name in ignored)
+    return [
+        diagnostic(
+            "BD003",
+            f"the pipeline built here does not take {names} from the command line: its "
+            "options come from somewhere else (beam.Pipeline() without options reads an "
+            "empty list), so these arguments have no effect",
+            file=file,
+            line=line,
+        )
+    ]
