@@ -347,6 +347,16 @@ def test_beam_options_the_pipeline_never_reads_are_said(tmp_path):
     assert not check_script(reads, argv=["--output", "o", "--runner=DirectRunner"]).diagnostics
 
 
+def test_a_clean_check_prints_nothing_on_stderr():
+    """Beam's own import-time warnings ("apitools not found") are not ours to show."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "beam_deps.cli", "check", str(BUNDLED / "clean.py")],
+        capture_output=True,
+        text=True,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "No problems found.\n", "")
+
+
 def test_pipeline_arguments_after_double_dash(capsys, tmp_path):
     out = tmp_path / "counts"
     code, text, _ = cli(

@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     args.pipeline_args = extra
+    if not getattr(args, "debug", False):
+        _import_beam_quietly()
     try:
         return int(args.func(args) or 0)
     except BeamDepsError as exc:
@@ -48,6 +50,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("beam-deps: interrupted", file=sys.stderr)
         return 2
+
+
+def _import_beam_quietly() -> None:
+    """Importing apache_beam without its gcp extra logs "apitools not found" on the root
+    logger, which also installs a stderr handler there. Neither is ours to show: import it
+    while the root logger has a handler that drops everything, then leave the root logger
+    as it was, so the user's script configures logging as it would under plain python."""
+    import logging
+
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    sink = logging.NullHandler()
+    root.addHandler(sink)
+    try:
+        import apache_beam  # noqa: F401
+    except ImportError:
+        pass
+    finally:
+        root.removeHandler(sink)
 
 
 def _parse(parser: argparse.ArgumentParser, argv: list[str]):
