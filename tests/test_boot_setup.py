@@ -450,7 +450,15 @@ def test_a_wheel_for_another_platform_is_refused(assets, tmp_path):
     assert result.returncode == 1
     (line,) = error_lines(result.stderr)
     assert "BD502" in line and foreign.name in line and "does not install on this worker" in line
-    assert envs(cache) == []
+    assert envs(cache) == [] and lock_files(cache) == []  # refused before the cache is touched
+    # An environment cached under the same key (built on another machine sharing the cache)
+    # must not hide the wheel this worker cannot install.
+    env = cache / "envs" / staged.manifest["environment_key"]
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").symlink_to(assets.image)
+    (env / ".beam-deps-complete").write_text("{}")
+    again = boot(assets, "--setup-only", "--staged", str(staged.path), cache=cache)
+    assert again.returncode == 1 and "BD502" in error_lines(again.stderr)[0]
 
 
 def test_a_corrupt_wheel_is_refused_and_the_cache_stays_clean(assets, tmp_path):
@@ -462,7 +470,7 @@ def test_a_corrupt_wheel_is_refused_and_the_cache_stays_clean(assets, tmp_path):
     assert result.returncode == 1
     (line,) = error_lines(result.stderr)
     assert "BD504" in line and "corrupt" in line and corrupt.name in line
-    assert envs(cache) == []
+    assert envs(cache) == [] and lock_files(cache) == []
 
 
 def test_an_install_failure_removes_the_half_built_env(assets, tmp_path):

@@ -170,8 +170,11 @@ def prepare(staged: Path, args: argparse.Namespace, log: BootLog) -> str:
     what = describe(plan)
     chosen = []
 
+    # Every worker refuses a staging its machine cannot install, before it touches the
+    # cache: a cached environment built elsewhere must not hide an incompatible wheel.
+    check_wheels(plan)
+
     def build(env: Path) -> dict:
-        check_wheels(plan)
         installer = find_installer(args.installer)
         chosen.append(installer.name)
         if plan.from_index:

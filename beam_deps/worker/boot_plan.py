@@ -113,8 +113,8 @@ def _manifest_plan(staged_dir: Path, manifest_path: Path) -> InstallPlan:
         if actual != expected:
             raise BootError(
                 "BD501",
-                f"staged file {found} does not match the manifest (sha256 {actual[:12]}..., "
-                f"staged as {expected[:12]}...)",
+                f"staged file {found} does not match the manifest (found sha256 "
+                f"{actual[:12]}..., the manifest says {expected[:12]}...)",
             )
         if role == "requirements":
             plan.requirements.append(found)

@@ -175,6 +175,18 @@ def _install_steps(
     return steps
 
 
+def _die_with_parent() -> None:
+    """Linux: the installer is killed when the boot is (a worker killed mid-install must not
+    leave pip writing into an environment the next boot rebuilds)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _run(command: Sequence[str], what: str, environ: dict) -> None:
     try:
         proc = subprocess.run(
@@ -183,6 +195,7 @@ def _run(command: Sequence[str], what: str, environ: dict) -> None:
             capture_output=True,
             text=True,
             env=environ,
+            preexec_fn=_die_with_parent,
         )
     except OSError as exc:
         raise BootError("BD504", f"could not {what}: {command[0]}: {exc.strerror}") from None
