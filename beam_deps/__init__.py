@@ -34,17 +34,26 @@ def check_script(script=None, **kwargs) -> Report:
     return _check_script(script, **kwargs)
 
 
-def stage(script, **kwargs):
-    """Build what workers install before they unpickle; see :func:`beam_deps.staging.stage`."""
-    from beam_deps.staging import stage as _stage
-
-    return _stage(script, **kwargs)
+# Names served from their modules on first use, so `import beam_deps` stays free of staging
+# code (and of what it imports) while `beam_deps.stage` *is* `beam_deps.staging.stage`: the
+# same object, with its real signature and docstring for help() and the API reference.
+_LAZY = {
+    "requires": "beam_deps.staging.requires",
+    "requires_base": "beam_deps.staging.requires",
+    "stage": "beam_deps.staging.stage",
+}
 
 
 def __getattr__(name: str):
-    # The decorators are cheap to import, but keep `import beam_deps` free of staging code.
-    if name in ("requires", "requires_base"):
+    module = _LAZY.get(name)
+    if module is not None:
         import importlib
 
-        return getattr(importlib.import_module("beam_deps.staging.requires"), name)
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later lookups skip this hook
+        return value
     raise AttributeError(f"module 'beam_deps' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

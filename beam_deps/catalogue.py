@@ -40,6 +40,11 @@ _RULES = [
         "silently skipped.",
         "Usually nothing to do. If the message names a part of your object, check it by hand "
         "or run with --debug and report the case.",
+        "$ beam-deps check job.py --worker-image gcr.io/my-proj/etl-worker:latest\n"
+        "job.py:31: BD001 [info] worker image gcr.io/my-proj/etl-worker:latest is not a Beam SDK image name (apache/beam_pythonX.Y_sdk:VERSION), so its Python and apache-beam versions were not compared with yours\n",
+        "$ docker run --rm --entrypoint pip gcr.io/my-proj/etl-worker:latest freeze > worker-freeze.txt\n"
+        "$ beam-deps check job.py --worker-image gcr.io/my-proj/etl-worker:latest \\\n"
+        "    --worker-python 3.11 --worker-requirements worker-freeze.txt\n",
     ),
     Rule(
         "BD002",
@@ -55,6 +60,10 @@ _RULES = [
         "Fix the error the message quotes: Beam raised it at the line shown (run the script "
         "with `python` to see the whole traceback). For an input that does not exist here, "
         "pass real inputs after `--` or build the read with `validate=False`.",
+        "# the files exist only on the cluster's shared disk, not where you run the check\n"
+        "lines = p | 'Read' >> beam.io.ReadFromText('/mnt/shared/orders-*.csv')\n",
+        "# do not match the pattern while building: the files appear at run time\n"
+        "lines = p | 'Read' >> beam.io.ReadFromText('/mnt/shared/orders-*.csv', validate=False)\n",
     ),
     Rule(
         "BD003",
@@ -192,6 +201,11 @@ _RULES = [
         "seen by your program or by other workers; a multiprocessing queue cannot be pickled.",
         "Pass data through PCollections and side inputs, not queues; create per-worker queues "
         "in `setup()`.",
+        "done = queue.Queue()\n"
+        "p | beam.Create(ids) | beam.Map(lambda i: done.put(fetch(i)))\n"
+        "# after run(), done is still empty: each worker filled its own copy\n",
+        "fetched = p | beam.Create(ids) | beam.Map(fetch)\n"
+        "fetched | beam.io.WriteToText('gs://bucket/fetched')\n",
     ),
     Rule(
         "BD109",
@@ -268,6 +282,11 @@ _RULES = [
         "logging, re, time, ...). It works today and breaks when Beam changes its imports, or "
         "when the name means something else in your script.",
         "Import the module inside the function, or stage the code as a module.",
+        "import json  # job.py, run with --pickle_library=dill\n"
+        "\n"
+        "def parse(line):\n"
+        "    return json.loads(line)  # found only because sdk_worker_main imports json\n",
+        "def parse(line):\n    import json\n    return json.loads(line)\n",
     ),
     Rule(
         "BD203",
@@ -282,6 +301,18 @@ _RULES = [
         "never load it.",
         "Drop the flag, or, if your code relies on it, make the code self-contained: imports "
         "inside functions, or modules staged with `beam-deps stage`.",
+        "import numpy as np\n"
+        "\n"
+        "def scale(x):\n"
+        "    return np.float64(x) * 2\n"
+        "\n"
+        "options = PipelineOptions(save_main_session=True)  # meant to ship np: cloudpickle does\n",
+        "import numpy as np\n"
+        "\n"
+        "def scale(x):\n"
+        "    return np.float64(x) * 2  # cloudpickle carries np with scale\n"
+        "\n"
+        "options = PipelineOptions()\n",
     ),
     Rule(
         "BD204",
@@ -292,8 +323,16 @@ _RULES = [
         "With dill, `--save_main_session` dumps the whole `__main__` module at submission. "
         "One unpicklable global (a client, a connection, a lock held by a library object) makes "
         "the dump fail, or worse, makes workers fail while loading it before any DoFn runs.",
-        "Move the object creation under `if __name__ == '__main__':` or into a function, or "
-        "stop relying on the main session (imports inside functions, staged modules).",
+        "Create the object inside a function (`run()`, or `DoFn.setup()` for what workers use) "
+        "instead of at module level: code under `if __name__ == '__main__':` still makes "
+        "globals. Or stop relying on the main session (imports inside functions, staged "
+        "modules).",
+        "conn = sqlite3.connect('cache.db')  # a global: --save_main_session dumps it\n"
+        "options = PipelineOptions(pickle_library='dill', save_main_session=True)\n",
+        "def run():\n"
+        "    conn = sqlite3.connect('cache.db')  # local to run(): not in the main session\n"
+        "    options = PipelineOptions(pickle_library='dill', save_main_session=True)\n"
+        "    ...\n",
     ),
     Rule(
         "BD205",
@@ -322,6 +361,19 @@ _RULES = [
         "`isinstance` checks against it fail across payloads, and some picklers (dill before "
         "Beam's nested-class support) refuse it.",
         "Define the class at module level in a module that is staged.",
+        "def run(argv=None):\n"
+        "    @dataclasses.dataclass\n"
+        "    class Point:  # defined inside run()\n"
+        "        x: int\n"
+        "        y: int\n"
+        "\n"
+        "    with beam.Pipeline(argv=argv) as p:\n"
+        "        p | beam.Create([(1, 2)]) | beam.Map(lambda t: Point(*t))\n",
+        "from geometry import Point  # module level, in a staged module\n"
+        "\n"
+        "def run(argv=None):\n"
+        "    with beam.Pipeline(argv=argv) as p:\n"
+        "        p | beam.Create([(1, 2)]) | beam.Map(lambda t: Point(*t))\n",
     ),
     Rule(
         "BD302",
@@ -336,6 +388,14 @@ _RULES = [
         "Define the class in a module that is staged (`beam-deps stage`), or register a coder "
         "for it (`beam.coders.registry.register_coder(X, XCoder)`); for a `typing.NamedTuple`, "
         "`register_coder(X, beam.coders.RowCoder)` makes its instances schema rows.",
+        "class Order:  # defined in the pipeline script\n"
+        "    def __init__(self, sku, qty):\n"
+        "        self.sku, self.qty = sku, qty\n"
+        "\n"
+        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])\n",
+        "from shop.models import Order  # a module staged with `beam-deps stage`\n"
+        "\n"
+        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])\n",
     ),
     Rule(
         "BD303",
@@ -350,6 +410,19 @@ _RULES = [
         'not the same object as X" when an instance of one copy meets the other.',
         "Define the class once in an importable, staged module and import it from there in "
         "your script; do not define it in `__main__`.",
+        "# pipeline.py, run as `python pipeline.py`: its classes live in __main__\n"
+        "class Color(enum.Enum):\n"
+        "    RED = 1\n"
+        "\n"
+        "# transforms.py, imported by pipeline.py\n"
+        "from pipeline import Color  # runs pipeline.py again as module `pipeline`: a second Color\n"
+        "keep_red = beam.Filter(lambda c: c is Color.RED)  # False for __main__.Color.RED\n",
+        "# colors.py: the one definition, in a staged module\n"
+        "class Color(enum.Enum):\n"
+        "    RED = 1\n"
+        "\n"
+        "# pipeline.py and transforms.py\n"
+        "from colors import Color\n",
     ),
     Rule(
         "BD304",
@@ -361,6 +434,14 @@ _RULES = [
         "with every payload that uses it. This works, but every payload rebuilds its own copy "
         "of the class.",
         "Fine for small pipelines; for shared types, move them to a staged module.",
+        "class Color(enum.Enum):  # defined in the script: every payload carries a copy\n"
+        "    RED = 1\n"
+        "    BLUE = 2\n"
+        "\n"
+        "names = codes | beam.Map(lambda c: Color(c).name)\n",
+        "from palette import Color  # a staged module: pickled by reference\n"
+        "\n"
+        "names = codes | beam.Map(lambda c: Color(c).name)\n",
     ),
     # ---------------------------------------------------------------- BD4 dependencies
     Rule(
@@ -375,6 +456,11 @@ _RULES = [
         "unpickles or runs the code.",
         "Stage it: `beam-deps stage SCRIPT` writes a requirements file pinned to your "
         "installed versions, or add it to `--requirements_file` or to your custom container.",
+        "def similarity(pair):\n"
+        "    from rapidfuzz import fuzz  # installed here, not in the worker image\n"
+        "    return fuzz.ratio(*pair)\n",
+        "$ beam-deps run job.py -- --runner=DataflowRunner --project=my-proj --region=europe-west1\n"
+        "# stages rapidfuzz pinned to the version installed here, then submits\n",
     ),
     Rule(
         "BD402",
@@ -387,6 +473,13 @@ _RULES = [
         "ModuleNotFoundError. (DirectRunner and in-process tests hide this.)",
         "Ship the code: `beam-deps stage` builds a wheel of your local modules, or use "
         "`--setup_file` with a `setup.py`, or `--extra_package`.",
+        "from helpers import normalize  # helpers.py, next to job.py\n"
+        "\n"
+        "names = lines | beam.Map(normalize)\n",
+        "$ beam-deps stage job.py\n"
+        "staged into beam-deps-staging (environment 351fdac23243)\n"
+        "  local_wheel   wheels/etl_local-0.0.0+a83b8552fa94-py3-none-any.whl\n"
+        "  ...\n",
     ),
     Rule(
         "BD403",
@@ -397,6 +490,11 @@ _RULES = [
         "The module could not be imported in the simulated worker and is not installed in "
         "your environment either: the code would fail on the worker with ModuleNotFoundError.",
         "Install the distribution that provides it and stage it, or remove the import.",
+        "def geocode(address):\n"
+        "    import geopy  # installed neither here nor on the worker\n"
+        "    ...\n",
+        "$ pip install geopy==2.4.1    # installed here, so it can be pinned and staged\n"
+        "$ beam-deps run job.py -- --runner=DataflowRunner --project=my-proj\n",
     ),
     Rule(
         "BD404",
@@ -409,6 +507,11 @@ _RULES = [
         "checkout nor the package on an index.",
         "`beam-deps stage` builds a wheel snapshot of it and ships it as local code; or build "
         "a wheel yourself and pass `--extra_package`.",
+        "$ pip install -e ../textlib\n"
+        "$ beam-deps stage job.py\n"
+        "... BD404 [info] textlib is an editable install (file:///home/me/textlib); staged as a wheel snapshot instead of a requirement\n",
+        "$ python -m build --wheel ../textlib\n"
+        "$ python job.py --extra_package=../textlib/dist/textlib-0.1.0-py3-none-any.whl\n",
     ),
     Rule(
         "BD405",
@@ -422,6 +525,9 @@ _RULES = [
         "compatible'.",
         "Submit from the same Python minor version as the worker image, or choose the image "
         "that matches your Python (`--sdk_container_image`).",
+        "# you build the pipeline with Python 3.11\n"
+        "options = PipelineOptions(sdk_container_image='apache/beam_python3.10_sdk:2.77.0')\n",
+        "options = PipelineOptions(sdk_container_image='apache/beam_python3.11_sdk:2.77.0')\n",
     ),
     Rule(
         "BD406",
@@ -433,6 +539,9 @@ _RULES = [
         "to run a pipeline built by another version: payloads refer to Beam internals by name.",
         "Use the worker image that matches your installed apache-beam, or pin apache-beam to "
         "the image's version.",
+        "# apache-beam 2.77.0 is installed here\n"
+        "options = PipelineOptions(sdk_container_image='apache/beam_python3.11_sdk:2.76.0')\n",
+        "options = PipelineOptions(sdk_container_image='apache/beam_python3.11_sdk:2.77.0')\n",
     ),
     Rule(
         "BD407",
@@ -445,6 +554,11 @@ _RULES = [
         "dill, but then the worker must have the same dill version as you.",
         "`pip install 'apache-beam[dill]'` here and on the worker, or use `dill_unsafe` with "
         "matching versions, or switch to the default cloudpickle.",
+        "$ pip install dill    # the latest dill, not 0.3.1.1\n"
+        "$ beam-deps check job.py -- --pickle_library=dill\n"
+        "job.py:12: BD407 [error] --pickle_library=dill is supported only with dill 0.3.1.1; you have dill 0.3.9\n",
+        "$ pip install 'apache-beam[dill]==2.77.0'    # dill 0.3.1.1\n"
+        "$ beam-deps check job.py -- --pickle_library=dill\n",
     ),
     Rule(
         "BD408",
@@ -457,6 +571,12 @@ _RULES = [
         "library differs between submission and worker, or dill is missing on the worker.",
         "Pass the same `--pickle_library` the pipeline was built with, and install the same "
         "library on the worker.",
+        "$ beam-deps check job.py --worker-requirements worker-freeze.txt -- --pickle_library=dill\n"
+        "job.py:7: BD408 [error] the pipeline is pickled with dill but the worker cannot load it (ModuleNotFoundError: No module named 'dill'), so it cannot read any payload\n",
+        "$ cat requirements.txt\n"
+        "dill==0.3.1.1\n"
+        "$ beam-deps check job.py --worker-requirements worker-freeze.txt -- \\\n"
+        "    --pickle_library=dill --requirements_file=requirements.txt\n",
     ),
     Rule(
         "BD409",
@@ -468,6 +588,16 @@ _RULES = [
         "and the worker image) that need incompatible versions of the same distribution cannot "
         "both be satisfied; pip would pick one and the other transform breaks.",
         "Agree on one version, or split the work into two pipelines with their own images.",
+        "@beam_deps.requires('numpy>=2')\n"
+        "class Embed(beam.DoFn): ...\n"
+        "\n"
+        "@beam_deps.requires('numpy<2')  # no numpy satisfies both\n"
+        "class LegacyScore(beam.DoFn): ...\n",
+        "@beam_deps.requires('numpy>=2')\n"
+        "class Embed(beam.DoFn): ...\n"
+        "\n"
+        "@beam_deps.requires('numpy>=2')  # ported to numpy 2\n"
+        "class LegacyScore(beam.DoFn): ...\n",
     ),
     Rule(
         "BD410",
@@ -478,6 +608,13 @@ _RULES = [
         "Staging reinstalls this distribution over the worker image's copy. Replacing a "
         "package the image (and apache-beam) depends on can break the worker at start-up.",
         "Use the image's version locally, or build a custom worker image.",
+        "$ grep pyarrow worker-freeze.txt    # pip freeze of the worker image\n"
+        "pyarrow==18.1.0\n"
+        "$ cat requirements.txt\n"
+        "pyarrow==17.0.0\n"
+        "$ beam-deps check job.py --worker-requirements worker-freeze.txt -- --requirements_file=requirements.txt\n",
+        "$ cat requirements.txt\n"
+        "pyarrow==18.1.0    # the image's version (or no line at all: the image has it)\n",
     ),
     Rule(
         "BD411",
@@ -490,6 +627,11 @@ _RULES = [
         "cannot be pinned in requirements and will be missing on the worker.",
         "Install it as a proper distribution (pip install), or keep it in your project so it "
         "is staged as local code.",
+        "$ export PYTHONPATH=~/shared-libs    # geoutils/ is there, installed by no distribution\n"
+        "$ beam-deps stage job.py\n"
+        "job.py:5: BD411 [warning] module 'geoutils' is not provided by any installed distribution, so it cannot be pinned and will be missing on the worker\n",
+        "$ pip install ~/shared-libs/geoutils    # a project with a pyproject.toml\n"
+        "$ beam-deps stage job.py\n",
     ),
     Rule(
         "BD412",
@@ -502,6 +644,16 @@ _RULES = [
         "processing any element.",
         "Read the error: usually a missing module (stage it) or a class that exists only in "
         "your script (move it into a staged module).",
+        "class Vocab:\n"
+        "    def __init__(self, path='vocab.txt'):\n"
+        "        self.path = path\n"
+        "        self.words = set(open(path).read().split())\n"
+        "\n"
+        "    def __setstate__(self, state):  # runs on the worker, where vocab.txt is not\n"
+        "        self.__init__(state['path'])  # FileNotFoundError\n",
+        "class Vocab:\n"
+        "    def __init__(self, path='vocab.txt'):\n"
+        "        self.words = set(open(path).read().split())  # the words travel in the payload\n",
     ),
     Rule(
         "BD413",
@@ -551,6 +703,12 @@ _RULES = [
         "The sha256 of a staged file differs from the one recorded at staging time, or the "
         "file is missing. Installing it could run code nobody staged; the boot refuses.",
         "Stage again with `beam-deps stage` and submit the new staging directory.",
+        "$ beam-deps stage pipeline.py --out build/staging\n"
+        "$ echo 'requests==2.32.4' >> build/staging/requirements.txt    # edited after staging\n"
+        "$ beam-deps-boot --setup-only --staged build/staging\n"
+        "beam-deps-boot[setup]: error: BD501 staged file build/staging/requirements.txt does not match the manifest (found sha256 0abdca43214a..., the manifest says 094c8c9e96d0...); ...\n",
+        "$ beam-deps stage pipeline.py --out build/staging    # stage again: a new manifest\n"
+        "$ beam-deps-boot --setup-only --staged build/staging\n",
     ),
     Rule(
         "BD502",
@@ -562,6 +720,11 @@ _RULES = [
         "your laptop (macOS, arm64) does not install on a Linux x86_64 worker.",
         "Stage with `--wheelhouse` for the worker's platform and Python, or let the worker "
         "install from the index.",
+        "$ beam-deps stage job.py --wheelhouse    # wheels for Linux x86_64, the default\n"
+        "# ...but the workers are arm64 (aarch64) machines:\n"
+        "beam-deps-boot[worker_0]: error: BD502 staged wheel orjson-3.10.7-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl does not install on this worker (Python 3.11, cp311-cp311-manylinux_2_36_aarch64); ...\n",
+        "$ beam-deps stage job.py --wheelhouse --worker-python 3.11 \\\n"
+        "    --worker-platform manylinux2014_aarch64\n",
     ),
     Rule(
         "BD503",
@@ -575,6 +738,12 @@ _RULES = [
         "nothing trustworthy to install and does not start.",
         "Check that the worker can reach the runner at the endpoint named in the message "
         "(network, firewall, the job still running), then restart the worker.",
+        "# a worker pool in a container without the host's network: the runner's\n"
+        "# endpoints (localhost:PORT) point at the container itself\n"
+        "beam-deps-boot[worker_0]: error: BD503 cannot reach the provision endpoint localhost:41327 (no answer within 120s); ...\n",
+        "$ docker run --network=host my-worker-image \\\n"
+        "    python -m apache_beam.runners.worker.worker_pool_main --service-port=50000 \\\n"
+        "    --container_executable=/usr/local/bin/beam-deps-boot\n",
     ),
     Rule(
         "BD504",
@@ -589,6 +758,11 @@ _RULES = [
         "does not satisfy. The half-built environment is removed so the next worker starts clean.",
         "Read the installer's message in the log line; stage again (with `--wheelhouse` for "
         "an offline worker) or add the missing package to the worker image.",
+        "$ beam-deps stage job.py --worker-requirements image-v1-freeze.txt    # v1 has oauthlib\n"
+        "# ...but the workers run image v2, which dropped oauthlib:\n"
+        "beam-deps-boot[worker_0]: error: BD504 the staged packages need what neither the staging nor the worker image provides: requests-oauthlib 2.0.0 needs oauthlib>=3.0.0, missing; ...\n",
+        "$ docker run --rm --entrypoint pip my-worker:v2 freeze > image-v2-freeze.txt\n"
+        "$ beam-deps stage job.py --worker-requirements image-v2-freeze.txt    # stages oauthlib\n",
     ),
     Rule(
         "BD505",
@@ -602,6 +776,10 @@ _RULES = [
         "written, so nothing was installed.",
         "Point `BEAM_DEPS_CACHE_DIR` at a writable directory on the worker (for a container, "
         "a path the container user owns), or fix the permissions named in the message.",
+        "# the worker container runs with a read-only root filesystem\n"
+        "beam-deps-boot[worker_0]: error: BD505 cannot write the environment cache /root/.cache/beam-deps/envs (Read-only file system); ...\n",
+        "# the worker image's Dockerfile; mount a writable volume there (e.g. an emptyDir)\n"
+        "ENV BEAM_DEPS_CACHE_DIR=/var/cache/beam-deps\n",
     ),
     # ---------------------------------------------------------------- BD42x staging
     Rule(
@@ -635,6 +813,11 @@ _RULES = [
         "index at start-up, and may have to build it.",
         "Build a wheel yourself (`pip wheel NAME`) and pass it with `--extra_package`, use a "
         "version that publishes wheels, or install it in a custom worker image.",
+        "$ pip install docopt==0.6.2    # PyPI has only an sdist of it\n"
+        "$ beam-deps stage job.py --wheelhouse\n"
+        "... BD421 [warning] no binary wheel of docopt==0.6.2 for the worker's platform is in the wheelhouse; workers will install it from the index\n",
+        "$ pip uninstall -y docopt && pip install docopt-ng    # the same docopt module, as a wheel\n"
+        "$ beam-deps stage job.py --wheelhouse\n",
     ),
     Rule(
         "BD422",
@@ -647,6 +830,13 @@ _RULES = [
         "like a secret or a cache. Workers will fail with ModuleNotFoundError.",
         "Un-ignore the file (or rename it) if it is code that must ship; if it holds secrets, "
         "read them on the worker from a secret manager instead of importing them.",
+        "$ cat .gitignore\n"
+        "local_settings.py\n"
+        "$ beam-deps stage job.py    # job.py does `from local_settings import TABLE`\n"
+        "... BD422 [warning] local module 'local_settings' (local_settings.py) is imported but excluded from staging (ignored by .gitignore: local_settings.py); the worker will not have it\n",
+        "$ mv local_settings.py pipeline_settings.py    # code that must ship, under a name not ignored\n"
+        "$ sed -i 's/from local_settings/from pipeline_settings/' job.py\n"
+        "$ beam-deps stage job.py\n",
     ),
 ]
 

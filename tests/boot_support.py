@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -487,3 +488,17 @@ def read_outputs(prefix: Path) -> list[str]:
     for path in sorted(prefix.parent.glob(prefix.name + "*")):
         lines += path.read_text().splitlines()
     return sorted(lines)
+
+
+# ------------------------------------------------------------------ log samples for the website
+
+
+def docs_log(text: str, *, staged: Path, cache: Path) -> str:
+    """A boot log as the website shows it: the test's directories read as the page's (the
+    staging directory as ``build/staging``, the cache as the default ``~/.cache/beam-deps``),
+    and what changes from run to run (environment keys, timings) as placeholders."""
+    text = text.replace(str(staged), "build/staging").replace(str(cache), "~/.cache/beam-deps")
+    text = re.sub(r"envs/[0-9a-f]{6,}", "envs/<env>", text)
+    text = re.sub(r"\(key [0-9a-f]{12}", "(key <key>", text)
+    text = re.sub(r"\b\d+\.\d\ds\b", "N.NNs", text)
+    return text.rstrip() + "\n"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import boot_support as bs
 import pytest
+from support.golden import check_golden
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +94,8 @@ def test_setup_only_prints_an_env_that_has_the_staged_code_over_the_image(assets
     assert sorted(facts["installed"]) == ["bdtestlib==0.1.0", "mergedeep==1.3.4"]
     assert env.parent == cache / "envs"  # beside the staging cache's stage/, same root
     assert lock_files(cache) == []  # a finished env leaves no lock file behind
+    # the log shown on the website (workers.md), from this run
+    check_golden("boot_setup_only", bs.docs_log(result.stderr, staged=staged.path, cache=cache))
 
 
 def test_a_second_setup_reuses_the_env_and_installs_nothing(assets, staged, tmp_path):
@@ -200,6 +203,7 @@ def test_requirements_without_a_staged_wheel_come_from_the_index(assets, tmp_pat
     (line,) = [ln for ln in result.stderr.splitlines() if "from the package index" in ln]
     assert "iniconfig==2.0.0" in line and "mergedeep" not in line
     assert "beam-deps stage --wheelhouse" in line
+    check_golden("boot_from_index", bs.docs_log(line, staged=staged.path, cache=cache))
     (env,) = envs(cache)
     probe = run_in(result.stdout.strip(), "import iniconfig, mergedeep, bdtestlib")
     assert probe.returncode == 0, probe.stderr
@@ -415,6 +419,7 @@ def test_an_edited_staged_file_is_refused_and_nothing_is_installed(assets, stage
     (line,) = error_lines(result.stderr)
     assert "BD501" in line and "requirements.txt" in line and "does not match" in line
     assert result.stdout == ""
+    check_golden("boot_refused", bs.docs_log(line, staged=staged.path, cache=cache))
     assert envs(cache) == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -9,6 +10,7 @@ import pytest
 
 from beam_deps.catalogue import FAMILIES, RULES, all_rules, rule
 from beam_deps.diagnostics import Report, Severity, diagnostic
+from beam_deps.docs.rules import code_language, rule_markdown
 from beam_deps.report import render
 
 
@@ -23,6 +25,51 @@ def test_every_rule_is_complete_and_well_formed():
         assert re.fullmatch(r"[a-z0-9-]+", r.name), r.name
         assert r.summary.endswith(".") and r.explanation and r.fix
         assert r.url.endswith(f"/{r.code}/")
+
+
+@pytest.mark.parametrize("r", all_rules(), ids=lambda r: r.code)
+def test_every_rule_has_an_example_and_its_fix(r):
+    assert r.example.strip() and r.example_fixed.strip(), f"{r.code} needs both examples"
+    assert r.example.strip() != r.example_fixed.strip()
+    for text in (r.example, r.example_fixed):
+        assert len(text.strip().splitlines()) <= 10, f"{r.code}: keep examples short"
+        assert text.endswith("\n")
+
+
+@pytest.mark.parametrize("r", all_rules(), ids=lambda r: r.code)
+def test_python_examples_parse(r):
+    """What the rule page highlights as Python is Python (the page's own language choice)."""
+    for which, text in (("example", r.example), ("example_fixed", r.example_fixed)):
+        if code_language(text) == "python":
+            try:
+                ast.parse(text)
+            except SyntaxError as exc:
+                pytest.fail(f"{r.code} {which} is shown as Python but does not parse: {exc}")
+        assert f"```{code_language(text)}\n{text.rstrip()}\n```" in rule_markdown(r)
+
+
+def test_example_languages():
+    assert code_language("with beam.Pipeline() as p:\n    ...\n") == "python"
+    assert code_language("# a comment\n$ beam-deps stage job.py\noutput\n") == "console"
+    assert code_language("# why\nbeam-deps-boot[w]: error: BD501 x\n") == "text"
+    assert code_language("# image\nENV BEAM_DEPS_CACHE_DIR=/c\n") == "dockerfile"
+
+
+def test_terminal_section_offers_only_what_applies():
+    def terminal(code: str) -> str:
+        return rule_markdown(rule(code)).split("## In the terminal\n", 1)[1]
+
+    for r in all_rules():
+        text = terminal(r.code)
+        assert f"`beam-deps explain {r.code}`" in text
+        offers_filters = f"`--ignore {r.code}`" in text or f"ignore[{r.code}]" in text
+        if r.family == "BD5":  # boot errors: in the worker's log, nothing to filter
+            assert not offers_filters and f"error: {r.code} MESSAGE" in text
+        elif r.code in ("BD404", "BD411", "BD421", "BD422"):  # only staging reports them
+            assert not offers_filters and "`beam-deps check` does not" in text
+        else:
+            assert offers_filters and "`beam-deps check`" in text
+    assert "`beam-deps stage`" in terminal("BD420")
 
 
 def test_unknown_code_names_itself():

@@ -32,11 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.golden import GOLDEN, check_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
-GOLDEN = ROOT / "tests" / "golden"
-UPDATE = os.environ.get("BEAM_DEPS_UPDATE_GOLDEN") == "1"
 TIMEOUT = 240
 
 
@@ -103,13 +102,28 @@ CASES = [
     Case("deps_setup_py", "deps/setup.py", "plain", "ok", args=("--name",)),
     Case("deps_requires", "deps/requires.py", "plain", "ok", needs="beam_deps.requires"),
     # `beam-deps check` output shown on the pages
-    Case("check_wordcount", "quickstart/wordcount.py", "check", "clean"),
+    # the command of snippets/commands/quickstart.sh:check, arguments included
+    Case(
+        "check_wordcount",
+        "quickstart/wordcount.py",
+        "check",
+        "clean",
+        args=("--", "--runner=DirectRunner"),
+    ),
     Case("check_module_not_found", "errors/module_not_found.py", "check", "report"),
     Case("check_cant_get_attribute", "errors/cant_get_attribute.py", "check", "report"),
     Case("check_custom_source", "errors/custom_source.py", "check", "report"),
     # `beam-deps stage` output shown on the pages
     Case("stage_module_not_found", "errors/module_not_found.py", "stage", "clean"),
 ]
+
+# Goldens written by other test modules from real runs there (the worker boot's log lines,
+# shown on the "Running workers" page), with the module that writes each.
+GOLDEN_ELSEWHERE = {
+    "boot_setup_only": "test_boot_setup.py",
+    "boot_from_index": "test_boot_setup.py",
+    "boot_refused": "test_boot_setup.py",
+}
 
 # Lines such as "_pickle.PicklingError: Can't pickle ..." or "RuntimeError: Unable to ...".
 _ERROR_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*)?(?:Error|Exception): .+$")
@@ -238,14 +252,6 @@ def results(request, tmp_path_factory) -> dict[str, Result]:
         return dict(zip([c.name for c in todo], pool.map(harness.run, todo)))
 
 
-def _check_golden(name: str, actual: str) -> None:
-    path = GOLDEN / f"{name}.txt"
-    if UPDATE:
-        path.write_text(actual)
-    assert path.exists(), f"missing golden {path}; run with BEAM_DEPS_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(), f"{name}: output differs from {path}"
-
-
 @pytest.mark.parametrize(
     "case",
     [pytest.param(c, id=c.name, marks=[pytest.mark.dill] if c.dill else []) for c in CASES],
@@ -264,12 +270,12 @@ def test_snippet(case: Case, results: dict[str, Result]) -> None:
         return
     if case.expect in ("stdout", "report", "clean"):
         assert result.returncode == (1 if case.expect == "report" else 0), details
-        _check_golden(case.name, normalise(result.stdout, result.workdir))
+        check_golden(case.name, normalise(result.stdout, result.workdir))
         return
     assert result.returncode != 0, f"{case.script} should fail\n{details}"
     line = error_line(result.stderr)
     assert line, f"no error line in the output of {case.script}\n{details}"
-    _check_golden(case.name, normalise(line, result.workdir))
+    check_golden(case.name, normalise(line, result.workdir))
 
 
 def test_every_snippet_script_has_a_case() -> None:
@@ -283,6 +289,10 @@ def test_every_snippet_script_has_a_case() -> None:
 
 def test_every_golden_is_produced_by_a_case() -> None:
     produced = {c.name for c in CASES if c.expect != "ok"}
+    for name, module in GOLDEN_ELSEWHERE.items():
+        writer = (Path(__file__).parent / module).read_text()
+        assert f'check_golden("{name}"' in writer, f"{module} does not write golden {name}"
+    produced |= set(GOLDEN_ELSEWHERE)
     on_disk = {p.stem for p in GOLDEN.glob("*.txt")}
     assert on_disk - produced == set(), "golden files that no test writes"
     assert produced - on_disk == set(), "cases without a golden file"

@@ -224,3 +224,184 @@ def test_quoted_dill_version_message_is_beams() -> None:
     assert " ".join(first.split()) in page
     assert "To use an unsupported dill version, use pickle_library=dill_unsafe." in rest
     assert "To use an unsupported dill version, use pickle_library=dill_unsafe." in page
+
+
+# ------------------------------------------------------------------ the "Running workers" page
+
+WORKER_SNIPPETS = SNIPPETS / "workers"
+
+
+def _shell_commands(path: Path) -> list[list[str]]:
+    """The commands of a shell snippet as argv lists: comments dropped, `\\` lines joined."""
+    text = re.sub(r"\\\n", " ", path.read_text())
+    return [
+        shlex.split(line)
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def _dockerfile(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of a Dockerfile, continuation lines joined."""
+    text = re.sub(r"\\\n", " ", path.read_text())
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip())
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def _console_scripts() -> dict[str, str]:
+    """setup.py's console scripts, e.g. {"beam-deps-boot": "beam_deps.worker.boot:main"}."""
+    text = (ROOT / "setup.py").read_text()
+    return dict(re.findall(r'"([\w-]+)=([\w.]+:\w+)"', text))
+
+
+def _boot_accepts(argv: list[str]) -> None:
+    """`beam-deps-boot ARGV` parses with the real boot parser (Go-style flags included)."""
+    from beam_deps.worker.boot import _go_style, build_parser
+
+    try:
+        args = build_parser().parse_args(_go_style(argv))
+    except SystemExit:
+        pytest.fail(f"the website shows a beam-deps-boot command it rejects: {argv}")
+    if args.setup_only:
+        assert args.staged, f"--setup-only without --staged exits 2: {argv}"
+
+
+def _cli_accepts(argv: list[str]) -> None:
+    from beam_deps.cli import build_parser
+
+    if "--" in argv:
+        argv = argv[: argv.index("--")]
+    try:
+        build_parser().parse_args(argv)
+    except SystemExit:
+        pytest.fail(f"the website shows a beam-deps command the CLI rejects: {argv}")
+
+
+def _options(argv: list[str]) -> list[str]:
+    return [a.split("=", 1)[0] for a in argv if a.startswith("--")]
+
+
+def test_worker_commands_match_the_code() -> None:
+    """The worker pool, submit and --setup-only commands of workers.md use real options."""
+    import inspect
+
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from apache_beam.runners.worker import worker_pool_main
+
+    beam_options = set(PipelineOptions([]).get_all_options())
+    pool_source = inspect.getsource(worker_pool_main.main)
+    seen = set()
+    for argv in _shell_commands(SNIPPETS / "commands" / "workers.sh"):
+        if argv[0] == "beam-deps-boot":
+            _boot_accepts(argv[1:])
+        elif argv[0] == "beam-deps":
+            _cli_accepts(argv[1:])
+        elif argv[:3] == ["python", "-m", "apache_beam.runners.worker.worker_pool_main"]:
+            for option in _options(argv[3:]):
+                assert f"'{option}'" in pool_source, f"worker_pool_main has no {option}"
+            (executable,) = [a for a in argv if a.startswith("--container_executable=")]
+            assert "beam-deps-boot" in executable and "beam-deps-boot" in _console_scripts()
+        elif argv[0] == "python" and argv[1].endswith(".py"):
+            for option in _options(argv[2:]):
+                assert option[2:] in beam_options, f"Beam has no pipeline option {option}"
+        else:
+            pytest.fail(f"workers.sh: a command this test does not check: {argv}")
+        seen.add(argv[0] if argv[0] != "python" else " ".join(argv[:3]))
+    assert {"beam-deps", "beam-deps-boot"} <= seen
+
+
+def test_worker_dockerfiles_match_the_code() -> None:
+    """The Dockerfiles: the entrypoint is the real boot console script and takes its args, the
+    build-time setup parses, the Beam pin is the Beam this site documents, the cache variable
+    is one beam-deps reads."""
+    import apache_beam
+
+    scripts = _console_scripts()
+    assert scripts["beam-deps-boot"] == "beam_deps.worker.boot:main"
+    source = "\n".join(p.read_text() for p in (ROOT / "beam_deps").rglob("*.py"))
+    dockerfiles = sorted(WORKER_SNIPPETS.glob("Dockerfile*"))
+    assert [p.name for p in dockerfiles] == ["Dockerfile", "Dockerfile.prebuilt"]
+    entrypoints = []
+    for path in dockerfiles:
+        for instruction, rest in _dockerfile(path):
+            if instruction == "ENTRYPOINT":
+                argv = json.loads(rest)  # the exec form: the runner's flags are appended
+                assert argv[0] in scripts, f"{path.name}: {argv[0]} is not a console script"
+                assert argv[0] == "beam-deps-boot"
+                _boot_accepts([*argv[1:], "--id=1", "--provision_endpoint=localhost:1"])
+                entrypoints.append(argv)
+            elif instruction == "RUN":
+                argv = shlex.split(rest)
+                if argv[0] == "beam-deps-boot":
+                    _boot_accepts(argv[1:])
+                elif argv[:2] == ["pip", "install"]:
+                    pins = [a for a in argv if a.startswith("apache-beam")]
+                    pin = f"=={apache_beam.__version__}"
+                    assert pins and all(p.endswith(pin) for p in pins), f"{path.name}: {pins}"
+                    assert any(a.startswith("beam-deps[uv]") for a in argv)
+            elif instruction == "ENV":
+                name = rest.split("=", 1)[0]
+                assert name.startswith("BEAM_DEPS_") and f'"{name}"' in source, name
+    assert entrypoints == [["beam-deps-boot"]]
+    assert any(
+        i == "RUN" and r.startswith("beam-deps-boot --setup-only")
+        for i, r in _dockerfile(WORKER_SNIPPETS / "Dockerfile.prebuilt")
+    )
+
+
+def test_workers_page_lists_every_boot_setting() -> None:
+    """Every beam-deps-boot option other than the runner's own contract flags is on the page."""
+    from beam_deps.worker.boot import build_parser
+
+    page = (DOCS / "workers.md").read_text()
+    contract = {"--id", "--provision_endpoint", "--artifact_endpoint", "--control_endpoint"}
+    contract |= {"--logging_endpoint", "-h"}
+    for action in build_parser()._actions:
+        option = action.option_strings[0]
+        if option not in contract:
+            assert f"`{option}" in page, f"workers.md does not mention beam-deps-boot {option}"
+
+
+def test_cli_reference_documents_the_boot_program() -> None:
+    from beam_deps.worker.boot import build_parser
+
+    page = cli_markdown()
+    assert "## beam-deps-boot\n" in page and "usage: beam-deps-boot" in page
+    for action in build_parser()._actions:
+        for option in action.option_strings:
+            assert option in page, f"the CLI reference lacks beam-deps-boot {option}"
+        if action.help:
+            assert " ".join(action.help.split()[:4]) in " ".join(page.split())
+
+
+def test_quickstart_check_is_the_command_the_golden_ran() -> None:
+    """The `check` command on the home page is what tests/test_snippets.py runs for the golden
+    shown under it."""
+    from test_snippets import CASES
+
+    (case,) = [c for c in CASES if c.name == "check_wordcount"]
+    text = (SNIPPETS / "commands" / "quickstart.sh").read_text()
+    shown = re.search(r"\[start:check\]\n(.*?)\n# --8<-- \[end:check\]", text, re.S).group(1)
+    assert shlex.split(shown) == ["beam-deps", "check", *case.script.split("/")[-1:], *case.args]
+
+
+def test_api_reference_shows_the_real_stage() -> None:
+    """`beam_deps.stage` is `beam_deps.staging.stage` itself (signature and docstring), served
+    lazily so that `import beam_deps` stays free of the staging code."""
+    from beam_deps.docs import api_markdown
+
+    page = api_markdown()
+    section = page.split("## `beam_deps.stage`", 1)[1].split("\n## ", 1)[0]
+    assert "def beam_deps.stage(\n    script: str | os.PathLike | None = None," in section
+    assert "wheelhouse: bool = False" in section
+    assert "progress: TextIO | None = sys.stderr" in section
+    assert ":func:" not in section and "**kwargs" not in section
+    code = (
+        "import sys, beam_deps; assert 'beam_deps.staging' not in sys.modules; "
+        "from beam_deps.staging import stage as real; assert beam_deps.stage is real; "
+        "from beam_deps import *; assert stage is real"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(ROOT))

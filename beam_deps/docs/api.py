@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import importlib
 import inspect
+import sys
 
 PUBLIC = (
     "beam_deps.check_object",
@@ -36,11 +37,61 @@ def _resolve(dotted: str):
     return None
 
 
-def _signature(obj) -> str:
+class _Shown:
+    """A value rendered as given: annotations kept as strings show unquoted, `sys.stderr`
+    shows as its name rather than as this interpreter's stream."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _clean(param: inspect.Parameter) -> inspect.Parameter:
+    changes = {}
+    if isinstance(param.annotation, str):
+        changes["annotation"] = _Shown(param.annotation)
+    for name in ("stdout", "stderr", "stdin"):
+        if param.default is getattr(sys, name, None) and param.default is not None:
+            changes["default"] = _Shown(f"sys.{name}")
+    return param.replace(**changes) if changes else param
+
+
+def _signature(obj, width: int = 0) -> str:
+    """``(a, *, b: int = 1) -> R``; one parameter a line when longer than ``width``."""
     try:
-        return str(inspect.signature(obj))
+        sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return ""
+    ret = sig.return_annotation
+    if isinstance(ret, str):
+        ret = _Shown(ret)
+    params = [_clean(p) for p in sig.parameters.values()]
+    sig = sig.replace(parameters=params, return_annotation=ret)
+    text = str(sig)
+    if not width or len(text) <= width or len(sig.parameters) < 2:
+        return text
+    # str(Signature) puts in the `/` and `*` markers; split its parameters at top-level commas
+    inner, tail = text[1:].rsplit(")", 1) if ")" in text else (text, "")
+    return "(\n" + "".join(f"    {part},\n" for part in _split(inner)) + ")" + tail
+
+
+def _split(params: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in params:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        parts.append(current.strip())
+    return parts
 
 
 def _doc(obj) -> str:
@@ -56,7 +107,7 @@ def _doc(obj) -> str:
 def _entry(dotted: str, obj) -> str:
     kind = "class" if inspect.isclass(obj) else "def"
     doc = _doc(obj) or "(no docstring)"
-    signature = _signature(obj)
+    signature = _signature(obj, width=88 - len(f"{kind} {dotted}"))
     if inspect.isclass(obj):  # a class's "-> None" and an Enum's functional API say nothing
         signature = "" if issubclass(obj, enum.Enum) else signature.removesuffix(" -> None")
     lines = [f"## `{dotted}`\n", f"```python\n{kind} {dotted}{signature}\n```\n", doc + "\n"]

@@ -1,4 +1,5 @@
-"""The CLI reference page, rendered from the real argparse parser of `beam-deps`."""
+"""The CLI reference page, rendered from the real argparse parsers of the console scripts:
+`beam-deps` (with each command) and the worker boot program `beam-deps-boot`."""
 
 from __future__ import annotations
 
@@ -56,13 +57,28 @@ def _commands(parser: argparse.ArgumentParser, prefix: str) -> list[str]:
     return parts
 
 
+def _boot_section() -> list[str]:
+    """`beam-deps-boot`, the worker boot program (beam_deps.worker.boot.build_parser)."""
+    from beam_deps.worker.boot import build_parser
+
+    return [
+        "## beam-deps-boot\n",
+        "The worker boot program (see [Running workers](../workers.md)). Beam runs it with the "
+        "container contract flags; `--setup-only --staged DIR` prepares a staging directory's "
+        "environment without starting a worker. Go-style single-dash flags (`-id=1`) are "
+        "accepted too.\n",
+        f"```text\n{_help(build_parser())}\n```\n",
+    ]
+
+
 def cli_markdown() -> str:
-    """Usage and options of `beam-deps` and each of its commands."""
+    """Usage and options of `beam-deps`, each of its commands, and `beam-deps-boot`."""
     parser, missing = _parser_and_missing()
     parts = [
         "# CLI reference\n",
-        "Generated from the argparse parser of `beam-deps` when this site was built. "
-        "Everything after `--` is passed to your pipeline as its own arguments.\n",
+        "Generated from the argparse parsers of `beam-deps` and `beam-deps-boot` when this site "
+        "was built. For `beam-deps`, everything after `--` is passed to your pipeline as its own "
+        "arguments.\n",
         "## beam-deps\n",
         f"```text\n{_help(parser)}\n```\n",
     ]
@@ -73,4 +89,5 @@ def cli_markdown() -> str:
             f'!!! note "Not in this build"\n    Commands not yet available when this site was '
             f"built: {names}.\n"
         )
+    parts += _boot_section()
     return "\n".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from beam_deps.catalogue import FAMILIES
@@ -13,8 +14,69 @@ def rule_page_path(rule: Rule) -> str:
     return f"rules/{rule.code}.md"
 
 
+_DOCKERFILE = re.compile(r"(FROM|RUN|ENV|COPY|ENTRYPOINT) ")
+
+
+def code_language(code: str) -> str:
+    """The highlighting of an example: a shell session (`$ ` prompts, output lines), a boot
+    log, a Dockerfile, or (anything else) Python, which must then parse."""
+    lines = [line for line in code.splitlines() if line.strip()]
+    if any(line.startswith("$ ") for line in lines):
+        return "console"
+    if any(line.startswith("beam-deps-boot[") for line in lines):
+        return "text"
+    if any(_DOCKERFILE.match(line) for line in lines):
+        return "dockerfile"
+    return "python"
+
+
 def _code_block(code: str) -> str:
-    return f"```python\n{code.rstrip()}\n```\n"
+    return f"```{code_language(code)}\n{code.rstrip()}\n```\n"
+
+
+# Codes only staging reports (read from where each code is emitted): `check` never shows them,
+# so its filters mean nothing for them. `--wheelhouse` is a `stage`/`run` option only.
+_STAGING_ONLY = {
+    "BD404": "`beam-deps stage`, and `run`, `requirements` and `package list`, which stage first,",
+    "BD411": "`beam-deps stage`, and `run`, `requirements` and `package list`, which stage first,",
+    "BD421": "`beam-deps stage --wheelhouse` and `beam-deps run --wheelhouse`",
+    "BD422": "`beam-deps stage`, and `run`, `requirements` and `package list`, which stage first,",
+}
+# Codes `check` reports that staging also reports, about the requirements it resolves.
+_STAGING_TOO = {"BD403", "BD405", "BD409", "BD410", "BD420"}
+
+
+def _terminal_note(rule: Rule) -> str:
+    """Where the code shows up and what can be done about it there: `check`'s filters apply
+    only to what `check` reports."""
+    code = rule.code
+    explain = f"`beam-deps explain {code}` prints this entry."
+    if rule.family == "BD5":
+        return (
+            "`beam-deps-boot` stops at this error and writes it as one line of the worker's "
+            "boot log (its stderr, also sent to the runner's log and, by default, raised as the "
+            f"job's error): `beam-deps-boot[WORKER_ID]: error: {code} MESSAGE; FIX`, where "
+            "MESSAGE names what is at fault and FIX is what to do (usually the fix above). "
+            f"Look the code up with `beam-deps explain {code}`, which prints this entry. It is "
+            "the worker's error, not your script's: `beam-deps check`'s filters and ignore "
+            "comments do not apply, and the worker does not start until it is fixed.\n"
+        )
+    if code in _STAGING_ONLY:
+        return (
+            f"{_STAGING_ONLY[code]} report it; `beam-deps check` does not. {explain} Staging "
+            "has no `--select`/`--ignore` options and reads no `# beam-deps: ignore[...]` "
+            "comments; this code alone does not stop staging or change its exit code.\n"
+        )
+    note = (
+        f"{explain} In `beam-deps check`, `--select {code}` and `--ignore {code}` filter it, "
+        f"and a `# beam-deps: ignore[{code}]` comment silences it on one line."
+    )
+    if code in _STAGING_TOO:
+        note += (
+            " `beam-deps stage` (and `run`, which stages first) also reports it, about the "
+            "requirements it stages; staging has no such filters."
+        )
+    return note + "\n"
 
 
 def rule_markdown(rule: Rule) -> str:
@@ -33,12 +95,7 @@ def rule_markdown(rule: Rule) -> str:
     parts += ["## Fix\n", f"{rule.fix}\n"]
     if rule.example_fixed:
         parts += ["Use instead:\n", _code_block(rule.example_fixed)]
-    parts += [
-        "## In the terminal\n",
-        f"`beam-deps explain {rule.code}` prints this entry; `--select {rule.code}` and "
-        f"`--ignore {rule.code}` filter it, and a `# beam-deps: ignore[{rule.code}]` comment "
-        "silences it on one line.\n",
-    ]
+    parts += ["## In the terminal\n", _terminal_note(rule)]
     return "\n".join(parts)
 
 

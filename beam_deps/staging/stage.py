@@ -99,6 +99,15 @@ def stage(
 ) -> Staging:
     """Stage everything the workers of ``script``'s pipeline need into ``out``.
 
+    The Python form of ``beam-deps stage``: ``script`` (or ``module``, as ``python -m``) is
+    run with ``pipeline_args`` until it builds its pipeline, nothing is submitted.
+    ``wheelhouse`` also stages wheels of every requirement (``--wheelhouse``);
+    ``worker_requirements`` is a pip freeze of the worker image, whose packages are not
+    staged; ``target`` (a ``beam_deps.staging.wheelhouse.Target``) is the workers' Python and
+    platform when they differ from this machine's. ``use_cache=False`` stages again even
+    when the inputs are unchanged; ``timeout`` bounds the script's run in seconds;
+    ``progress`` receives the wheelhouse download's progress lines (None: silent).
+
     Returns a ``Staging`` whose ``pipeline_args`` ship it with stock Beam. Raises
     ``StagingError``/``ScriptError`` (exit 2) when it cannot do its job; problems in the
     pipeline's dependencies are diagnostics. When a diagnostic is an error, nothing is

@@ -28,5 +28,5 @@ beam-deps stage pipeline.py --out build/staging --format json
 # --8<-- [end:stage-json]
 
 # --8<-- [start:run]
-beam-deps run pipeline.py -- --runner=DataflowRunner --project=my-project --region=us-central1
+beam-deps run pipeline.py -- --runner=DataflowRunner --project=my-project --region=us-central1 --temp_location=gs://my-bucket/tmp
 # --8<-- [end:run]

@@ -36,10 +36,15 @@ class Enrich(beam.DoFn):
 
 
 copy = pickler.loads(pickler.dumps(above_threshold))  # what a worker gets
-print("globals :", sorted(k for k in copy.__globals__ if not k.startswith("__")))
-print("global  :", imported_names(above_threshold))
-print("closure :", imported_names(make_filter(THRESHOLD)))
-print("defaults:", imported_names(tag))
-print("DoFn    :", imported_names(Enrich("rates")))
-print("library :", imported_names(os.path.join))
+print("global carried by value:", sorted(k for k in copy.__globals__ if not k.startswith("__")))
+print(
+    "closure cell carried   :",
+    pickler.loads(pickler.dumps(make_filter(7))).__closure__[0].cell_contents,
+)
+print("default carried        :", pickler.loads(pickler.dumps(tag)).__defaults__)
+# imported_names: what the payload refers to by name (the worker must be able to import it)
+print("by name, above_threshold:", imported_names(above_threshold))
+print("by name, tag            :", imported_names(tag))
+print("by name, Enrich         :", imported_names(Enrich("rates")))
+print("by name, os.path.join   :", imported_names(os.path.join))
 # --8<-- [end:scope]
