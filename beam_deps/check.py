@@ -307,13 +307,14 @@ def _stopped_after_run(exc: BaseException) -> Diagnostic:
     """The script raised after a pipeline's run(): usually because it reads the job's output
     or metrics, which do not exist since check runs nothing. Not the user's bug, but what
     the script would have built afterwards went unchecked, and that must be said."""
+    from beam_deps.pipeline.loader import one_line
     from beam_deps.pipeline.locations import traceback_location
 
     file, line = traceback_location(exc.__traceback__)
-    text = str(exc).strip().splitlines()
+    text = one_line(exc)
     return diagnostic(
         "BD001",
-        f"the script raised {type(exc).__name__}{': ' + text[0][:200] if text else ''} after "
+        f"the script raised {type(exc).__name__}{': ' + text if text else ''} after "
         "a pipeline's run() returned (beam-deps runs nothing, so code reading a job's output "
         "or metrics fails here); anything the script would build after this line was not "
         "checked",

@@ -336,6 +336,8 @@ def test_beam_options_the_pipeline_never_reads_are_said(tmp_path):
     report = check_script(script, argv=["--runner=DirectRunner", "--extra_package=/x.whl"])
     assert [(d.code, d.line) for d in report.diagnostics] == [("BD003", 2)]
     assert "--runner, --extra_packages" in report.diagnostics[0].message
+    # a value Beam's option parser cannot convert: not ours to report, nor to crash on
+    assert not check_script(script, argv=["--num_workers=abc"]).diagnostics
     reads = tmp_path / "reads_argv.py"
     reads.write_text(
         "import argparse, sys\nimport apache_beam as beam\n"

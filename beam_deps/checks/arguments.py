@@ -7,6 +7,8 @@ ships nothing: exactly the arguments ``beam-deps stage`` prints would be lost.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -21,8 +23,11 @@ def _given(argv: Sequence[str]) -> dict[str, Any]:
     level = logger.level
     logger.setLevel(logging.ERROR)  # "Discarding unparseable args": the script's own ones
     try:
-        return PipelineOptions(list(argv)).get_all_options(drop_default=True)
-    except Exception:  # noqa: BLE001 - the script's argv need not parse as Beam's
+        # argparse prints its usage and raises SystemExit on a value it cannot convert
+        # (``--num_workers=abc``): that is Beam's error to report when the job is submitted.
+        with contextlib.redirect_stderr(io.StringIO()):
+            return PipelineOptions(list(argv)).get_all_options(drop_default=True)
+    except (Exception, SystemExit):  # noqa: BLE001 - the script's argv need not be Beam's
         return {}
     finally:
         logger.setLevel(level)

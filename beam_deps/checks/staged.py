@@ -66,20 +66,6 @@ def _top_level_in_dir(folder: Path) -> list[str]:
     return names
 
 
-def _top_level_in_wheel(path: Path) -> list[str]:
-    names = set()
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for name in zf.namelist():
-                first = name.split("/", 1)[0]
-                if first.endswith((".dist-info", ".data")):
-                    continue
-                names.add(first[:-3] if first.endswith(".py") else first)
-    except (OSError, zipfile.BadZipFile):
-        pass
-    return sorted(names)
-
-
 def _install_folders(names: list[str]) -> list[str]:
     """sys.path folders holding the installed distributions ``names`` and their dependencies."""
 
@@ -148,8 +134,12 @@ def staged_from_options(options: Any) -> Staged:
 def _add_wheel(staged: Staged, wheel: Path) -> None:
     """A pure wheel imports straight from its zip; pip also installs its Requires-Dist."""
     from beam_deps.checks.staged_wheels import wheel_requirements
+    from beam_deps.staging.local_code import wheel_top_levels
 
-    staged.modules.extend(_top_level_in_wheel(wheel))
+    try:
+        staged.modules.extend(sorted(wheel_top_levels(wheel)))
+    except (OSError, zipfile.BadZipFile):
+        pass
     staged.paths.append(str(wheel.resolve()))
     staged.dists.extend(wheel_requirements(wheel))
     if _has_extensions(wheel):

@@ -10,7 +10,6 @@ cache root, keyed by the hashes of the files it was built from: a repeat run onl
 
 from __future__ import annotations
 
-import email.parser
 import importlib.metadata as md
 import json
 import os
@@ -25,7 +24,7 @@ from beam_deps.hashing import sha256_file
 from beam_deps.staging.cache import cache_root, key
 from beam_deps.staging.errors import StagingError
 from beam_deps.staging.exclusions import Policy
-from beam_deps.staging.local_code import build_project, is_project, run_build
+from beam_deps.staging.local_code import build_project, is_project, run_build, wheel_metadata
 
 CACHE_VERSION = 1
 
@@ -144,16 +143,9 @@ def sdist_wheel(sdist: Path) -> Path:
 def wheel_requirements(wheel: Path) -> list[str]:
     """Distribution names a wheel's ``Requires-Dist`` makes pip install with it here (no
     extras; environment markers evaluated for this interpreter, like the worker's)."""
-    try:
-        with zipfile.ZipFile(wheel) as zf:
-            name = next(
-                n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
-            )
-            text = zf.read(name).decode("utf-8", errors="replace")
-    except (OSError, zipfile.BadZipFile, StopIteration):
-        return []
     from beam_deps.checks.staged import installed_with
 
-    return installed_with(
-        email.parser.Parser().parsestr(text, headersonly=True).get_all("Requires-Dist", [])
-    )
+    try:
+        return installed_with(wheel_metadata(wheel)[2])
+    except (OSError, zipfile.BadZipFile, StagingError):
+        return []

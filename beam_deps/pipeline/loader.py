@@ -76,7 +76,7 @@ class ConstructionFailure:
 
     @property
     def message(self) -> str:
-        return f"{type(self.exception).__name__}: {_one_line(self.exception)}"
+        return f"{type(self.exception).__name__}: {one_line(self.exception)}"
 
 
 @dataclass
@@ -101,7 +101,8 @@ class LoadedScript:
     modules_imported: set[str] = field(default_factory=set)
     main_globals: dict[str, Any] = field(default_factory=dict)
     script_dir: Path | None = None
-    path_added: list[str] = field(default_factory=list)  # sys.path entries the script added
+    # sys.path entries there when the script ended that were not before it ran
+    path_added: list[str] = field(default_factory=list)
     stopped_early: BaseException | None = None  # raised after run(): ignored but kept
     # The script's own file imported again as a module (``import pipeline`` from a helper):
     # {module name: module}. Its classes then exist twice ("foo is not foo").
@@ -353,8 +354,9 @@ class _SavedState:
             sys.modules["__main__"] = self.main
             _point_dill_at(self.main)
         sys.argv[:] = self.argv
-        # Folders the script put on sys.path itself (``sys.path.insert(0, "..")``): its
-        # local code lives there too, and nothing ships it unless it is staged.
+        # Folders on sys.path now that were not before the script ran: its own folder (as
+        # python puts it first) and what it added itself (``sys.path.insert(0, "..")``):
+        # its local code lives there, and nothing ships it unless it is staged.
         loaded.path_added = [os.path.abspath(p) for p in sys.path if p and p not in self.path]
         sys.path[:] = self.path
         sys.dont_write_bytecode = self.dont_write_bytecode
@@ -604,7 +606,7 @@ class _Hooks:
         if not self.loaded.pipelines:
             where = f" at {file}:{line}" if file else ""
             raise ScriptError(
-                f"{self.loaded.display_name} raised {type(exc).__name__}: {_one_line(exc)}"
+                f"{self.loaded.display_name} raised {type(exc).__name__}: {one_line(exc)}"
                 f"{where} before building a pipeline; run it with python to see the traceback"
             ) from exc
         self.loaded.construction_failures.append(
@@ -619,7 +621,7 @@ class _Hooks:
                 self._analyse(captured)
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """The message on one line; a header such as Beam's "Pipeline has validations errors:"
     keeps the list that follows it, which is the part the user needs."""
     text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]

@@ -15,6 +15,7 @@ asked; without git the rules are read by walking up to the work tree's top level
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
 import re
@@ -267,14 +268,23 @@ def _private_key(path: Path) -> str | None:
     code and ships."""
     try:
         st = path.stat()
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _SCAN_LIMIT:
-            return None  # a FIFO would block the read
-        data = path.read_bytes()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > _SCAN_LIMIT:
+        return None  # a FIFO would block the read
+    # One stage walks the same tree several times (package list, build, cache key).
+    return _private_key_in(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8192)
+def _private_key_in(path: str, size: int, mtime_ns: int) -> str | None:
+    try:
+        data = Path(path).read_bytes()
     except OSError:
         return None
     if b"PRIVATE KEY" not in data:
         return None
-    whole_block = path.name.lower().endswith(_CODE_SUFFIXES) or b"\0" in data[:8192]
+    whole_block = path.lower().endswith(_CODE_SUFFIXES) or b"\0" in data[:8192]
     for match in _PRIVATE_KEY.finditer(data):
         if not whole_block or data.find(b"-----END " + match[1] + b"-----", match.end()) != -1:
             return match[0].decode("ascii")
@@ -451,10 +461,11 @@ class Policy:
                 return "may hold secrets (named secret*/credential*)"
             if name.lower().endswith(".json") and _credential_json(path):
                 return "credential JSON (holds a private key or secret)"
-            key = _private_key(path)
-            if key:
-                return f"holds a private key ({key})"
-        return self._gitignored(path.resolve(), is_dir)
+        ignored = self._gitignored(path.resolve(), is_dir)
+        if ignored or is_dir:
+            return ignored
+        key = _private_key(path)  # reads the file: last, and only for what would ship
+        return f"holds a private key ({key})" if key else None
 
     def walk(self, top: Path) -> Iterator[tuple[Path, str | None]]:
         """Yield (path, reason) for files below ``top`` in sorted order; excluded folders are
