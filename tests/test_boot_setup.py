@@ -232,6 +232,29 @@ def test_a_fully_staged_install_never_asks_the_index(assets, staged, tmp_path):
     assert "from the package index" not in result.stderr
 
 
+def test_a_hash_pinned_requirement_is_read_as_pip_reads_it(assets, tmp_path):
+    """A pip-compile style line (continued, with --hash) is covered by its staged wheel: the
+    boot reads requirements files with the same reader as staging, so nothing goes to the
+    index."""
+    wheel = next(w for w in assets.wheelhouse if w.name.startswith("mergedeep-"))
+    pinned = f"mergedeep==1.3.4 \\\n    --hash=sha256:{bs.sha256(wheel)}"
+    staged = bs.stage_by_hand(tmp_path / "staged", [pinned], [], assets.wheelhouse)
+    dead = f"http://127.0.0.1:{bs.free_port()}/simple"
+    result = boot(
+        assets,
+        "--setup-only",
+        "--staged",
+        str(staged.path),
+        cache=tmp_path / "cache",
+        UV_INDEX_URL=dead,
+        UV_DEFAULT_INDEX=dead,
+        PIP_INDEX_URL=dead,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "from the package index" not in result.stderr
+    assert "installing mergedeep==1.3.4 with" in result.stderr
+
+
 def test_an_unverified_wheel_beside_the_manifest_cannot_satisfy_a_requirement(assets, tmp_path):
     """Beam's staged folder is flat: a wheel nobody verified must not win over a staged one."""
     staged = bs.stage_by_hand(tmp_path / "staged", ["mergedeep>=1.3"], [], assets.wheelhouse)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import importlib.metadata as md
 import json
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,12 @@ from urllib.parse import unquote, urlparse
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+
+from beam_deps.requirements_files import (  # noqa: F401 - staging reads them from here
+    RequirementLine,
+    requirement_entries,
+    requirement_lines,
+)
 
 # Always present where a Beam worker runs Python; never worth a requirement line.
 BASE_TOOLS = ("pip", "setuptools", "wheel")
@@ -227,7 +232,7 @@ def worker_image(env: Environment, requirements_file: str | Path | None = None) 
             packages.setdefault(tool, env.version(tool))
         return WorkerImage(packages, "apache-beam closure")
     packages: dict[str, str | None] = {}
-    for line in _requirement_lines(Path(requirements_file)):
+    for line in requirement_lines(requirements_file):
         try:
             req = Requirement(line)
         except InvalidRequirement:
@@ -238,50 +243,3 @@ def worker_image(env: Environment, requirements_file: str | Path | None = None) 
     for tool in BASE_TOOLS:
         packages.setdefault(tool, None)
     return WorkerImage(packages, str(requirements_file))
-
-
-@dataclass(frozen=True)
-class RequirementLine:
-    """One requirement of a pip requirements file, and where it is written."""
-
-    text: str  # the requirement, without comment and per-requirement options (``--hash``)
-    file: Path
-    line: int  # 1-based; a requirement continued with a backslash: its first line
-
-
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_OPTIONS = re.compile(r"\s+--?[A-Za-z].*$")  # `name==1.0 --hash=sha256:...`
-
-
-def _requirement_entries(path: Path, _depth: int = 0) -> list[RequirementLine]:
-    entries: list[RequirementLine] = []
-    pending, start = "", 0
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not pending:
-            start = number
-        if raw.endswith("\\"):  # pip joins continued lines before it reads them
-            pending += raw[:-1] + " "
-            continue
-        line, pending = _COMMENT.sub("", pending + raw).strip(), ""
-        if not line:
-            continue
-        if line.startswith(("-r ", "--requirement ", "-c ", "--constraint ")) and _depth < 5:
-            entries += _requirement_entries(path.parent / line.split(None, 1)[1], _depth + 1)
-        elif not line.startswith("-"):
-            entries.append(RequirementLine(_OPTIONS.sub("", line), path, start))
-    return entries
-
-
-def requirement_entries(path: str | Path) -> list[RequirementLine]:
-    """The requirements of a pip requirements file with their file and line (``-r``/``-c``
-    followed, comments and per-requirement options such as ``--hash`` dropped)."""
-    return _requirement_entries(Path(path))
-
-
-def _requirement_lines(path: Path) -> list[str]:
-    return [entry.text for entry in _requirement_entries(path)]
-
-
-def requirement_lines(path: str | Path) -> list[str]:
-    """The requirement lines of a pip requirements file (``-r``/``-c`` followed)."""
-    return _requirement_lines(Path(path))

@@ -207,7 +207,7 @@ def split_by_staged_wheel(
     uncovered: list[str] = []
     for line in requirement_lines(requirement_files):
         try:
-            req = Requirement(line.split(" --", 1)[0].split(" #", 1)[0].strip())
+            req = Requirement(line)
         except InvalidRequirement:
             uncovered.append(line)
             continue
@@ -222,12 +222,19 @@ def split_by_staged_wheel(
 
 
 def requirement_lines(requirement_files: list[Path]) -> list[str]:
+    """The requirements of the staged files, read as staging wrote them (continued lines
+    joined, ``--hash`` and other options dropped) by the one shared reader."""
+    from beam_deps.requirements_files import requirement_lines as lines_of
+
     lines: list[str] = []
     for path in requirement_files:
-        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            line = raw.strip()
-            if line and not line.startswith("#"):
-                lines.append(line)
+        try:
+            lines += lines_of(path)
+        except UnicodeDecodeError as exc:
+            raise BootError(
+                "BD504",
+                f"requirements file {path} is not UTF-8 text, so pip cannot read it ({exc})",
+            ) from None
     return lines
 
 
@@ -382,7 +389,7 @@ def _locate(staged_dir: Path, rel: str) -> Path | None:
 def _has_requirements(path: Path) -> bool:
     try:
         return bool(requirement_lines([path]))
-    except OSError:
+    except (OSError, BootError):
         return False
 
 
