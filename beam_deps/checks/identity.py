@@ -189,9 +189,6 @@ def element_class_diagnostics(
     return out
 
 
-_NOT_ELEMENTS = ("DoFn", "CombineFn", "PTransform", "WindowFn", "Coder", "BaseException")
-
-
 def _accumulator_classes(combine_fn: Any) -> list[type]:
     """Script classes a CombineFn builds its accumulators from, unless it gives Beam a coder
     for them (``get_accumulator_coder``)."""
@@ -221,6 +218,7 @@ def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
     import enum
 
     from beam_deps.checks.emitted import emitted_constructors
+    from beam_deps.pickling.hazards import beam_base_name
     from beam_deps.worker.probe_walk import code_objects, user_functions
 
     found: dict[type, set[str] | None] = {}
@@ -238,7 +236,8 @@ def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
                     and isinstance(value, type)
                     and value.__module__ == "__main__"
                     and not issubclass(value, enum.Enum)
-                    and not any(b.__name__ in _NOT_ELEMENTS for b in value.__mro__)
+                    and not issubclass(value, BaseException)
+                    and beam_base_name(value) is None
                 ):
                     continue
                 if emitted is False:

@@ -365,15 +365,13 @@ def _is_pipeline_object(obj: Any) -> bool:
 _BEAM_CALLABLE_BASES = ("DoFn", "CombineFn", "PTransform", "WindowFn", "Coder")
 
 
-def _beam_base_name(cls: type) -> str | None:
+def beam_base_name(cls: type) -> str | None:
+    """The Beam class (DoFn, CombineFn, PTransform, WindowFn, Coder) ``cls`` derives from:
+    its instances carry user code, they are never elements."""
     for base in cls.__mro__[1:]:
         if base.__module__.startswith("apache_beam.") and base.__name__ in _BEAM_CALLABLE_BASES:
             return base.__name__
     return None
-
-
-def _is_beam_callable_class(cls: type) -> bool:
-    return _beam_base_name(cls) is not None
 
 
 def describe_class(cls: type, by_value: bool) -> Hazard | None:
@@ -382,14 +380,14 @@ def describe_class(cls: type, by_value: bool) -> Hazard | None:
         return None
     qualname = class_qualname(cls)
     if "<locals>" in qualname:
-        if _is_beam_callable_class(cls):
+        if beam_base_name(cls) is not None:
             # A DoFn/CombineFn defined in run(): its instances are never compared or
             # encoded as elements, so a by-value copy per payload is harmless.
             return Hazard(
                 "BD301",
                 Severity.INFO,
                 f"class {qualname} is defined inside a function (fine for a "
-                f"{_beam_base_name(cls)}: it travels by value)",
+                f"{beam_base_name(cls)}: it travels by value)",
             )
         return Hazard("BD301", None, f"class {qualname} is defined inside a function")
     if cls.__module__ == "__main__":
