@@ -41,7 +41,7 @@ setup(
     entry_points={
         "console_scripts": [
             "beam-deps=beam_deps.cli:main",
-            "beam-deps-boot=beam_deps.worker.boot:main",
+            "beam-deps-boot=beam_deps.boot.main:main",
         ],
         "pytest11": ["beam_deps=beam_deps.testing.plugin"],
     },

@@ -6,7 +6,7 @@ the variable (or ``XDG_CACHE_HOME``) moves every cache the same way, and each ki
 own folder, so clearing one never touches the other::
 
     <cache_home()>/stage/   finished staging directories (``beam_deps.staging.cache``)
-    <cache_home()>/envs/    worker environments (``beam_deps.worker.env_cache``)
+    <cache_home()>/envs/    worker environments (``beam_deps.boot.env_cache``)
 """
 
 from __future__ import annotations

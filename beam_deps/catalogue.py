@@ -13,7 +13,30 @@ they can never disagree. Codes are grouped by family (the hundreds digit):
 
 from __future__ import annotations
 
-from beam_deps.diagnostics import Rule, Severity
+from dataclasses import dataclass
+from typing import Any
+
+from beam_deps.diagnostics import DOCS_URL, Diagnostic, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the catalogue: the single source for `explain`, the website and renderers."""
+
+    code: str
+    name: str
+    severity: Severity
+    family: str
+    summary: str
+    explanation: str
+    fix: str
+    example: str = ""
+    example_fixed: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_URL}{self.code}/"
+
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
@@ -854,3 +877,31 @@ def rule(code: str) -> Rule:
 
 def all_rules() -> list[Rule]:
     return list(_RULES)
+
+
+def diagnostic(
+    code: str,
+    message: str,
+    *,
+    severity: Severity | str | None = None,
+    path: str | None = None,
+    file: str | None = None,
+    line: int | None = None,
+    transform: str | None = None,
+    fix: str | None = None,
+    **extra: Any,
+) -> Diagnostic:
+    """Build a diagnostic whose defaults (severity, fix, url) come from the catalogue."""
+    entry = rule(code)
+    return Diagnostic(
+        code=code,
+        severity=Severity(severity) if severity is not None else entry.severity,
+        message=message,
+        path=path,
+        file=file,
+        line=line,
+        transform=transform,
+        fix=fix if fix is not None else entry.fix,
+        url=entry.url,
+        extra=extra,
+    )

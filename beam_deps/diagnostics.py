@@ -27,25 +27,6 @@ class Severity(str, enum.Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One entry of the catalogue: the single source for `explain`, the website and renderers."""
-
-    code: str
-    name: str
-    severity: Severity
-    family: str
-    summary: str
-    explanation: str
-    fix: str
-    example: str = ""
-    example_fixed: str = ""
-
-    @property
-    def url(self) -> str:
-        return f"{DOCS_URL}{self.code}/"
-
-
 @dataclass
 class Diagnostic:
     """One finding: what is wrong (``code``, ``message``), where in the object (``path``), where
@@ -73,36 +54,6 @@ class Diagnostic:
     @property
     def sort_key(self) -> tuple:
         return (self.file or "~", self.line or 0, self.severity.rank, self.code, self.path or "")
-
-
-def diagnostic(
-    code: str,
-    message: str,
-    *,
-    severity: Severity | str | None = None,
-    path: str | None = None,
-    file: str | None = None,
-    line: int | None = None,
-    transform: str | None = None,
-    fix: str | None = None,
-    **extra: Any,
-) -> Diagnostic:
-    """Build a diagnostic whose defaults (severity, fix, url) come from the catalogue."""
-    from beam_deps.catalogue import rule
-
-    entry = rule(code)
-    return Diagnostic(
-        code=code,
-        severity=Severity(severity) if severity is not None else entry.severity,
-        message=message,
-        path=path,
-        file=file,
-        line=line,
-        transform=transform,
-        fix=fix if fix is not None else entry.fix,
-        url=entry.url,
-        extra=extra,
-    )
 
 
 @dataclass

@@ -119,7 +119,7 @@ def test_four_boots_waiting_on_a_cold_cache_install_once(assets, staged, tmp_pat
     (cache / "envs").mkdir(parents=True)
     name = run_in(
         str(assets.image),
-        "from beam_deps.worker.env_cache import env_dir_name; "
+        "from beam_deps.boot.env_cache import env_dir_name; "
         f"print(env_dir_name({staged.manifest['environment_key']!r}))",
     ).stdout.strip()
     lock = FileLock(str(cache / "envs" / f"{name}.lock"))
@@ -276,7 +276,7 @@ def test_pip_requirements_artifacts_are_retrieved_apart_and_installed(assets, tm
     from apache_beam.runners.portability.artifact_service import ArtifactRetrievalService
     from apache_beam.runners.portability.stager import Stager
 
-    from beam_deps.worker.artifacts import Provision, retrieve
+    from beam_deps.boot.artifacts import Provision, retrieve
 
     src = tmp_path / "submitted"
     src.mkdir()
@@ -339,7 +339,7 @@ def test_packages_staged_beside_the_manifest_are_not_installed_and_said_so(
 ):
     """A --setup_file sdist or Beam's PyPI requirements beside a beam-deps staging are
     unverified: warned, not installed."""
-    from beam_deps.worker.boot_plan import pip_requirements_name
+    from beam_deps.boot.plan import pip_requirements_name
 
     (staged.path / "workflow.tar.gz").write_bytes(b"not verified by anyone")
     pypi = staged.path / pip_requirements_name(0, "ab" * 32)
@@ -376,9 +376,9 @@ def test_nothing_staged_means_the_image_python_and_no_env(assets, tmp_path):
 
 def test_the_staging_cache_and_worker_envs_share_one_root(tmp_path, monkeypatch):
     """BEAM_DEPS_CACHE_DIR (or XDG_CACHE_HOME) moves both caches, each into its own folder."""
+    from beam_deps.boot.env_cache import default_cache_dir
     from beam_deps.cache_dirs import cache_home
     from beam_deps.staging import cache as staging_cache
-    from beam_deps.worker.env_cache import default_cache_dir
 
     monkeypatch.delenv("BEAM_DEPS_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from beam_deps.catalogue import FAMILIES, RULES, all_rules, rule
-from beam_deps.diagnostics import Report, Severity, diagnostic
+from beam_deps.catalogue import FAMILIES, RULES, all_rules, diagnostic, rule
+from beam_deps.diagnostics import Report, Severity
 from beam_deps.docs.rules import code_language, rule_markdown
 from beam_deps.report import render
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from beam_deps.checks.emitted import emitted_constructors
+from beam_deps.check.detectors.emitted import emitted_constructors
 
 
 class Point:

@@ -18,7 +18,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from support.dists import install_fake_dist
 
 from beam_deps.check import check_script
-from beam_deps.checks.staged import staged_from_options
+from beam_deps.check.detectors.staged import staged_from_options
 from beam_deps.cli import main
 
 # Modules these tests create; dropped from sys.modules so no test sees another's copy.

@@ -9,15 +9,15 @@ import sys
 import pytest
 from conftest import HAS_DILL
 
-from beam_deps.pickling import dumps, references, required_modules
-from beam_deps.worker import probe_walk
-from beam_deps.worker.probe import (
+from beam_deps.check.simulated import walk as probe_walk
+from beam_deps.check.simulated.probe import (
     ProbeInput,
     Staged,
     WorkerProbe,
     classify_missing,
     findings_to_diagnostics,
 )
+from beam_deps.pickling import dumps, references, required_modules
 
 
 @pytest.fixture(scope="module")

@@ -230,7 +230,7 @@ def test_beam_deps_boot_installs_the_staging_as_a_worker_sees_it(loose_staged, t
     for a in staging.artifacts:
         shutil.copyfile(staging.out / a.path, flat / Path(a.path).name)
     shutil.copyfile(staging.out / manifest.MANIFEST_NAME, flat / manifest.MANIFEST_NAME)
-    boot = [sys.executable, "-c", "from beam_deps.worker.boot import main; main()"]
+    boot = [sys.executable, "-c", "from beam_deps.boot.main import main; main()"]
     proc = subprocess.run(
         [*boot, "--setup-only", "--staged", str(flat), "--cache-dir", str(tmp_path / "envs")],
         capture_output=True,

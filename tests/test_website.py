@@ -252,14 +252,14 @@ def _dockerfile(path: Path) -> list[tuple[str, str]]:
 
 
 def _console_scripts() -> dict[str, str]:
-    """setup.py's console scripts, e.g. {"beam-deps-boot": "beam_deps.worker.boot:main"}."""
+    """setup.py's console scripts, e.g. {"beam-deps-boot": "beam_deps.boot.main:main"}."""
     text = (ROOT / "setup.py").read_text()
     return dict(re.findall(r'"([\w-]+)=([\w.]+:\w+)"', text))
 
 
 def _boot_accepts(argv: list[str]) -> None:
     """`beam-deps-boot ARGV` parses with the real boot parser (Go-style flags included)."""
-    from beam_deps.worker.boot import _go_style, build_parser
+    from beam_deps.boot.main import _go_style, build_parser
 
     try:
         args = build_parser().parse_args(_go_style(argv))
@@ -320,7 +320,7 @@ def test_worker_dockerfiles_match_the_code() -> None:
     import apache_beam
 
     scripts = _console_scripts()
-    assert scripts["beam-deps-boot"] == "beam_deps.worker.boot:main"
+    assert scripts["beam-deps-boot"] == "beam_deps.boot.main:main"
     source = "\n".join(p.read_text() for p in (ROOT / "beam_deps").rglob("*.py"))
     dockerfiles = sorted(WORKER_SNIPPETS.glob("Dockerfile*"))
     assert [p.name for p in dockerfiles] == ["Dockerfile", "Dockerfile.prebuilt"]
@@ -354,7 +354,7 @@ def test_worker_dockerfiles_match_the_code() -> None:
 
 def test_workers_page_lists_every_boot_setting() -> None:
     """Every beam-deps-boot option other than the runner's own contract flags is on the page."""
-    from beam_deps.worker.boot import build_parser
+    from beam_deps.boot.main import build_parser
 
     page = (DOCS / "workers.md").read_text()
     contract = {"--id", "--provision_endpoint", "--artifact_endpoint", "--control_endpoint"}
@@ -366,7 +366,7 @@ def test_workers_page_lists_every_boot_setting() -> None:
 
 
 def test_cli_reference_documents_the_boot_program() -> None:
-    from beam_deps.worker.boot import build_parser
+    from beam_deps.boot.main import build_parser
 
     page = cli_markdown()
     assert "## beam-deps-boot\n" in page and "usage: beam-deps-boot" in page

@@ -6,8 +6,7 @@ import argparse
 import json
 import textwrap
 
-from beam_deps.catalogue import FAMILIES, all_rules, rule
-from beam_deps.diagnostics import Rule
+from beam_deps.catalogue import FAMILIES, Rule, all_rules, rule
 from beam_deps.errors import UsageError
 
 

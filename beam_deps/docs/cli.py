@@ -58,8 +58,8 @@ def _commands(parser: argparse.ArgumentParser, prefix: str) -> list[str]:
 
 
 def _boot_section() -> list[str]:
-    """`beam-deps-boot`, the worker boot program (beam_deps.worker.boot.build_parser)."""
-    from beam_deps.worker.boot import build_parser
+    """`beam-deps-boot`, the worker boot program (beam_deps.boot.main.build_parser)."""
+    from beam_deps.boot.main import build_parser
 
     return [
         "## beam-deps-boot\n",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from beam_deps.catalogue import FAMILIES
-from beam_deps.diagnostics import Rule
+from beam_deps.catalogue import FAMILIES, Rule
 
 
 def rule_page_path(rule: Rule) -> str:

@@ -20,7 +20,8 @@ from typing import Any
 
 from apache_beam.internal import pickler as beam_pickler
 
-from beam_deps.diagnostics import Diagnostic, Report, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic, Report
 from beam_deps.pickling import hazards
 from beam_deps.pickling.graph import class_qualname, is_pickled_by_value, root_label
 from beam_deps.pickling.inspector import Finding, find_unpicklable, iter_graph, locate

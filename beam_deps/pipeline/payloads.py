@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from beam_deps.diagnostics import Diagnostic, Report, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic, Report
 from beam_deps.pipeline.locations import is_user_file
 
 _ROOT = "\x00payload"  # a root label no real path can start with; rewritten below

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from beam_deps.diagnostics import Diagnostic, Severity, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic, Severity
 from beam_deps.staging.distributions import SELF, DirectUrl, Environment, WorkerImage
 from beam_deps.staging.imports import is_stdlib
 from beam_deps.staging.requires import Declaration, Merged, merge

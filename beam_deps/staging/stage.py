@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from beam_deps.diagnostics import Diagnostic, Severity, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic, Severity
 from beam_deps.staging import archives, cache, imports, local_code, manifest
 from beam_deps.staging.errors import StagingError
 from beam_deps.staging.exclusions import Policy
@@ -701,7 +702,7 @@ def _python_skew(
     resolved for this one."""
     if target is None or not target.python:
         return []
-    from beam_deps.checks.version_skew import version_skew_diagnostics
+    from beam_deps.check.detectors.version_skew import version_skew_diagnostics
 
     here = manifest.python_version()
     found = [

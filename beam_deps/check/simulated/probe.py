@@ -1,8 +1,8 @@
-"""Drive the simulated worker (``probe_child.py``) and turn what it saw into diagnostics.
+"""Drive the simulated worker (``child.py``) and turn what it saw into diagnostics.
 
 Unpickling in the submitting process proves little: every class, module and ``__main__``
 global is there. So we start ONE fresh ``python -I`` process per check that sees only what
-a worker sees (see ``probe_child``), send it every payload's exact bytes, and classify each
+a worker sees (see ``child``), send it every payload's exact bytes, and classify each
 failure here, where we *can* see the user's environment: a module missing on the worker but
 installed here (BD401), local code that is not staged (BD402), missing everywhere (BD403);
 names that will be undefined (BD201) or that resolve only because ``sdk_worker_main``
@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from beam_deps.diagnostics import Diagnostic, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic
 
 _HERE = Path(__file__).resolve().parent
-CHILD = _HERE / "probe_child.py"
-WALKER = _HERE / "probe_walk.py"
+CHILD = _HERE / "child.py"
+WALKER = _HERE / "walk.py"
 DEFAULT_TIMEOUT = 300.0
 
 

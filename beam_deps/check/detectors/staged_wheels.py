@@ -143,7 +143,7 @@ def sdist_wheel(sdist: Path) -> Path:
 def wheel_requirements(wheel: Path) -> list[str]:
     """Distribution names a wheel's ``Requires-Dist`` makes pip install with it here (no
     extras; environment markers evaluated for this interpreter, like the worker's)."""
-    from beam_deps.checks.staged import installed_with
+    from beam_deps.check.detectors.staged import installed_with
 
     try:
         return installed_with(wheel_metadata(wheel)[2])

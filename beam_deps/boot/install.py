@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from beam_deps.worker.boot_errors import BootError
-from beam_deps.worker.boot_plan import InstallPlan
-from beam_deps.worker.env_cache import python_of, site_packages_of, write_layer
+from beam_deps.boot.env_cache import python_of, site_packages_of, write_layer
+from beam_deps.boot.errors import BootError
+from beam_deps.boot.plan import InstallPlan
 
 INSTALLER_ENV = "BEAM_DEPS_INSTALLER"
 PRIVATE_LINKS = ".beam-deps-verified-wheels"  # inside the env being built; removed after

@@ -1,4 +1,4 @@
-"""The simulated worker: run as ``python -I probe_child.py``, never imported by beam-deps.
+"""The simulated worker: run as ``python -I child.py``, never imported by beam-deps.
 
 It sees what a Beam worker sees and nothing more:
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from beam_deps.worker.probe import Staged
+from beam_deps.check.simulated.probe import Staged
 
 
 def _requirements(path: str | os.PathLike) -> list[Any]:
@@ -133,7 +133,7 @@ def staged_from_options(options: Any) -> Staged:
 
 def _add_wheel(staged: Staged, wheel: Path) -> None:
     """A pure wheel imports straight from its zip; pip also installs its Requires-Dist."""
-    from beam_deps.checks.staged_wheels import wheel_requirements
+    from beam_deps.check.detectors.staged_wheels import wheel_requirements
     from beam_deps.staging.local_code import wheel_top_levels
 
     try:
@@ -159,7 +159,7 @@ def _has_extensions(wheel: Path) -> bool:
 
 def _add_project(staged: Staged, root: Path) -> None:
     # Imported here: building wheels pulls in all of staging, needed only with --setup_file.
-    from beam_deps.checks.staged_wheels import project_wheel
+    from beam_deps.check.detectors.staged_wheels import project_wheel
     from beam_deps.staging.errors import StagingError
 
     try:
@@ -181,7 +181,7 @@ def _add_project(staged: Staged, root: Path) -> None:
 
 
 def _add_extra_package(staged: Staged, path: Path) -> None:
-    from beam_deps.checks.staged_wheels import sdist_wheel
+    from beam_deps.check.detectors.staged_wheels import sdist_wheel
     from beam_deps.staging.errors import StagingError
 
     if not path.is_file():

@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from beam_deps.boot.errors import BootError
 from beam_deps.cache_dirs import cache_home
-from beam_deps.worker.boot_errors import BootError
 
 COMPLETE = ".beam-deps-complete"
 LAYER_PTH = "_beam_deps_worker_image.pth"

@@ -55,7 +55,7 @@ class BootLog:
 def _ship(endpoint: str, worker_id: str, records, timeout: float) -> None:
     import grpc
 
-    from beam_deps.worker.artifacts import beam_api
+    from beam_deps.boot.artifacts import beam_api
 
     api = beam_api()
     beam_fn_api_pb2, beam_fn_api_pb2_grpc = api.beam_fn_api_pb2, api.beam_fn_api_pb2_grpc
@@ -66,7 +66,7 @@ def _ship(endpoint: str, worker_id: str, records, timeout: float) -> None:
         entry = beam_fn_api_pb2.LogEntry(
             severity=levels[level],
             message=f"beam-deps-boot: {message}",
-            log_location="beam_deps.worker.boot",
+            log_location="beam_deps.boot.main",
             thread="boot",
         )
         entry.timestamp.seconds = int(created)

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from beam_deps.diagnostics import Diagnostic, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic
 
 _LIMIT = 2_000
 
@@ -51,7 +52,7 @@ def _has_own_coder(cls: type) -> bool:
 
 def _hinted_main_classes(hint: Any, role: str) -> list[tuple[type, str]]:
     """(class, role) for script classes named in a type hint; a pair's first type is the key."""
-    from beam_deps.checks.emitted import KEY, VALUE
+    from beam_deps.check.detectors.emitted import KEY, VALUE
 
     if isinstance(hint, type):
         return [(hint, role)] if hint.__module__ == "__main__" else []
@@ -109,7 +110,7 @@ def element_class_diagnostics(
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import CombinePerKey, Create, GroupByKey
 
-    from beam_deps.checks.emitted import KEY
+    from beam_deps.check.detectors.emitted import KEY
 
     out: list[Diagnostic] = []
     reported: set[tuple[str, str]] = set()
@@ -217,9 +218,9 @@ def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
     only inside the function are left out: they never meet a coder."""
     import enum
 
-    from beam_deps.checks.emitted import emitted_constructors
+    from beam_deps.check.detectors.emitted import emitted_constructors
+    from beam_deps.check.simulated.walk import code_objects, user_functions
     from beam_deps.pickling.hazards import beam_base_name
-    from beam_deps.worker.probe_walk import code_objects, user_functions
 
     found: dict[type, set[str] | None] = {}
     for function in user_functions(fn):

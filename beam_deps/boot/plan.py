@@ -28,8 +28,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from beam_deps.boot.errors import BootError
 from beam_deps.hashing import sha256_file
-from beam_deps.worker.boot_errors import BootError
 
 MANIFEST = "beam_deps_manifest.json"
 REQUIREMENTS = "requirements.txt"

@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from beam_deps.diagnostics import Diagnostic, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from beam_deps.staging.distributions import Environment, RequirementLine, WorkerImage

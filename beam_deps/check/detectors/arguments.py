@@ -13,7 +13,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from beam_deps.diagnostics import Diagnostic, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic
 
 
 def _given(argv: Sequence[str]) -> dict[str, Any]:

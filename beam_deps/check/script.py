@@ -19,19 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from beam_deps.checks.arguments import ignored_arguments
-from beam_deps.checks.identity import double_import_diagnostics, element_class_diagnostics
-from beam_deps.checks.main_session import main_session_diagnostics, save_main_session
-from beam_deps.checks.requirements_file import requirements_file_diagnostics
-from beam_deps.checks.staged import requirement_names, requirement_pins, staged_from_options
-from beam_deps.checks.version_skew import image_from_options, version_skew_diagnostics
-from beam_deps.diagnostics import Diagnostic, Report, Severity, diagnostic
-from beam_deps.errors import UsageError
-from beam_deps.pickling.locations import is_user_file
-from beam_deps.pipeline import CapturedPipeline, LoadedScript, load_script
-from beam_deps.pipeline.loader import compile_script
-from beam_deps.pipeline.payloads import Payload, Serialized, collect_payloads
-from beam_deps.worker.probe import (
+from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors.arguments import ignored_arguments
+from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
+from beam_deps.check.detectors.main_session import main_session_diagnostics, save_main_session
+from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
+from beam_deps.check.detectors.staged import (
+    requirement_names,
+    requirement_pins,
+    staged_from_options,
+)
+from beam_deps.check.detectors.version_skew import image_from_options, version_skew_diagnostics
+from beam_deps.check.simulated.probe import (
     ProbeBatch,
     ProbeError,
     ProbeInput,
@@ -39,7 +38,13 @@ from beam_deps.worker.probe import (
     WorkerProbe,
     findings_to_diagnostics,
 )
-from beam_deps.worker.probe_walk import imports, user_functions
+from beam_deps.check.simulated.walk import imports, user_functions
+from beam_deps.diagnostics import Diagnostic, Report, Severity
+from beam_deps.errors import UsageError
+from beam_deps.pickling.locations import is_user_file
+from beam_deps.pipeline import CapturedPipeline, LoadedScript, load_script
+from beam_deps.pipeline.loader import compile_script
+from beam_deps.pipeline.payloads import Payload, Serialized, collect_payloads
 
 _IGNORE = re.compile(r"#\s*beam-deps:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]*)\])?")
 

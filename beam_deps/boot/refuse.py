@@ -17,7 +17,7 @@ def fail_job(control_endpoint: str, worker_id: str, message: str, *, timeout: fl
     """Answer instructions with ``message`` until the runner closes; return how many."""
     import grpc
 
-    from beam_deps.worker.artifacts import beam_api
+    from beam_deps.boot.artifacts import beam_api
 
     api = beam_api()
     channel = grpc.insecure_channel(control_endpoint)

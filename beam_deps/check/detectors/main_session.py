@@ -12,7 +12,8 @@ import os
 import tempfile
 from typing import Any
 
-from beam_deps.diagnostics import Diagnostic, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic
 
 
 def save_main_session(options: Any) -> bool:

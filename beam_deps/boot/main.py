@@ -36,8 +36,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from beam_deps.worker.boot_errors import BootError
-from beam_deps.worker.boot_log import BootLog
+from beam_deps.boot.errors import BootError
+from beam_deps.boot.log import BootLog
 
 SDK_HARNESS = "apache_beam.runners.worker.sdk_worker_main"
 EXIT_BOOT_FAILED = 1
@@ -154,7 +154,7 @@ def _setup_only(args: argparse.Namespace, log: BootLog) -> int:
 
 def prepare(staged: Path, args: argparse.Namespace, log: BootLog) -> str:
     """Verify ``staged`` and return the python of the environment that has it installed."""
-    from beam_deps.worker.boot_plan import check_wheels, describe, plan_for
+    from beam_deps.boot.plan import check_wheels, describe, plan_for
 
     started = time.perf_counter()
     plan = plan_for(staged)
@@ -163,8 +163,8 @@ def prepare(staged: Path, args: argparse.Namespace, log: BootLog) -> str:
     if plan.empty:
         log.info(f"nothing staged to install; using the worker image's {sys.executable}")
         return sys.executable
-    from beam_deps.worker.env_cache import default_cache_dir, ensure_env
-    from beam_deps.worker.install import build_env, find_installer
+    from beam_deps.boot.env_cache import default_cache_dir, ensure_env
+    from beam_deps.boot.install import build_env, find_installer
 
     cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     what = describe(plan)
@@ -205,7 +205,7 @@ def prepare(staged: Path, args: argparse.Namespace, log: BootLog) -> str:
 
 
 def _boot_worker(args: argparse.Namespace, log: BootLog) -> int:
-    from beam_deps.worker.artifacts import get_provision, retrieve
+    from beam_deps.boot.artifacts import get_provision, retrieve
 
     provision = None
     try:
@@ -238,7 +238,7 @@ def _boot_worker(args: argparse.Namespace, log: BootLog) -> int:
         log.error(exc.line())
         log.close(timeout=min(10.0, args.connect_timeout))
         if provision is not None and provision.control_endpoint and args.on_error == "fail-job":
-            from beam_deps.worker.boot_refuse import fail_job
+            from beam_deps.boot.refuse import fail_job
 
             fail_job(
                 provision.control_endpoint,
@@ -260,7 +260,7 @@ def harness_environment(provision, args: argparse.Namespace, semi: Path, python:
     """The variables Beam's Go boot sets before it starts ``sdk_worker_main``."""
     from google.protobuf import text_format
 
-    from beam_deps.worker.artifacts import beam_api
+    from beam_deps.boot.artifacts import beam_api
 
     endpoints_pb2 = beam_api().endpoints_pb2
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from beam_deps.worker.boot_errors import BootError
-from beam_deps.worker.boot_plan import pip_requirements_name
+from beam_deps.boot.errors import BootError
+from beam_deps.boot.plan import pip_requirements_name
 
 STAGING_TO_ROLE = "beam:artifact:role:staging_to:v1"
 PIP_REQUIREMENTS_ROLE = "beam:artifact:role:pip_requirements_file:v1"

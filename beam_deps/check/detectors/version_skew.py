@@ -13,7 +13,8 @@ import re
 import sys
 from typing import Any
 
-from beam_deps.diagnostics import Diagnostic, diagnostic
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic
 
 _IMAGE = re.compile(r"beam_python(?P<py>\d+\.\d+)_sdk(?::(?P<beam>\d+\.\d+\.\d+)\S*)?")
 SUPPORTED_DILL = "0.3.1.1"

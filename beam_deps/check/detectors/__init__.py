@@ -6,6 +6,6 @@
 * ``staged``: what the pipeline's own options ship to workers (read as Beam's stager does)
 
 Module-level state mutated by DoFns (BD205) and names undefined on the worker (BD201/BD202)
-are found by the simulated worker (``beam_deps.worker.probe``), which sees the functions
+are found by the simulated worker (``beam_deps.check.simulated.probe``), which sees the functions
 exactly as a worker will.
 """

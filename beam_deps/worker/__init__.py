@@ -1,1 +1,0 @@
-"""Worker side: the simulated worker (probe) and the real boot program (`beam-deps-boot`)."""
