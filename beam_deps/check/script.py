@@ -29,7 +29,7 @@ from beam_deps.check.detectors.staged import (
     requirement_pins,
     staged_from_options,
 )
-from beam_deps.check.detectors.version_skew import image_from_options, version_skew_diagnostics
+from beam_deps.environment.skew import image_from_options, version_skew_diagnostics
 from beam_deps.check.simulated.probe import (
     ProbeBatch,
     ProbeError,

@@ -20,9 +20,18 @@ from packaging.utils import canonicalize_name
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.diagnostics import Diagnostic, Severity
-from beam_deps.staging.distributions import SELF, DirectUrl, Environment, WorkerImage
+from beam_deps.environment.declarations import Declaration, Merged, merge
+from beam_deps.environment.distributions import SELF, DirectUrl, Environment
+from beam_deps.environment.rules import (
+    conflict_diagnostic,
+    declared_version_diagnostics,
+    image_requirements,
+    image_satisfies,
+    placed,
+    skew_diagnostic,
+)
+from beam_deps.environment.workers import WorkerImage
 from beam_deps.staging.imports import is_stdlib
-from beam_deps.staging.requires import Declaration, Merged, merge
 
 if TYPE_CHECKING:
     from beam_deps.staging.wheelhouse import Target
@@ -153,7 +162,7 @@ def resolve(
             image_version = image.version(name)
             if name in roots and image_version and version and image_version != version:
                 result.diagnostics.append(
-                    _skew(display, f"=={version}", image_version, image.source)
+                    skew_diagnostic(display, f"=={version}", image_version, image.source)
                 )
                 lines[name] = f"{display}=={version}"
             continue
@@ -183,11 +192,9 @@ def _declared_line(
     display = env.display_name(name) if version else _written_name(declared)
     spec = str(declared.specifier)
     found = declared_version_diagnostics(display, declared, version, image)
-    if any(d.code == "BD410" for d in found):  # the worker's copy is what matters (as check)
-        found = [d for d in found if d.code != "BD420"]
     if version is None and not image_satisfies(declared, image) and not found:
         found.append(_not_installed(display, declared))
-    result.diagnostics += [_placed(d, declared, version) for d in found]
+    result.diagnostics += [placed(d, declared, version) for d in found]
     if image_satisfies(declared, image):
         return
     if version is None:
@@ -256,28 +263,6 @@ def _not_installed(display: str, declared: Merged) -> Diagnostic:
     )
 
 
-def _blame(declared: Merged, version: str | None = None) -> Declaration | None:
-    """The declaration a diagnostic points at: the last one written somewhere known, and
-    among those, one that excludes ``version`` when there is one."""
-    located = [d for d in declared.origins if d.file]
-    if version:
-        excluding = [
-            d
-            for d in located
-            if not Requirement(d.requirement).specifier.contains(version, prereleases=True)
-        ]
-        located = excluding or located
-    return located[-1] if located else None
-
-
-def _placed(d: Diagnostic, declared: Merged, version: str | None = None) -> Diagnostic:
-    if d.file is None:
-        at = _blame(declared, version)
-        if at is not None:
-            d.file, d.line = at.file, at.line
-    return d
-
-
 def _conflict_diagnostics(
     env: Environment, own: Merged, both: Merged, image: WorkerImage
 ) -> list[Diagnostic]:
@@ -286,7 +271,7 @@ def _conflict_diagnostics(
     installed here (so whichever is kept, the workers run code that was not checked)."""
     version = env.version(own.name)
     display = env.display_name(own.name) if version else _written_name(own)
-    conflict = _placed(conflict_diagnostic(both), own)
+    conflict = placed(conflict_diagnostic(both), own)
     if not own.conflict:
         required = [d.requirement for d in both.origins if d not in own.origins]
         have = image.version(own.name)
@@ -304,7 +289,7 @@ def _conflict_diagnostics(
     if version and not any(admits):
         declared = ", ".join(d.described for d in own.origins)
         out.append(
-            _placed(
+            placed(
                 diagnostic(
                     "BD420",
                     f"none of the declarations of {display} ({declared}) admits {version}, the "
@@ -315,29 +300,6 @@ def _conflict_diagnostics(
                 version,
             )
         )
-    return out
-
-
-def image_requirements(
-    env: Environment, image: WorkerImage, own: dict[str, Merged]
-) -> list[Declaration]:
-    """What the image's packages require of the distributions in ``own`` (their
-    Requires-Dist, markers evaluated here), as declarations to merge with ``own``'s.
-
-    Only packages installed here at the image's version say what they require; one that a
-    declaration replaces by another version no longer constrains anything."""
-    out = []
-    for source in sorted(image.packages):
-        version = env.version(source)
-        if version is None or image.version(source) not in (None, version):
-            continue
-        replaced = own.get(source)
-        if replaced is not None and not replaced.specifier.contains(version, prereleases=True):
-            continue
-        where = f"required by {env.display_name(source)} {version} in the worker image"
-        for req in env.requires(source):
-            if canonicalize_name(req.name) in own and str(req.specifier):
-                out.append(Declaration(f"{req.name}{req.specifier}", where))
     return out
 
 
@@ -354,58 +316,6 @@ def _import_sites(needs: list[Need]) -> dict[str, Need]:
         sites.setdefault(need.module, need)
         sites.setdefault(need.module.split(".")[0], need)
     return sites
-
-
-def conflict_diagnostic(declared: Merged) -> Diagnostic:
-    """BD409: no single version satisfies every requirement declared for one distribution."""
-    origins = ", ".join(d.described for d in declared.origins)
-    return _placed(
-        diagnostic(
-            "BD409",
-            f"declared requirements for {declared.name} cannot all be satisfied: {origins}",
-        ),
-        declared,
-    )
-
-
-def image_satisfies(declared: Merged, image: WorkerImage) -> bool:
-    """The worker image already has a version the declaration admits (or any will do)."""
-    if not image.has(declared.name):
-        return False
-    image_version = image.version(declared.name)
-    return (
-        not str(declared.specifier)
-        or image_version is None
-        or declared.specifier.contains(image_version, prereleases=True)
-    )
-
-
-def declared_version_diagnostics(
-    display: str, declared: Merged, version: str | None, image: WorkerImage
-) -> list[Diagnostic]:
-    """BD420 when a declaration excludes the version installed here (``version``), BD410
-    when it excludes the version the worker image has (the staged one is installed over it)."""
-    out = []
-    spec = str(declared.specifier)
-    if version and spec and not declared.specifier.contains(version, prereleases=True):
-        out.append(
-            diagnostic(
-                "BD420",
-                f"{display}{spec} is declared but {version} is installed here: the "
-                "pipeline was built and checked against another version",
-            )
-        )
-    if image.has(declared.name) and not image_satisfies(declared, image):
-        out.append(_skew(display, spec, image.version(declared.name), image.source))
-    return out
-
-
-def _skew(display: str, spec: str, image_version: str | None, source: str) -> Diagnostic:
-    return diagnostic(
-        "BD410",
-        f"{display}{spec} is staged but the worker image ({source}) has "
-        f"{display}=={image_version}; the staged version is installed over it",
-    )
 
 
 # ---------------------------------------------------------------------------- the workers

@@ -6,8 +6,8 @@ missing file fails the submission (BD414); two requirements no single version sa
 that contradicts what apache-beam (or another package of the image) requires, make pip fail or
 break Beam on every worker (BD409); a pin that replaces the image's copy of a package (BD410),
 or that excludes the version installed here (BD420), ships code the pipeline was not checked
-with. The comparison is the one ``beam-deps stage`` makes for declared requirements
-(``beam_deps.staging.requirements``), so both commands judge a requirement the same way.
+with. The rules are the ones ``beam-deps stage`` applies to declared requirements
+(``beam_deps.environment.rules``), so both commands judge a requirement the same way.
 """
 
 from __future__ import annotations
@@ -19,17 +19,21 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from beam_deps.staging.distributions import Environment, RequirementLine, WorkerImage
-    from beam_deps.staging.requires import Declaration, Merged
+    from beam_deps.environment.declarations import Declaration, Merged
+    from beam_deps.environment.distributions import Environment, RequirementLine, WorkerImage
+    from beam_deps.environment.workers import WorkerModel
 
 
 def requirements_file_diagnostics(
-    options: Any, worker_requirements: str | os.PathLike | None = None
+    options: Any,
+    worker_requirements: str | os.PathLike | None = None,
+    model: WorkerModel | None = None,
 ) -> list[Diagnostic]:
     """What pip would make of the pipeline's requirements file on a worker.
 
-    ``worker_requirements`` is a freeze of the worker image (check's ``--worker-requirements``);
-    without it the image is apache-beam and its dependency closure as installed here.
+    ``model`` is the worker model the runner gets (``beam_deps.environment.workers``);
+    without it, ``worker_requirements`` (a freeze of the worker image, check's
+    ``--worker-requirements``) or else the local model: apache-beam and its dependency closure.
     """
     from apache_beam.options.pipeline_options import SetupOptions
 
@@ -45,7 +49,7 @@ def requirements_file_diagnostics(
             )
         ]
 
-    from beam_deps.staging.distributions import Environment, requirement_entries, worker_image
+    from beam_deps.environment.distributions import Environment, requirement_entries, worker_image
 
     try:
         entries = requirement_entries(path)
@@ -61,7 +65,7 @@ def requirements_file_diagnostics(
     if not declared:
         return []
     env = Environment()
-    image = worker_image(env, worker_requirements)
+    image = model.packages(env) if model else worker_image(env, worker_requirements)
     return _compare(declared, env, image)
 
 
@@ -72,7 +76,7 @@ def _declarations(entries: list[RequirementLine]) -> dict[str, tuple[Declaration
     requirements whose marker excludes this interpreter are left to pip."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from beam_deps.staging.requires import Declaration
+    from beam_deps.environment.declarations import Declaration
 
     out = {}
     for entry in entries:
@@ -93,12 +97,12 @@ def _compare(
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    from beam_deps.staging.requirements import (
+    from beam_deps.environment.declarations import merge
+    from beam_deps.environment.rules import (
         conflict_diagnostic,
         declared_version_diagnostics,
         image_requirements,
     )
-    from beam_deps.staging.requires import merge
 
     decls = [d for d, _ in declared.values()]
     names = {canonicalize_name(Requirement(d.requirement).name) for d in decls}
@@ -115,8 +119,6 @@ def _compare(
             found[0].fix = _conflict_fix(display, both, image, within_file=mine.conflict)
         else:
             found = declared_version_diagnostics(display, mine, env.version(name), image)
-            if any(d.code == "BD410" for d in found):  # the worker's copy is what matters
-                found = [d for d in found if d.code != "BD420"]
         for d in found:
             d.file, d.line = os.path.abspath(entry.file), entry.line
         out += found

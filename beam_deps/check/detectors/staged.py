@@ -24,7 +24,7 @@ def _requirements(path: str | os.PathLike) -> list[Any]:
     paths and options skipped), read the one way staging reads them."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from beam_deps.staging.distributions import requirement_lines
+    from beam_deps.environment.distributions import requirement_lines
 
     out = []
     for line in requirement_lines(path):

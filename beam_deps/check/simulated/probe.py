@@ -14,8 +14,6 @@ building the pipeline here.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import json
 import os
 import queue
@@ -30,6 +28,7 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.diagnostics import Diagnostic
+from beam_deps.environment.distributions import locate_module, module_owner
 
 _HERE = Path(__file__).resolve().parent
 CHILD = _HERE / "child.py"
@@ -292,83 +291,9 @@ class ProbeBatch:
 # -- classification -------------------------------------------------------------------------
 
 
-def _locate_here(module: str, search_path: Sequence[str]) -> tuple[Path, str] | None:
-    """(sys.path folder holding it, its relative path) for ``module`` as importable here.
-
-    For a namespace package (``google``) the second level decides (``google/cloud``):
-    many distributions share the namespace.
-    """
-    parts = module.split(".")
-    spec = _find_here(parts[0], search_path)
-    if spec is None:
-        return None
-    origin = spec.origin if spec.origin not in (None, "namespace") else None
-    if origin is None:
-        if len(parts) < 2:
-            return None
-        for location in spec.submodule_search_locations or ():
-            candidate = Path(location) / parts[1]
-            if candidate.is_dir() or candidate.with_suffix(".py").is_file():
-                return Path(location).parent, f"{parts[0]}/{parts[1]}"
-        return None
-    path = Path(origin)
-    base = path.parent.parent if path.name == "__init__.py" else path.parent
-    return base, parts[0]
-
-
-def _owner_here(module: str, search_path: Sequence[str]) -> tuple[str, str, bool] | None:
-    """(distribution, version, local install?) that installed ``module`` here, if any.
-
-    Looks only at the ``*.dist-info`` / ``*.egg-info`` folders next to where the module is
-    found, instead of reading every installed distribution's file list (importlib's
-    packages_distributions takes about a second on a typical Beam environment).
-    """
-    found = _locate_here(module, search_path)
-    if found is None:
-        return None
-    base, rel = found
-    prefixes = (f"{rel}/", f"{rel}.")
-    top = rel.split("/")[0]
-    for info in sorted(base.glob("*.dist-info")) + sorted(base.glob("*.egg-info")):
-        if _claims(info, top if "/" not in rel else "", prefixes):
-            name, version = _dist_name_version(info)
-            in_site = any(part in ("site-packages", "dist-packages") for part in base.parts)
-            local = (info.suffix == ".egg-info" and not in_site) or _is_local_install(name)
-            return name, version, local
-    return None
-
-
-def _claims(info: Path, top: str, prefixes: tuple[str, ...]) -> bool:
-    top_level = info / "top_level.txt"
-    try:
-        if top and top_level.is_file() and top in top_level.read_text().split():
-            return True
-        record = info / "RECORD"
-        if record.is_file():
-            return any(line.startswith(prefixes) for line in record.read_text().splitlines())
-    except OSError:
-        pass
-    return False
-
-
-def _dist_name_version(info: Path) -> tuple[str, str]:
-    name, version = info.name.rsplit(".", 1)[0], ""
-    try:
-        meta = info / ("METADATA" if info.suffix == ".dist-info" else "PKG-INFO")
-        for line in meta.read_text(errors="replace").splitlines()[:20]:
-            if line.startswith("Name:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("Version:"):
-                version = line.split(":", 1)[1].strip()
-    except OSError:
-        if "-" in name:
-            name, version = name.split("-", 1)
-    return name, version
-
-
 def classify_missing(module: str, *, search_path: Sequence[str] = ()) -> tuple[str, str, str]:
     """(code, short reason, fix detail) for a module a worker cannot import."""
-    owned = _owner_here(module, search_path)
+    owned = module_owner(module, search_path)
     if owned is not None:
         owner, version, local = owned
         if local:
@@ -385,7 +310,7 @@ def classify_missing(module: str, *, search_path: Sequence[str] = ()) -> tuple[s
             f"add `{owner}=={version}` to the requirements you stage "
             f"(--requirements_file, or `beam-deps stage`)",
         )
-    found = _locate_here(module, search_path)
+    found = locate_module(module, search_path)
     if found is not None:
         return (
             "BD402",
@@ -393,33 +318,6 @@ def classify_missing(module: str, *, search_path: Sequence[str] = ()) -> tuple[s
             "ship it: `beam-deps stage`, --setup_file with a setup.py, or --extra_package",
         )
     return ("BD403", "not installed here or on the worker", "install and stage it, or remove it")
-
-
-def _is_local_install(dist_name: str) -> bool:
-    """PEP 610: direct_url.json says the distribution came from a local dir or is editable."""
-    try:
-        text = importlib.metadata.distribution(dist_name).read_text("direct_url.json")
-        data = json.loads(text) if text else {}
-    except Exception:  # noqa: BLE001
-        return False
-    return (
-        bool(data.get("dir_info", {}).get("editable"))
-        or str(data.get("url", "")).startswith("file:")
-        and "dir_info" in data
-    )
-
-
-def _find_here(top: str, search_path: Sequence[str]):
-    saved = list(sys.path)
-    try:
-        sys.path[:0] = [p for p in search_path if p not in sys.path]
-        if top in sys.modules:
-            return getattr(sys.modules[top], "__spec__", None) or importlib.util.find_spec(top)
-        return importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return None
-    finally:
-        sys.path[:] = saved
 
 
 def findings_to_diagnostics(

@@ -4,30 +4,20 @@ Workers refuse a pipeline built by another Beam version or Python minor version,
 payloads made by one pickle library (or dill version) do not load with another. The worker
 image is described by ``--worker-image`` / ``--sdk_container_image`` (Beam's image names
 carry both versions: ``apache/beam_python3.11_sdk:2.77.0``), ``--worker-python`` and
-``--worker-requirements`` (a freeze of the image).
+``--worker-requirements`` (a freeze of the image). Shared by ``check`` and ``stage``
+(``--worker-python``).
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.diagnostics import Diagnostic
+from beam_deps.environment.images import parse_image
 
-_IMAGE = re.compile(r"beam_python(?P<py>\d+\.\d+)_sdk(?::(?P<beam>\d+\.\d+\.\d+)\S*)?")
 SUPPORTED_DILL = "0.3.1.1"
-
-
-def parse_image(image: str | None) -> tuple[str | None, str | None]:
-    """(python X.Y, beam version) from a Beam SDK image name; Nones if it is not one."""
-    if not image:
-        return None, None
-    match = _IMAGE.search(image)
-    if not match:
-        return None, None
-    return match.group("py"), match.group("beam")
 
 
 def version_skew_diagnostics(

@@ -1,5 +1,4 @@
-"""Which installed distribution provides a module, how it was installed, and what the
-worker image already has.
+"""Which installed distribution provides a module, at which version, and how it was installed.
 
 Everything here reads ``importlib.metadata`` (the same data pip uses), so a requirement is
 always pinned to the version that is really installed, and PEP 610 ``direct_url.json`` tells
@@ -11,21 +10,27 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata as md
+import importlib.util
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from beam_deps.environment import images
 from beam_deps.requirements_files import (  # noqa: F401 - staging reads them from here
     RequirementLine,
     requirement_entries,
     requirement_lines,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # Always present where a Beam worker runs Python; never worth a requirement line.
 BASE_TOOLS = ("pip", "setuptools", "wheel")
@@ -213,7 +218,8 @@ class WorkerImage:
     """What the worker already has installed: name -> version (None: any version)."""
 
     packages: dict[str, str | None]
-    source: str  # "apache-beam closure" or the requirements file it came from
+    source: str  # said in messages: "apache-beam closure", a file, an image
+    kind: str = "local"  # "local" | "sdk-image" | "freeze"
 
     def has(self, name: str) -> bool:
         return canonicalize_name(name) in self.packages
@@ -221,11 +227,14 @@ class WorkerImage:
     def version(self, name: str) -> str | None:
         return self.packages.get(canonicalize_name(name))
 
+    def provides(self, module: str) -> str | None:
+        """The image distribution that provides import ``module`` (by name), if any."""
+        return images.distribution_of(module, self.packages)
+
 
 def worker_image(env: Environment, requirements_file: str | Path | None = None) -> WorkerImage:
-    """The default image is apache-beam and its dependency closure at the installed versions
-    (what Beam's container ships for this Beam version); a freeze/constraints file replaces it.
-    """
+    """The local model (apache-beam and its dependency closure at the installed versions), or
+    the packages a freeze/constraints file lists."""
     if requirements_file is None:
         packages = env.closure({"apache-beam": frozenset()})
         for tool in BASE_TOOLS:
@@ -242,4 +251,106 @@ def worker_image(env: Environment, requirements_file: str | Path | None = None) 
     packages.setdefault("apache-beam", env.version("apache-beam"))
     for tool in BASE_TOOLS:
         packages.setdefault(tool, None)
-    return WorkerImage(packages, str(requirements_file))
+    return WorkerImage(packages, str(requirements_file), "freeze")
+
+
+# ------------------------------------------------------------------ one module, quickly
+# ``Environment`` reads every installed distribution (about a second on a Beam environment):
+# right for staging, which maps hundreds of modules. The simulated worker asks about the one
+# module a worker could not import; these look only next to where that module is found.
+
+
+def locate_module(module: str, search_path: Sequence[str] = ()) -> tuple[Path, str] | None:
+    """(sys.path folder holding it, its relative path) for ``module`` as importable here.
+
+    For a namespace package (``google``) the second level decides (``google/cloud``):
+    many distributions share the namespace.
+    """
+    parts = module.split(".")
+    spec = _find_here(parts[0], search_path)
+    if spec is None:
+        return None
+    origin = spec.origin if spec.origin not in (None, "namespace") else None
+    if origin is None:
+        if len(parts) < 2:
+            return None
+        for location in spec.submodule_search_locations or ():
+            candidate = Path(location) / parts[1]
+            if candidate.is_dir() or candidate.with_suffix(".py").is_file():
+                return Path(location).parent, f"{parts[0]}/{parts[1]}"
+        return None
+    path = Path(origin)
+    base = path.parent.parent if path.name == "__init__.py" else path.parent
+    return base, parts[0]
+
+
+def module_owner(module: str, search_path: Sequence[str] = ()) -> tuple[str, str, bool] | None:
+    """(distribution, version, local install?) that installed ``module`` here, if any.
+
+    Looks only at the ``*.dist-info`` / ``*.egg-info`` folders next to where the module is
+    found, instead of reading every installed distribution's file list.
+    """
+    found = locate_module(module, search_path)
+    if found is None:
+        return None
+    base, rel = found
+    prefixes = (f"{rel}/", f"{rel}.")
+    top = rel.split("/")[0]
+    for info in sorted(base.glob("*.dist-info")) + sorted(base.glob("*.egg-info")):
+        if _claims(info, top if "/" not in rel else "", prefixes):
+            name, version = _dist_name_version(info)
+            in_site = any(part in ("site-packages", "dist-packages") for part in base.parts)
+            local = (info.suffix == ".egg-info" and not in_site) or _is_local_install(info)
+            return name, version, local
+    return None
+
+
+def _claims(info: Path, top: str, prefixes: tuple[str, ...]) -> bool:
+    top_level = info / "top_level.txt"
+    try:
+        if top and top_level.is_file() and top in top_level.read_text().split():
+            return True
+        record = info / "RECORD"
+        if record.is_file():
+            return any(line.startswith(prefixes) for line in record.read_text().splitlines())
+    except OSError:
+        pass
+    return False
+
+
+def _dist_name_version(info: Path) -> tuple[str, str]:
+    name, version = info.name.rsplit(".", 1)[0], ""
+    try:
+        meta = info / ("METADATA" if info.suffix == ".dist-info" else "PKG-INFO")
+        for line in meta.read_text(errors="replace").splitlines()[:20]:
+            if line.startswith("Name:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("Version:"):
+                version = line.split(":", 1)[1].strip()
+    except OSError:
+        if "-" in name:
+            name, version = name.split("-", 1)
+    return name, version
+
+
+def _is_local_install(info: Path) -> bool:
+    """PEP 610: the distribution is an editable install or came from a local folder."""
+    try:
+        text = (info / "direct_url.json").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    origin = _parse_direct_url(text)
+    return origin is not None and origin.kind in ("editable", "local_dir")
+
+
+def _find_here(top: str, search_path: Sequence[str]):
+    saved = list(sys.path)
+    try:
+        sys.path[:0] = [p for p in search_path if p not in sys.path]
+        if top in sys.modules:
+            return getattr(sys.modules[top], "__spec__", None) or importlib.util.find_spec(top)
+        return importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    finally:
+        sys.path[:] = saved

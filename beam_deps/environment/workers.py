@@ -1,0 +1,142 @@
+"""The worker model: what the runner's workers will have installed.
+
+The runner chooses the workers, so it chooses the model:
+
+* ``--worker-requirements FILE`` (a ``pip freeze`` taken inside a custom image) always wins;
+* runners that start Beam's SDK container (DataflowRunner; PortableRunner and the Flink/Spark
+  job servers with the default or ``DOCKER`` environment) get that image's package list: the
+  one named by ``--worker-image``/``--sdk_container_image``, else Beam's default image for the
+  installed Beam and this Python (``apache/beam_python{X.Y}_sdk:{V}``);
+* runners whose workers are local processes (DirectRunner, Prism, ``PROCESS``, ``EXTERNAL``,
+  ``LOOPBACK``, the subprocess harness; Flink/Spark on ``[local]``) see the local environment:
+  apache-beam and its dependency closure as installed here.
+
+An image beam-deps has no package list for (a custom name, a newer Beam) is said once, with the
+``--worker-requirements`` fix, and the nearest known list is used.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from beam_deps.environment import images
+from beam_deps.environment.distributions import (
+    BASE_TOOLS,
+    Environment,
+    WorkerImage,
+    worker_image,
+)
+
+LOCAL_ENVIRONMENTS = ("PROCESS", "EXTERNAL", "LOOPBACK", "BEAM:ENV:HARNESS_SUBPROCESS_PYTHON:V1")
+_LOCAL_MASTERS = ("[local]", "[auto]", "")
+
+
+@dataclass(frozen=True)
+class WorkerModel:
+    """Which worker the checks and the staged requirements are made for (said in output)."""
+
+    kind: str  # "local" | "sdk-image" | "freeze"
+    label: str
+    image: str | None = None
+    model: tuple[str, str] | None = None  # (Beam, Python) of the package list used
+    requirements_file: str | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. an image without a package list
+
+    def packages(self, env: Environment) -> WorkerImage:
+        """The model's packages (an image's list, a freeze, or the local closure)."""
+        if self.kind == "sdk-image" and self.model:
+            found: dict[str, str | None] = dict(images.packages(*self.model))
+            for tool in BASE_TOOLS:
+                found.setdefault(tool, None)
+            return WorkerImage(found, self.label, "sdk-image")
+        return worker_image(env, self.requirements_file)
+
+    def probe_names(self) -> list[str] | None:
+        """Names for the simulated worker: an image's distributions plus the import names
+        that differ from them (a package the image has but that is not installed here is
+        then no missing module); None for the local model (the probe's own default)."""
+        if self.kind != "sdk-image" or not self.model:
+            return None
+        names = set(images.packages(*self.model))
+        names |= {m for m, dist in images.IMPORT_NAMES.items() if dist in names}
+        return sorted(names)
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the JSON report."""
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "image": self.image,
+            "package_list": f"{self.model[0]}/py{self.model[1]}" if self.model else None,
+            "requirements_file": self.requirements_file,
+        }
+
+
+def runner_starts_image(options: Mapping[str, Any]) -> bool:
+    """Does this runner start Beam's SDK container for its Python workers?"""
+    runner = options.get("runner")
+    name = (runner if isinstance(runner, str) else type(runner).__name__ if runner else "") or ""
+    name = name.rsplit(".", 1)[-1].lower()
+    if "dataflow" in name:
+        return True  # Dataflow always starts a container, whatever --environment_type says
+    environment = str(options.get("environment_type") or "").upper()
+    if environment:
+        return environment == "DOCKER"
+    if name.startswith(("flink", "spark")):
+        # Beam's Flink/Spark runners use LOOPBACK (local processes) on an embedded cluster
+        master = options.get("flink_master") or options.get("spark_master_url") or ""
+        return str(master) not in _LOCAL_MASTERS
+    return name.startswith("portable")
+
+
+def worker_model(
+    options: Mapping[str, Any] | None = None,
+    *,
+    worker_image: str | None = None,
+    worker_requirements: str | Path | None = None,
+    beam_version: str | None = None,
+    python: str | None = None,
+) -> WorkerModel:
+    """The worker model for a pipeline with these options (``get_all_options()``)."""
+    options = options or {}
+    if worker_requirements is not None:
+        return WorkerModel(
+            "freeze",
+            f"the packages of {worker_requirements} (--worker-requirements)",
+            requirements_file=str(worker_requirements),
+        )
+    named = (
+        worker_image
+        or options.get("sdk_container_image")
+        or options.get("worker_harness_container_image")
+    )
+    if not worker_image and not runner_starts_image(options):
+        return WorkerModel("local", "local worker processes: the packages installed here")
+    if beam_version is None:
+        import apache_beam
+
+        beam_version = apache_beam.__version__
+    here = python or f"{sys.version_info.major}.{sys.version_info.minor}"
+    image = named or images.default_image(beam_version, here)
+    image_py, image_beam = images.parse_image(image)
+    wanted = (image_beam or (beam_version if not named else None), image_py or here)
+    exact = wanted if wanted[0] and wanted in images.known() else None
+    model = exact or images.nearest(wanted[0], wanted[1])
+    notes = []
+    if exact is None and model is not None:
+        what = (
+            "a custom image"
+            if image_py is None
+            else f"an image beam-deps has no package list for (Beam {wanted[0]}, "
+            f"Python {wanted[1]})"
+        )
+        notes.append(
+            f"worker image {image} is {what}: its packages are assumed to be those of "
+            f"{images.default_image(model[0], model[1])}; describe it exactly with "
+            "--worker-requirements (a `pip freeze` taken inside the image)"
+        )
+    return WorkerModel("sdk-image", f"SDK container image {image}", image, model, notes=notes)
