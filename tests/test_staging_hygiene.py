@@ -27,7 +27,7 @@ from staging_support import (  # noqa: F401
 
 from beam_deps.staging import StagingError, cache, stage
 from beam_deps.staging.exclusions import Policy
-from beam_deps.staging.stage import _publish
+from beam_deps.staging.publish import publish as _publish
 
 TOKEN = "mylib/internal_token.txt"
 
@@ -383,7 +383,7 @@ before = tree(bound)
 result["bind"] = [*stage_into(bound), tree(bound) == before]
 
 from beam_deps.staging import StagingError
-from beam_deps.staging.stage import _publish
+from beam_deps.staging.publish import publish as _publish
 new = work / ".bound out.tmp-new"
 new.mkdir()
 try:

@@ -7,8 +7,9 @@ the local files its imports reach (AST walk), the ignore rules that decide which
 the options, and the installed distributions. Files only discovered while staging (runtime
 imports, the project tree, editable sources) are recorded in the entry with their hashes and
 the ignore rules that let them ship, and re-checked on lookup, so a change to any of them is
-a miss too. Stored files are hard-linked when possible and verified by size/mtime, falling
-back to sha256, so a corrupted entry is detected and dropped rather than shipped.
+a miss too. Stored files are copies (never hard links, which would let an edit of one staging
+change the cache and the others) verified by size/mtime, falling back to sha256, so a
+corrupted entry is detected and dropped rather than shipped.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from typing import Any
 
 from beam_deps.hashing import sha256_file
 
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2  # 2: entries record the environment variables the script read
+EVERYTHING = "*"  # in a set of variable names: the whole environment was read
 
 
 def cache_root() -> Path:
@@ -102,6 +104,8 @@ def lookup(cache_key: str) -> Entry | None:
         return None
     if digest_files([Path(p) for p in result.get("depends", {})]) != result.get("depends", {}):
         return None
+    if digest_environ(result.get("environ", {})) != result.get("environ", {}):
+        return None
     entry = Entry(path, result)
     if _stats(entry.out) != result.get("stats"):
         from beam_deps.staging import manifest
@@ -112,17 +116,36 @@ def lookup(cache_key: str) -> Entry | None:
     return entry
 
 
-def store(cache_key: str, out: Path, result: dict[str, Any], depends: list[Path]) -> None:
-    """Keep a copy of a finished staging directory. Failures only cost the cache, never the
-    staging itself."""
+def digest_environ(names) -> dict[str, str | None]:
+    """Each variable's value as a digest (None: unset), so the entry holds no secret."""
+    out = {}
+    for name in sorted(names):
+        value = os.environ.get(name)
+        out[name] = None if value is None else hashlib.sha256(value.encode()).hexdigest()
+    return out
+
+
+def store(
+    cache_key: str,
+    out: Path,
+    result: dict[str, Any],
+    depends: list[Path],
+    environ: set[str] = frozenset(),
+) -> None:
+    """Keep a copy of a finished staging directory, valid while the files it ``depends`` on
+    and the ``environ`` variables the script read are unchanged. Nothing is kept when the
+    script read the whole environment. Failures only cost the cache, never the staging."""
+    if EVERYTHING in environ:
+        return
     root = _stage_dir()
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
         try:
-            link_tree(out, tmp / "out")
+            copy_tree(out, tmp / "out")
             depends = list(depends) + _ignore_rules(depends)
             data = dict(result, entry_version=ENTRY_VERSION, depends=digest_files(depends))
+            data["environ"] = digest_environ(environ)
             data["stats"] = _stats(tmp / "out")
             (tmp / "entry.json").write_text(json.dumps(data, indent=1, sort_keys=True))
             final = root / cache_key
@@ -148,8 +171,11 @@ def discard(cache_key: str) -> None:
     shutil.rmtree(_stage_dir() / cache_key, ignore_errors=True)
 
 
-def link_tree(src: Path, dest: Path) -> None:
-    """Replicate ``src`` at ``dest`` with hard links (copies across file systems)."""
+def copy_tree(src: Path, dest: Path) -> None:
+    """Copy ``src`` to ``dest``, file by file (times kept: lookups compare them).
+
+    Never hard links: a staging directory is the user's to edit, and a link would carry an
+    edit into the cache entry and into every other staging built from the same inputs."""
     dest.mkdir(parents=True, exist_ok=True)
     for f in sorted(src.rglob("*")):
         target = dest / f.relative_to(src)
@@ -157,10 +183,7 @@ def link_tree(src: Path, dest: Path) -> None:
             target.mkdir(parents=True, exist_ok=True)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(f, target)
-        except OSError:
-            shutil.copy2(f, target)
+        shutil.copy2(f, target)
 
 
 def clear() -> None:

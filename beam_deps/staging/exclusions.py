@@ -74,6 +74,21 @@ _SECRET_NAMES = [
     ("*service*account*.json", "credential JSON"),
     ("client_secret*.json", "credential JSON"),
     ("*.kdbx", "password database"),
+    ("*.keystore", "key store (*.keystore)"),
+    ("*.jceks", "key store (*.jceks)"),
+    ("*.ppk", "PuTTY private key (*.ppk)"),
+    ("token.pickle", "OAuth token (token.pickle)"),
+    (".vault-token", "Vault token (.vault-token)"),
+    ("*.tfstate", "Terraform state, holds resource secrets (*.tfstate)"),
+    ("*.tfstate.backup", "Terraform state, holds resource secrets (*.tfstate.backup)"),
+    ("*.tfvars", "Terraform variables, may hold secrets (*.tfvars)"),
+    (".terraformrc", "Terraform registry token (.terraformrc)"),
+    ("terraform.rc", "Terraform registry token (terraform.rc)"),
+    (".htpasswd", "password hashes (.htpasswd)"),
+    ("kubeconfig*", "Kubernetes credentials (kubeconfig)"),
+    ("*.kubeconfig", "Kubernetes credentials (*.kubeconfig)"),
+    (".my.cnf", "MySQL credentials (.my.cnf)"),
+    (".dockerconfigjson", "Docker registry credentials (.dockerconfigjson)"),
 ]
 _JUNK_NAMES = [
     ("*.pyc", "bytecode"),
@@ -97,6 +112,7 @@ _CONFIG_SUFFIXES = (
 _CODE_SUFFIXES = (".py", ".pyi", ".pyx", ".pxd")
 _PRIVATE_KEY = re.compile(rb"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
 _SCAN_LIMIT = 2 * 1024 * 1024  # larger files are data, not a key someone saved by mistake
+_SHAPE_SCAN_LIMIT = 256 * 1024  # token shapes are looked for in small text files only
 
 
 @dataclass(frozen=True)
@@ -260,12 +276,14 @@ def _credential_json(path: Path) -> bool:
     return any(k in d for d in nested for k in _CREDENTIAL_JSON_KEYS)
 
 
-def _private_key(path: Path) -> str | None:
-    """The ``-----BEGIN ... PRIVATE KEY-----`` line of a private key held in ``path``.
+def _credential_content(path: Path) -> str | None:
+    """Why the content of ``path`` is a credential: a private key block, or (in a small text
+    file that is not code) a string shaped like a known credential, as check's BD110 sees one.
 
-    In a text file the line alone is enough. In Python source or a binary file only a whole
-    block counts (its END line too): code that merely names the header, to parse keys, is
-    code and ships."""
+    In a text file the key's BEGIN line alone is enough. In Python source or a binary file only
+    a whole block counts (its END line too): code that merely names the header, to parse keys,
+    is code and ships. Other credential shapes are not looked for in code: a module the worker
+    imports must ship, and what its values hold is check's to report."""
     try:
         st = path.stat()
     except OSError:
@@ -273,22 +291,37 @@ def _private_key(path: Path) -> str | None:
     if not stat.S_ISREG(st.st_mode) or st.st_size > _SCAN_LIMIT:
         return None  # a FIFO would block the read
     # One stage walks the same tree several times (package list, build, cache key).
-    return _private_key_in(str(path), st.st_size, st.st_mtime_ns)
+    return _credential_in(str(path), st.st_size, st.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=8192)
-def _private_key_in(path: str, size: int, mtime_ns: int) -> str | None:
+def _credential_in(path: str, size: int, mtime_ns: int) -> str | None:
     try:
         data = Path(path).read_bytes()
     except OSError:
         return None
-    if b"PRIVATE KEY" not in data:
+    code = path.lower().endswith(_CODE_SUFFIXES)
+    binary = b"\0" in data[:8192]
+    if b"PRIVATE KEY" in data:
+        for match in _PRIVATE_KEY.finditer(data):
+            end = b"-----END " + match[1] + b"-----"
+            if not (code or binary) or data.find(end, match.end()) != -1:
+                return f"holds a private key ({match[0].decode('ascii')})"
+    if code or binary or size > _SHAPE_SCAN_LIMIT:
         return None
-    whole_block = path.lower().endswith(_CODE_SUFFIXES) or b"\0" in data[:8192]
-    for match in _PRIVATE_KEY.finditer(data):
-        if not whole_block or data.find(b"-----END " + match[1] + b"-----", match.end()) != -1:
-            return match[0].decode("ascii")
-    return None
+    from beam_deps.pickling.hazards import SecretDetector
+
+    found = SecretDetector(environ={}).check(data.decode("utf-8", errors="replace"))
+    return f"holds {found}" if found else None
+
+
+def _outside(path: Path, top: Path) -> Path | None:
+    """Where the symlink ``path`` leads when that is outside ``top`` (None: it stays inside,
+    or ``path`` is no symlink)."""
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    return None if target.is_relative_to(top) else target
 
 
 def _secret_name(name: str) -> bool:
@@ -343,6 +376,12 @@ def rule_files(folders: Iterable[Path], below: Iterable[Path] = ()) -> list[Path
             if ".gitignore" in filenames:
                 found[here / ".gitignore"] = None
     return list(found)
+
+
+def _loops(link: Path) -> bool:
+    """Whether following the folder symlink ``link`` leads back to a folder above it."""
+    target = link.resolve()
+    return link.parent.resolve().is_relative_to(target)
 
 
 @dataclass
@@ -438,6 +477,10 @@ class Policy:
         """Why ``path`` must not ship, or None when it may."""
         path = Path(path)
         name = path.name
+        target = _outside(path, self._top)
+        if target is not None:  # never read through it: it may be the user's credentials
+            what = "folder" if path.is_dir() else "file"
+            return f"symlink to a {what} outside the project ({target}): not followed"
         is_dir = path.is_dir()
         if is_dir:
             if name in _SKIP_DIRS:
@@ -464,18 +507,21 @@ class Policy:
         ignored = self._gitignored(path.resolve(), is_dir)
         if ignored or is_dir:
             return ignored
-        key = _private_key(path)  # reads the file: last, and only for what would ship
-        return f"holds a private key ({key})" if key else None
+        return _credential_content(path)  # reads the file: last, and only for what would ship
 
     def walk(self, top: Path) -> Iterator[tuple[Path, str | None]]:
         """Yield (path, reason) for files below ``top`` in sorted order; excluded folders are
         yielded once (not descended into)."""
         top = Path(top)
-        for dirpath, dirnames, filenames in os.walk(top):
+        # Symlinked folders inside the project are followed (shared code linked in ships
+        # under the link's name); ``reason`` refuses those that lead outside it.
+        for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
             here = Path(dirpath)
             keep = []
             for d in sorted(dirnames):
                 why = self.reason(here / d)
+                if not why and (here / d).is_symlink() and _loops(here / d):
+                    why = "symlink to a folder that contains it: not followed"
                 if why:
                     yield here / d, why
                 else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 import sysconfig
 from dataclasses import asdict, dataclass
@@ -89,6 +90,40 @@ def build(
         # directory is fully described; the boot neither expects nor installs them.
         "sources": [a.to_dict() for a in sorted(sources, key=lambda a: a.path)],
     }
+
+
+REDACTED = "********"
+_URL_PASSWORD = re.compile(r"(?<=://)([^/:@\s]*):[^@/\s]+@")
+
+
+def redact_options(args: list[str]) -> list[str]:
+    """Pipeline options as the manifest records them: the manifest ships to every worker and
+    the stage cache keeps it, so a secret's value is replaced by ``********``, found as check's
+    BD110 finds one: by the option's name (``--db_password``, ``--api-key``) and by the value's
+    shape (a token, a key); a password in a URL (``postgresql://user:pw@host``) too."""
+    from beam_deps.pickling.hazards import SecretDetector, is_secret_name
+
+    detector = SecretDetector()
+    out: list[str] = []
+    secret_next = False
+    for arg in args:
+        if secret_next:
+            secret_next = False
+            if not arg.startswith("-"):
+                out.append(REDACTED)
+                continue
+        name, eq, value = arg.partition("=")
+        named = arg.startswith("-") and is_secret_name(name.lstrip("-"))
+        if named and not eq:
+            secret_next = True  # --password VALUE
+            out.append(arg)
+        elif named and value:
+            out.append(f"{name}={REDACTED}")
+        elif detector.check(value if eq else arg):
+            out.append(f"{name}={REDACTED}" if eq else REDACTED)
+        else:
+            out.append(_URL_PASSWORD.sub(rf"\1:{REDACTED}@", arg))
+    return out
 
 
 def dumps(manifest: dict[str, Any]) -> str:
