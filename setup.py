@@ -2,7 +2,8 @@
 
 from setuptools import find_packages, setup
 
-BEAM = "apache-beam>=2.77.0,<2.78"
+# Any Beam from 2.61 on: a pre-flight tool must never change the Beam it checks.
+BEAM = "apache-beam>=2.61,<3"
 
 setup(
     name="beam-deps",
@@ -13,7 +14,9 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["beam_deps", "beam_deps.*"]),
     include_package_data=True,
-    package_data={"beam_deps": ["examples/*.py", "py.typed"]},
+    package_data={
+        "beam_deps": ["examples/*.py", "py.typed", "environment/images/*/*.txt"],
+    },
     install_requires=[
         BEAM,
         "setuptools>=65",
@@ -24,7 +27,8 @@ setup(
         "pip>=23",
     ],
     extras_require={
-        "dill": ["apache-beam[dill]>=2.77.0,<2.78"],
+        # Beam < 2.69 depends on dill itself; from 2.69 dill is Beam's [dill] extra (0.3.1.1)
+        "dill": ["apache-beam[dill]>=2.61,<3"],
         "uv": ["uv>=0.4"],
         "test": [
             "pytest>=8",

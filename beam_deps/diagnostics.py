@@ -64,6 +64,7 @@ class Report:
     by_reference: list[str] = field(default_factory=list)
     by_value: list[str] = field(default_factory=list)
     payload_size: int | None = None
+    worker: dict[str, Any] | None = None  # the worker model checked against (environment)
 
     @property
     def ok(self) -> bool:
@@ -94,4 +95,6 @@ class Report:
             if (not select or d.code.startswith(select))
             and not d.code.startswith(ignore or ("\0",))
         ]
-        return Report(kept, list(self.by_reference), list(self.by_value), self.payload_size)
+        return Report(
+            kept, list(self.by_reference), list(self.by_value), self.payload_size, self.worker
+        )

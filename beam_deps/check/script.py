@@ -29,7 +29,7 @@ from beam_deps.check.detectors.staged import (
     requirement_pins,
     staged_from_options,
 )
-from beam_deps.environment.skew import image_from_options, version_skew_diagnostics
+from beam_deps.check.detectors.worker_model import model_for, worker_model_diagnostics
 from beam_deps.check.simulated.probe import (
     ProbeBatch,
     ProbeError,
@@ -40,6 +40,8 @@ from beam_deps.check.simulated.probe import (
 )
 from beam_deps.check.simulated.walk import imports, user_functions
 from beam_deps.diagnostics import Diagnostic, Report, Severity
+from beam_deps.environment.skew import image_from_options, version_skew_diagnostics
+from beam_deps.environment.workers import WorkerModel
 from beam_deps.errors import UsageError
 from beam_deps.pickling.locations import is_user_file
 from beam_deps.pipeline import CapturedPipeline, LoadedScript, load_script
@@ -85,7 +87,8 @@ def check_script(
         raise UsageError(f"--worker-python must look like 3.11, got {worker_python!r}")
     if script is not None:
         compile_script(script)  # a missing or broken script fails before any work starts
-    probe = WorkerProbe(image_requirements).start()
+    model = model_for(argv, worker_image=worker_image, worker_requirements=worker_requirements)
+    probe = WorkerProbe(image_requirements or model.probe_names()).start()
     analyses: list[PipelineAnalysis] = []
     try:
         loaded = load_script(
@@ -94,7 +97,7 @@ def check_script(
             argv=argv,
             timeout=timeout,
             on_pipeline=functools.partial(
-                _at_run, probe=probe, worker_requirements=worker_requirements
+                _at_run, probe=probe, worker_requirements=worker_requirements, model=model
             ),
         )
         analyses = [c.result for c in loaded.pipelines if isinstance(c.result, PipelineAnalysis)]
@@ -112,6 +115,8 @@ def check_script(
             report.by_reference.extend(payload.report.by_reference)
             report.by_value.extend(payload.report.by_value)
     report.by_reference = sorted(set(report.by_reference))
+    report.diagnostics = worker_model_diagnostics(model, report.diagnostics, report.by_reference)
+    report.worker = model.as_dict()
     report.by_value = sorted(set(report.by_value))
     sizes = [p.report.payload_size or 0 for a in analyses for p in a.serialized.payloads]
     report.payload_size = sum(sizes) if sizes else None
@@ -140,6 +145,7 @@ def _at_run(
     *,
     probe: WorkerProbe,
     worker_requirements: str | os.PathLike | None = None,
+    model: WorkerModel | None = None,
 ) -> PipelineAnalysis:
     """Runs inside the script's ``run()``: __main__ is the script, as when Beam pickles."""
     options, library = captured.options, captured.pickle_library
@@ -153,7 +159,7 @@ def _at_run(
     staged = staged_from_options(options)
     # Said, never silent: a BD401 about code we could not inspect may be a false alarm.
     diagnostics += [diagnostic("BD413", note) for note in staged.notes]
-    diagnostics += requirements_file_diagnostics(options, worker_requirements)
+    diagnostics += requirements_file_diagnostics(options, worker_requirements, model)
     # sys.argv is the script's here (the loader set it), as Beam would parse it
     diagnostics += ignored_arguments(options, sys.argv[1:], captured.file, captured.line)
     batch = probe.begin(

@@ -41,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "debug", False):
         _import_beam_quietly()
     try:
+        if args.command != "explain":  # explain needs no Beam; everything else says it once
+            from beam_deps.beam import require_supported
+
+            require_supported()
         return int(args.func(args) or 0)
     except BeamDepsError as exc:
         if getattr(args, "debug", False):

@@ -36,18 +36,7 @@ def version_skew_diagnostics(
     pins = worker_pins or {}
     source = f"worker image {worker_image}" if worker_image else "the worker"
     py = worker_python or image_py
-    if worker_image and image_py is None and not (worker_python and worker_pins):
-        # A custom image: say what could not be compared instead of passing in silence.
-        out.append(
-            diagnostic(
-                "BD001",
-                f"worker image {worker_image} is not a Beam SDK image name "
-                "(apache/beam_pythonX.Y_sdk:VERSION), so its Python and apache-beam versions "
-                "were not compared with yours",
-                fix="Describe the image: --worker-python X.Y and --worker-requirements with a "
-                "`pip freeze` taken inside it.",
-            )
-        )
+    # A custom image is said by its worker model (beam_deps.environment.workers).
     if py and py != here_py:
         out.append(
             diagnostic(

@@ -32,7 +32,7 @@ from beam_deps.environment.distributions import (
 )
 
 LOCAL_ENVIRONMENTS = ("PROCESS", "EXTERNAL", "LOOPBACK", "BEAM:ENV:HARNESS_SUBPROCESS_PYTHON:V1")
-_LOCAL_MASTERS = ("[local]", "[auto]", "")
+_LOCAL_MASTERS = ("[local]", "[auto]", "")  # and Spark's local[N]
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,15 @@ class WorkerModel:
     requirements_file: str | None = None
     notes: list[str] = field(default_factory=list)  # e.g. an image without a package list
 
-    def packages(self, env: Environment) -> WorkerImage:
-        """The model's packages (an image's list, a freeze, or the local closure)."""
+    def packages(self, env: Environment | None = None) -> WorkerImage:
+        """The model's packages (an image's list, a freeze, or the local closure, for which
+        ``env`` is read: made here when not given)."""
         if self.kind == "sdk-image" and self.model:
             found: dict[str, str | None] = dict(images.packages(*self.model))
             for tool in BASE_TOOLS:
                 found.setdefault(tool, None)
             return WorkerImage(found, self.label, "sdk-image")
-        return worker_image(env, self.requirements_file)
+        return worker_image(env or Environment(), self.requirements_file)
 
     def probe_names(self) -> list[str] | None:
         """Names for the simulated worker: an image's distributions plus the import names
@@ -89,7 +90,7 @@ def runner_starts_image(options: Mapping[str, Any]) -> bool:
     if name.startswith(("flink", "spark")):
         # Beam's Flink/Spark runners use LOOPBACK (local processes) on an embedded cluster
         master = options.get("flink_master") or options.get("spark_master_url") or ""
-        return str(master) not in _LOCAL_MASTERS
+        return not (str(master) in _LOCAL_MASTERS or str(master).startswith("local"))
     return name.startswith("portable")
 
 
@@ -128,15 +129,19 @@ def worker_model(
     model = exact or images.nearest(wanted[0], wanted[1])
     notes = []
     if exact is None and model is not None:
-        what = (
-            "a custom image"
-            if image_py is None
-            else f"an image beam-deps has no package list for (Beam {wanted[0]}, "
-            f"Python {wanted[1]})"
-        )
-        notes.append(
-            f"worker image {image} is {what}: its packages are assumed to be those of "
-            f"{images.default_image(model[0], model[1])}; describe it exactly with "
-            "--worker-requirements (a `pip freeze` taken inside the image)"
-        )
+        assumed = images.default_image(model[0], model[1])
+        if image_py is None:
+            notes.append(
+                f"worker image {image} is not a Beam SDK image name "
+                "(apache/beam_pythonX.Y_sdk:VERSION), so its Python and apache-beam versions "
+                f"were not compared with yours and its packages are assumed to be those of "
+                f"{assumed}; describe it: --worker-python X.Y and --worker-requirements with a "
+                "`pip freeze` taken inside it"
+            )
+        else:
+            notes.append(
+                f"beam-deps has no package list for worker image {image}; its packages are "
+                f"assumed to be those of {assumed}; describe it exactly with "
+                "--worker-requirements (a `pip freeze` taken inside the image)"
+            )
     return WorkerModel("sdk-image", f"SDK container image {image}", image, model, notes=notes)

@@ -15,7 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from apache_beam.internal.cloudpickle import cloudpickle as beam_cloudpickle
+from beam_deps.beam import cloudpickle_internals
+
+beam_cloudpickle = cloudpickle_internals()  # Beam's vendored copy (2.65+) or PyPI's (2.61-2.64)
+
 
 ATOMIC = (str, bytes, bytearray, int, float, complex, bool, type(None), range, slice)
 _SKIP_CLASS_ATTRS = frozenset(

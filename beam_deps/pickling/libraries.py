@@ -1,11 +1,12 @@
 """Serialise exactly as Beam does, through Beam's own pickler facade.
 
 We never reimplement a pickler: what we judge must be the bytes Beam would ship, made by
-Beam's vendored cloudpickle with Beam's reducers (locks, absl flags, proto enums) or by
-Beam's patched dill. The only thing we add is *observation*: while Beam pickles, a
-``persistent_id`` hook records every object the pickler visits (it always returns None, so
-the bytes are unchanged). That lets hazard detection look at exactly what was pickled
-instead of re-walking the object graph ourselves.
+the cloudpickle Beam uses (its vendored copy from 2.65, the PyPI package before) with Beam's
+reducers (locks, absl flags, proto enums), or by Beam's patched dill. What differs between
+Beam versions comes from the Beam profile (``beam_deps.beam``). The only thing we add is
+*observation*: while Beam pickles, a ``persistent_id`` hook records every object the pickler
+visits (it always returns None, so the bytes are unchanged). That lets hazard detection look
+at exactly what was pickled instead of re-walking the object graph ourselves.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 
 from apache_beam.internal import pickler as beam_pickler
 
-LIBRARIES = ("cloudpickle", "default", "dill", "dill_unsafe")
+from beam_deps.beam import cloudpickle_module, is_currently_cloudpickle, profile, raw_dumps
+
+LIBRARIES = ("cloudpickle", "default", "dill", "dill_unsafe")  # the newest Beam's choices
 _switch_lock = threading.RLock()
 
 
@@ -29,9 +32,11 @@ def normalize_library(name: str | None) -> str:
     name = (name or "default").strip().lower()
     if name == "default":
         return beam_pickler.DEFAULT_PICKLE_LIB
-    if name not in LIBRARIES:
+    accepted = profile().libraries
+    if name not in accepted:
         raise ValueError(
-            f"unknown pickle library {name!r}; expected one of: " + ", ".join(LIBRARIES)
+            f"unknown pickle library {name!r} for apache-beam {profile().version}; expected "
+            "one of: " + ", ".join(accepted)
         )
     return name
 
@@ -48,7 +53,7 @@ _active: str | None = None  # the library using_library last selected
 
 
 def _beam_library_name() -> str:
-    if beam_pickler.is_currently_cloudpickle():
+    if is_currently_cloudpickle():
         return "cloudpickle"
     return _active if _active in ("dill", "dill_unsafe") else "dill"
 
@@ -100,15 +105,11 @@ def try_pickle(obj: Any, library: str) -> BaseException | None:
     Used by the inspector to bisect a failing object graph. The library must already be
     selected with ``using_library``.
     """
-    if beam_pickler.is_currently_cloudpickle():
-        from apache_beam.internal import cloudpickle_pickler
-
-        dump = cloudpickle_pickler._dumps
+    if is_currently_cloudpickle():
+        from apache_beam.internal import cloudpickle_pickler as library_module
     else:
-        from apache_beam.internal import dill_pickler
-
-        def dump(o: Any) -> bytes:
-            return dill_pickler._dumps(o, enable_trace=False)
+        from apache_beam.internal import dill_pickler as library_module
+    dump = raw_dumps(library_module)
 
     try:
         dump(obj)
@@ -123,16 +124,17 @@ def try_pickle(obj: Any, library: str) -> BaseException | None:
 def observing(seen: list[Any]) -> Iterator[None]:
     """Record every object the active Beam pickler visits into ``seen``.
 
-    cloudpickle: Beam builds ``cloudpickle.CloudPickler(file, config=...)`` on each dump, so
+    cloudpickle: Beam builds ``cloudpickle.CloudPickler(file, ...)`` on each dump, so
     we swap in a subclass whose ``persistent_id`` records and returns None. dill: Beam calls
     ``dill.dumps``, which instantiates ``dill._dill.Pickler``; we swap that the same way.
     Both swaps are undone on exit, and hold Beam's own pickle lock meanwhile.
     """
     append = seen.append
 
-    if beam_pickler.is_currently_cloudpickle():
+    if is_currently_cloudpickle():
         from apache_beam.internal import cloudpickle_pickler
-        from apache_beam.internal.cloudpickle import cloudpickle as cp
+
+        cp = cloudpickle_module()
 
         base = cp.CloudPickler
 

@@ -438,7 +438,7 @@ class _Hooks:
             "run": Pipeline.run,
             "apply": Pipeline.apply,
             "applied_init": Applied.__init__,
-            "roundtrip": pickler.roundtrip,
+            "roundtrip": getattr(pickler, "roundtrip", None),  # Beam 2.70+ (beam_deps.beam)
             "create_runner": beam_pipeline.create_runner,
             "validate": FileBasedSource._validate,
         }
@@ -490,7 +490,8 @@ class _Hooks:
         Pipeline.run = run
         Pipeline.apply = apply
         Applied.__init__ = applied_init
-        pickler.roundtrip = roundtrip
+        if originals["roundtrip"] is not None:
+            pickler.roundtrip = roundtrip
         beam_pipeline.create_runner = create_runner
         FileBasedSource._validate = validate
         try:
@@ -500,7 +501,8 @@ class _Hooks:
             Pipeline.run = originals["run"]
             Pipeline.apply = originals["apply"]
             Applied.__init__ = originals["applied_init"]
-            pickler.roundtrip = originals["roundtrip"]
+            if originals["roundtrip"] is not None:
+                pickler.roundtrip = originals["roundtrip"]
             beam_pipeline.create_runner = originals["create_runner"]
             FileBasedSource._validate = originals["validate"]
 

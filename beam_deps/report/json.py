@@ -17,7 +17,10 @@ def report_dict(report: Report) -> dict:
         if d.extra:
             item["extra"] = d.extra
         diagnostics.append(item)
-    return {"diagnostics": diagnostics, "summary": {**report.summary(), "ok": report.ok}}
+    out = {"diagnostics": diagnostics, "summary": {**report.summary(), "ok": report.ok}}
+    if report.worker is not None:
+        out["worker"] = report.worker  # the worker model checked against
+    return out
 
 
 def render_json(report: Report) -> str:

@@ -44,6 +44,8 @@ def render_text(report: Report) -> str:
         if d.url:
             lines.append(f"    docs:      {d.url}")
         lines.append("")
+    if report.worker and report.worker.get("kind") != "local":
+        lines.append(f"Worker model: {report.worker['label']}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,137 @@
+"""The Beam profile: everything that differs between the Beam versions beam-deps supports.
+
+beam-deps installs next to whatever apache-beam a project has, from 2.61 up to the newest 2.x,
+and never changes it. What differs between those releases is answered here, and only here,
+found by feature where Beam's API shows it (a function or a parameter that exists or not) and
+by version otherwise. Facts, read from Beam's released wheels:
+
+=========  =======  ===============  ==========  ===========================================
+Beam       default  cloudpickle      dill        also
+=========  =======  ===============  ==========  ===========================================
+2.61-2.64  dill     PyPI 2.2.1       hard dep    RLock reducer only (a captured Lock fails)
+2.65-2.68  cloud.   vendored 3.1.1   hard dep    + Lock and proto EnumDescriptor reducers
+2.69       cloud.   vendored         [dill]      + ``dill_unsafe``
+2.70       cloud.   vendored         [dill]      ``pickler.roundtrip``; Python >= 3.10
+2.71+      cloud.   vendored         [dill]      cloudpickle's dump_session saves registries;
+                                                 --save_main_session default on Dataflow
+=========  =======  ===============  ==========  ===========================================
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+from types import ModuleType
+
+from packaging.version import Version
+
+from beam_deps.errors import UsageError
+
+OLDEST = "2.61.0"
+
+
+class UnsupportedBeam(UsageError):
+    """apache-beam is missing or older than beam-deps supports."""
+
+
+@dataclass(frozen=True)
+class BeamProfile:
+    version: str
+    default_library: str  # what --pickle_library=default means
+    libraries: tuple[str, ...]  # the values --pickle_library accepts
+    vendored_cloudpickle: bool  # apache_beam/internal/cloudpickle, else PyPI cloudpickle
+    lock_reducer: bool  # a captured threading.Lock pickles (as a new lock)
+    dill_required: bool  # dill is a hard dependency (else the [dill] extra)
+    has_roundtrip: bool  # pickler.roundtrip, used when a ParDo/Map is constructed
+    session_saves_registries: bool  # cloudpickle's dump_session saves coder/schema registries
+    dataflow_saves_main_session: bool  # --save_main_session on by default (cloudpickle, Dataflow)
+    files_to_stage: bool  # --files_to_stage exists
+
+    @property
+    def minor(self) -> int:
+        return Version(self.version).minor
+
+
+def require_supported() -> BeamProfile:
+    """The installed Beam's profile; ``UnsupportedBeam`` (one line, exit 2) when apache-beam is
+    missing or older than 2.61."""
+    try:
+        import apache_beam
+    except ImportError as exc:
+        raise UnsupportedBeam(
+            f"apache-beam is not installed here ({exc}); beam-deps checks the Beam your "
+            f"pipeline uses: pip install 'apache-beam>={OLDEST}'"
+        ) from None
+    version = getattr(apache_beam, "__version__", "0")
+    if Version(version) < Version(OLDEST):
+        raise UnsupportedBeam(
+            f"apache-beam {version} is installed but beam-deps supports {OLDEST} and newer: "
+            f"pip install 'apache-beam>={OLDEST}' (or use beam-deps with a newer Beam)"
+        )
+    return profile()
+
+
+@functools.cache
+def profile() -> BeamProfile:
+    """What the installed apache-beam does (cached: Beam cannot change under a process)."""
+    import apache_beam
+    from apache_beam.internal import cloudpickle_pickler, pickler
+
+    version = Version(apache_beam.__version__)
+    libraries = ["cloudpickle", "default", "dill"]
+    if version >= Version("2.69"):
+        libraries.append("dill_unsafe")
+    return BeamProfile(
+        version=apache_beam.__version__,
+        default_library=pickler.DEFAULT_PICKLE_LIB,
+        libraries=tuple(libraries),
+        vendored_cloudpickle=cloudpickle_module().__name__.startswith("apache_beam."),
+        lock_reducer=hasattr(cloudpickle_pickler, "_lock_reducer"),
+        dill_required=version < Version("2.69"),
+        has_roundtrip=hasattr(pickler, "roundtrip"),
+        session_saves_registries=version >= Version("2.71"),
+        dataflow_saves_main_session=version >= Version("2.71"),
+        files_to_stage=version >= Version("2.64"),
+    )
+
+
+def cloudpickle_module() -> ModuleType:
+    """The cloudpickle Beam pickles with: its vendored copy (2.65+) or the PyPI package."""
+    from apache_beam.internal import cloudpickle_pickler
+
+    return cloudpickle_pickler.cloudpickle
+
+
+def cloudpickle_internals() -> ModuleType:
+    """The module holding cloudpickle's own helpers (``_should_pickle_by_reference``,
+    ``_extract_code_globals``): Beam's vendored ``cloudpickle.py``, or PyPI's
+    ``cloudpickle.cloudpickle`` (its package only re-exports the public names)."""
+    import importlib
+
+    module = cloudpickle_module()
+    if hasattr(module, "_should_pickle_by_reference"):
+        return module
+    return importlib.import_module(f"{module.__name__}.cloudpickle")
+
+
+def is_currently_cloudpickle() -> bool:
+    """Is Beam's pickler facade set to cloudpickle? (``is_currently_cloudpickle`` from 2.65.)"""
+    from apache_beam.internal import cloudpickle_pickler, pickler
+
+    check = getattr(pickler, "is_currently_cloudpickle", None)
+    if check is not None:
+        return bool(check())
+    return pickler.desired_pickle_lib is cloudpickle_pickler
+
+
+def raw_dumps(library_module: ModuleType):
+    """A function that pickles one object with ``library_module`` (Beam's cloudpickle_pickler
+    or dill_pickler) without compressing it when Beam has such a function (``_dumps``), else
+    with Beam's ``dumps`` (compressed: the same errors, a little slower)."""
+    raw = getattr(library_module, "_dumps", None)
+    if raw is not None:
+        if "enable_trace" in inspect.signature(raw).parameters:
+            return lambda obj: raw(obj, enable_trace=False)
+        return raw
+    return lambda obj: library_module.dumps(obj, enable_trace=False)

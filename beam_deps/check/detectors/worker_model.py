@@ -1,0 +1,95 @@
+"""The pipeline against the worker model its runner gets (``beam_deps.environment.workers``).
+
+On a runner that starts Beam's SDK container, the workers have the image's ~150 packages
+(pandas, bs4, SQLAlchemy, google-cloud-*, ...) whether or not they are installed here: a module
+the image provides is never "missing" (no BD401/BD403). When the image has another version of
+a package than the one the pipeline was built with, and a payload refers to that package by
+reference (its classes or functions are looked up by name on the worker), both versions are
+said (BD410): the worker runs code the pipeline was not checked with. An image beam-deps has no
+package list for is said once (BD001), with the ``--worker-requirements`` fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from beam_deps.catalogue import diagnostic
+from beam_deps.diagnostics import Diagnostic, Severity
+from beam_deps.environment.distributions import WorkerImage, module_owner
+from beam_deps.environment.workers import WorkerModel, worker_model
+
+MISSING = ("BD401", "BD403")
+
+
+def model_for(
+    argv: Sequence[str],
+    *,
+    worker_image: str | None = None,
+    worker_requirements: str | None = None,
+) -> WorkerModel:
+    """The worker model for the pipeline arguments (``--runner``, ``--environment_type``,
+    ``--sdk_container_image``) and check's own ``--worker-image``/``--worker-requirements``."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    try:
+        options = PipelineOptions(list(argv)).get_all_options(retain_unknown_options=False)
+    except (Exception, SystemExit):  # noqa: BLE001 - BD003 reports arguments Beam rejects
+        options = {}
+    return worker_model(options, worker_image=worker_image, worker_requirements=worker_requirements)
+
+
+def worker_model_diagnostics(
+    model: WorkerModel,
+    diagnostics: Iterable[Diagnostic],
+    by_reference: Iterable[str] = (),
+) -> list[Diagnostic]:
+    """``diagnostics`` without the missing modules the image provides, plus the model's note
+    and the version differences of packages the payloads refer to by reference."""
+    found = list(diagnostics)
+    if model.kind != "sdk-image":
+        return found
+    image = model.packages()
+    kept = [d for d in found if not _provided(d, image)]
+    kept += [diagnostic("BD001", note, severity=Severity.INFO) for note in model.notes]
+    kept += _version_differences(image, by_reference)
+    return kept
+
+
+def _provided(d: Diagnostic, image: WorkerImage) -> bool:
+    module = _module(d)
+    return d.code in MISSING and module is not None and image.provides(module) is not None
+
+
+def _module(d: Diagnostic) -> str | None:
+    return (d.extra or {}).get("module")
+
+
+def _version_differences(image: WorkerImage, by_reference: Iterable[str]) -> list[Diagnostic]:
+    out = []
+    seen: set[str] = set()
+    for reference in sorted(by_reference):
+        top = reference.split(".")[0].split(":")[0]
+        if not top or top in seen:
+            continue
+        seen.add(top)
+        owner = module_owner(top)
+        if owner is None:
+            continue
+        name, version, _ = owner
+        dist = image.provides(top)
+        if dist == "apache-beam":
+            continue  # another Beam on the worker is BD406 (environment.skew), said once
+        have = image.version(dist) if dist else None
+        if not have or not version or have == version:
+            continue
+        out.append(
+            diagnostic(
+                "BD410",
+                f"the payload refers to {top} by reference: the worker image ({image.source}) "
+                f"has {name}=={have} but you build the pipeline with {name} {version}, so the "
+                "worker runs code the pipeline was not checked with",
+                fix=f"Use {name}=={have} here (the image's version), or stage {name}=={version} "
+                "(`beam-deps stage` pins it and says so) so the worker installs yours over it.",
+            )
+        )
+    return out
