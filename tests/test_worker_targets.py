@@ -195,3 +195,48 @@ def test_no_beam_is_one_line_and_exit_2(script, capsys, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "apache-beam is not installed" in err[0]
     assert not (script.parent / "out").exists()
+
+
+STAGED = """
+import apache_beam as beam
+import requests
+import yaml
+
+
+def run(argv=None):
+    with beam.Pipeline(argv=argv) as p:
+        p | beam.Create([{"a": 1}]) | beam.Map(yaml.safe_dump) | beam.Map(requests.utils.quote)
+
+
+if __name__ == "__main__":
+    run()
+"""
+
+
+def test_stage_for_dataflow_leaves_out_what_the_image_has(tmp_path, monkeypatch):
+    """The image's packages at your version are not staged; a differing one is pinned to
+    yours, with a warning that says both versions."""
+    from importlib.metadata import version
+
+    from beam_deps.staging.stage import stage
+
+    monkeypatch.setenv("BEAM_DEPS_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "job").mkdir()
+    script = tmp_path / "job" / "job.py"
+    script.write_text(STAGED)
+    image = images.packages(apache_beam.__version__, PY)
+    here = {name: version(name) for name in ("pyyaml", "requests")}
+    for_image = stage(script, out=tmp_path / "dataflow", pipeline_args=DATAFLOW, progress=None)
+    lines = {line.split("==")[0].lower(): line for line in for_image.requirements}
+    for name in ("pyyaml", "requests"):
+        if image.get(name) == here[name]:
+            assert name not in lines, lines
+        else:
+            assert lines[name].endswith(f"=={here[name]}")
+            (warning,) = [
+                d for d in for_image.diagnostics if d.code == "BD410" and name in d.message.lower()
+            ]
+            assert image[name] in warning.message
+    # local workers: both are apache-beam dependencies, installed here at these versions
+    local = stage(script, out=tmp_path / "direct", progress=None)
+    assert not {"pyyaml", "requests"} & {r.split("==")[0].lower() for r in local.requirements}

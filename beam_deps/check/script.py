@@ -29,7 +29,7 @@ from beam_deps.check.detectors.staged import (
     requirement_pins,
     staged_from_options,
 )
-from beam_deps.check.detectors.worker_model import model_for, worker_model_diagnostics
+from beam_deps.check.detectors.worker_model import worker_model_diagnostics
 from beam_deps.check.simulated.probe import (
     ProbeBatch,
     ProbeError,
@@ -41,7 +41,7 @@ from beam_deps.check.simulated.probe import (
 from beam_deps.check.simulated.walk import imports, user_functions
 from beam_deps.diagnostics import Diagnostic, Report, Severity
 from beam_deps.environment.skew import image_from_options, version_skew_diagnostics
-from beam_deps.environment.workers import WorkerModel
+from beam_deps.environment.workers import WorkerModel, model_for_argv
 from beam_deps.errors import UsageError
 from beam_deps.pickling.locations import is_user_file
 from beam_deps.pipeline import CapturedPipeline, LoadedScript, load_script
@@ -87,7 +87,7 @@ def check_script(
         raise UsageError(f"--worker-python must look like 3.11, got {worker_python!r}")
     if script is not None:
         compile_script(script)  # a missing or broken script fails before any work starts
-    model = model_for(argv, worker_image=worker_image, worker_requirements=worker_requirements)
+    model = model_for_argv(argv, worker_image=worker_image, worker_requirements=worker_requirements)
     probe = WorkerProbe(image_requirements or model.probe_names()).start()
     analyses: list[PipelineAnalysis] = []
     try:

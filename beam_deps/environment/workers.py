@@ -18,7 +18,7 @@ An image beam-deps has no package list for (a custom name, a newer Beam) is said
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,3 +145,21 @@ def worker_model(
                 "--worker-requirements (a `pip freeze` taken inside the image)"
             )
     return WorkerModel("sdk-image", f"SDK container image {image}", image, model, notes=notes)
+
+
+def model_for_argv(
+    argv: Sequence[str],
+    *,
+    worker_image: str | None = None,
+    worker_requirements: str | Path | None = None,
+) -> WorkerModel:
+    """The worker model for the pipeline's arguments (``--runner``, ``--environment_type``,
+    ``--sdk_container_image``) and beam-deps' ``--worker-image``/``--worker-requirements``:
+    what ``check`` and ``stage`` both use, so they judge the same worker."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    try:
+        options = PipelineOptions(list(argv)).get_all_options(retain_unknown_options=False)
+    except (Exception, SystemExit):  # noqa: BLE001 - check's BD003 reports what Beam rejects
+        options = {}
+    return worker_model(options, worker_image=worker_image, worker_requirements=worker_requirements)

@@ -11,31 +11,14 @@ package list for is said once (BD001), with the ``--worker-requirements`` fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.diagnostics import Diagnostic, Severity
 from beam_deps.environment.distributions import WorkerImage, module_owner
-from beam_deps.environment.workers import WorkerModel, worker_model
+from beam_deps.environment.workers import WorkerModel
 
 MISSING = ("BD401", "BD403")
-
-
-def model_for(
-    argv: Sequence[str],
-    *,
-    worker_image: str | None = None,
-    worker_requirements: str | None = None,
-) -> WorkerModel:
-    """The worker model for the pipeline arguments (``--runner``, ``--environment_type``,
-    ``--sdk_container_image``) and check's own ``--worker-image``/``--worker-requirements``."""
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    try:
-        options = PipelineOptions(list(argv)).get_all_options(retain_unknown_options=False)
-    except (Exception, SystemExit):  # noqa: BLE001 - BD003 reports arguments Beam rejects
-        options = {}
-    return worker_model(options, worker_image=worker_image, worker_requirements=worker_requirements)
 
 
 def worker_model_diagnostics(
