@@ -47,6 +47,7 @@ class BeamProfile:
     session_saves_registries: bool  # cloudpickle's dump_session saves coder/schema registries
     dataflow_saves_main_session: bool  # --save_main_session on by default (cloudpickle, Dataflow)
     files_to_stage: bool  # --files_to_stage exists
+    dumps_flags: tuple[str, ...]  # keyword parameters of pickler.dumps (2.65 added determinism)
 
     @property
     def minor(self) -> int:
@@ -93,6 +94,7 @@ def profile() -> BeamProfile:
         session_saves_registries=version >= Version("2.71"),
         dataflow_saves_main_session=version >= Version("2.71"),
         files_to_stage=version >= Version("2.64"),
+        dumps_flags=tuple(inspect.signature(pickler.dumps).parameters)[1:],
     )
 
 

@@ -121,7 +121,14 @@ class _Collector:
         from apache_beam.internal import pickler
         from apache_beam.pipeline import AppliedPTransform
 
-        original_dumps = pickler.dumps
+        from beam_deps.beam import profile
+
+        beam_dumps = pickler.dumps
+        accepted = profile().dumps_flags  # Beam 2.61-2.64 has no determinism flags
+
+        def original_dumps(o, **flags):
+            return beam_dumps(o, **{k: v for k, v in flags.items() if k in accepted})
+
         original_to_api = AppliedPTransform.to_runner_api
         collector = self
 
@@ -153,7 +160,7 @@ class _Collector:
         try:
             yield
         finally:
-            pickler.dumps = original_dumps
+            pickler.dumps = beam_dumps
             AppliedPTransform.to_runner_api = original_to_api
 
     def record(self, o: Any, flags: dict[str, Any], original_dumps) -> bytes:
