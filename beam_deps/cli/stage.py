@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,9 +36,19 @@ def register(subparsers) -> None:
     add_common_output_args(stage, formats=("text", "json"))
     stage.set_defaults(func=run_stage)
 
-    package = subparsers.add_parser("package", help="inspect the local code that would ship")
+    package = subparsers.add_parser(
+        "package",
+        help="inspect the local code that would ship",
+        description="Inspect the local code `stage` would ship to the workers.",
+    )
     actions = package.add_subparsers(dest="package_command", metavar="ACTION")
-    listing = actions.add_parser("list", help="list the local files that would ship, one per line")
+    listing = actions.add_parser(
+        "list",
+        help="list the local files that would ship, one per line",
+        description="Stage into a temporary folder and list the local files that would ship "
+        "to the workers, one per line; with --verbose, also every file left out and why "
+        "(secrets, ignore rules, not imported). Nothing is written to the project.",
+    )
     _add_target(listing)
     _add_staging_options(listing, out=False)
     listing.add_argument(
@@ -47,7 +59,12 @@ def register(subparsers) -> None:
     package.set_defaults(func=_package_usage)
 
     requirements = subparsers.add_parser(
-        "requirements", help="print the pinned requirements the pipeline needs on workers"
+        "requirements",
+        help="print the pinned requirements the pipeline needs on workers",
+        description="Run the script until it builds its pipeline and print, one per line, the "
+        "pinned requirements its workers must install (what `stage` writes to "
+        "requirements.txt): the distributions of what it imports and what its payloads "
+        "reference, minus what the worker image already has.",
     )
     _add_target(requirements)
     _add_staging_options(requirements, out=False)
@@ -76,17 +93,23 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
 def _add_staging_options(parser: argparse.ArgumentParser, out: bool = True) -> None:
     if out:
         parser.add_argument(
-            "--out", default="beam-deps-staging", help="staging directory (default: %(default)s)"
+            "--out",
+            default="beam-deps-staging",
+            metavar="DIR",
+            help="staging directory (default: %(default)s)",
         )
         parser.add_argument(
             "--wheelhouse",
             action="store_true",
             help="also download wheels of every requirement for the worker's platform",
         )
-        parser.add_argument("--worker-python", help="worker Python X.Y for --wheelhouse")
+        parser.add_argument(
+            "--worker-python", metavar="X.Y", help="worker Python X.Y for --wheelhouse"
+        )
         parser.add_argument(
             "--worker-platform",
             action="append",
+            metavar="TAG",
             help="worker platform tag for --wheelhouse (e.g. manylinux2014_x86_64); repeatable",
         )
     parser.add_argument(
@@ -94,7 +117,12 @@ def _add_staging_options(parser: argparse.ArgumentParser, out: bool = True) -> N
         metavar="FILE",
         help="what the worker image has (pip freeze); default: apache-beam and its closure",
     )
-    parser.add_argument("--timeout", type=float, help="give up on a script that hangs (seconds)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="give up on a script that hangs (seconds)",
+    )
     parser.add_argument(
         "--no-cache", action="store_true", help="do not reuse a previous identical staging"
     )
@@ -112,6 +140,8 @@ def _stage(args, out: str):
     from beam_deps.staging import stage
     from beam_deps.staging.wheelhouse import Target
 
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
     target = None
     if getattr(args, "worker_python", None) or getattr(args, "worker_platform", None):
         target = Target(args.worker_python, tuple(args.worker_platform or ()))
@@ -132,25 +162,68 @@ def _print_diagnostics(diagnostics, stream=None) -> None:
         return
     from beam_deps.report import render
 
-    (stream or sys.stderr).write(render(Report(list(diagnostics)), "text"))
+    _write(render(Report(list(diagnostics)), "text"), stream or sys.stderr)
+
+
+def _write(text: str, stream=None) -> None:
+    """Print ``text``; a reader that went away (``| head``) is not an error: the rest of the
+    output is dropped without a BrokenPipeError traceback when Python flushes at exit."""
+    stream = stream or sys.stdout
+    try:
+        stream.write(text if text.endswith("\n") else text + "\n")
+        stream.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
 
 
 def _exit_code(staging) -> int:
     return 0 if staging.ok else 1
 
 
+def _gitignore_hint(out: Path, existed: bool) -> None:
+    """A new staging folder inside a git work tree is build output: say how to keep it out of
+    commits (once, when the folder was just created and nothing ignores it yet)."""
+    if existed or shutil.which("git") is None or not out.is_dir():
+        return
+    try:
+        inside = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            cwd=out,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if inside.stdout.strip() != "true":
+            return
+        ignored = subprocess.run(
+            ["git", "check-ignore", "-q", str(out)], cwd=out.parent, capture_output=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return
+    if ignored.returncode == 1:  # 0: ignored, 128: git could not tell
+        _write(
+            f"beam-deps: {out.name}/ is build output inside a git work tree: add "
+            f"'{out.name}/' to .gitignore so it is not committed",
+            sys.stderr,
+        )
+
+
 # ---------------------------------------------------------------------------- stage
 def run_stage(args) -> int:
+    existed = Path(args.out).exists()
     staging = _stage(args, args.out)
     if args.format == "json":
-        print(json.dumps(staging.to_json(), indent=2))
+        _write(json.dumps(staging.to_json(), indent=2))
         return _exit_code(staging)
     _print_diagnostics(staging.diagnostics)
     if not staging.written:
-        print(f"beam-deps: nothing staged: fix the errors above; {args.out} is unchanged",
-              file=sys.stderr)  # fmt: skip
+        _write(f"beam-deps: nothing staged: fix the errors above; {args.out} is unchanged",
+               sys.stderr)  # fmt: skip
         return 1
-    print(_summary(staging, args))
+    _write(_summary(staging, args))
+    _gitignore_hint(staging.out, existed)
     return _exit_code(staging)
 
 
@@ -193,11 +266,11 @@ def _stage_to_temp(args):
 def run_package_list(args) -> int:
     staging = _stage_to_temp(args)
     _print_diagnostics(staging.diagnostics)
-    for path in staging.shipped:
-        print(path)
+    lines = list(staging.shipped)
     if args.verbose:
-        for path, why in staging.excluded:
-            print(f"excluded: {path} ({why})")
+        lines += [f"excluded: {path} ({why})" for path, why in staging.excluded]
+    if lines:
+        _write("\n".join(lines))
     return _exit_code(staging)
 
 
@@ -205,8 +278,8 @@ def run_package_list(args) -> int:
 def run_requirements(args) -> int:
     staging = _stage_to_temp(args)
     _print_diagnostics(staging.diagnostics)
-    for line in staging.requirements:
-        print(line)
+    if staging.requirements:
+        _write("\n".join(staging.requirements))
     return _exit_code(staging)
 
 
@@ -217,28 +290,49 @@ def run_run(args) -> int:
     Checking comes after staging on purpose: `check` reads `--requirements_file` and
     `--extra_package` from the pipeline options, so with the staging options added its
     simulated worker sees exactly what the workers will have, and "local module not staged"
-    is no longer reported for code that staging ships.
+    is no longer reported for code that staging ships. What staging and check found is shown
+    as one report, with one summary.
     """
+    existed = Path(args.out).exists()
     staging = _stage(args, args.out)
-    _print_diagnostics(staging.diagnostics)
     if not staging.written:
-        print("beam-deps: not running: staging found errors (above)", file=sys.stderr)
+        _report(list(staging.diagnostics), args)
+        _write("beam-deps: not running: staging found errors (above)", sys.stderr)
         return 1
+    _gitignore_hint(staging.out, existed)
     pipeline_args = list(args.pipeline_args or ()) + staging.pipeline_args
+    found = list(staging.diagnostics)
     if not args.skip_check:
         report = _check(args, pipeline_args)
-        if report is not None and not report.ok:
-            from beam_deps.report import render
-
-            sys.stderr.write(render(report, "text" if args.format == "text" else args.format))
-            print("beam-deps: not running: check found errors (above)", file=sys.stderr)
-            return 1
+        if report is not None:  # a finding both report is shown once
+            seen = {(d.code, d.message) for d in found}
+            found += [d for d in report.diagnostics if (d.code, d.message) not in seen]
+    if found:
+        _report(found, args)
+    if not Report(found).ok:
+        _write("beam-deps: not running: check found errors (above)", sys.stderr)
+        return 1
     if args.module:
         cmd = [sys.executable, "-m", args.module, *pipeline_args]
     else:
         cmd = [sys.executable, args.script, *pipeline_args]
-    print("beam-deps: running " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr)
+    _write("beam-deps: running " + " ".join(shlex.quote(c) for c in cmd), sys.stderr)
+    wheels = [a.path for a in staging.artifacts if a.role == "local_wheel"]
+    if wheels and all(w.endswith("-none-any.whl") for w in wheels):
+        _write(
+            "beam-deps: Beam warns that the .whl packages given in --extra_package must be "
+            "binary-compatible with the workers: these are pure-Python wheels built by "
+            "beam-deps (py3-none-any) and install on any worker",
+            sys.stderr,
+        )
     return subprocess.call(cmd)
+
+
+def _report(diagnostics, args) -> None:
+    from beam_deps.report import render
+
+    fmt = "text" if args.format == "text" else args.format
+    _write(render(Report(list(diagnostics)), fmt), sys.stderr)
 
 
 def _check(args, pipeline_args: list[str]) -> Report | None:

@@ -19,7 +19,7 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.staging import local_code, manifest
 from beam_deps.staging.errors import StagingError
-from beam_deps.staging.exclusions import Policy
+from beam_deps.staging.exclusions import STAGING_IN_PROGRESS, Policy
 from beam_deps.staging.manifest import Artifact
 
 if TYPE_CHECKING:
@@ -122,7 +122,8 @@ def build(tmp: Path, plan: Plan) -> Built:
     if plan.wheelhouse and lines:
         _wheelhouse(tmp, plan, built)
     built.shipped = sorted(set(built.shipped))
-    built.excluded = sorted(set(built.excluded))
+    # This stage's own temporary folders are gone when it ends: never list them.
+    built.excluded = sorted({e for e in built.excluded if e[1] != STAGING_IN_PROGRESS})
     return built
 
 

@@ -97,6 +97,7 @@ _JUNK_NAMES = [
     ("*.swp", "editor swap file"),
     ("*.egg-info", "build metadata"),
 ]
+STAGING_IN_PROGRESS = "beam-deps staging in progress"
 _STAGING_TEMP = re.compile(r"^\..+\.(?:tmp|old|probe)-[A-Za-z0-9_]+$")
 _CREDENTIAL_JSON_KEYS = ("private_key", "client_secret", "refresh_token")
 # secrets.yaml, .secrets.toml, prod-secrets.json, credentials, credentials.csv, db_credential.ini
@@ -490,7 +491,7 @@ class Policy:
             if (path / "beam_deps_manifest.json").is_file():
                 return "beam-deps staging output"
             if _STAGING_TEMP.match(name):
-                return "beam-deps staging in progress"
+                return STAGING_IN_PROGRESS
             if name.endswith(".egg-info") or name.endswith(".dist-info"):
                 return "build metadata"
         else:

@@ -102,7 +102,8 @@ def stage(
             return hit
 
     # -- run the script, collect what it imported and what its payloads reference
-    from beam_deps.environment.distributions import Environment, worker_image
+    from beam_deps.environment.distributions import Environment
+    from beam_deps.environment.workers import model_for_argv
     from beam_deps.pipeline import load_script
     from beam_deps.staging import requirements as reqs_mod
 
@@ -142,7 +143,8 @@ def stage(
     )
     needed = needs.needs(closure, loaded.modules_imported, payload_refs, library)
     env = Environment()
-    image = worker_image(env, worker_req)
+    # the runner's workers: Beam's SDK image (Dataflow, DOCKER), local processes, or the freeze
+    image = model_for_argv(pipeline_args, worker_requirements=worker_req).packages(env)
     local_tops = set(closure.local)
     project_root = root if local_code.is_project(root) else None
     # Build trees go in a sibling of --out: a killed stage leaves nothing in the system temp
@@ -163,6 +165,7 @@ def stage(
         raise
     at = built_at[0] if built_at else (str(source), None)
     diagnostics = notes + needs.python_skew(target, library, at) + resolved.diagnostics
+    _place(diagnostics, at)
     if any(d.severity is Severity.ERROR for d in diagnostics):
         shutil.rmtree(work, ignore_errors=True)
         return Staging(out, [], [], resolved.lines, diagnostics, written=False)
@@ -173,7 +176,7 @@ def stage(
     try:
         tmp = publish.make_tmp(out)
         built = build(tmp, plan)
-        diagnostics += built.diagnostics
+        diagnostics += _place(built.diagnostics, at)
         data = manifest.build(
             artifacts=built.artifacts,
             sources=built.sources,
@@ -238,3 +241,12 @@ def _resolve_input(
     parts = module.split(".")
     package = parts if spec.submodule_search_locations else parts[:-1]
     return Path(spec.origin).resolve(), Path(cwd).resolve(), package
+
+
+def _place(diagnostics: list[Diagnostic], at: tuple[str | None, int | None]) -> list[Diagnostic]:
+    """A finding about the whole pipeline (no file, transform or object path of its own) is
+    shown where the pipeline is constructed, never as a bare ``<object>``."""
+    for d in diagnostics:
+        if not (d.file or d.transform or d.path):
+            d.file, d.line = at
+    return diagnostics
