@@ -240,3 +240,39 @@ def test_stage_for_dataflow_leaves_out_what_the_image_has(tmp_path, monkeypatch)
     # local workers: both are apache-beam dependencies, installed here at these versions
     local = stage(script, out=tmp_path / "direct", progress=None)
     assert not {"pyyaml", "requests"} & {r.split("==")[0].lower() for r in local.requirements}
+
+
+DEFAULT_PICKLER = """
+import apache_beam as beam
+
+FACTOR = 3
+
+
+class Scale(beam.DoFn):
+    def process(self, x):
+        yield x * FACTOR
+
+
+def run(argv=None):
+    with beam.Pipeline(argv=argv) as p:
+        p | beam.Create([1]) | beam.ParDo(Scale())
+
+
+if __name__ == "__main__":
+    run()
+"""
+
+
+def test_the_default_pickler_of_the_installed_beam_decides_nameerror(tmp_path):
+    """Beam 2.61-2.64 pickle with dill by default: a script class reading a script global
+    fails on the worker with NameError; from 2.65 (cloudpickle) the same script is clean."""
+    from beam_deps.beam import profile
+
+    script = tmp_path / "scale.py"
+    script.write_text(DEFAULT_PICKLER)
+    report = check_script(script)
+    undefined = [d for d in report.diagnostics if d.code == "BD201"]
+    if profile().default_library == "dill":
+        assert len(undefined) == 1 and "'FACTOR'" in undefined[0].message
+    else:
+        assert not undefined and report.ok
