@@ -302,6 +302,8 @@ disk.mkdir()
 subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "none", str(disk)], check=True)
 out = disk / "out"
 shutil.copytree(previous, out)
+with open(out / "requirements.txt", "a") as f:  # edited: the cache must copy its own again
+    f.write("# edited\\n")
 before = tree(out)
 fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)  # fill the disk to the last byte
 try:
@@ -310,11 +312,14 @@ try:
 except OSError:
     pass
 os.close(fd)
-proc = subprocess.run(
-    [sys.executable, "-m", "beam_deps.cli", "stage", "pipeline.py", "--out", str(out),
-     "--no-cache"], cwd=project, capture_output=True, text=True)
-leftovers = sorted(p.name for p in disk.iterdir())
-print(json.dumps([proc.returncode, proc.stderr, tree(out) == before, leftovers]))
+results = []
+for cache in (["--no-cache"], []):  # built afresh, and copied from the stage cache
+    proc = subprocess.run(
+        [sys.executable, "-m", "beam_deps.cli", "stage", "pipeline.py", "--out", str(out),
+         *cache], cwd=project, capture_output=True, text=True)
+    leftovers = sorted(p.name for p in disk.iterdir())
+    results.append([proc.returncode, proc.stderr, tree(out) == before, leftovers])
+print(json.dumps(results))
 """
 
 
@@ -323,20 +328,24 @@ def test_a_full_disk_under_out_is_one_line_and_keeps_out(tmp_path):
     if unshare is None or subprocess.run([unshare, "-rm", "true"]).returncode != 0:
         pytest.skip("no unprivileged mount namespace here (unshare -rm)")
     project = copy_fixture("loose", tmp_path)
-    previous = stage(project / "pipeline.py", out=tmp_path / "previous").out
+    previous = tmp_path / "previous"
+    env = {"PYTHONPATH": str(Path(__file__).parents[1])}
+    # Staged by the same command as below, so the second run below is a cache hit.
+    assert cli("stage", "pipeline.py", "--out", str(previous), cwd=project, env=env).returncode == 0
     proc = subprocess.run(
         [unshare, "-rm", sys.executable, "-c", FULL_DISK, str(project), str(previous),
          str(tmp_path)],
         capture_output=True,
         text=True,
-        env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1])),
+        env=dict(os.environ, **env),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    code, stderr, kept, leftovers = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert code == 2, stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in stderr, stderr
-    assert lines[0].startswith("beam-deps: error: cannot write ")
-    assert "No space left on device" in lines[0]
-    assert kept
-    assert leftovers == ["filler", "out"]
+    fresh, from_cache = json.loads(proc.stdout.strip().splitlines()[-1])
+    for code, stderr, kept, leftovers in (fresh, from_cache):
+        assert code == 2, stderr
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in stderr, stderr
+        assert lines[0].startswith("beam-deps: error: cannot write ")
+        assert "No space left on device" in lines[0]
+        assert kept
+        assert leftovers == ["filler", "out"]

@@ -18,9 +18,10 @@ from typing import Any
 
 from beam_deps.diagnostics import Diagnostic, Severity
 from beam_deps.staging import archives, cache, imports, local_code, manifest
+from beam_deps.staging.errors import StagingError
 from beam_deps.staging.manifest import Artifact
 from beam_deps.staging.needs import option_values
-from beam_deps.staging.publish import make_tmp, publish
+from beam_deps.staging.publish import make_tmp, publish, write_problem
 from beam_deps.staging.result import Staging
 
 
@@ -120,6 +121,8 @@ def from_cache(key: str, out: Path) -> Staging | None:
             shutil.rmtree(tmp)
             cache.copy_tree(entry.out, tmp)
             publish(tmp, out)
+        except OSError as exc:  # a full disk: one line, and --out is as it was
+            raise StagingError(write_problem(out, exc)) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     stored = entry.result
