@@ -19,10 +19,14 @@ Beam       default  cloudpickle      dill        also
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from packaging.version import Version
 
@@ -137,3 +141,52 @@ def raw_dumps(library_module: ModuleType):
             return lambda obj: raw(obj, enable_trace=False)
         return raw
     return lambda obj: library_module.dumps(obj, enable_trace=False)
+
+
+class _Kept:
+    """What ``dumps`` returned for an object it could not pickle: ``loads`` gives it back."""
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+
+class _ConstructionPickler:
+    """Beam's pickler module as ``apache_beam.transforms.ptransform`` sees it, except that the
+    construction-time check (``pickler.loads(pickler.dumps(fn))`` in
+    ``PTransformWithSideInputs.__init__``) reports a failure and keeps the fn."""
+
+    def __init__(self, real: ModuleType, failed: Callable[[Any, Exception], None]) -> None:
+        self._real = real
+        self._failed = failed
+
+    def dumps(self, o: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._real.dumps(o, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - recorded; construction goes on
+            if sys._getframe(1).f_code.co_name != "__init__":
+                raise  # not the construction check (a transform pickling itself): Beam's error
+            self._failed(o, exc)
+            return _Kept(o)
+
+    def loads(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(data, _Kept):
+            return data.obj
+        return self._real.loads(data, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+@contextlib.contextmanager
+def construction_pickling(failed: Callable[[Any, Exception], None]) -> Iterator[None]:
+    """Report, instead of raising, what Beam cannot pickle while a transform is constructed,
+    on Beams without ``pickler.roundtrip`` (before 2.70), where the check is an inline
+    ``pickler.loads(pickler.dumps(fn))``; from 2.70 hook ``pickler.roundtrip`` instead."""
+    from apache_beam.transforms import ptransform
+
+    real = ptransform.pickler
+    ptransform.pickler = _ConstructionPickler(real, failed)
+    try:
+        yield
+    finally:
+        ptransform.pickler = real

@@ -431,6 +431,8 @@ class _Hooks:
         from apache_beam.internal import pickler
         from apache_beam.io.filebasedsource import FileBasedSource
 
+        from beam_deps.beam import construction_pickling
+
         Pipeline = beam_pipeline.Pipeline
         Applied = beam_pipeline.AppliedPTransform
         originals = {
@@ -490,8 +492,11 @@ class _Hooks:
         Pipeline.run = run
         Pipeline.apply = apply
         Applied.__init__ = applied_init
+        older = construction_pickling(hooks.pickle_failed)  # Beam < 2.70: no roundtrip
         if originals["roundtrip"] is not None:
             pickler.roundtrip = roundtrip
+        else:
+            older.__enter__()
         beam_pipeline.create_runner = create_runner
         FileBasedSource._validate = validate
         try:
@@ -503,6 +508,8 @@ class _Hooks:
             Applied.__init__ = originals["applied_init"]
             if originals["roundtrip"] is not None:
                 pickler.roundtrip = originals["roundtrip"]
+            else:
+                older.__exit__(None, None, None)
             beam_pipeline.create_runner = originals["create_runner"]
             FileBasedSource._validate = originals["validate"]
 
