@@ -8,18 +8,105 @@ already passes with ``--requirements_file`` are declarations, merged rather than
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.staging import imports, manifest
+from beam_deps.staging.cache import EVERYTHING
 from beam_deps.staging.errors import StagingError
 
 if TYPE_CHECKING:
     from beam_deps.staging import requirements as reqs_mod
     from beam_deps.staging.wheelhouse import Target
+
+
+@dataclass
+class Ran:
+    """What running the script until it built its pipeline showed."""
+
+    loaded: Any  # beam_deps.pipeline's LoadedScript: modules imported, sys.path added
+    library: str  # the pickle library of the (first) pipeline
+    built_at: tuple[str | None, int | None] | None  # where the pipeline is constructed
+    payload_refs: list[tuple[str, str]] = field(default_factory=list)
+    declarations: list = field(default_factory=list)  # @requires / requires_base
+    notes: list[Diagnostic] = field(default_factory=list)
+    environ_read: set[str] = field(default_factory=set)  # environment variables read
+
+
+def run_script(
+    source: Path | None, module: str | None, argv: list[str], timeout: float | None
+) -> Ran:
+    """Run the script (or ``module``) with ``argv`` until it builds its pipeline; nothing is
+    submitted. Serialises each pipeline as a runner would, to read what its payloads import."""
+    from beam_deps.catalogue import diagnostic
+    from beam_deps.pipeline import load_script
+    from beam_deps.staging.requires import collecting
+
+    refs: list[tuple[str, str]] = []
+    libraries: list[str] = []
+    built_at: list[tuple[str | None, int | None]] = []
+    notes: list[Diagnostic] = []
+
+    def on_pipeline(captured, _loaded):
+        libraries.append(captured.pickle_library)
+        built_at.append((captured.file, captured.line))
+        try:
+            refs.extend(payload_references(captured.pipeline, captured.pickle_library))
+        except Exception as exc:  # noqa: BLE001 - `check` reports pickling failures in detail
+            notes.append(
+                diagnostic(
+                    "BD001",
+                    "staging could not serialise the pipeline to read what its payloads "
+                    f"import ({type(exc).__name__}: {exc}); run `beam-deps check`",
+                )
+            )
+
+    with collecting() as declarations, environment_reads() as environ_read:
+        loaded = load_script(
+            source, module=module, argv=argv, timeout=timeout, on_pipeline=on_pipeline
+        )
+    return Ran(
+        loaded,
+        libraries[0] if libraries else "cloudpickle",
+        built_at[0] if built_at else None,
+        refs,
+        list(declarations),
+        notes,
+        set(environ_read),
+    )
+
+
+@contextlib.contextmanager
+def environment_reads() -> Iterator[set[str]]:
+    """The names of the environment variables read while the block runs (the script, and the
+    libraries it imports): what it imports may depend on them, so the cache entry records
+    their values. ``EVERYTHING`` is in the set when the whole environment was read
+    (iterated, copied): such a staging is never reused."""
+    names: set[str] = set()
+    cls = type(os.environ)
+    getitem, iterate = cls.__getitem__, cls.__iter__
+
+    def __getitem__(self, key):  # also serves get(), `in` and os.getenv()
+        if self is os.environ:
+            names.add(key)
+        return getitem(self, key)
+
+    def __iter__(self):
+        if self is os.environ:
+            names.add(EVERYTHING)
+        return iterate(self)
+
+    cls.__getitem__, cls.__iter__ = __getitem__, __iter__
+    try:
+        yield names
+    finally:
+        cls.__getitem__, cls.__iter__ = getitem, iterate
 
 
 def payload_references(pipeline: Any, library: str) -> list[tuple[str, str]]:

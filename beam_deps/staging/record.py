@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,33 +57,6 @@ def cache_key(inputs: dict[str, Any], closure: imports.Closure, worker_req: Path
             "ignore_rules": cache.digest_files(ignore_rules),
         }
     )
-
-
-@contextlib.contextmanager
-def environment_reads() -> Iterator[set[str]]:
-    """The names of the environment variables read while the block runs (the script, and the
-    libraries it imports): what it imports may depend on them, so the cache entry records
-    their values. ``cache.EVERYTHING`` is in the set when the whole environment was read
-    (iterated, copied): such a staging is never reused."""
-    names: set[str] = set()
-    cls = type(os.environ)
-    getitem, iterate = cls.__getitem__, cls.__iter__
-
-    def __getitem__(self, key):  # also serves get(), `in` and os.getenv()
-        if self is os.environ:
-            names.add(key)
-        return getitem(self, key)
-
-    def __iter__(self):
-        if self is os.environ:
-            names.add(cache.EVERYTHING)
-        return iterate(self)
-
-    cls.__getitem__, cls.__iter__ = __getitem__, __iter__
-    try:
-        yield names
-    finally:
-        cls.__getitem__, cls.__iter__ = getitem, iterate
 
 
 _OUT = "{out}"

@@ -24,12 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from beam_deps.catalogue import diagnostic
 from beam_deps.diagnostics import Diagnostic, Severity
 from beam_deps.staging import cache, imports, local_code, manifest, needs, publish, record
 from beam_deps.staging.build import Plan, build, build_project
 from beam_deps.staging.errors import StagingError
-from beam_deps.staging.requires import collecting
 from beam_deps.staging.result import Staging, beam_args
 
 if TYPE_CHECKING:
@@ -101,47 +99,18 @@ def stage(
         if hit is not None:
             return hit
 
-    # -- run the script, collect what it imported and what its payloads reference
+    # -- run the script: what it imported, declared and read, what its payloads reference
     from beam_deps.environment.distributions import Environment
     from beam_deps.environment.workers import model_for_argv
-    from beam_deps.pipeline import load_script
     from beam_deps.staging import requirements as reqs_mod
 
-    payload_refs: list[tuple[str, str]] = []
-    libraries: list[str] = []
-    built_at: list[tuple[str | None, int | None]] = []  # where each pipeline is constructed
-    notes: list[Diagnostic] = []
-
-    def on_pipeline(captured, _loaded):
-        libraries.append(captured.pickle_library)
-        built_at.append((captured.file, captured.line))
-        try:
-            refs = needs.payload_references(captured.pipeline, captured.pickle_library)
-            payload_refs.extend(refs)
-        except Exception as exc:  # noqa: BLE001 - `check` reports pickling failures in detail
-            notes.append(
-                diagnostic(
-                    "BD001",
-                    "staging could not serialise the pipeline to read what its payloads "
-                    f"import ({type(exc).__name__}: {exc}); run `beam-deps check`",
-                )
-            )
-
-    with collecting() as declarations, record.environment_reads() as environ_read:
-        loaded = load_script(
-            None if module else source,
-            module=module,
-            argv=pipeline_args,
-            timeout=timeout,
-            on_pipeline=on_pipeline,
-        )
-    library = libraries[0] if libraries else "cloudpickle"
-
-    declarations = list(declarations) + needs.user_requirements(pipeline_args)
+    ran = needs.run_script(None if module else source, module, pipeline_args, timeout)
+    loaded, library = ran.loaded, ran.library
+    declarations = ran.declarations + needs.user_requirements(pipeline_args)
     runtime_local = needs.runtime_local_modules(
         loaded.modules_imported, closure, [root, *needs.user_path(loaded.path_added)]
     )
-    needed = needs.needs(closure, loaded.modules_imported, payload_refs, library)
+    needed = needs.needs(closure, loaded.modules_imported, ran.payload_refs, library)
     env = Environment()
     # the runner's workers: Beam's SDK image (Dataflow, DOCKER), local processes, or the freeze
     image = model_for_argv(pipeline_args, worker_requirements=worker_req).packages(env)
@@ -163,8 +132,8 @@ def stage(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    at = built_at[0] if built_at else (str(source), None)
-    diagnostics = notes + needs.python_skew(target, library, at) + resolved.diagnostics
+    at = ran.built_at or (str(source), None)
+    diagnostics = ran.notes + needs.python_skew(target, library, at) + resolved.diagnostics
     _place(diagnostics, at)
     if any(d.severity is Severity.ERROR for d in diagnostics):
         shutil.rmtree(work, ignore_errors=True)
@@ -211,7 +180,7 @@ def stage(
     if use_cache:
         depends = closure.files + built.depends
         depends += [p for p in runtime_local.values() if p.is_file()]
-        cache.store(cache_key, out, record.record(result), depends, environ_read)
+        cache.store(cache_key, out, record.record(result), depends, ran.environ_read)
     return result
 
 
