@@ -1,9 +1,11 @@
 """Staging: build what workers install before they unpickle anything.
 
-Data flows one way: collect imports (``imports``) -> resolve distributions
-(``distributions``, ``requirements``) -> build local code (``local_code``) and, optionally, a
-wheelhouse (``wheelhouse``) -> write the manifest (``manifest``). ``stage.stage`` runs the
-whole flow; ``cache`` makes re-staging unchanged inputs instant.
+Data flows one way: collect imports (``imports``) and run the script (``needs``) -> resolve
+distributions (``beam_deps.environment``, ``requirements``) -> build local code
+(``local_code``, ``build``) and, optionally, a wheelhouse (``wheelhouse``) -> write the manifest
+(``manifest``) -> put it in place of ``--out`` (``publish``). ``stage.stage`` runs the steps in
+that order; ``record`` and ``cache`` make re-staging unchanged inputs instant; ``exclusions``
+decides what never ships.
 """
 
 from beam_deps.staging.errors import StagingError
