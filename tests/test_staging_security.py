@@ -145,6 +145,20 @@ def test_secret_options_are_redacted_in_the_manifest_and_the_cache(tmp_path, cac
     assert again.cached  # redaction does not cost the cache
 
 
+def test_redaction_keeps_what_is_no_secret():
+    from beam_deps.staging.manifest import redact_options
+
+    kept = [
+        "--use_token",  # a flag named like a secret, followed by another option
+        "--runner=DataflowRunner",
+        "--password_file=/etc/job/db.pw",  # where the secret is, not the secret
+        "--max_tokens=512",
+        "--sdk_location=https://example.org/beam.tar.gz",
+        "--api_key",  # the last argument: nothing to redact
+    ]
+    assert redact_options(kept) == kept
+
+
 # ---------------------------------------------------------------------------- 11. credentials
 CREDENTIAL_FILES = (
     "token.pickle",
