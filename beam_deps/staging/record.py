@@ -108,16 +108,9 @@ def from_cache(key: str, out: Path) -> Staging | None:
         sources=[Artifact(**a) for a in data.get("sources", [])],
         shipped=list(stored["shipped"]),
         excluded=[tuple(e) for e in stored["excluded"]],
-        index_at_boot=list(stored.get("index_at_boot", _index_at_boot(data))),
+        index_at_boot=list(stored["index_at_boot"]),
         cached=True,
     )
-
-
-def _index_at_boot(data: dict[str, Any]) -> list[str]:
-    """For a cache entry written before ``index_at_boot`` was recorded."""
-    if data.get("inputs", {}).get("wheelhouse"):
-        return []  # the missing wheels were reported as BD421
-    return list(data.get("requirements", []))
 
 
 def _diagnostic_from_dict(data: dict[str, Any]) -> Diagnostic:
