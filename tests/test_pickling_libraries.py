@@ -73,6 +73,7 @@ def test_the_profile_reads_the_installed_beam():
     assert BEAM.has_roundtrip == (BEAM.minor >= 70)
     assert ("dill_unsafe" in BEAM.libraries) == (BEAM.minor >= 69)
     assert BEAM.default_library == beam_pickler.DEFAULT_PICKLE_LIB
+    assert BEAM.key_classes_by_dill == (BEAM.minor < 68)
     assert cloudpickle_pickler.cloudpickle.__name__.startswith("apache_beam.") == (BEAM.minor >= 65)
 
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 from conftest import HAS_DILL
 
+from beam_deps.beam import profile
 from beam_deps.check.simulated import walk as probe_walk
 from beam_deps.check.simulated.probe import (
     ProbeInput,
@@ -135,7 +136,10 @@ def test_dill_main_globals_are_undefined_on_the_worker_dill(probe):
     finally:
         sys.modules["__main__"], dill_impl._main_module = saved, saved_main
     kinds = {(f["kind"], f["name"]) for f in findings}
-    assert kinds == {("name", "FACTOR"), ("accidental", "json")}
+    # Beam's dill pickler before 2.69 ships the module globals a function uses with it, so
+    # `json` resolves from the pickle there; from 2.69 it resolves only by accident
+    accidental = {("accidental", "json")} if profile().minor >= 69 else set()
+    assert kinds == {("name", "FACTOR")} | accidental
 
 
 # -- the walker (standard library only: it also runs inside the simulated worker) ----------

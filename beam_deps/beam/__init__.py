@@ -9,7 +9,8 @@ by version otherwise. Facts, read from Beam's released wheels:
 Beam       default  cloudpickle      dill        also
 =========  =======  ===============  ==========  ===========================================
 2.61-2.64  dill     PyPI 2.2.1       hard dep    RLock reducer only (a captured Lock fails)
-2.65-2.68  cloud.   vendored 3.1.1   hard dep    + Lock and proto EnumDescriptor reducers
+2.65-2.68  cloud.   vendored 3.1.1   hard dep    + Lock and proto EnumDescriptor reducers;
+                                                 key classes pickled by cloudpickle from 2.68
 2.69       cloud.   vendored         [dill]      + ``dill_unsafe``
 2.70       cloud.   vendored         [dill]      ``pickler.roundtrip``; Python >= 3.10
 2.71+      cloud.   vendored         [dill]      cloudpickle's dump_session saves registries;
@@ -52,6 +53,9 @@ class BeamProfile:
     dataflow_saves_main_session: bool  # --save_main_session on by default (cloudpickle, Dataflow)
     files_to_stage: bool  # --files_to_stage exists
     dumps_flags: tuple[str, ...]  # keyword parameters of pickler.dumps (2.65 added determinism)
+    # the deterministic key coder writes a key's class with plain dill.dumps (to 2.67), so a
+    # class of the script used as a grouping key fails on the worker (RecursionError)
+    key_classes_by_dill: bool
 
     @property
     def minor(self) -> int:
@@ -81,6 +85,7 @@ def require_supported() -> BeamProfile:
 def profile() -> BeamProfile:
     """What the installed apache-beam does (cached: Beam cannot change under a process)."""
     import apache_beam
+    from apache_beam.coders import coder_impl
     from apache_beam.internal import cloudpickle_pickler, pickler
 
     version = Version(apache_beam.__version__)
@@ -99,6 +104,7 @@ def profile() -> BeamProfile:
         dataflow_saves_main_session=version >= Version("2.71"),
         files_to_stage=version >= Version("2.64"),
         dumps_flags=tuple(inspect.signature(pickler.dumps).parameters)[1:],
+        key_classes_by_dill=not hasattr(coder_impl, "cloudpickle"),
     )
 
 
