@@ -52,6 +52,8 @@ class Example:
 E = frozenset
 # Beam 2.61-2.64 have no Lock reducer: a captured threading.Lock fails to pickle (BD101)
 LOCKED = E() if profile().lock_reducer else E({"BD101"})
+# Beam up to 2.67 writes a grouping key's class with plain dill: script classes fail as keys
+DILL_KEYS = E({"BD302"}) if profile().key_classes_by_dill else E()
 # Tests that check a script without --pickle_library mean Beam's default from 2.65 on.
 CLOUDPICKLE = ["--pickle_library=cloudpickle"]
 EXAMPLES_TABLE = [
@@ -64,7 +66,12 @@ EXAMPLES_TABLE = [
     ),
     Example("clean_self_contained.py", args=("{out}/records.txt",)),
     Example("clean_script_classes.py", args=("{out}/sums.txt",)),
-    Example("clean_script_keys.py", args=("{out}/keys.txt",)),
+    Example(
+        "clean_script_keys.py",
+        DILL_KEYS,
+        args=("{out}/keys.txt",),
+        fails_with="RecursionError" if DILL_KEYS else None,
+    ),
     Example(
         "clean_script_classes.py",
         save_main_session=True,
@@ -230,7 +237,9 @@ def test_script_classes_really_crossed_the_shuffle(real_runs):
 
 def test_script_classes_as_keys_really_grouped(real_runs):
     example = next(e for e in EXAMPLES_TABLE if e.script == "clean_script_keys.py")
-    assert real_runs.get(example).ok
+    assert real_runs.get(example).ok == (not DILL_KEYS)  # Beam <= 2.67: fails, as check says
+    if DILL_KEYS:
+        return
     lines = (real_runs.out_dir(example) / "keys.txt").read_text().split("\n")
     assert sorted(filter(None, lines)) == ["1-1=12", "blue=1", "fr/paris=12", "red=1"]
 

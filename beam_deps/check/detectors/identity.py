@@ -76,6 +76,8 @@ def _encodes_as_key(cls: type) -> bool:
     import dataclasses
     import enum
 
+    if _dill_keys():  # Beam < 2.68: plain dill.dumps of the class, which fails on the
+        return False  # worker for a class of __main__ (see _failure)
     if issubclass(cls, enum.Enum) or (issubclass(cls, tuple) and hasattr(cls, "_fields")):
         return True
     if dataclasses.is_dataclass(cls):
@@ -83,8 +85,20 @@ def _encodes_as_key(cls: type) -> bool:
     return hasattr(cls, "__setstate__") and cls.__reduce__ is object.__reduce__
 
 
+def _dill_keys() -> bool:
+    from beam_deps.beam import profile
+
+    return profile().key_classes_by_dill
+
+
 def _failure(cls: type, mode: str) -> str:
     name = cls.__name__
+    if mode == "key" and _dill_keys():
+        return (
+            "encode them as grouping keys: this Beam's key coder writes a key's class with "
+            "plain dill.dumps, which fails for a class of your script (RecursionError in "
+            "dill_pickler); Beam 2.68 and newer pickle it with cloudpickle"
+        )
     if mode == "key":
         return (
             f'encode them as grouping keys ("TypeError: Unable to deterministically encode '
