@@ -1,0 +1,408 @@
+"""Per-transform environments (beam_deps.split): two transforms that need incompatible packages
+run in one pipeline, each in its own environment.
+
+The unit tests build real Beam pipelines and read the proto the PortableRunner would submit and
+the stages Beam's own fusion makes of it. The slow tests run the pipeline on a real worker pool
+booted by beam-deps-boot (the embedded job server serves each environment its own artifacts):
+one DoFn requires mergedeep==1.3.4, another mergedeep==1.3.1, and each writes the version it
+imported; the same pipeline without beam-deps fails with the conflict on the same workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import textwrap
+
+import apache_beam as beam
+import boot_support as bs
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.portability import common_urns
+from apache_beam.portability.api import beam_runner_api_pb2
+from apache_beam.runners.portability.fn_api_runner import translations
+from apache_beam.runners.portability.portable_runner import PortableRunner
+
+import beam_deps
+from beam_deps.errors import UsageError
+from beam_deps.split import declared_by_transform, group, use_environments
+from beam_deps.split.groups import Group
+from beam_deps.split.hook import requirements_for
+from beam_deps.split.proto import PREFIX, environments_of
+
+PORTABLE = [
+    "--runner=PortableRunner",
+    "--job_endpoint=embed",
+    "--environment_type=EXTERNAL",
+    "--environment_config=localhost:1",  # nothing is submitted in the unit tests
+    "--requirements_cache=skip",  # no pip download while the proto is built
+]
+
+
+@beam_deps.requires("mergedeep==1.3.4")
+class New(beam.DoFn):
+    def process(self, word):
+        yield word
+
+
+@beam_deps.requires("mergedeep==1.3.1")
+class Old(beam.DoFn):
+    def process(self, word):
+        yield word
+
+
+@beam_deps.requires("tabulate==0.9.0")
+def tab(word):
+    return word
+
+
+@beam_deps.requires("six==1.16.0")
+class Both(beam.PTransform):
+    """A decorated composite: its declaration covers every transform inside it."""
+
+    def expand(self, pcoll):
+        return pcoll | "Inner" >> beam.Map(str.upper) | "Tab" >> beam.Map(tab)
+
+
+def chain(options: list[str]) -> beam.Pipeline:
+    """Create -> Upper -> New -> Old -> Lower: without environments, one fused stage."""
+    p = beam.Pipeline(options=PipelineOptions(options))
+    (
+        p
+        | beam.Create(["alpha", "beta"])
+        | "Upper" >> beam.Map(str.upper)
+        | "New" >> beam.ParDo(New())
+        | "Old" >> beam.ParDo(Old())
+        | "Lower" >> beam.Map(str.lower)
+    )
+    return p
+
+
+def portable_proto(p: beam.Pipeline) -> beam_runner_api_pb2.Pipeline:
+    """The proto the PortableRunner submits (what the job service receives)."""
+    return PortableRunner.get_proto_pipeline(p, p.options)
+
+
+def fused_stages(proto) -> list[tuple[str, list[str]]]:
+    """(environment, transform labels) of each stage Beam's fusion makes of ``proto``."""
+    known = frozenset(
+        [
+            common_urns.primitives.IMPULSE.urn,
+            common_urns.primitives.GROUP_BY_KEY.urn,
+            common_urns.primitives.FLATTEN.urn,
+        ]
+    )
+    _, stages = translations.create_and_optimize_stages(
+        proto, translations.standard_optimize_phases(), known_runner_urns=known
+    )
+    return [(s.environment or "", sorted(t.unique_name for t in s.transforms)) for s in stages]
+
+
+# ------------------------------------------------------------------ who needs what
+
+
+def test_declarations_are_found_on_dofns_functions_and_composites():
+    p = beam.Pipeline(options=PipelineOptions(PORTABLE))
+    words = p | beam.Create(["a"])
+    words | "New" >> beam.ParDo(New())
+    words | "Tabbed" >> beam.Map(tab)
+    words | "Both" >> Both()
+    words | "Plain" >> beam.Map(str.lower)
+    assert declared_by_transform(p) == {
+        "New": ("mergedeep==1.3.4",),
+        "Tabbed": ("tabulate==0.9.0",),
+        "Both/Inner": ("six==1.16.0",),
+        "Both/Tab": ("six==1.16.0", "tabulate==0.9.0"),
+    }
+
+
+def test_compatible_declarations_share_a_group_and_conflicting_ones_do_not():
+    groups = group(
+        {
+            "New": ("mergedeep==1.3.4",),
+            "Tab": ("tabulate==0.9.0",),
+            "Old": ("mergedeep==1.3.1",),
+            "Older": ("mergedeep<1.3.2",),
+        }
+    )
+    assert groups == [
+        Group(
+            "mergedeep-1.3.4_tabulate-0.9.0",
+            ("mergedeep==1.3.4", "tabulate==0.9.0"),
+            ("New", "Tab"),
+        ),
+        Group("mergedeep-1.3.1", ("mergedeep==1.3.1", "mergedeep<1.3.2"), ("Old", "Older")),
+    ]
+
+
+def test_a_transform_that_conflicts_with_the_pipeline_level_declarations_is_left_to_bd409():
+    groups = group(
+        {"New": ("mergedeep==1.3.4",), "Old": ("mergedeep==1.3.1",)}, base=["mergedeep>=1.3.2"]
+    )
+    assert [(g.name, g.transforms) for g in groups] == [("mergedeep-1.3.4", ("New",))]
+
+
+def test_group_names_are_unique_and_file_safe():
+    groups = group({"A": ("pkg[extra]>=1; python_version>'3'",), "B": ("pkg<1",)})
+    names = [g.name for g in groups]
+    assert len(set(names)) == 2
+    assert all(set(n) <= set("abcdefghijklmnopqrstuvwxyz0123456789.-_") for n in names), names
+
+
+def test_a_group_environment_replaces_the_pipelines_lines_for_what_it_declares(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text("mergedeep==1.3.4\nrequests==2.32.3  # comment\n")
+    setup = PipelineOptions([f"--requirements_file={req}"]).view_as(
+        beam.options.pipeline_options.SetupOptions
+    )
+    old = Group("mergedeep-1.3.1", ("mergedeep==1.3.1",), ("Old",))
+    assert requirements_for(old, setup, base=["six==1.16.0"]) == [
+        "requests==2.32.3",
+        "six==1.16.0",
+        "mergedeep==1.3.1",
+    ]
+
+
+# ------------------------------------------------------------------ the proto and fusion
+
+
+def test_each_group_gets_a_clone_of_the_default_environment_with_its_own_dependencies():
+    p = chain(PORTABLE)
+    assert use_environments(p) is True
+    proto = portable_proto(p)
+    envs = environments_of(proto)
+    assert envs[PREFIX + "mergedeep-1.3.4"] == ["New"]
+    assert envs[PREFIX + "mergedeep-1.3.1"] == ["Old"]
+    (default_id,) = [e for e in envs if not e.startswith(PREFIX)]
+    assert "Upper" in envs[default_id] and "Lower" in envs[default_id]
+    default = proto.components.environments[default_id]
+    for name, pin in (
+        ("mergedeep-1.3.4", b"mergedeep==1.3.4"),
+        ("mergedeep-1.3.1", b"mergedeep==1.3.1"),
+    ):
+        clone = proto.components.environments[PREFIX + name]
+        # the same worker (urn, payload, capabilities): only the dependencies differ
+        assert (clone.urn, clone.payload) == (default.urn, default.payload)
+        assert list(clone.capabilities) == list(default.capabilities)
+        requirements = [d for d in clone.dependencies if _staged_name(d) == "requirements.txt"]
+        assert len(requirements) == 1
+        path = beam_runner_api_pb2.ArtifactFilePayload.FromString(requirements[0].type_payload).path
+        assert open(path, "rb").read().splitlines() == [pin]
+    assert "requirements.txt" not in [_staged_name(d) for d in default.dependencies]
+
+
+def test_fusion_never_joins_transforms_of_two_environments():
+    plain = chain(PORTABLE)
+    (only,) = [labels for env, labels in fused_stages(portable_proto(plain)) if "New" in labels]
+    assert {"Upper", "New", "Old", "Lower"} <= set(only)  # control: one stage without the split
+
+    split = chain(PORTABLE)
+    use_environments(split)
+    stages = fused_stages(portable_proto(split))
+    where = {label: env for env, labels in stages for label in labels}
+    assert where["New"] == PREFIX + "mergedeep-1.3.4"
+    assert where["Old"] == PREFIX + "mergedeep-1.3.1"
+    assert where["Upper"] == where["Lower"] not in (where["New"], where["Old"])
+    for env, labels in stages:
+        assert not ({"New", "Old"} <= set(labels)), (env, labels)
+
+
+def test_no_conflict_means_no_split_unless_asked():
+    def pipeline():
+        p = beam.Pipeline(options=PipelineOptions(PORTABLE))
+        p | beam.Create(["a"]) | "New" >> beam.ParDo(New()) | "Tab" >> beam.Map(tab)
+        return p
+
+    quiet = pipeline()
+    use_environments(quiet)
+    assert not [e for e in environments_of(portable_proto(quiet)) if e.startswith(PREFIX)]
+
+    asked = pipeline()
+    use_environments(asked, always=True)
+    envs = environments_of(portable_proto(asked))
+    assert envs[PREFIX + "mergedeep-1.3.4_tabulate-0.9.0"] == ["New", "Tab"]
+
+
+def test_dataflow_is_refused_with_one_line_unless_the_experimental_opt_in():
+    options = [
+        "--runner=DataflowRunner",
+        "--project=my-project-123",
+        "--region=us-central1",
+        "--temp_location=gs://my-bucket/tmp",
+    ]
+    with pytest.raises(UsageError, match="not supported on Dataflow") as info:
+        use_environments(chain(options))
+    assert "\n" not in str(info.value)
+    assert use_environments(chain(options), experimental_dataflow=True) is True
+
+
+def test_runners_without_per_environment_workers_are_left_alone_with_a_warning(caplog):
+    p = chain(["--runner=DirectRunner"])
+    with caplog.at_level(logging.WARNING, logger="beam_deps.split"):
+        assert use_environments(p) is False
+    assert "no effect on" in caplog.text
+    assert not [e for e in environments_of(p.to_runner_api()) if e.startswith(PREFIX)]
+
+
+def _staged_name(dep) -> str:
+    if dep.role_urn != common_urns.artifact_roles.STAGING_TO.urn:
+        return ""
+    return beam_runner_api_pb2.ArtifactStagingToRolePayload.FromString(dep.role_payload).staged_name
+
+
+# ------------------------------------------------------------------ on a real worker pool
+
+TWO_VERSIONS = '''"""Two DoFns that need two versions of one package, in one pipeline."""
+import sys
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+import beam_deps
+
+
+@beam_deps.requires("mergedeep==1.3.4")
+class New(beam.DoFn):
+    def process(self, word):
+        import mergedeep
+
+        yield f"new {word} mergedeep=={mergedeep.__version__}"
+
+
+@beam_deps.requires("mergedeep==1.3.1")
+class Old(beam.DoFn):
+    def process(self, word):
+        import mergedeep
+
+        yield f"old {word} mergedeep=={mergedeep.__version__}"
+
+
+def main(argv):
+    out = argv[0]
+    with beam.Pipeline(options=PipelineOptions(argv[1:])) as p:
+        words = p | beam.Create(["alpha", "beta"])
+        new = words | "New" >> beam.ParDo(New())
+        old = words | "Old" >> beam.ParDo(Old())
+        (new, old) | beam.Flatten() | beam.io.WriteToText(out, shard_name_template="")
+        HOOK
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+'''
+
+EXPECTED = [
+    "new alpha mergedeep==1.3.4",
+    "new beta mergedeep==1.3.4",
+    "old alpha mergedeep==1.3.1",
+    "old beta mergedeep==1.3.1",
+]
+
+
+@pytest.fixture(scope="module")
+def assets(tmp_path_factory) -> bs.Assets:
+    return bs.assets(tmp_path_factory.getbasetemp() / "boot-assets")
+
+
+@pytest.fixture(scope="module")
+def pool(assets, tmp_path_factory):
+    root = tmp_path_factory.mktemp("split-pool")
+    worker_pool = bs.WorkerPool(assets.image, root, root / "env-cache")
+    try:
+        yield worker_pool
+    finally:
+        worker_pool.stop()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("split-project")
+    (root / "two_versions.py").write_text(TWO_VERSIONS.replace("HOOK", "pass"))
+    hooked = "beam_deps.split.use_environments(p)"
+    (root / "hooked.py").write_text(
+        TWO_VERSIONS.replace("HOOK", hooked).replace(
+            "import beam_deps\n", "import beam_deps.split\n"
+        )
+    )
+    return root
+
+
+def _submit(cmd: list[str], project, timeout: float = 400) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        cmd, cwd=str(project), env=bs.clean_env(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.mark.slow
+def test_each_dofn_imports_its_own_version_on_real_workers(pool, project, tmp_path):
+    """``python -m beam_deps.split`` (how ``beam-deps run`` starts an unchanged script)."""
+    out = tmp_path / "out"
+    mark = pool.mark()
+    proc = _submit(
+        [sys.executable, "-m", "beam_deps.split", str(project / "two_versions.py"), str(out)]
+        + bs.portable_args(pool),
+        project,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert bs.read_outputs(out) == EXPECTED
+    log = pool.log_since(mark)
+    installed = [ln for ln in log.splitlines() if "beam-deps-boot[" in ln and "installed " in ln]
+    assert any("mergedeep==1.3.4" in ln for ln in installed), log[-3000:]
+    assert any("mergedeep==1.3.1" in ln for ln in installed), log[-3000:]
+
+
+@pytest.mark.slow
+def test_the_python_hook_does_the_same_for_python_pipeline_py(pool, project, tmp_path):
+    out = tmp_path / "out"
+    proc = _submit(
+        [sys.executable, str(project / "hooked.py"), str(out)] + bs.portable_args(pool), project
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert bs.read_outputs(out) == EXPECTED
+
+
+@pytest.mark.slow
+def test_without_beam_deps_the_same_pipeline_fails_with_the_conflict(pool, project, tmp_path):
+    """What a user does without per-transform environments: one requirements file with both
+    pins. No single environment can hold them, and the workers cannot start."""
+    both = tmp_path / "requirements.txt"
+    both.write_text("mergedeep==1.3.4\nmergedeep==1.3.1\n")
+    out = tmp_path / "out"
+    proc = _submit(
+        [sys.executable, str(project / "two_versions.py"), str(out)]
+        + bs.portable_args(pool, f"--requirements_file={both}"),
+        project,
+    )
+    assert proc.returncode != 0
+    assert "mergedeep==1.3.4 and mergedeep==1.3.1" in proc.stderr, proc.stderr[-3000:]
+    assert "unsatisfiable" in proc.stderr
+    assert bs.read_outputs(out) == []
+
+
+def test_the_launcher_turns_the_dataflow_refusal_into_one_line_and_exit_2(tmp_path):
+    script = tmp_path / "p.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import apache_beam as beam
+            from apache_beam.options.pipeline_options import PipelineOptions
+            p = beam.Pipeline(options=PipelineOptions(
+                ["--runner=DataflowRunner", "--project=my-project-123",
+                 "--region=us-central1", "--temp_location=gs://my-bucket/tmp"]))
+            p | beam.Create([1])
+            p.run()
+            """
+        )
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "beam_deps.split", str(script)],
+        capture_output=True,
+        text=True,
+        env=bs.clean_env(),
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("beam-deps:")]
+    assert len(lines) == 1 and "not supported on Dataflow" in lines[0], proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
