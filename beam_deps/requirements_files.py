@@ -26,18 +26,27 @@ _COMMENT = re.compile(r"(^|\s+)#.*$")
 _OPTIONS = re.compile(r"\s+--?[A-Za-z].*$")  # `name==1.0 --hash=sha256:...`
 
 
-def _requirement_entries(path: Path, _depth: int = 0) -> list[RequirementLine]:
-    entries: list[RequirementLine] = []
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """The lines of a requirements file's ``text`` as pip sees them, with the number of each
+    one's first physical line: continued lines joined, comments and blank lines dropped.
+    Nothing is followed or interpreted (the boot judges options itself)."""
+    lines: list[tuple[int, str]] = []
     pending, start = "", 0
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, raw in enumerate(text.splitlines(), 1):
         if not pending:
             start = number
         if raw.endswith("\\"):  # pip joins continued lines before it reads them
             pending += raw[:-1] + " "
             continue
         line, pending = _COMMENT.sub("", pending + raw).strip(), ""
-        if not line:
-            continue
+        if line:
+            lines.append((start, line))
+    return lines
+
+
+def _requirement_entries(path: Path, _depth: int = 0) -> list[RequirementLine]:
+    entries: list[RequirementLine] = []
+    for start, line in logical_lines(path.read_text(encoding="utf-8")):
         if line.startswith(("-r ", "--requirement ", "-c ", "--constraint ")) and _depth < 5:
             entries += _requirement_entries(path.parent / line.split(None, 1)[1], _depth + 1)
         elif not line.startswith("-"):

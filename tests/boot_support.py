@@ -500,5 +500,6 @@ def docs_log(text: str, *, staged: Path, cache: Path) -> str:
     text = text.replace(str(staged), "build/staging").replace(str(cache), "~/.cache/beam-deps")
     text = re.sub(r"envs/[0-9a-f]{6,}", "envs/<env>", text)
     text = re.sub(r"\(key [0-9a-f]{12}", "(key <key>", text)
+    text = re.sub(r"staging [0-9a-f]{12}\b", "staging <staging key>", text)
     text = re.sub(r"\b\d+\.\d\ds\b", "N.NNs", text)
     return text.rstrip() + "\n"

@@ -66,6 +66,20 @@ def run_in(python: str, code: str) -> subprocess.CompletedProcess:
     )
 
 
+def boot_key(assets, staged: Path) -> tuple[str, str]:
+    """The environment key the boot derives for ``staged`` and the env folder it names,
+    computed by the worker image's own beam-deps."""
+    result = run_in(
+        str(assets.image),
+        "from pathlib import Path; from beam_deps.boot.plan import plan_for; "
+        "from beam_deps.boot.env_cache import env_dir_name; "
+        f"key = plan_for(Path({str(staged)!r})).key; print(key, env_dir_name(key))",
+    )
+    assert result.returncode == 0, result.stderr
+    key, name = result.stdout.split()
+    return key, name
+
+
 # ------------------------------------------------------------------ the happy path
 
 
@@ -89,7 +103,10 @@ def test_setup_only_prints_an_env_that_has_the_staged_code_over_the_image(assets
     # The image itself stays without the pipeline's dependencies.
     assert run_in(str(assets.image), "import mergedeep").returncode != 0
     facts = json.loads((env / ".beam-deps-complete").read_text())
-    assert facts["environment_key"] == staged.manifest["environment_key"]
+    key, name = boot_key(assets, staged.path)
+    assert facts["environment_key"] == key and env.name == name  # derived, never the manifest's
+    assert key != staged.manifest["environment_key"]
+    assert facts["staging_key"] == staged.manifest["environment_key"]  # named in the log only
     assert facts["installer"] == "uv"
     assert sorted(facts["installed"]) == ["bdtestlib==0.1.0", "mergedeep==1.3.4"]
     assert env.parent == cache / "envs"  # beside the staging cache's stage/, same root
@@ -117,11 +134,7 @@ def test_four_boots_waiting_on_a_cold_cache_install_once(assets, staged, tmp_pat
 
     cache = tmp_path / "cache"
     (cache / "envs").mkdir(parents=True)
-    name = run_in(
-        str(assets.image),
-        "from beam_deps.boot.env_cache import env_dir_name; "
-        f"print(env_dir_name({staged.manifest['environment_key']!r}))",
-    ).stdout.strip()
+    _key, name = boot_key(assets, staged.path)
     lock = FileLock(str(cache / "envs" / f"{name}.lock"))
     lock.acquire()
     procs, logs, handles = [], [], []
@@ -265,7 +278,7 @@ def test_an_unverified_wheel_beside_the_manifest_cannot_satisfy_a_requirement(as
     (env,) = envs(cache)
     facts = json.loads((env / ".beam-deps-complete").read_text())
     assert facts["installed"] == ["mergedeep==1.3.4"]
-    assert not any(p.name.startswith(".beam-deps-verified") for p in env.iterdir())
+    assert not (env / ".beam-deps-private").exists()  # the private copies are removed
 
 
 def test_pip_requirements_artifacts_are_retrieved_apart_and_installed(assets, tmp_path):
@@ -481,7 +494,7 @@ def test_a_wheel_for_another_platform_is_refused(assets, tmp_path):
     assert envs(cache) == [] and lock_files(cache) == []  # refused before the cache is touched
     # An environment cached under the same key (built on another machine sharing the cache)
     # must not hide the wheel this worker cannot install.
-    env = cache / "envs" / staged.manifest["environment_key"]
+    env = cache / "envs" / boot_key(assets, staged.path)[1]
     (env / "bin").mkdir(parents=True)
     (env / "bin" / "python").symlink_to(assets.image)
     (env / ".beam-deps-complete").write_text("{}")

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beam_deps.boot.errors import BootError
-from beam_deps.cache_dirs import cache_home
+from beam_deps.cache_dirs import cache_home, make_private_dir
 
 COMPLETE = ".beam-deps-complete"
 LAYER_PTH = "_beam_deps_worker_image.pth"
@@ -119,10 +119,11 @@ def ensure_env(
     built, or left half-built by a killed worker) keeps its lock file.
     """
     start = time.perf_counter()
+    trusted_cache_dir(Path(cache_dir))
     env = Path(cache_dir) / env_dir_name(environment_key)
     if is_complete(env):  # fast path, no lock: a complete env is never modified again
         return CachedEnv(env, True, time.perf_counter() - start)
-    _make_cache_dir(Path(cache_dir))
+    _write_test(Path(cache_dir))
     lock_path = Path(str(env) + ".lock")
     with _locked(lock_path, log=log, timeout=lock_timeout):
         if is_complete(env):
@@ -160,9 +161,28 @@ def _remove_lock_file(lock_path: Path) -> None:
         pass
 
 
-def _make_cache_dir(cache_dir: Path) -> None:
+def trusted_cache_dir(cache_dir: Path) -> None:
+    """Create the cache if missing; refuse one that another user could have written into
+    (BD505): every environment in it is run without being verified again."""
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        problem = make_private_dir(cache_dir)
+    except OSError as exc:
+        raise BootError(
+            "BD505",
+            f"cannot write the environment cache {cache_dir} ({exc.strerror or exc})",
+        ) from None
+    if problem:
+        raise BootError(
+            "BD505",
+            f"refusing the environment cache {cache_dir}: {problem}, so environments in it "
+            "may not be the ones this worker built",
+            "use a cache directory only the worker's user can write (remove this one, or "
+            "set --cache-dir / BEAM_DEPS_CACHE_DIR)",
+        )
+
+
+def _write_test(cache_dir: Path) -> None:
+    try:
         probe = cache_dir / f".write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()

@@ -1,41 +1,57 @@
 """Build one worker environment from an `InstallPlan`: uv when the image has it, pip otherwise.
 
+The installer never reads the staged folder: every file it may read is first copied into a
+private folder inside the environment being built, and each copy's sha256 must be the one
+the plan verified (BD501 otherwise), so a file swapped after verification is not installed.
+Under a manifest the requirements it reads are a private file of the accepted lines.
+
 A manifest plan installs with ``--no-deps`` (staging already resolved the closure minus the
-worker image) from a private folder holding only the verified wheels (``--find-links``; never
-Beam's flat staged folder, where an unverified file could satisfy a pin). When every
+worker image) from the verified wheels (``--find-links`` of the private folder). When every
 requirement has a staged wheel that is all (``--no-index``: offline). Otherwise the staged
 wheels are installed offline first and the remaining requirements come from the package
 index, as Beam's own boot would fetch them. The result is then checked against what the env
 and image really contain, so a missing dependency fails the boot with a name instead of
 failing a bundle later with an ImportError. A plan made from Beam's own artifacts keeps Beam's
-semantics: dependencies are resolved, offline first, then from the index the way Beam's
-container boot does.
+semantics: an offline pass that may fail, then the index with dependencies resolved, then each
+extra package in order.
+
+The installer is the boot's direct child and dies with it (`_die_with_parent`). pip runs
+under the environment's interpreter through pip's own ``__pip-runner__.py``, not through
+``pip --python``, which starts a second pip (a grandchild the parent-death signal does not
+reach) that would go on writing into the environment after the boot was killed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from beam_deps.boot.env_cache import python_of, site_packages_of, write_layer
 from beam_deps.boot.errors import BootError
-from beam_deps.boot.plan import InstallPlan
+from beam_deps.boot.plan import InstallPlan, Verified
 
 INSTALLER_ENV = "BEAM_DEPS_INSTALLER"
-PRIVATE_LINKS = ".beam-deps-verified-wheels"  # inside the env being built; removed after
+PRIVATE = ".beam-deps-private"  # inside the env being built; removed after the install
 
 
 @dataclass(frozen=True)
 class Installer:
     name: str  # "uv" or "pip"
-    command: tuple[str, ...]  # prefix that runs it
+    command: tuple[str, ...]  # uv: its binary; pip: its runner script, run by the env's python
+
+
+@dataclass(frozen=True)
+class Step:
+    command: list[str]
+    optional: bool = False  # Beam's offline pass: failing it means "try the index"
 
 
 def find_installer(preference: str | None = None) -> Installer:
@@ -51,13 +67,22 @@ def find_installer(preference: str | None = None) -> Installer:
                 "--installer=uv but uv is not installed in the worker image",
                 "install beam-deps[uv] in the image, or use --installer=pip",
             )
-    if importlib.util.find_spec("pip") is None:
+    spec = importlib.util.find_spec("pip")
+    if spec is None or not spec.origin:
         raise BootError(
             "BD504",
             f"neither uv nor pip is available to {sys.executable}",
             "install beam-deps[uv] (or pip) in the worker image",
         )
-    return Installer("pip", (sys.executable, "-m", "pip"))
+    runner = Path(spec.origin).parent / "__pip-runner__.py"
+    if not runner.is_file():
+        raise BootError(
+            "BD504",
+            f"the worker image's pip ({Path(spec.origin).parent}) cannot install into another "
+            "environment (it has no __pip-runner__.py)",
+            "install pip>=22.3 or beam-deps[uv] in the worker image",
+        )
+    return Installer("pip", (str(runner),))
 
 
 def _find_uv() -> str | None:
@@ -75,6 +100,7 @@ def build_env(
     installer: Installer,
     *,
     uv_cache: Path | None,
+    log: Callable[[str], None],
 ) -> dict:
     """Create the layered venv at ``env`` and install ``plan`` into it; return marker facts."""
     started = time.perf_counter()
@@ -85,12 +111,24 @@ def build_env(
     _run(_venv_command(env, installer), "create the environment", environ)
     write_layer(env)
     target = str(python_of(env))
-    links = plan.find_links
-    if plan.source == "manifest":
-        links = [verified_links(env / PRIVATE_LINKS, plan.wheels)] if plan.wheels else []
-    for step in _install_steps(plan, installer, target, links):
-        _run(step, "install the staged packages", environ)
-    shutil.rmtree(env / PRIVATE_LINKS, ignore_errors=True)
+    private = env / PRIVATE
+    links = private_copies(plan.files, private / "links")
+    requirements = None
+    if plan.source == "manifest" and plan.from_index:
+        requirements = private / "requirements.txt"
+        requirements.write_text("".join(f"{a.line}\n" for a in plan.accepted), encoding="utf-8")
+    hidden = plan.outside
+    for step in _install_steps(plan, installer, target, links, requirements):
+        try:
+            _run(step.command, "install the staged packages", environ, hidden=hidden)
+        except BootError:
+            if not step.optional:
+                raise
+            log(
+                "some requirements are not staged as files; installing them with the package "
+                "index allowed, as Beam's boot does"
+            )
+    shutil.rmtree(private, ignore_errors=True)
     if plan.source == "manifest":
         problems = unmet_dependencies(env)
         if problems:
@@ -115,79 +153,103 @@ def _venv_command(env: Path, installer: Installer) -> list[str]:
     return [sys.executable, "-m", "venv", "--without-pip", str(env)]
 
 
-def verified_links(folder: Path, wheels: list[Path]) -> Path:
-    """A find-links folder holding exactly the verified wheels (hard links; copies across
-    file systems). The first wheel of a name wins: staging never ships two different ones."""
+def private_copies(files: list[Verified], folder: Path) -> Path:
+    """Copy ``files`` into ``folder`` (inside the environment being built, which only this
+    user can write) and check each copy's sha256 against the one verified: the installer then
+    reads exactly the bytes that were checked, whatever happens to the staged folder. Copies,
+    never hard links (a link would share the staged file's later changes). The first file of
+    a name wins: staging never ships two different ones."""
     folder.mkdir(parents=True, exist_ok=True)
-    for wheel in wheels:
-        target = folder / wheel.name
+    folder.parent.chmod(0o700)
+    for verified in files:
+        target = folder / verified.name
         if target.exists():
             continue
-        try:
-            os.link(wheel, target)
-        except OSError:
-            shutil.copyfile(wheel, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with open(verified.path, "rb") as src, open(target, "xb") as out:
+            while block := src.read(1 << 20):
+                digest.update(block)
+                out.write(block)
+        if digest.hexdigest() != verified.sha256:
+            raise BootError(
+                "BD501",
+                f"staged file {verified.path} changed after it was verified (sha256 now "
+                f"{digest.hexdigest()[:12]}..., verified {verified.sha256[:12]}...); nothing "
+                "was installed",
+                "make the staged folder writable only by the worker's user, then restart "
+                "the worker",
+            )
     return folder
 
 
 def _install_steps(
-    plan: InstallPlan, installer: Installer, target: str, find_links: list[Path]
-) -> list[list[str]]:
+    plan: InstallPlan,
+    installer: Installer,
+    target: str,
+    links: Path,
+    requirements: Path | None,
+) -> list[Step]:
     if installer.name == "uv":
         base = [*installer.command, "pip", "install", "--python", target, "--quiet"]
-    else:
+    else:  # pip from the image, run by the env's own python: it installs into the env
         base = [
-            *installer.command,
-            "--python",
             target,
+            *installer.command,
             "install",
             "--quiet",
             "--disable-pip-version-check",
             "--no-input",
             "--no-warn-script-location",
         ]
-    links: list[str] = []
-    for d in find_links:
-        links += ["--find-links", str(d)]
-    sources: list[str] = []
-    for req in plan.requirements:
-        sources += ["-r", str(req)]
-    packages = [str(p) for p in plan.packages]
     if plan.needs_build:
         base.append("--no-build-isolation")  # offline: build with the image's setuptools
-    if plan.no_deps and not plan.from_index:
-        return [[*base, "--no-index", "--no-deps", *links, *sources, *packages]]
-    if plan.no_deps:
-        # Some requirements have no staged wheel: what is staged goes in offline (so a pin is
-        # always satisfied by the verified wheel), then the requirement files with the index
-        # allowed; the lines already satisfied are left alone.
+    find = ["--find-links", str(links)]
+    packages = [str(links / p.name) for p in plan.packages]
+    if plan.source == "manifest":
+        # What is staged goes in offline (so a pin is always satisfied by the verified wheel);
+        # then, if some requirements have no staged wheel, the private requirements file with
+        # the index allowed; the lines already satisfied are left alone.
         offline = [*plan.staged_requirements, *packages]
-        steps = [[*base, "--no-index", "--no-deps", *links, *offline]] if offline else []
-        return [*steps, [*base, "--no-deps", *links, *sources]]
-    # Beam's order and semantics: requirements (offline, then resolving deps), then each
-    # extra package in the order staged, then the workflow sdist.
+        steps = [Step([*base, "--no-index", "--no-deps", *find, *offline])] if offline else []
+        if requirements is not None:
+            steps.append(Step([*base, "--no-deps", *find, "-r", str(requirements)]))
+        return steps
+    # Beam's order and semantics: requirements (offline, which may fail, then resolving deps
+    # with the index), then each extra package in the order staged, then the workflow sdist.
+    sources: list[str] = []
+    for req in plan.requirements:
+        sources += ["-r", str(links / req.name)]
     steps = []
     if sources:
-        steps.append([*base, "--no-index", "--no-deps", *links, *sources])
-        steps.append([*base, *links, *sources])
+        steps.append(Step([*base, "--no-index", "--no-deps", *find, *sources], optional=True))
+        steps.append(Step([*base, *find, *sources]))
     for pkg in packages:
-        steps.append([*base, *links, pkg])
+        steps.append(Step([*base, *find, pkg]))
     return steps
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> Callable[[], None]:
     """Linux: the installer is killed when the boot is (a worker killed mid-install must not
-    leave pip writing into an environment the next boot rebuilds)."""
-    try:
-        import ctypes
-        import signal
+    leave pip writing into an environment the next boot rebuilds). Runs in the child between
+    fork and exec; a boot that died before the signal was armed is noticed by the pid check."""
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    def arm() -> None:
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return arm
 
 
-def _run(command: Sequence[str], what: str, environ: dict) -> None:
+def _run(command: Sequence[str], what: str, environ: dict, *, hidden: Sequence[str] = ()) -> None:
     try:
         proc = subprocess.run(
             list(command),
@@ -195,11 +257,18 @@ def _run(command: Sequence[str], what: str, environ: dict) -> None:
             capture_output=True,
             text=True,
             env=environ,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_die_with_parent(os.getpid()),
         )
     except OSError as exc:
         raise BootError("BD504", f"could not {what}: {command[0]}: {exc.strerror}") from None
     if proc.returncode != 0:
+        if hidden:
+            raise BootError(
+                "BD504",
+                f"could not {what}: the installer exited with {proc.returncode}; its output is "
+                f"not shown, as the staged requirements include {', '.join(hidden)} from "
+                "outside the staged files and it may quote them",
+            )
         raise BootError("BD504", f"could not {what}: {_first_error(proc.stderr or proc.stdout)}")
 
 

@@ -38,6 +38,8 @@ from pathlib import Path
 
 from beam_deps.boot.errors import BootError
 from beam_deps.boot.log import BootLog
+from beam_deps.cache_dirs import make_private_dir
+from beam_deps.processes import pid_alive
 
 SDK_HARNESS = "apache_beam.runners.worker.sdk_worker_main"
 EXIT_BOOT_FAILED = 1
@@ -184,19 +186,24 @@ def prepare(staged: Path, args: argparse.Namespace, log: BootLog) -> str:
                 "of the index"
             )
         log.info(f"installing {what} with {installer.name} into {env}")
-        return build_env(env, plan, installer, uv_cache=cache_dir / "uv")
+        facts = build_env(env, plan, installer, uv_cache=cache_dir / "uv", log=log.info)
+        return {"staging_key": plan.staging_key, **facts} if plan.staging_key else facts
 
     env = ensure_env(cache_dir, plan.key, build, log=log.info, lock_timeout=args.lock_timeout)
     took = time.perf_counter() - started
+    # The key is the boot's own (derived from what it verified); the manifest's names the
+    # staging, so a worker's log can be matched to the `beam-deps stage` run.
+    key = f"key {plan.key[:12]}"
+    if plan.staging_key:
+        key += f", staging {plan.staging_key[:12]}"
     if env.reused:
         log.info(
-            f"reusing cached environment {env.path} (key {plan.key[:12]}, {plan.source}); "
-            f"ready in {took:.2f}s"
+            f"reusing cached environment {env.path} ({key}, {plan.source}); ready in {took:.2f}s"
         )
     else:
         log.info(
-            f"installed {what} with {chosen[0] if chosen else '?'} into {env.path} "
-            f"(key {plan.key[:12]}) in {took:.2f}s"
+            f"installed {what} with {chosen[0] if chosen else '?'} into {env.path} ({key}) "
+            f"in {took:.2f}s"
         )
     return str(env.python)
 
@@ -325,14 +332,28 @@ def _semi_persist_dir(args: argparse.Namespace) -> Path:
     A worker pool passes no ``--semi_persist_dir``, and Beam's default ``/tmp`` would make every
     worker of every job on the machine share one ``/tmp/staged``. A private directory (named by
     pid, which the exec keeps for the worker's lifetime) avoids that; directories of boots whose
-    process has ended are removed here, so they do not pile up.
+    process has ended are removed here, so they do not pile up. They live in one directory per
+    user under the temp dir, which must be that user's and writable by nobody else (BD505):
+    otherwise another user could put files among the staged ones.
     """
     if args.semi_persist_dir:
         path = Path(args.semi_persist_dir)
         path.mkdir(parents=True, exist_ok=True)
         return path
-    root = Path(tempfile.gettempdir()) / _OWN_DIRS
-    root.mkdir(parents=True, exist_ok=True)
+    uid = os.geteuid() if hasattr(os, "geteuid") else 0
+    root = Path(tempfile.gettempdir()) / f"{_OWN_DIRS}-{uid}"
+    try:
+        problem = make_private_dir(root, mode=0o700)
+    except OSError as exc:
+        raise BootError(
+            "BD505", f"cannot create the work directory {root} ({exc.strerror or exc})"
+        ) from None
+    if problem:
+        raise BootError(
+            "BD505",
+            f"refusing the work directory {root}: {problem}",
+            "remove it, or give the boot another temp dir (TMPDIR) or --semi_persist_dir",
+        )
     _collect_garbage(root)
     safe_id = re.sub(r"[^A-Za-z0-9_.-]", "_", args.id)[:64]
     path = root / f"{safe_id}-{os.getpid()}"
@@ -343,18 +364,8 @@ def _semi_persist_dir(args: argparse.Namespace) -> Path:
 def _collect_garbage(root: Path) -> None:
     for child in root.iterdir():
         pid = child.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(child, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 if __name__ == "__main__":

@@ -3,16 +3,20 @@
 Two sources, one shape (`InstallPlan`):
 
 * a ``beam_deps_manifest.json`` written by ``beam-deps stage``: every listed file must exist and
-  match its sha256 (BD501), every staged wheel must suit this interpreter (BD502) and open as a
-  zip (BD504), and the cache key is the manifest's environment key. Staging computed the full
-  dependency closure minus the worker image, so the install runs with ``--no-deps``, offline
-  when every requirement has a staged wheel; requirements without one (``beam-deps stage``
-  without ``--wheelhouse``) come from the package index, as with Beam's own boot
-  (``InstallPlan.from_index``).
+  match its sha256 (BD501), its requirements file may hold only requirement lines (BD501, see
+  `staged_requirements`), every staged wheel must suit this interpreter (BD502) and open as a
+  zip (BD504). Staging computed the full dependency closure minus the worker image, so the
+  install runs with ``--no-deps``, offline when every requirement has a staged wheel;
+  requirements without one (``beam-deps stage`` without ``--wheelhouse``) come from the
+  package index, as with Beam's own boot (``InstallPlan.from_index``).
 * no manifest: Beam's own artifacts in the order Beam's container boot installs them
   (``requirements.txt`` and every pip requirements file the runner sent, ``extra_packages.txt``
-  in order, ``workflow.tar.gz``), so the boot is a drop-in replacement; the cache key is a hash
-  of those files.
+  in order, ``workflow.tar.gz``), so the boot is a drop-in replacement.
+
+Either way the cache key is derived from the files as hashed here and from what the installer
+will be given (`derive_key`); the manifest's ``environment_key`` is never trusted. Every file
+the installer may read is recorded with its hash (`Verified`), so the installer can work from
+private copies checked against those hashes.
 
 Artifacts are matched by their path relative to the staging directory first, then by basename:
 ``beam-deps-boot --setup-only --staged OUT`` reads the staging directory itself, while a worker
@@ -29,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from beam_deps.boot.errors import BootError
+from beam_deps.boot.staged_requirements import Accepted, accepted_lines, beam_requirements
 from beam_deps.hashing import sha256_file
 
 MANIFEST = "beam_deps_manifest.json"
@@ -42,32 +47,53 @@ SDK_TARBALL = "dataflow_python_sdk.tar"
 PIP_REQUIREMENTS_GLOB = "requirements_pypi-*.txt"
 
 _INSTALLABLE_ROLES = ("local_wheel", "local_sdist", "extra_packages")
+# What pip's --find-links takes from a folder (wheels and sdists), see Beam plans.
+_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar")
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A staged file and the sha256 the boot read from it. The installer never reads the
+    staged file again: it copies it into a private folder and checks the copy's hash."""
+
+    path: Path  # in the staged directory
+    sha256: str
+    name: str  # its path in the private folder (relative, '/'-separated)
 
 
 @dataclass
 class InstallPlan:
-    """Everything the installer needs; ``key`` names the cached environment."""
+    """Everything the installer needs; ``key`` names the cached environment.
+
+    ``key`` is derived here from what was verified and what the installer will be given,
+    never taken from the manifest: a staging that carries another job's key must not reuse
+    (or build) that job's environment. The manifest's own key is only shown in the log.
+    """
 
     staged_dir: Path
-    key: str
     source: str  # "manifest" or "beam"
-    requirements: list[Path] = field(default_factory=list)
-    packages: list[Path] = field(default_factory=list)  # installed in this order
-    # Beam plans only: the staged folder, as Beam's boot uses it. A manifest plan installs from
-    # a private folder of the verified wheels instead (made by the installer), so nothing
-    # unverified that sits in Beam's flat staged folder can satisfy a requirement.
-    find_links: list[Path] = field(default_factory=list)
-    wheels: list[Path] = field(default_factory=list)  # every staged wheel, for `check_wheels`
+    key: str = ""
+    staging_key: str = ""  # the manifest's environment_key (log only)
+    files: list[Verified] = field(default_factory=list)  # copied privately before installing
+    requirements: list[Verified] = field(default_factory=list)  # Beam plans: ``-r`` these
+    packages: list[Verified] = field(default_factory=list)  # installed in this order
+    wheels: list[Verified] = field(default_factory=list)  # every staged wheel (`check_wheels`)
     no_deps: bool = True
-    # Manifest plans: requirement lines no verified wheel satisfies. Empty means the install
-    # is offline; otherwise those lines come from the package index (staged wheels first).
+    # Manifest plans: the accepted requirement lines (the installer writes them to a private
+    # requirements file), those a staged wheel covers, and those that come from the index.
+    # Empty ``from_index`` means the install is offline.
+    accepted: list[Accepted] = field(default_factory=list)
+    staged_requirements: list[str] = field(default_factory=list)
     from_index: list[str] = field(default_factory=list)
-    staged_requirements: list[str] = field(default_factory=list)  # lines a staged wheel covers
+    # Beam plans: requirement files included from outside the staged folder. The installer's
+    # output may quote them, so it is not shown when they exist (see `staged_requirements`).
+    outside: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # requirement lines, for the log
     notes: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.packages and not any(_has_requirements(r) for r in self.requirements)
+        return not self.packages and not self.lines and not self.accepted and not self.outside
 
     @property
     def needs_build(self) -> bool:
@@ -86,9 +112,33 @@ def plan_for(staged_dir: Path) -> InstallPlan:
             "<semi_persist_dir>/staged",
         )
     manifest_path = _locate(staged_dir, MANIFEST)
-    if manifest_path is not None:
-        return _manifest_plan(staged_dir, manifest_path)
-    return _beam_plan(staged_dir)
+    plan = (
+        _manifest_plan(staged_dir, manifest_path)
+        if manifest_path is not None
+        else _beam_plan(staged_dir)
+    )
+    plan.key = derive_key(plan)
+    return plan
+
+
+def derive_key(plan: InstallPlan) -> str:
+    """sha256 over what the installer is given, every file as the hash the boot verified:
+    the requirement lines, the packages in order, the files that may satisfy a requirement,
+    and how they are installed. Two stagings share an environment only if installing one
+    would install the other."""
+    spec = {
+        "boot-key": 2,
+        "source": plan.source,
+        "no_deps": plan.no_deps,
+        "requirements": [a.line for a in plan.accepted],
+        "offline": plan.staged_requirements,
+        "from_index": plan.from_index,
+        "requirement_files": [[v.name, v.sha256] for v in plan.requirements],
+        "packages": [[v.name, v.sha256] for v in plan.packages],
+        "files": sorted([v.name, v.sha256] for v in plan.files),
+        "outside": plan.outside,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------ manifest
@@ -98,9 +148,11 @@ def _manifest_plan(staged_dir: Path, manifest_path: Path) -> InstallPlan:
     manifest = _read_manifest(manifest_path)
     artifacts = manifest["artifacts"]
     plan = InstallPlan(
-        staged_dir=staged_dir, key=manifest["environment_key"], source="manifest", no_deps=True
+        staged_dir=staged_dir,
+        source="manifest",
+        staging_key=manifest["environment_key"],
+        no_deps=True,
     )
-    wheels: list[Path] = []
     for entry in artifacts:
         rel, expected, role = entry["path"], entry["sha256"], entry.get("role", "")
         found = _locate(staged_dir, rel)
@@ -109,24 +161,33 @@ def _manifest_plan(staged_dir: Path, manifest_path: Path) -> InstallPlan:
                 "BD501",
                 f"staged file {rel} listed in the manifest is missing from {staged_dir}",
             )
-        actual = sha256_file(found)
-        if actual != expected:
-            raise BootError(
-                "BD501",
-                f"staged file {found} does not match the manifest (found sha256 "
-                f"{actual[:12]}..., the manifest says {expected[:12]}...)",
-            )
-        if role == "requirements":
-            plan.requirements.append(found)
-        elif role in _INSTALLABLE_ROLES:
-            plan.packages.append(found)
+        if role == "requirements":  # read once: the bytes hashed are the bytes judged
+            data = found.read_bytes()
+            _check_hash(found, hashlib.sha256(data).hexdigest(), expected)
+            plan.accepted += accepted_lines(found.name, data)
+            continue
+        _check_hash(found, sha256_file(found), expected)
+        verified = Verified(found, expected, found.name)
+        if role in _INSTALLABLE_ROLES:
+            plan.packages.append(verified)
         if found.name.endswith(".whl"):
-            wheels.append(found)
-    plan.wheels = wheels
-    plan.staged_requirements, plan.from_index = split_by_staged_wheel(plan.requirements, wheels)
+            plan.wheels.append(verified)
+        if role in _INSTALLABLE_ROLES or found.name.endswith(".whl"):
+            plan.files.append(verified)
+    plan.staged_requirements, plan.from_index = split_by_staged_wheel(plan.accepted, plan.wheels)
+    plan.lines = [a.requirement for a in plan.accepted]
     _check_interpreter(manifest, plan)
     _note_unlisted(staged_dir, {Path(e["path"]).name for e in artifacts}, plan)
     return plan
+
+
+def _check_hash(found: Path, actual: str, expected: str) -> None:
+    if actual != expected:
+        raise BootError(
+            "BD501",
+            f"staged file {found} does not match the manifest (found sha256 "
+            f"{actual[:12]}..., the manifest says {expected[:12]}...)",
+        )
 
 
 def _read_manifest(path: Path) -> dict:
@@ -136,6 +197,8 @@ def _read_manifest(path: Path) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise _unreadable(path, f"{exc.__class__.__name__}: {exc}") from None
+    except RecursionError:  # json's C decoder recurses per nesting level
+        raise _unreadable(path, "nested too deeply to be a manifest") from None
     if not isinstance(manifest, dict):
         raise _unreadable(path, f"a JSON {_json_type(manifest)}, not an object")
     if manifest.get("version") != 1:
@@ -184,16 +247,17 @@ def _json_type(value: object) -> str:
 
 
 def split_by_staged_wheel(
-    requirement_files: list[Path], wheels: list[Path]
+    accepted: list[Accepted], wheels: list[Verified]
 ) -> tuple[list[str], list[str]]:
-    """Split requirement lines into those a staged wheel satisfies and those it does not.
+    """Split requirements into those a staged wheel satisfies and those it does not.
 
     Decides offline or not: ``beam-deps stage --wheelhouse`` stages a wheel for every line,
     plain ``beam-deps stage`` stages none, and then (as with Beam's own boot) the lines come
-    from the package index. A line that is not a plain requirement (an option, a URL) is never
-    covered. Lines whose marker excludes this interpreter are in neither list.
+    from the package index. A URL requirement is never covered. Lines whose marker excludes
+    this interpreter are in neither list. A line with ``--hash`` is covered only by a wheel
+    with one of its hashes; a staged wheel of the pinned version with another hash is refused.
     """
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import Requirement
     from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
     versions: dict[str, list] = {}
@@ -202,40 +266,27 @@ def split_by_staged_wheel(
             name, version, _build, _tags = parse_wheel_filename(wheel.name)
         except InvalidWheelFilename:
             continue  # `check_wheels` refuses it with a message
-        versions.setdefault(name, []).append(version)
+        versions.setdefault(canonicalize_name(name), []).append((version, wheel))
     covered: list[str] = []
     uncovered: list[str] = []
-    for line in requirement_lines(requirement_files):
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
-            uncovered.append(line)
-            continue
+    for line in accepted:
+        req = Requirement(line.requirement)
         if req.marker is not None and not req.marker.evaluate({"extra": ""}):
             continue
-        have = versions.get(canonicalize_name(req.name), [])
-        if not req.url and any(req.specifier.contains(v, prereleases=True) for v in have):
-            covered.append(str(req))
-        else:
-            uncovered.append(line)
-    return covered, uncovered
-
-
-def requirement_lines(requirement_files: list[Path]) -> list[str]:
-    """The requirements of the staged files, read as staging wrote them (continued lines
-    joined, ``--hash`` and other options dropped) by the one shared reader."""
-    from beam_deps.requirements_files import requirement_lines as lines_of
-
-    lines: list[str] = []
-    for path in requirement_files:
-        try:
-            lines += lines_of(path)
-        except UnicodeDecodeError as exc:
+        fits = [
+            wheel
+            for version, wheel in versions.get(line.name, [])
+            if not req.url and req.specifier.contains(version, prereleases=True)
+        ]
+        hashed = [w for w in fits if not line.hashes or f"sha256:{w.sha256}" in line.hashes]
+        if fits and not hashed:
             raise BootError(
-                "BD504",
-                f"requirements file {path} is not UTF-8 text, so pip cannot read it ({exc})",
-            ) from None
-    return lines
+                "BD501",
+                f"staged wheel {fits[0].name} is not one the --hash options of its "
+                f"requirement {line.requirement} allow",
+            )
+        (covered if hashed else uncovered).append(line.requirement)
+    return covered, uncovered
 
 
 def _note_unlisted(staged_dir: Path, listed: set[str], plan: InstallPlan) -> None:
@@ -289,17 +340,17 @@ def check_wheels(plan: InstallPlan) -> None:
 
     supported = set(sys_tags())
     installable = plan.packages
-    by_project: dict[str, list[tuple[Path, bool]]] = {}
+    by_project: dict[str, list[tuple[Verified, bool]]] = {}
     for wheel in plan.wheels:
         try:
-            name, _version, _build, tags = parse_wheel_filename(wheel.name)
+            name, _version, _build, tags = parse_wheel_filename(wheel.path.name)
         except InvalidWheelFilename as exc:
-            raise BootError("BD504", f"{wheel} is not a valid wheel name ({exc})") from None
+            raise BootError("BD504", f"{wheel.path} is not a valid wheel name ({exc})") from None
         by_project.setdefault(name, []).append((wheel, bool(tags & supported)))
     for candidates in by_project.values():
         if not any(ok for _, ok in candidates):
             worker = next(iter(sys_tags()))
-            names = ", ".join(w.name for w, _ in candidates)
+            names = ", ".join(w.path.name for w, _ in candidates)
             raise BootError(
                 "BD502",
                 f"staged wheel {names} does not install on this worker "
@@ -308,7 +359,7 @@ def check_wheels(plan: InstallPlan) -> None:
     for candidates in by_project.values():
         for wheel, compatible in candidates:
             if compatible or wheel in installable:
-                _check_zip(wheel)
+                _check_zip(wheel.path)
 
 
 def _check_zip(wheel: Path) -> None:
@@ -326,17 +377,29 @@ def _check_zip(wheel: Path) -> None:
 
 
 def _beam_plan(staged_dir: Path) -> InstallPlan:
-    """Beam's container boot order: requirements, extra packages (in order), workflow sdist."""
-    digest = hashlib.sha256(b"beam-artifacts\0")
-    plan = InstallPlan(staged_dir=staged_dir, key="", source="beam", no_deps=False)
-    plan.find_links.append(staged_dir)
-    req = staged_dir / REQUIREMENTS
-    if req.is_file():
-        plan.requirements.append(req)
-        digest.update(b"requirements\0" + req.read_bytes())
-    for pypi in pip_requirements_files(staged_dir):  # after requirements.txt, as Beam's boot
-        plan.requirements.append(pypi)
-        digest.update(b"pip-requirements\0" + pypi.name.encode() + b"\0" + pypi.read_bytes())
+    """Beam's container boot order: requirements, extra packages (in order), workflow sdist.
+
+    Beam's boot gives pip the whole staged folder as ``--find-links``; here that is a private
+    copy of the files pip could take from it (archives, the requirement files and the staged
+    files they include), each hashed now and checked again when copied.
+    """
+    plan = InstallPlan(staged_dir=staged_dir, source="beam", no_deps=False)
+    hashed: dict[Path, Verified] = {}
+
+    def verify(path: Path, sha256: str | None = None) -> Verified:
+        if path not in hashed:
+            name = path.relative_to(staged_dir).as_posix()
+            hashed[path] = Verified(path, sha256 or sha256_file(path), name)
+        return hashed[path]
+
+    tops = [staged_dir / REQUIREMENTS] if (staged_dir / REQUIREMENTS).is_file() else []
+    for top in [*tops, *pip_requirements_files(staged_dir)]:  # Beam's boot: this order
+        read = beam_requirements(top, staged_dir)
+        for path, _name, sha256 in read.files:
+            verify(path, sha256)
+        plan.requirements.append(hashed[top])
+        plan.lines += read.lines
+        plan.outside += [o for o in read.outside if o not in plan.outside]
     extra = staged_dir / EXTRA_PACKAGES
     if extra.is_file():
         for line in extra.read_text(encoding="utf-8").splitlines():
@@ -344,22 +407,23 @@ def _beam_plan(staged_dir: Path) -> InstallPlan:
             if not name:
                 continue
             pkg = staged_dir / name
-            if not pkg.is_file():
+            if Path(name).is_absolute() or ".." in Path(name).parts or not pkg.is_file():
                 raise BootError(
                     "BD503",
                     f"{EXTRA_PACKAGES} lists {name}, which was not retrieved into {staged_dir}",
                     "resubmit the job; if it persists, check the runner's artifact staging",
                 )
-            plan.packages.append(pkg)
-            digest.update(b"package\0" + name.encode() + sha256_file(pkg).encode())
+            plan.packages.append(verify(pkg))
     workflow = staged_dir / WORKFLOW
     if workflow.is_file():
-        plan.packages.append(workflow)
-        digest.update(b"workflow\0" + sha256_file(workflow).encode())
+        plan.packages.append(verify(workflow))
     if (staged_dir / SDK_TARBALL).exists():
         plan.notes.append(f"ignoring staged {SDK_TARBALL}: the worker image provides apache-beam")
+    for path in sorted(staged_dir.iterdir()):
+        if path.name != SDK_TARBALL and path.name.endswith(_ARCHIVES) and path.is_file():
+            verify(path)
+    plan.files = list(hashed.values())
     plan.wheels = [p for p in plan.packages if p.name.endswith(".whl")]
-    plan.key = digest.hexdigest()
     return plan
 
 
@@ -386,14 +450,9 @@ def _locate(staged_dir: Path, rel: str) -> Path | None:
     return None
 
 
-def _has_requirements(path: Path) -> bool:
-    try:
-        return bool(requirement_lines([path]))
-    except (OSError, BootError):
-        return False
-
-
 def describe(plan: InstallPlan) -> str:
-    """One phrase for the log: what will be installed."""
-    parts = requirement_lines(plan.requirements) + [p.name for p in plan.packages]
+    """One phrase for the log: what will be installed (never a line of a file from outside
+    the staged folder)."""
+    parts = plan.lines + [p.name for p in plan.packages]
+    parts += [f"the requirements of {o}" for o in plan.outside]
     return ", ".join(parts) if parts else "nothing"
