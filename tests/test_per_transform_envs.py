@@ -25,9 +25,9 @@ from apache_beam.runners.portability.fn_api_runner import translations
 from apache_beam.runners.portability.portable_runner import PortableRunner
 
 import beam_deps
+from beam_deps.environment.groups import Group, Needs, declared_by_transform, group
 from beam_deps.errors import UsageError
-from beam_deps.split import declared_by_transform, group, use_environments
-from beam_deps.split.groups import Group
+from beam_deps.split import use_environments
 from beam_deps.split.hook import requirements_for
 from beam_deps.split.proto import PREFIX, environments_of
 
@@ -110,10 +110,10 @@ def test_declarations_are_found_on_dofns_functions_and_composites():
     words | "Both" >> Both()
     words | "Plain" >> beam.Map(str.lower)
     assert declared_by_transform(p) == {
-        "New": ("mergedeep==1.3.4",),
-        "Tabbed": ("tabulate==0.9.0",),
-        "Both/Inner": ("six==1.16.0",),
-        "Both/Tab": ("six==1.16.0", "tabulate==0.9.0"),
+        "New": Needs(("mergedeep==1.3.4",)),
+        "Tabbed": Needs(("tabulate==0.9.0",)),
+        "Both/Inner": Needs(("six==1.16.0",)),
+        "Both/Tab": Needs(("six==1.16.0", "tabulate==0.9.0")),
     }
 
 
@@ -406,3 +406,27 @@ def test_the_launcher_turns_the_dataflow_refusal_into_one_line_and_exit_2(tmp_pa
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("beam-deps:")]
     assert len(lines) == 1 and "not supported on Dataflow" in lines[0], proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
+
+
+def test_own_environment_keeps_a_transform_apart_even_without_a_conflict():
+    @beam_deps.requires("tabulate==0.9.0", own_environment=True)
+    class Apart(beam.DoFn):
+        def process(self, word):
+            yield word
+
+    p = beam.Pipeline(options=PipelineOptions(PORTABLE))
+    words = p | beam.Create(["a"])
+    words | "New" >> beam.ParDo(New())
+    words | "Apart" >> beam.ParDo(Apart())
+    words | "Tab" >> beam.Map(tab)  # the same declaration, but not asked to be apart
+    declared = declared_by_transform(p)
+    assert declared["Apart"] == Needs(("tabulate==0.9.0",), own=True)
+    groups = group(declared)
+    assert [(g.transforms, g.own) for g in groups] == [
+        (("New", "Tab"), False),
+        (("Apart",), True),
+    ]
+    use_environments(p)
+    envs = environments_of(portable_proto(p))
+    assert envs[PREFIX + "tabulate-0.9.0"] == ["Apart"]
+    assert envs[PREFIX + "mergedeep-1.3.4_tabulate-0.9.0"] == ["New", "Tab"]

@@ -17,6 +17,28 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
 
+# Where ``@beam_deps.requires`` records its strings on the decorated object: plain strings,
+# so nothing of beam-deps is needed on the worker to unpickle a decorated DoFn.
+ATTRIBUTE = "__beam_deps_requires__"
+OWN_ENVIRONMENT = "__beam_deps_own_environment__"
+
+
+def declared_on(obj) -> tuple[str, ...]:
+    """The requirements declared on ``obj`` (a DoFn instance, its class, or a function)."""
+    found = getattr(obj, ATTRIBUTE, None)
+    if found is None and not isinstance(obj, type):
+        found = getattr(type(obj), ATTRIBUTE, None)
+    return tuple(found or ())
+
+
+def wants_own_environment(obj) -> bool:
+    """Whether ``@requires(..., own_environment=True)`` decorated ``obj`` (or its class)."""
+    found = getattr(obj, OWN_ENVIRONMENT, None)
+    if found is None and not isinstance(obj, type):
+        found = getattr(type(obj), OWN_ENVIRONMENT, None)
+    return bool(found)
+
+
 @dataclass(frozen=True)
 class Declaration:
     requirement: str

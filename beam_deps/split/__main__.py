@@ -2,16 +2,15 @@
 unchanged, with per-transform environments applied to every pipeline it runs.
 
 This is how ``beam-deps run`` starts the script when environments are split; it is also a
-way to try the feature without editing the script. ``--plan FILE`` is the JSON ``beam-deps
-stage`` writes (group name -> Beam staging options of its environment); without it each
-group's environment installs the pipeline's ``--requirements_file`` with the group's
-declarations in place.
+way to try the feature without editing the script. ``--staging DIR`` is the folder
+``beam-deps stage --out`` wrote (its manifest lists the Beam options of every environment);
+without it each group's environment installs the pipeline's ``--requirements_file`` with the
+group's declarations in place.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import runpy
 import sys
@@ -24,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m beam_deps.split",
         description="Run a pipeline script with per-transform environments.",
     )
-    p.add_argument("--plan", metavar="FILE", help="environments staged by `beam-deps stage`")
+    p.add_argument("--staging", metavar="DIR", help="the folder `beam-deps stage --out` wrote")
     p.add_argument(
         "--always",
         action="store_true",
@@ -42,19 +41,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _staging_args(plan: str | None) -> dict[str, list[str]] | None:
-    if not plan:
-        return None
-    try:
-        with open(plan, encoding="utf-8") as f:
-            data = json.load(f)
-        return {name: list(env["pipeline_args"]) for name, env in data["environments"].items()}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(
-            f"cannot read the environments plan {plan} ({exc}); stage again with `beam-deps stage`"
-        ) from None
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -63,10 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         from beam_deps.split.hook import install_for_process
         from beam_deps.staging.requires import collecting
 
-        staging_args = _staging_args(args.plan)
         with collecting() as declared:
             install_for_process(
-                staging_args,
+                args.staging,
                 base=lambda: [d.requirement for d in declared if d.origin == "pipeline"],
                 always=args.always,
                 experimental_dataflow=args.experimental_dataflow,

@@ -27,11 +27,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from beam_deps.environment.groups import Group, declared_by_transform, group, needs_split
 from beam_deps.errors import UsageError
 from beam_deps.split import proto as proto_mod
-from beam_deps.split.groups import Group, declared_by_transform, group, needs_split
 
 _LOG = logging.getLogger("beam_deps.split")
 
@@ -57,7 +58,7 @@ def runner_kind(pipeline: Any) -> str:
 
 def use_environments(
     pipeline: Any,
-    staging_args: Mapping[str, Sequence[str]] | None = None,
+    staging: str | os.PathLike | Mapping[str, Sequence[str]] | None = None,
     *,
     base: Sequence[str] = (),
     always: bool = False,
@@ -68,8 +69,9 @@ def use_environments(
     ``with beam.Pipeline() as p:`` block: the groups are computed at submission, when every
     transform is applied).
 
-    ``staging_args`` maps a group name to the Beam staging options of its environment (what
-    ``beam-deps stage`` staged for it); without them, a group's environment installs the
+    ``staging`` is the folder ``beam-deps stage --out`` wrote (its manifest lists every
+    environment), or a mapping of group name to the Beam staging options of its environment;
+    without it, a group's environment installs the
     pipeline's ``--requirements_file`` with the group's declarations in place of the lines
     for the same distributions. ``base`` are the pipeline-level declarations
     (``requires_base``), added to every group. The split happens only when declarations
@@ -92,6 +94,17 @@ def use_environments(
             type(pipeline.runner).__name__,
         )
         return False
+    staging_args = staging
+    if isinstance(staging, (str, os.PathLike)):
+        from beam_deps.staging.environments import environment_args
+
+        try:
+            staging_args = environment_args(Path(staging))
+        except (OSError, ValueError, KeyError) as exc:
+            raise UsageError(
+                f"cannot read the environments staged in {staging} ({exc}); run "
+                "`beam-deps stage` again"
+            ) from None
     if getattr(pipeline, "_beam_deps_split", False):
         return True
     pipeline._beam_deps_split = True
@@ -106,6 +119,12 @@ def use_environments(
         if not groups or not (always or needs_split(groups)):
             return result
         for g in groups:
+            if staging_args is not None and g.name not in staging_args:
+                raise UsageError(
+                    f"the pipeline needs an environment for {', '.join(g.requirements)} "
+                    f"({', '.join(g.transforms)}) that the staging does not have; run "
+                    "`beam-deps stage` again"
+                )
             if g.name not in made:
                 made[g.name] = dependencies(
                     pipeline.options,
@@ -206,7 +225,7 @@ def _renamed(artifact: Any, group_name: str) -> Any:
 
 
 def install_for_process(
-    staging_args: Mapping[str, Sequence[str]] | None = None,
+    staging: str | os.PathLike | Mapping[str, Sequence[str]] | None = None,
     *,
     base: Callable[[], Sequence[str]] = tuple,
     **kwargs: Any,
@@ -222,7 +241,7 @@ def install_for_process(
         return
 
     def run(self, *args, **kw):
-        use_environments(self, staging_args, base=tuple(base()), **kwargs)
+        use_environments(self, staging, base=tuple(base()), **kwargs)
         return original(self, *args, **kw)
 
     run.__beam_deps_split__ = True

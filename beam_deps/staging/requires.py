@@ -18,13 +18,19 @@ import sys
 import threading
 from collections.abc import Iterator
 
-from beam_deps.environment.declarations import Declaration, Merged, merge  # noqa: F401
+from beam_deps.environment.declarations import (  # noqa: F401
+    ATTRIBUTE,
+    OWN_ENVIRONMENT,
+    Declaration,
+    Merged,
+    declared_on,
+    merge,
+)
 from beam_deps.errors import UsageError
 
 # `packaging` is imported inside the functions: importing beam_deps must stay cheap (the
 # warm `beam-deps stage` path never needs it).
 
-ATTRIBUTE = "__beam_deps_requires__"
 _collectors: list[list[Declaration]] = []
 _lock = threading.Lock()
 
@@ -62,11 +68,15 @@ def _record(declarations: list[Declaration]) -> None:
             collector.extend(declarations)
 
 
-def requires(*requirements: str):
+def requires(*requirements: str, own_environment: bool = False):
     """Declare what a DoFn class or a function needs installed on the worker.
 
     >>> @requires("pandas==2.2.3")
     ... class ToFrame(beam.DoFn): ...
+
+    ``own_environment=True`` asks for an environment of its own even when the declarations
+    could share one (per-transform environments, on runners that start workers per
+    environment); declarations that conflict get their own environments anyway.
     """
     reqs = _validate(tuple(requirements))
     file, line = _caller()
@@ -74,6 +84,8 @@ def requires(*requirements: str):
     def decorate(obj):
         existing = tuple(getattr(obj, ATTRIBUTE, ()))
         setattr(obj, ATTRIBUTE, existing + reqs)
+        if own_environment:
+            setattr(obj, OWN_ENVIRONMENT, True)
         origin = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', obj)!s}"
         _record([Declaration(r, origin, file, line) for r in reqs])
         return obj
@@ -88,14 +100,6 @@ def requires_base(*requirements: str) -> None:
     _record([Declaration(r, "pipeline", file, line) for r in reqs])
 
 
-def declared_on(obj) -> tuple[str, ...]:
-    """The requirements declared on ``obj`` (a DoFn instance, its class, or a function)."""
-    found = getattr(obj, ATTRIBUTE, None)
-    if found is None and not isinstance(obj, type):
-        found = getattr(type(obj), ATTRIBUTE, None)
-    return tuple(found or ())
-
-
 @contextlib.contextmanager
 def collecting() -> Iterator[list[Declaration]]:
     """Collect every declaration made while the block runs (i.e. while a script loads)."""
@@ -107,4 +111,3 @@ def collecting() -> Iterator[list[Declaration]]:
     finally:
         with _lock:
             _collectors.remove(bucket)
-

@@ -1,11 +1,12 @@
-"""Which transforms need which environment.
+"""Which transforms need which environment (per-transform environments).
 
 A transform's needs are the ``@beam_deps.requires`` declarations on it: on its DoFn (or the
 function a ``Map``/``FlatMap``/``Filter`` wraps), on its CombineFn, or on an enclosing
 composite ``PTransform`` class, which covers every transform inside it. Transforms whose
 declarations can be installed together share one environment; only declarations that no
-single version satisfies (BD409) force a second one. Fewer environments means fewer workers
-to start and fewer places where the runner has to serialise data between them.
+single version satisfies (BD409), or ``@requires(..., own_environment=True)``, give a
+transform an environment of its own. Fewer environments means fewer workers to start and
+fewer places where the runner has to serialise data between them.
 
 Grouping is deterministic (first fit in pipeline order), so the submitting process and
 ``beam-deps stage`` compute the same groups with the same names from the same script.
@@ -19,8 +20,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from beam_deps.environment.declarations import Declaration, merge
-from beam_deps.staging.requires import declared_on
+from beam_deps.environment.declarations import (
+    Declaration,
+    declared_on,
+    merge,
+    wants_own_environment,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Group:
     name: str  # readable and stable: "mergedeep-1.3.1"; names the environment and its files
     requirements: tuple[str, ...]  # the transforms' declarations, in first-seen order
     transforms: tuple[str, ...]  # full labels of the leaf transforms that run in it
+    own: bool = False  # asked for with own_environment=True
 
 
 def _payload_objects(transform: Any) -> Iterable[Any]:
@@ -50,29 +56,40 @@ def _payload_objects(transform: Any) -> Iterable[Any]:
                 yield original
 
 
-def declared_by_transform(pipeline: Any) -> dict[str, tuple[str, ...]]:
-    """Full label of every leaf transform -> the requirements declared for it (its own and
-    its enclosing composites'). Leaves without declarations are left out."""
+@dataclass(frozen=True)
+class Needs:
+    """What one transform declares, and whether it asked for an environment of its own."""
+
+    requirements: tuple[str, ...]
+    own: bool = False
+
+
+def declared_by_transform(pipeline: Any) -> dict[str, Needs]:
+    """Full label of every leaf transform -> what is declared for it (on itself and on its
+    enclosing composites). Leaves without declarations are left out."""
     from apache_beam.pipeline import PipelineVisitor
 
-    found: dict[str, tuple[str, ...]] = {}
-    own: dict[int, tuple[str, ...]] = {}
+    found: dict[str, Needs] = {}
+    seen: dict[int, Needs] = {}
 
-    def declared(node) -> tuple[str, ...]:
-        if id(node) not in own:
+    def declared(node) -> Needs:
+        if id(node) not in seen:
             reqs: list[str] = []
+            own = False
             if node.transform is not None:
                 for obj in _payload_objects(node.transform):
                     reqs += [r for r in declared_on(obj) if r not in reqs]
-            inherited = declared(node.parent) if node.parent is not None else ()
-            own[id(node)] = tuple(dict.fromkeys((*inherited, *reqs)))
-        return own[id(node)]
+                    own = own or wants_own_environment(obj)
+            outer = declared(node.parent) if node.parent is not None else Needs(())
+            merged = tuple(dict.fromkeys((*outer.requirements, *reqs)))
+            seen[id(node)] = Needs(merged, own or outer.own)
+        return seen[id(node)]
 
     class Visitor(PipelineVisitor):
         def visit_transform(self, node) -> None:
-            reqs = declared(node)
-            if reqs:
-                found[node.full_label] = reqs
+            needs = declared(node)
+            if needs.requirements:
+                found[node.full_label] = needs
 
     pipeline.visit(Visitor())
     return found
@@ -84,38 +101,46 @@ def conflicts(requirements: Iterable[str]) -> list[str]:
     return [m.name for m in merge(declarations, {}) if m.conflict]
 
 
-def group(declared: Mapping[str, tuple[str, ...]], base: Iterable[str] = ()) -> list[Group]:
+def group(declared: Mapping[str, Needs | tuple[str, ...]], base: Iterable[str] = ()) -> list[Group]:
     """Fold transforms into the fewest compatible groups, first fit in the given order.
 
     ``base`` (``requires_base``: what every worker needs) joins every group; a transform whose
     own declarations conflict with each other or with ``base`` cannot be helped by a second
-    environment, so it is left to the BD409 report of ``check``/``stage``.
+    environment, so it is left to the BD409 report of ``check``/``stage``. A transform that
+    asked for its own environment shares it only with transforms that declare the same.
     """
     base = tuple(base)
-    members: list[tuple[list[str], list[str]]] = []  # (requirements, labels)
-    for label, reqs in declared.items():
+    members: list[tuple[list[str], list[str], bool]] = []  # (requirements, labels, own)
+    for label, needs in declared.items():
+        if not isinstance(needs, Needs):
+            needs = Needs(tuple(needs))
+        reqs = needs.requirements
         if conflicts((*base, *reqs)):
             continue
-        for requirements, labels in members:
-            merged = [*requirements, *(r for r in reqs if r not in requirements)]
-            if not conflicts((*base, *merged)):
-                requirements[:] = merged
+        for requirements, labels, own in members:
+            if needs.own or own:
+                fits = own and needs.own and set(requirements) == set(reqs)
+            else:
+                fits = not conflicts((*base, *requirements, *reqs))
+            if fits:
+                requirements += [r for r in reqs if r not in requirements]
                 labels.append(label)
                 break
         else:
-            members.append((list(reqs), [label]))
+            members.append((list(reqs), [label], needs.own))
     names: set[str] = set()
     out = []
-    for requirements, labels in members:
+    for requirements, labels, own in members:
         name = _name(requirements, names)
         names.add(name)
-        out.append(Group(name, tuple(requirements), tuple(labels)))
+        out.append(Group(name, tuple(requirements), tuple(labels), own))
     return out
 
 
 def needs_split(groups: list[Group]) -> bool:
-    """More than one group means declarations that one environment cannot hold."""
-    return len(groups) > 1
+    """More than one group (declarations one environment cannot hold), or a group that asked
+    for an environment of its own."""
+    return len(groups) > 1 or any(g.own for g in groups)
 
 
 def _name(requirements: list[str], taken: set[str]) -> str:
