@@ -14,6 +14,7 @@ import logging
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import apache_beam as beam
 import boot_support as bs
@@ -253,44 +254,10 @@ def _staged_name(dep) -> str:
 
 # ------------------------------------------------------------------ on a real worker pool
 
-TWO_VERSIONS = '''"""Two DoFns that need two versions of one package, in one pipeline."""
-import sys
-
-import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
-
-import beam_deps
-
-
-@beam_deps.requires("mergedeep==1.3.4")
-class New(beam.DoFn):
-    def process(self, word):
-        import mergedeep
-
-        yield f"new {word} mergedeep=={mergedeep.__version__}"
-
-
-@beam_deps.requires("mergedeep==1.3.1")
-class Old(beam.DoFn):
-    def process(self, word):
-        import mergedeep
-
-        yield f"old {word} mergedeep=={mergedeep.__version__}"
-
-
-def main(argv):
-    out = argv[0]
-    with beam.Pipeline(options=PipelineOptions(argv[1:])) as p:
-        words = p | beam.Create(["alpha", "beta"])
-        new = words | "New" >> beam.ParDo(New())
-        old = words | "Old" >> beam.ParDo(Old())
-        (new, old) | beam.Flatten() | beam.io.WriteToText(out, shard_name_template="")
-        HOOK
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
-'''
+# The pipeline the dependencies page shows (snippets/deps/environments.py): two DoFns, each
+# writing the mergedeep version it imported, and the one-line hook for `python pipeline.py`.
+SNIPPET = Path(__file__).resolve().parents[1] / "snippets" / "deps" / "environments.py"
+HOOK = "        beam_deps.split.use_environments(p)  # only needed for `python pipeline.py`\n"
 
 EXPECTED = [
     "new alpha mergedeep==1.3.4",
@@ -317,14 +284,13 @@ def pool(assets, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
+    """The page's pipeline as is (``hooked.py``) and without the hook line, i.e. without
+    anything of beam-deps at run time (``two_versions.py``)."""
     root = tmp_path_factory.mktemp("split-project")
-    (root / "two_versions.py").write_text(TWO_VERSIONS.replace("HOOK", "pass"))
-    hooked = "beam_deps.split.use_environments(p)"
-    (root / "hooked.py").write_text(
-        TWO_VERSIONS.replace("HOOK", hooked).replace(
-            "import beam_deps\n", "import beam_deps.split\n"
-        )
-    )
+    text = SNIPPET.read_text()
+    assert HOOK in text
+    (root / "hooked.py").write_text(text)
+    (root / "two_versions.py").write_text(text.replace(HOOK, ""))
     return root
 
 
@@ -340,7 +306,13 @@ def test_each_dofn_imports_its_own_version_on_real_workers(pool, project, tmp_pa
     out = tmp_path / "out"
     mark = pool.mark()
     proc = _submit(
-        [sys.executable, "-m", "beam_deps.split", str(project / "two_versions.py"), str(out)]
+        [
+            sys.executable,
+            "-m",
+            "beam_deps.split",
+            str(project / "two_versions.py"),
+            f"--output={out}",
+        ]
         + bs.portable_args(pool),
         project,
     )
@@ -356,7 +328,8 @@ def test_each_dofn_imports_its_own_version_on_real_workers(pool, project, tmp_pa
 def test_the_python_hook_does_the_same_for_python_pipeline_py(pool, project, tmp_path):
     out = tmp_path / "out"
     proc = _submit(
-        [sys.executable, str(project / "hooked.py"), str(out)] + bs.portable_args(pool), project
+        [sys.executable, str(project / "hooked.py"), f"--output={out}"] + bs.portable_args(pool),
+        project,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert bs.read_outputs(out) == EXPECTED
@@ -370,7 +343,7 @@ def test_without_beam_deps_the_same_pipeline_fails_with_the_conflict(pool, proje
     both.write_text("mergedeep==1.3.4\nmergedeep==1.3.1\n")
     out = tmp_path / "out"
     proc = _submit(
-        [sys.executable, str(project / "two_versions.py"), str(out)]
+        [sys.executable, str(project / "two_versions.py"), f"--output={out}"]
         + bs.portable_args(pool, f"--requirements_file={both}"),
         project,
     )

@@ -101,6 +101,9 @@ CASES = [
     # managing dependencies
     Case("deps_setup_py", "deps/setup.py", "plain", "ok", args=("--name",)),
     Case("deps_requires", "deps/requires.py", "plain", "ok", needs="beam_deps.requires"),
+    # locally it runs as is (one process, a warning); tests/test_per_transform_envs.py runs it
+    # on a real worker pool, where each DoFn gets its own version
+    Case("deps_environments", "deps/environments.py", "local", "ok"),
     # `beam-deps check` output shown on the pages
     # the command of snippets/commands/quickstart.sh:check, arguments included
     Case(

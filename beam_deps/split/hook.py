@@ -39,6 +39,9 @@ _LOG = logging.getLogger("beam_deps.split")
 # Beam options whose files make an environment's dependencies.
 STAGING_OPTIONS = ("requirements_file", "extra_packages", "files_to_stage", "setup_file")
 LOCAL_ENVIRONMENTS = ("LOOPBACK", "EMBED", "beam:env:embedded_python:v1")
+# Set by `install_for_process` (``beam-deps run``): a script's own ``use_environments(p)``
+# then uses the staging ``run`` made.
+_process: dict[str, Any] | None = None
 
 
 def runner_kind(pipeline: Any) -> str:
@@ -94,6 +97,8 @@ def use_environments(
             type(pipeline.runner).__name__,
         )
         return False
+    if staging is None and _process is not None:  # under `beam-deps run`: its staging
+        staging = _process.get("staging")
     staging_args = staging
     if isinstance(staging, (str, os.PathLike)):
         from beam_deps.staging.environments import environment_args
@@ -236,6 +241,8 @@ def install_for_process(
     (``requires_base`` runs when the script's module is imported)."""
     from apache_beam.pipeline import Pipeline
 
+    global _process
+    _process = {"staging": staging}
     original = Pipeline.run
     if getattr(original, "__beam_deps_split__", False):
         return
