@@ -7,9 +7,11 @@ entrypoint. This program does what Beam's Go boot (``sdks/python/container/boot.
 in the same order, with three differences that are the point of beam-deps:
 
 1. the staged files are checked against ``beam_deps_manifest.json`` *before* anything is
-   installed or unpickled (BD501), and wheels against this interpreter (BD502);
-2. the install goes into a virtualenv cached per environment key, built once per machine
-   under a file lock, so the next worker with the same staging installs nothing;
+   installed or unpickled (BD501), and wheels against this interpreter (BD502); the installer
+   reads private copies of what was checked;
+2. the install goes into a virtualenv cached per environment key (derived from what was
+   verified, never the manifest's), built once per machine under a file lock, so the next
+   worker with the same staging installs nothing; the cache must be the worker user's (BD505);
 3. uv is used when the image has it, offline from the verified staged wheels (requirements
    staged without a wheel come from the package index, as with Beam's boot).
 
