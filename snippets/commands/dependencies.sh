@@ -30,3 +30,7 @@ beam-deps stage pipeline.py --out build/staging --format json
 # --8<-- [start:run]
 beam-deps run pipeline.py -- --runner=DataflowRunner --project=my-project --region=us-central1 --temp_location=gs://my-bucket/tmp
 # --8<-- [end:run]
+
+# --8<-- [start:environments]
+beam-deps run pipeline.py -- --runner=PortableRunner --job_endpoint=localhost:8099 --environment_type=EXTERNAL --environment_config=localhost:50000
+# --8<-- [end:environments]
