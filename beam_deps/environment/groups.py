@@ -137,6 +137,20 @@ def group(declared: Mapping[str, Needs | tuple[str, ...]], base: Iterable[str] =
     return out
 
 
+def split_groups(declared: Mapping[str, Needs], base: Iterable[str] = ()) -> list[Group]:
+    """The groups that get environments of their own, or none when one environment holds
+    every declaration (the common case: nothing changes)."""
+    groups = group(declared, base)
+    return groups if needs_split(groups) else []
+
+
+def default_declarations(declarations: list[Declaration], groups: list[Group]) -> list:
+    """The declarations left for the default environment once ``groups`` have their own:
+    pipeline-level ones (``requires_base``) and those of no group's transforms."""
+    theirs = {r for g in groups for r in g.requirements}
+    return [d for d in declarations if d.origin == "pipeline" or d.requirement not in theirs]
+
+
 def needs_split(groups: list[Group]) -> bool:
     """More than one group (declarations one environment cannot hold), or a group that asked
     for an environment of its own."""

@@ -61,7 +61,7 @@ def runner_kind(pipeline: Any) -> str:
 
 def use_environments(
     pipeline: Any,
-    staging: str | os.PathLike | Mapping[str, Sequence[str]] | None = None,
+    staging: str | os.PathLike | Mapping[str, Sequence[str] | None] | None = None,
     *,
     base: Sequence[str] = (),
     always: bool = False,
@@ -119,6 +119,10 @@ def use_environments(
 
     def to_runner_api(*args, **kwargs):
         result = original(*args, **kwargs)
+        if kwargs.get("default_environment") is None:
+            # Not a runner submitting it (runners pass their default environment): e.g.
+            # `beam-deps check`/`stage` reading the payloads. Nothing to split.
+            return result
         proto = result[0] if isinstance(result, tuple) else result
         groups = group(declared_by_transform(pipeline), base)
         if not groups or not (always or needs_split(groups)):
@@ -130,6 +134,8 @@ def use_environments(
                     f"({', '.join(g.transforms)}) that the staging does not have; run "
                     "`beam-deps stage` again"
                 )
+            if staging_args is not None and staging_args[g.name] is None:
+                continue  # staged as the default environment: its transforms stay there
             if g.name not in made:
                 made[g.name] = dependencies(
                     pipeline.options,
@@ -139,7 +145,7 @@ def use_environments(
                     os.path.join(workdir, g.name),
                     unique_names=kind == "dataflow",
                 )
-        placements = {label: g.name for g in groups for label in g.transforms}
+        placements = {label: g.name for g in groups if g.name in made for label in g.transforms}
         moved = proto_mod.split(proto, placements, made)
         for g in groups:
             _LOG.info(
@@ -230,7 +236,7 @@ def _renamed(artifact: Any, group_name: str) -> Any:
 
 
 def install_for_process(
-    staging: str | os.PathLike | Mapping[str, Sequence[str]] | None = None,
+    staging: str | os.PathLike | Mapping[str, Sequence[str] | None] | None = None,
     *,
     base: Callable[[], Sequence[str]] = tuple,
     **kwargs: Any,

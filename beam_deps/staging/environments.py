@@ -14,6 +14,9 @@ default staging, one folder per group under ``environments/<name>/``:
   and cache their environment under. ``beam-deps-boot`` needs nothing new: each environment's
   workers receive that environment's files only.
 
+A group whose requirements come out exactly as the default environment's gets no folder: its
+transforms stay in the default environment (``"default": true`` in the listing).
+
 The top manifest lists every environment under ``environments`` (path, key, the declared
 requirements and the transforms), so one file describes the whole staging; ``run`` and
 ``beam_deps.split`` read the Beam options of each environment from it
@@ -127,9 +130,21 @@ def build(
     local = [a for a in artifacts if a.role == "local_wheel"]
     house = {_wheel_name(a.path): a for a in artifacts if a.role == "wheelhouse"}
     for group in groups:
+        lines = resolve(list(group.requirements), base_lines, image)
+        if lines == sorted(base_lines, key=lambda line: (_name(line) or line, line)) and (
+            not group.own
+        ):
+            # The default environment already holds exactly this: its transforms stay
+            # there (no second set of workers, no boundary to cross).
+            listing[group.name] = {
+                "default": True,
+                "declared": list(group.requirements),
+                "transforms": list(group.transforms),
+                "requirements": lines,
+            }
+            continue
         folder = tmp / FOLDER / group.name
         (folder / "wheels").mkdir(parents=True)
-        lines = resolve(list(group.requirements), base_lines, image)
         req = folder / "requirements.txt"
         req.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
         files = [manifest.artifact(folder, req, "requirements")]
@@ -198,6 +213,8 @@ def listed_paths(data: dict[str, Any], out: Path) -> set[str]:
     """Every file the ``environments`` of a top manifest describe (relative to ``out``)."""
     paths: set[str] = set()
     for env in (data.get("environments") or {}).values():
+        if env.get("default"):
+            continue
         base = env["path"]
         paths.add(f"{base}/{manifest.MANIFEST_NAME}")
         try:
@@ -208,12 +225,16 @@ def listed_paths(data: dict[str, Any], out: Path) -> set[str]:
     return paths
 
 
-def environment_args(out: Path, data: dict[str, Any] | None = None) -> dict[str, list[str]]:
-    """Group name -> the stock Beam options that ship its environment."""
+def environment_args(out: Path, data: dict[str, Any] | None = None) -> dict[str, list[str] | None]:
+    """Group name -> the stock Beam options that ship its environment (None: the group
+    stays in the default environment, which holds exactly what it declares)."""
     out = Path(out)
     data = data if data is not None else manifest.read(out)
-    args = {}
+    args: dict[str, list[str] | None] = {}
     for name, env in (data.get("environments") or {}).items():
+        if env.get("default"):
+            args[name] = None
+            continue
         folder = out / env["path"]
         inner = manifest.read(folder)
         args[name] = beam_args(folder, [manifest.Artifact(**a) for a in inner["artifacts"]])
