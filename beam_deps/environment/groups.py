@@ -137,9 +137,37 @@ def group(declared: Mapping[str, Needs | tuple[str, ...]], base: Iterable[str] =
     return out
 
 
-def split_groups(declared: Mapping[str, Needs], base: Iterable[str] = ()) -> list[Group]:
+# Runners that start workers per environment (the portable job services), and environment
+# types whose workers are the submitting process itself (no second environment there).
+PORTABLE_RUNNERS = ("PortableRunner", "FlinkRunner", "SparkRunner", "PrismRunner")
+LOCAL_ENVIRONMENTS = ("LOOPBACK", "EMBED", "BEAM:ENV:EMBEDDED_PYTHON:V1")
+
+
+def runner_splits(argv: Iterable[str]) -> bool:
+    """Whether the pipeline's options choose a runner that starts workers per environment.
+
+    Elsewhere (the DirectRunner, Dataflow) a conflict stays a BD409 error: staging a second
+    environment nobody starts would let a transform run with the wrong version silently.
+    """
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    try:
+        options = PipelineOptions(list(argv)).get_all_options(retain_unknown_options=False)
+    except (Exception, SystemExit):  # noqa: BLE001 - check's BD003 reports what Beam rejects
+        return False
+    runner = str(options.get("runner") or "").rsplit(".", 1)[-1]
+    environment = str(options.get("environment_type") or "").upper()
+    return runner in PORTABLE_RUNNERS and environment not in LOCAL_ENVIRONMENTS
+
+
+def split_groups(
+    declared: Mapping[str, Needs], base: Iterable[str] = (), argv: Iterable[str] | None = None
+) -> list[Group]:
     """The groups that get environments of their own, or none when one environment holds
-    every declaration (the common case: nothing changes)."""
+    every declaration (the common case: nothing changes) or when ``argv`` names a runner
+    that does not start workers per environment."""
+    if argv is not None and not runner_splits(argv):
+        return []
     groups = group(declared, base)
     return groups if needs_split(groups) else []
 

@@ -30,7 +30,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from beam_deps.environment.groups import Group, declared_by_transform, group, needs_split
+from beam_deps.environment.groups import (
+    LOCAL_ENVIRONMENTS,
+    Group,
+    declared_by_transform,
+    group,
+    needs_split,
+)
 from beam_deps.errors import UsageError
 from beam_deps.split import proto as proto_mod
 
@@ -38,7 +44,6 @@ _LOG = logging.getLogger("beam_deps.split")
 
 # Beam options whose files make an environment's dependencies.
 STAGING_OPTIONS = ("requirements_file", "extra_packages", "files_to_stage", "setup_file")
-LOCAL_ENVIRONMENTS = ("LOOPBACK", "EMBED", "beam:env:embedded_python:v1")
 # Set by `install_for_process` (``beam-deps run``): a script's own ``use_environments(p)``
 # then uses the staging ``run`` made.
 _process: dict[str, Any] | None = None
