@@ -174,8 +174,11 @@ def split_groups(
 
 def default_declarations(declarations: list[Declaration], groups: list[Group]) -> list:
     """The declarations left for the default environment once ``groups`` have their own:
-    pipeline-level ones (``requires_base``) and those of no group's transforms."""
-    theirs = {r for g in groups for r in g.requirements}
+    pipeline-level ones (``requires_base``), those of no group's transforms, and those of
+    the first group, which is compatible with them (``group`` made it so): its environment
+    comes out as the default one and its transforms stay there, one environment fewer."""
+    first = set(groups[0].requirements) if groups and not groups[0].own else set()
+    theirs = {r for g in groups for r in g.requirements} - first
     return [d for d in declarations if d.origin == "pipeline" or d.requirement not in theirs]
 
 
