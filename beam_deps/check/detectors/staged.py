@@ -12,7 +12,6 @@ import importlib.metadata
 import os
 import re
 import zipfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +67,7 @@ def _top_level_in_dir(folder: Path) -> list[str]:
 
 def _install_folders(names: list[str]) -> list[str]:
     """sys.path folders holding the installed distributions ``names`` and their dependencies."""
+    from beam_deps.check.detectors.staged_wheels import installed_with
 
     folders: list[str] = []
     seen: set[str] = set()
@@ -86,22 +86,6 @@ def _install_folders(names: list[str]) -> list[str]:
             folders.append(folder)
         stack.extend(installed_with(dist.requires or ()))
     return folders
-
-
-def installed_with(requires: Iterable[str]) -> list[str]:
-    """Names in ``Requires-Dist`` lines that pip installs along (no extras; markers
-    evaluated for this interpreter, like the worker's)."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    names = []
-    for line in requires:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
-            continue
-        if req.marker is None or req.marker.evaluate({"extra": ""}):
-            names.append(req.name)
-    return names
 
 
 def staged_from_options(options: Any) -> Staged:

@@ -18,6 +18,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from beam_deps.hashing import sha256_file
@@ -143,9 +144,23 @@ def sdist_wheel(sdist: Path) -> Path:
 def wheel_requirements(wheel: Path) -> list[str]:
     """Distribution names a wheel's ``Requires-Dist`` makes pip install with it here (no
     extras; environment markers evaluated for this interpreter, like the worker's)."""
-    from beam_deps.check.detectors.staged import installed_with
-
     try:
         return installed_with(wheel_metadata(wheel)[2])
     except (OSError, zipfile.BadZipFile, StagingError):
         return []
+
+
+def installed_with(requires: Iterable[str]) -> list[str]:
+    """Names in ``Requires-Dist`` lines that pip installs along (no extras; markers
+    evaluated for this interpreter, like the worker's)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    names = []
+    for line in requires:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
+            names.append(req.name)
+    return names
