@@ -1,0 +1,172 @@
+"""Codes and messages for what the simulated worker saw (``check.simulated.probe``).
+
+The child reports raw records (``kind``, module or name, line); only here, where the user's
+environment can be seen, is each one classified: a module missing on the worker but
+installed here (BD401), local code that is not staged (BD402), missing everywhere (BD403);
+names that will be undefined (BD201) or that resolve only because ``sdk_worker_main``
+imports them (BD202); module state a DoFn mutates (BD205); a pickle library the worker
+lacks (BD408); any other unpickling failure (BD412).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from beam_deps.catalogue import diagnostic
+from beam_deps.check.postprocess import MISSING_MAIN_ATTRIBUTE
+from beam_deps.diagnostics import Diagnostic
+from beam_deps.environment.distributions import locate_module, module_owner
+
+# How pickle words that failure in the worker's exception (the child's raw text).
+_CANT_GET = re.compile(r"Can't get attribute '([^']+)' on <module 'apache_beam\.runners\.worker")
+
+
+def _main_attribute(worker_error: str) -> str | None:
+    match = _CANT_GET.search(worker_error)
+    return match.group(1) if match else None
+
+
+def classify_missing(module: str, *, search_path: Sequence[str] = ()) -> tuple[str, str, str]:
+    """(code, short reason, fix detail) for a module a worker cannot import."""
+    owned = module_owner(module, search_path)
+    if owned is not None:
+        owner, version, local = owned
+        if local:
+            return (
+                "BD401",
+                f"installed here ({owner} {version}, an editable/local install) but not on "
+                "the worker",
+                "an editable install cannot be pip-installed on a worker: `beam-deps stage` "
+                "builds a wheel of it, or pass a wheel with --extra_package",
+            )
+        return (
+            "BD401",
+            f"installed here ({owner} {version}) but not on the worker",
+            f"add `{owner}=={version}` to the requirements you stage "
+            f"(--requirements_file, or `beam-deps stage`)",
+        )
+    found = locate_module(module, search_path)
+    if found is not None:
+        return (
+            "BD402",
+            f"local code (found in {found[0]}) that is not staged",
+            "ship it: `beam-deps stage`, --setup_file with a setup.py, or --extra_package",
+        )
+    return ("BD403", "not installed here or on the worker", "install and stage it, or remove it")
+
+
+def findings_to_diagnostics(
+    findings: Iterable[dict[str, Any]],
+    *,
+    subject: str,
+    library: str,
+    search_path: Sequence[str] = (),
+) -> list[Diagnostic]:
+    """Diagnostics for what the simulated worker reported about one payload."""
+    out: list[Diagnostic] = []
+    missing_reported: set[str] = set()
+    for f in findings:
+        kind = f.get("kind")
+        where = {"file": f.get("file"), "line": f.get("line")}
+        function = f.get("function")
+        path = f"{subject} > {function}" if function and function != subject else subject
+        if kind in ("unpickle", "import", "session") and (f.get("missing") or f.get("module")):
+            module = f.get("missing") or f.get("module")
+            if module in missing_reported:
+                continue
+            missing_reported.add(module)
+            code, reason, fix = classify_missing(module, search_path=search_path)
+            when = {
+                "unpickle": "when it unpickles the payload",
+                "import": f"when {function} runs" if function else "when it unpickles the payload",
+                "session": "when it loads the main session, before any DoFn",
+            }[kind]
+            out.append(
+                diagnostic(
+                    code,
+                    f"the worker will fail with ModuleNotFoundError: No module named "
+                    f"{module!r} {when}: {reason}",
+                    path=path,
+                    fix=fix,
+                    module=module,
+                    **where,
+                )
+            )
+        elif kind in ("unpickle", "session"):
+            d = diagnostic(
+                "BD412",
+                f"the simulated worker could not "
+                f"{'load the main session' if kind == 'session' else 'unpickle ' + subject}:"
+                f" {f.get('message')}",
+                path=subject,
+            )
+            attribute = _main_attribute(f.get("message") or "")
+            if attribute:
+                d.extra[MISSING_MAIN_ATTRIBUTE] = attribute
+            out.append(d)
+        elif kind == "name":
+            name = f["name"]
+            cause = (
+                "it is a global of your script, and with the dill pickler functions defined "
+                "in __main__ look globals up in the worker's __main__ (sdk_worker_main)"
+                if library.startswith("dill")
+                else "it is not defined when the pipeline is pickled"
+            )
+            out.append(
+                diagnostic(
+                    "BD201",
+                    f"NameError on the worker: {function} reads global {name!r}, which will be "
+                    f"undefined there: {cause}",
+                    path=path,
+                    name=name,
+                    **where,
+                )
+            )
+        elif kind == "accidental":
+            name = f["name"]
+            out.append(
+                diagnostic(
+                    "BD202",
+                    f"{function} reads global {name!r}, which resolves on the worker only because "
+                    f"sdk_worker_main happens to import {name!r} into the worker's __main__",
+                    path=path,
+                    name=name,
+                    **where,
+                )
+            )
+        elif kind == "mutation":
+            name = f["name"]
+            out.append(
+                diagnostic(
+                    "BD205",
+                    f"{function} {f.get('how', 'mutates')} module-level {name!r}: each worker "
+                    f"process has its own copy, so the change is never seen by your program or "
+                    f"by other workers (fine for a per-worker cache, wrong for a result)",
+                    path=path,
+                    name=name,
+                    **where,
+                )
+            )
+        elif kind == "library":
+            out.append(
+                diagnostic(
+                    "BD408",
+                    f"the pipeline is pickled with {library} but the worker cannot load it "
+                    f"({f.get('message')}), so it cannot read any payload",
+                    fix="Install dill on the worker: dill==0.3.1.1 for --pickle_library=dill "
+                    "(`apache-beam[dill]` in your image, or a line in --requirements_file), "
+                    "or pickle with cloudpickle, Beam's default.",
+                )
+            )
+        elif kind == "internal":
+            out.append(
+                diagnostic(
+                    "BD001",
+                    f"the simulated worker could not finish inspecting {subject}: "
+                    f"{f.get('message')}",
+                    path=subject,
+                )
+            )
+    return out
