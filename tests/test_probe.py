@@ -181,3 +181,31 @@ def test_walker_reaches_functions_through_closures_instances_and_containers():
     assert found == {"outer", "inner", "__init__"}
     library_code = {f.__name__ for f in probe_walk.user_functions([json.dumps])}
     assert library_code == set()  # pickled by reference: runs against its own module
+
+
+def test_worker_failure_to_find_a_main_class_confirms_the_predicted_bd302():
+    """The merge works on structured fields: the BD412 carries the attribute, not only words."""
+    from beam_deps.catalogue import diagnostic
+    from beam_deps.check.postprocess import MISSING_MAIN_ATTRIBUTE, merged
+
+    message = (
+        "AttributeError: Can't get attribute 'Color' on <module "
+        "'apache_beam.runners.worker.sdk_worker_main' from '/x/sdk_worker_main.py'>"
+    )
+    (bd412,) = findings_to_diagnostics(
+        [{"kind": "unpickle", "message": message}], subject="Paint", library="cloudpickle"
+    )
+    assert bd412.code == "BD412" and bd412.extra[MISSING_MAIN_ATTRIBUTE] == "Color"
+    bd412.transform = "Paint"
+    bd302 = diagnostic("BD302", "predicted", path="Color", transform="Paint")
+    other = diagnostic("BD412", "unrelated", path="Other", transform="Paint")
+    out = merged([bd302, bd412, other])
+    assert out == [bd302, other]
+    assert bd302.extra["confirmed_by_simulated_worker"] is True
+    # a BD412 with no predicted twin stays, and the steering key is never reported
+    (alone,) = merged(
+        findings_to_diagnostics(
+            [{"kind": "unpickle", "message": message}], subject="Paint", library="cloudpickle"
+        )
+    )
+    assert alone.code == "BD412" and MISSING_MAIN_ATTRIBUTE not in alone.extra
