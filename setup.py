@@ -33,6 +33,8 @@ setup(
         "test": [
             "pytest>=8",
             "hypothesis>=6.100",
+            "ipython>=8",
+            "pandas<2.4",  # Beam imports pandas once a transform is applied inside IPython
             "ruff>=0.6",
             "uv>=0.4",
             "wheel",

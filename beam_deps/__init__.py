@@ -3,6 +3,8 @@
 The public API is deliberately small; everything else is an implementation detail.
 """
 
+import sys
+
 from beam_deps.diagnostics import Diagnostic, Report, Severity
 
 __version__ = "0.1.0"
@@ -13,6 +15,7 @@ __all__ = [
     "Severity",
     "__version__",
     "check_object",
+    "check_pipeline",
     "check_script",
     "requires",
     "requires_base",
@@ -21,10 +24,36 @@ __all__ = [
 
 
 def check_object(obj, pickle_library: str = "cloudpickle") -> Report:
-    """Check that ``obj`` pickles as Beam would pickle it and will behave on a worker."""
+    """Check that ``obj`` pickles as Beam would pickle it and will behave on a worker.
+
+    A whole ``beam.Pipeline`` is not one pickled object: it gets :func:`check_pipeline`'s
+    full analysis instead of a warning that it was captured.
+    """
+    if _is_pipeline(obj):
+        return check_pipeline(obj, pickle_library=pickle_library)
     from beam_deps.pickling import check_object as _check_object
 
     return _check_object(obj, pickle_library=pickle_library)
+
+
+def check_pipeline(pipeline, pickle_library: str | None = None, **kwargs) -> Report:
+    """Check a pipeline built in this process (notebook, test) as ``beam-deps check`` would."""
+    from beam_deps.check.pipeline_api import check_pipeline as _check_pipeline
+
+    return _check_pipeline(pipeline, pickle_library, **kwargs)
+
+
+def _is_pipeline(obj) -> bool:
+    """Without importing Beam when it is not imported yet (then obj cannot be a Pipeline)."""
+    beam_pipeline = sys.modules.get("apache_beam.pipeline")
+    return beam_pipeline is not None and isinstance(obj, beam_pipeline.Pipeline)
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext beam_deps``: registers ``%beam_deps_check``."""
+    from beam_deps.notebook import load_ipython_extension as _load
+
+    _load(ipython)
 
 
 def check_script(script=None, **kwargs) -> Report:

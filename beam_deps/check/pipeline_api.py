@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from beam_deps.check import postprocess
 from beam_deps.check import script as _script
+from beam_deps.check.detectors.worker_model import worker_model_diagnostics
+from beam_deps.check.postprocess import dedupe, filtered
 from beam_deps.check.simulated.probe import WorkerProbe
 from beam_deps.diagnostics import Report
 from beam_deps.environment.workers import model_for_argv
@@ -95,9 +96,8 @@ def check_pipeline(
 
 
 def _report(diagnostics, analysis, model, select, ignore) -> Report:
-    from beam_deps.check.detectors.worker_model import worker_model_diagnostics
-
-    report = Report(postprocess.dedupe(diagnostics))
+    """The tail of ``check_script``, for one pipeline: deduplicated, worker model, filtered."""
+    report = Report(dedupe(diagnostics))
     payloads = analysis.serialized.payloads
     report.by_reference = sorted({r for p in payloads for r in p.report.by_reference})
     report.by_value = sorted({r for p in payloads for r in p.report.by_value})
@@ -105,7 +105,7 @@ def _report(diagnostics, analysis, model, select, ignore) -> Report:
     report.worker = model.as_dict()
     sizes = [p.report.payload_size or 0 for p in payloads]
     report.payload_size = sum(sizes) if sizes else None
-    return postprocess.filtered(report, select, ignore)
+    return filtered(report, select, ignore)
 
 
 def _explicit_flags(options: Any) -> list[str]:

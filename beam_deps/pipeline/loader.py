@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from beam_deps import exported_notebook
 from beam_deps.pipeline.captured import (
     AnalysisFailed,
     CapturedPipeline,
@@ -141,6 +142,7 @@ def _execute(loaded, code, main_attrs, argv0, path0, argv, timeout, on_pipeline)
     main = types.ModuleType("__main__")
     main.__dict__.update(main_attrs)
     main.__dict__["__builtins__"] = builtins
+    exported_notebook.install(main.__dict__, getattr(code, "co_names", ()))
     loaded.main_globals = main.__dict__
     saved = _SavedState.take()
     sys.modules["__main__"] = main

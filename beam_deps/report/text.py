@@ -1,10 +1,16 @@
-"""Human output, shaped like ruff's: ``file:line: CODE message`` and then the details."""
+"""Human output, shaped like ruff's: ``file:line: CODE message``, the offending source line, then
+the details. Colour only on a terminal, and never when ``NO_COLOR`` is set (``FORCE_COLOR``
+forces it, for CI logs that render ANSI)."""
 
 from __future__ import annotations
 
+import linecache
 import os
+from typing import TextIO
 
 from beam_deps.diagnostics import Diagnostic, Report
+
+_ANSI = {"error": "31", "warning": "33", "info": "36", "code": "1", "dim": "2", "loc": "1"}
 
 
 def location_text(d: Diagnostic) -> str:
@@ -27,10 +33,42 @@ def _relative_location(location: str) -> str:
     return f"{_relative(filename)}:{line}" if filename else location
 
 
-def render_text(report: Report) -> str:
+def use_colour(stream: TextIO | None) -> bool:
+    """NO_COLOR (any value) wins, then FORCE_COLOR, then whether ``stream`` is a terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _source_line(d: Diagnostic) -> str | None:
+    """The user's line the finding points at, as ruff shows it under each finding."""
+    if not d.file or not d.line:
+        return None
+    text = linecache.getline(d.file, d.line).rstrip()
+    return text or None
+
+
+def render_text(report: Report, *, colour: bool = False, source: bool = True) -> str:
+    def paint(text: str, style: str) -> str:
+        return f"\033[{_ANSI[style]}m{text}\033[0m" if colour else text
+
+    linecache.checkcache()
     lines: list[str] = []
     for d in report.sorted():
-        lines.append(f"{location_text(d)}: {d.code} [{d.severity.value}] {d.message}")
+        severity = d.severity.value
+        lines.append(
+            f"{paint(location_text(d), 'loc')}: {paint(d.code, 'code')} "
+            f"{paint(f'[{severity}]', severity)} {d.message}"
+        )
+        code_line = _source_line(d) if source else None
+        if code_line is not None:
+            number = str(d.line)
+            lines.append(f"    {' ' * len(number)} |")
+            lines.append(f"    {paint(number, 'dim')} | {code_line}")
+            lines.append(f"    {' ' * len(number)} |")
         if d.transform:
             applied = d.extra.get("applied_at")
             where = f" (applied at {_relative_location(applied)})" if applied else ""
@@ -50,7 +88,18 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def statistics_text(report: Report) -> str:
+    """``--statistics``: one line per code, most frequent first, as ruff prints it."""
+    counts: dict[str, list] = {}
+    for d in report.diagnostics:
+        entry = counts.setdefault(d.code, [0, d.severity.value])
+        entry[0] += 1
+    rows = sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))
+    return "".join(f"{n:5d}\t{code}\t[{sev}]\n" for code, (n, sev) in rows)
+
+
 def summary_line(report: Report) -> str:
+    """The third severity is called ``info`` everywhere (data, JSON, text, docs)."""
     counts = report.summary()
     if not report.diagnostics:
         return "No problems found."
@@ -59,5 +108,5 @@ def summary_line(report: Report) -> str:
         f"{counts['warnings']} warning{'s' * (counts['warnings'] != 1)}",
     ]
     if counts["infos"]:
-        parts.append(f"{counts['infos']} note{'s' * (counts['infos'] != 1)}")
+        parts.append(f"{counts['infos']} info")
     return "Found " + ", ".join(parts) + "."
