@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -456,3 +457,36 @@ def test_debug_shows_the_real_error(bad_dir):
     with pytest.raises(ScriptError) as info:
         main(["check", str(bad_dir / "raises.py"), "--debug"])
     assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_a_check_leaves_nothing_in_the_temp_directory(tmp_path):
+    """Neither the simulated worker's folder nor Beam's own ``beam-pipeline-temp*`` (which
+    Beam's run() would remove, and check replaces run()) outlives a check."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "beam_deps.cli", "check", str(BUNDLED / "pitfalls.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert sorted(p.name for p in temp.iterdir()) == []
+
+
+def test_a_script_python_cannot_decode_is_refused_as_python_refuses_it(tmp_path, capsys):
+    source = b"import apache_beam as beam\n# caf\xe9\np = beam.Pipeline()\np | beam.Create([1])\n"
+    script = tmp_path / "latin.py"
+    script.write_bytes(source)
+    python = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert python.returncode != 0 and "Non-UTF-8 code" in python.stderr
+    code, out, err = cli(capsys, "check", str(script))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Non-UTF-8 code" in err and "no encoding declared" in err
+    assert "Traceback" not in err
+    # with the coding line Python asks for, the same bytes are a script like any other
+    script.write_bytes(b"# -*- coding: latin-1 -*-\n" + source)
+    code, out, _ = cli(capsys, "check", str(script))
+    assert code == 0 and "No problems found" in out

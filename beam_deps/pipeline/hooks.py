@@ -9,6 +9,7 @@ transform and each failure Beam would raise while building, so construction goes
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
 import sys
 import threading
@@ -199,7 +200,10 @@ class Hooks:
             return
         if not captured.ran:
             captured.ran = True
-            self._analyse(captured)
+            try:
+                self._analyse(captured)
+            finally:
+                _remove_local_tempdir(p)
 
     def _analyse(self, captured: CapturedPipeline) -> None:
         if self.on_pipeline is None:
@@ -291,4 +295,15 @@ class Hooks:
         for captured in self.loaded.pipelines:
             if not captured.ran:
                 captured.ran = True
-                self._analyse(captured)
+                try:
+                    self._analyse(captured)
+                finally:
+                    _remove_local_tempdir(captured.pipeline)
+
+
+def _remove_local_tempdir(p: Any) -> None:
+    """``Pipeline.__init__`` makes an empty ``beam-pipeline-temp*`` folder that Beam's own
+    ``run()`` removes when it ends; we replace ``run()``, so we remove it."""
+    folder = getattr(p, "local_tempdir", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -25,6 +25,7 @@ import runpy
 import signal
 import sys
 import threading
+import tokenize
 import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -128,7 +129,9 @@ def compile_script(script: str | os.PathLike) -> tuple[Path, Any]:
         raise ScriptError(f"no such script: {script}; check the path")
     path = path.resolve()
     try:
-        code = compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        source = path.read_bytes()
+        _decodable(source, path)
+        code = compile(source, str(path), "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         raise ScriptError(
@@ -136,6 +139,24 @@ def compile_script(script: str | os.PathLike) -> tuple[Path, Any]:
             f"fix it so that `python {script}` runs"
         ) from exc
     return path, code
+
+
+def _decodable(source: bytes, path: Path) -> None:
+    """Refuse what ``python SCRIPT.py`` refuses: ``compile()`` of bytes lets undecodable
+    bytes through in comments, Python's file reader does not (PEP 263)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    try:
+        source.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = source[: exc.start].count(b"\n") + 1
+        bad = source[exc.start : exc.start + 1]
+        declared = encoding != "utf-8" or source.startswith(b"\xef\xbb\xbf")
+        raise SyntaxError(
+            f"Non-{encoding.upper()} code starting with {bad!r:.7}, but "
+            + ("it is not valid in the declared encoding" if declared else "no encoding declared")
+            + " (see PEP 263: add a `# -*- coding: ... -*-` line or save the file as UTF-8)",
+            (str(path), line, 0, ""),
+        ) from exc
 
 
 def _execute(loaded, code, main_attrs, argv0, path0, argv, timeout, on_pipeline) -> LoadedScript:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -70,13 +71,14 @@ class WorkerProbe:
         self._stderr = None
         self._ready: dict[str, Any] | None = None
         self._last_batch: ProbeBatch | None = None
+        self._workdir: str | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> WorkerProbe:
         if self.process is not None:
             return self
         self._stderr = tempfile.TemporaryFile()
-        workdir = tempfile.mkdtemp(prefix="beam-deps-probe-")
+        workdir = self._workdir = tempfile.mkdtemp(prefix="beam-deps-probe-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         self.process = subprocess.Popen(
             [self.python, "-I", str(CHILD)],
@@ -114,6 +116,9 @@ class WorkerProbe:
                 self.process.wait()
             if self._stderr is not None:
                 self._stderr.close()
+            if self._workdir is not None:  # the child's cwd: nothing of it outlives a check
+                shutil.rmtree(self._workdir, ignore_errors=True)
+                self._workdir = None
             self.process = None
 
     def __enter__(self) -> WorkerProbe:
