@@ -50,10 +50,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "debug", False):
             raise
         print(f"beam-deps: error: {exc}", file=sys.stderr)
+        _failure_document(args, str(exc))
         return 2
     except KeyboardInterrupt:
         print("beam-deps: interrupted", file=sys.stderr)
         return 2
+
+
+def _failure_document(args: argparse.Namespace, message: str) -> None:
+    """--format json/sarif/github still get a valid document saying the check did not run."""
+    from beam_deps.report import render_failure
+
+    document = render_failure(message, getattr(args, "format", "text"))
+    if document is None:
+        return
+    output_file = getattr(args, "output_file", None)
+    try:
+        if output_file:
+            with open(output_file, "w", encoding="utf-8") as out:
+                out.write(document)
+        else:
+            sys.stdout.write(document)
+    except OSError:
+        sys.stdout.write(document)
 
 
 def _import_beam_quietly() -> None:

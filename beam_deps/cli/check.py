@@ -7,7 +7,12 @@ import logging
 import os
 import warnings
 
-from beam_deps.cli.common import add_common_output_args, emit_report, split_codes
+from beam_deps.cli.common import (
+    add_ci_output_args,
+    add_common_output_args,
+    emit_report,
+    split_codes,
+)
 from beam_deps.errors import UsageError
 
 
@@ -58,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "at the versions installed here)",
     )
     add_common_output_args(parser)
+    add_ci_output_args(parser)
     parser.set_defaults(func=run)
 
 
@@ -84,7 +90,13 @@ def run(args: argparse.Namespace) -> int:
             worker_image=args.worker_image,
             timeout=args.timeout,
         )
-    return emit_report(report, args.format, exit_zero=args.exit_zero)
+    return emit_report(
+        report,
+        args.format,
+        exit_zero=args.exit_zero,
+        output_file=args.output_file,
+        statistics=args.statistics,
+    )
 
 
 class _quiet:

@@ -17,6 +17,16 @@ def add_common_output_args(parser: argparse.ArgumentParser, formats=FORMATS) -> 
     )
 
 
+def add_ci_output_args(parser: argparse.ArgumentParser) -> None:
+    """What CI steps ask of a linter (ruff's names): a file for the report, counts per code."""
+    parser.add_argument(
+        "--output-file", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
+    parser.add_argument(
+        "--statistics", action="store_true", help="print how many findings of each code, only"
+    )
+
+
 def split_codes(value: str | None, option: str = "--select") -> list[str]:
     """Codes or code prefixes (``BD1``, ``BD401``); a typo would silently select nothing or
     ignore nothing, so anything that matches no catalogue code is a usage error."""
@@ -34,10 +44,42 @@ def split_codes(value: str | None, option: str = "--select") -> list[str]:
     return codes
 
 
-def emit_report(report: Report, fmt: str, *, exit_zero: bool = False, stream=None) -> int:
-    """Print the report and return the exit code: 0 no errors, 1 errors (same in every format)."""
+def emit_report(
+    report: Report,
+    fmt: str,
+    *,
+    exit_zero: bool = False,
+    stream=None,
+    output_file: str | None = None,
+    statistics: bool = False,
+) -> int:
+    """Print the report and return the exit code: 0 no errors, 1 errors (same in every format).
+
+    Colour only when the text goes to a terminal (``NO_COLOR``/``FORCE_COLOR`` decide first).
+    """
     from beam_deps.report import render
+    from beam_deps.report.text import statistics_text, use_colour
 
     stream = stream or sys.stdout
-    stream.write(render(report, fmt))
+    if statistics:
+        text = statistics_text(report)
+    else:
+        text = render(report, fmt, colour=fmt == "text" and not output_file and use_colour(stream))
+    write_output(text, stream, output_file)
     return 0 if (exit_zero or report.ok) else 1
+
+
+def write_output(text: str, stream, output_file: str | None) -> None:
+    """To ``output_file`` when given (UsageError if it cannot be written), else to ``stream``."""
+    from beam_deps.errors import UsageError
+
+    if not output_file:
+        stream.write(text)
+        return
+    try:
+        with open(output_file, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        raise UsageError(
+            f"--output-file {output_file}: {exc.strerror}; give a writable path"
+        ) from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from beam_deps.diagnostics import Report
+from beam_deps.report.failure import render_failure
 from beam_deps.report.github import render_github
 from beam_deps.report.json import render_json
 from beam_deps.report.sarif import render_sarif
@@ -21,7 +22,9 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
 }
 
 
-def render(report: Report, fmt: str = "text") -> str:
+def render(report: Report, fmt: str = "text", *, colour: bool = False) -> str:
+    if fmt == "text":
+        return render_text(report, colour=colour)
     try:
         renderer = RENDERERS[fmt]
     except KeyError:
@@ -31,4 +34,12 @@ def render(report: Report, fmt: str = "text") -> str:
     return renderer(report)
 
 
-__all__ = ["RENDERERS", "render", "render_github", "render_json", "render_sarif", "render_text"]
+__all__ = [
+    "RENDERERS",
+    "render",
+    "render_failure",
+    "render_github",
+    "render_json",
+    "render_sarif",
+    "render_text",
+]

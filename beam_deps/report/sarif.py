@@ -12,6 +12,9 @@ from beam_deps.diagnostics import Report
 
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# Locations are relative to the project root (where beam-deps runs, as every other format
+# shows them); code-scanning tools resolve them through this base id.
+ROOT = "PROJECTROOT"
 
 
 def render_sarif(report: Report) -> str:
@@ -40,8 +43,11 @@ def render_sarif(report: Report) -> str:
         if d.file:
             region = {"startLine": d.line} if d.line else {}
             uri = Path(os.path.relpath(d.file)).as_posix() if os.path.isabs(d.file) else d.file
+            location: dict = {"uri": uri}
+            if not os.path.isabs(uri):
+                location["uriBaseId"] = ROOT
             result["locations"] = [
-                {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}
+                {"physicalLocation": {"artifactLocation": location, "region": region}}
             ]
         props = {k: v for k, v in (("path", d.path), ("transform", d.transform)) if v}
         if props:
@@ -60,6 +66,8 @@ def render_sarif(report: Report) -> str:
                         "rules": rules,
                     }
                 },
+                "originalUriBaseIds": {ROOT: {"uri": Path.cwd().as_uri() + "/"}},
+                "invocations": [{"executionSuccessful": True}],
                 "results": results,
             }
         ],

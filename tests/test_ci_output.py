@@ -1,0 +1,121 @@
+"""The CI kit of `beam-deps check`, run as a CI step would run it (a subprocess): output file,
+statistics, documents when the check cannot run, colour rules, source lines, SARIF paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = """\
+import threading
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from helpers import double
+
+lock = threading.Lock()
+
+
+def locked(x):
+    with lock:
+        return x
+
+
+with beam.Pipeline(options=PipelineOptions(["--environment_type=DOCKER"])) as p:
+    _ = p | beam.Create([1]) | beam.Map(double) | beam.Map(locked)
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    (root / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (root / "job.py").write_text(SCRIPT)
+    return root
+
+
+def beam_deps(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    return subprocess.run(
+        [sys.executable, "-m", "beam_deps", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**environ, **env},
+        timeout=300,
+    )
+
+
+def test_text_shows_the_source_line_and_colour_only_when_asked(project):
+    plain = beam_deps(project, "check", "job.py")
+    assert plain.returncode == 1, plain.stderr
+    assert "\033[" not in plain.stdout  # a pipe gets no colour
+    lines = plain.stdout.splitlines()
+    at = lines.index(next(x for x in lines if "BD402 [error]" in x))
+    assert lines[at].startswith("job.py:17: BD402")
+    assert (
+        lines[at + 2].strip()
+        == "17 |     _ = p | beam.Create([1]) | beam.Map(double) | beam.Map(locked)"
+    )
+    forced = beam_deps(project, "check", "job.py", FORCE_COLOR="1")
+    assert "\033[31m[error]\033[0m" in forced.stdout
+    assert (
+        "\033[" not in beam_deps(project, "check", "job.py", FORCE_COLOR="1", NO_COLOR="1").stdout
+    )
+
+
+def test_output_file_and_statistics(project):
+    out = project / "report.json"
+    run = beam_deps(project, "check", "job.py", "--format", "json", "--output-file", str(out))
+    assert run.returncode == 1 and run.stdout == ""
+    doc = json.loads(out.read_text())
+    assert "BD402" in {d["code"] for d in doc["diagnostics"]}
+    stats = beam_deps(project, "check", "job.py", "--statistics")
+    assert stats.returncode == 1
+    rows = [line.split("\t") for line in stats.stdout.splitlines()]
+    assert ["    1", "BD402", "[error]"] in rows and all(len(r) == 3 for r in rows)
+    bad = beam_deps(project, "check", "job.py", "--output-file", str(project / "no" / "x.txt"))
+    assert bad.returncode == 2 and "--output-file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_sarif_paths_are_relative_to_the_project_root(project):
+    run = beam_deps(project, "check", "job.py", "--format", "sarif")
+    sarif = json.loads(run.stdout)["runs"][0]
+    assert sarif["invocations"] == [{"executionSuccessful": True}]
+    base = sarif["originalUriBaseIds"]["PROJECTROOT"]["uri"]
+    assert base == project.resolve().as_uri() + "/"
+    location = sarif["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "job.py", "uriBaseId": "PROJECTROOT"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
+def test_when_the_check_cannot_run_machine_formats_still_say_so(tmp_path, fmt):
+    run = beam_deps(tmp_path, "check", "missing.py", "--format", fmt)
+    assert run.returncode == 2
+    assert "no such script: missing.py" in run.stderr
+    if fmt == "json":
+        doc = json.loads(run.stdout)
+        assert doc["summary"]["ok"] is False and "missing.py" in doc["error"]
+    elif fmt == "sarif":
+        (invocation,) = json.loads(run.stdout)["runs"][0]["invocations"]
+        assert invocation["executionSuccessful"] is False
+        note = invocation["toolExecutionNotifications"][0]
+        assert "no such script: missing.py" in note["message"]["text"]
+    else:
+        assert run.stdout.startswith("::error title=beam-deps could not run::no such script")
+
+
+def test_text_format_prints_nothing_on_stdout_when_the_check_cannot_run(tmp_path):
+    run = beam_deps(tmp_path, "check", "missing.py")
+    assert run.returncode == 2 and run.stdout == ""
+
+
+def test_python_dash_m_beam_deps(tmp_path):
+    run = beam_deps(tmp_path, "--version")
+    assert run.returncode == 0 and run.stdout.startswith("beam-deps ")
