@@ -119,3 +119,45 @@ def test_text_format_prints_nothing_on_stdout_when_the_check_cannot_run(tmp_path
 def test_python_dash_m_beam_deps(tmp_path):
     run = beam_deps(tmp_path, "--version")
     assert run.returncode == 0 and run.stdout.startswith("beam-deps ")
+
+
+PYPROJECT = """\
+[project]
+name = "demo"
+
+[tool.beam-deps]
+ignore = ["lock-recreated"]
+fail-on = "warning"
+per-file-ignores = { "jobs/*.py" = ["BD402"] }
+"""
+
+
+def test_pyproject_configuration_is_found_upward_and_the_command_line_wins(tmp_path):
+    root = tmp_path / "repo"
+    jobs = root / "jobs"
+    jobs.mkdir(parents=True)
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    (jobs / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (jobs / "job.py").write_text(SCRIPT)
+    # from a sub-folder, as ruff finds its pyproject: BD104 ignored by name, BD402 per file
+    run = beam_deps(jobs, "check", "job.py", "--format", "json")
+    codes = {d["code"] for d in json.loads(run.stdout)["diagnostics"]}
+    assert "BD104" not in codes and "BD402" not in codes, codes
+    # the command line wins: --ignore given replaces the file's list, BD104 is back and
+    # fail-on = "warning" makes that warning fail the run
+    run = beam_deps(jobs, "check", "job.py", "--ignore", "BD402", "--format", "json")
+    doc = json.loads(run.stdout)
+    assert [d["code"] for d in doc["diagnostics"] if d["severity"] == "warning"] == ["BD104"]
+    assert doc["summary"]["errors"] == 0 and run.returncode == 1
+    assert (
+        beam_deps(jobs, "check", "job.py", "--ignore", "BD402", "--fail-on", "error").returncode
+        == 0
+    )
+
+
+def test_a_bad_pyproject_setting_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.beam-deps]\nselect = ["no-such-rule"]\n')
+    (tmp_path / "job.py").write_text("print(1)\n")
+    run = beam_deps(tmp_path, "check", "job.py")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "[tool.beam-deps] select NO-SUCH-RULE: no diagnostic code starts with" in run.stderr

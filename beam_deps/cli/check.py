@@ -13,6 +13,7 @@ from beam_deps.cli.common import (
     emit_report,
     split_codes,
 )
+from beam_deps.config import load_config
 from beam_deps.errors import UsageError
 
 
@@ -64,6 +65,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_common_output_args(parser)
     add_ci_output_args(parser)
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        help="exit 1 on errors only (default) or on warnings too; pyproject: fail-on",
+    )
     parser.set_defaults(func=run)
 
 
@@ -76,6 +82,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     if args.script and not os.path.isfile(args.script):
         raise UsageError(f"no such script: {args.script}; check the path")
+    config = load_config(args.script or os.getcwd())
+    select = split_codes(args.select, "--select") or config.select
+    ignore = split_codes(args.ignore, "--ignore") or config.ignore
+    if args.script:
+        ignore = ignore + config.ignored_for(args.script)
     with _quiet(args.debug):
         from beam_deps.check import check_script
 
@@ -83,11 +94,11 @@ def run(args: argparse.Namespace) -> int:
             args.script,
             module=args.module,
             argv=list(getattr(args, "pipeline_args", []) or []),
-            select=split_codes(args.select, "--select"),
-            ignore=split_codes(args.ignore, "--ignore"),
-            worker_requirements=args.worker_requirements,
-            worker_python=args.worker_python,
-            worker_image=args.worker_image,
+            select=select,
+            ignore=ignore,
+            worker_requirements=args.worker_requirements or config.worker_requirements,
+            worker_python=args.worker_python or config.worker_python,
+            worker_image=args.worker_image or config.worker_image,
             timeout=args.timeout,
         )
     return emit_report(
@@ -96,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         exit_zero=args.exit_zero,
         output_file=args.output_file,
         statistics=args.statistics,
+        fail_on=args.fail_on or config.fail_on,
     )
 
 

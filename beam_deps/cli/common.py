@@ -28,20 +28,12 @@ def add_ci_output_args(parser: argparse.ArgumentParser) -> None:
 
 
 def split_codes(value: str | None, option: str = "--select") -> list[str]:
-    """Codes or code prefixes (``BD1``, ``BD401``); a typo would silently select nothing or
-    ignore nothing, so anything that matches no catalogue code is a usage error."""
-    from beam_deps.catalogue import all_rules
-    from beam_deps.errors import UsageError
+    """Codes, code prefixes or rule names (``BD1``, ``BD401``, ``lock-recreated``); a typo
+    would silently select nothing or ignore nothing, so anything that matches no catalogue
+    code is a usage error."""
+    from beam_deps.config import rule_codes
 
-    codes = [c.strip().upper() for c in (value or "").split(",") if c.strip()]
-    known = [r.code for r in all_rules()]
-    for code in codes:
-        if not any(k.startswith(code) for k in known):
-            raise UsageError(
-                f"{option} {code}: no diagnostic code starts with {code!r}; "
-                "`beam-deps explain --list` lists them"
-            )
-    return codes
+    return rule_codes(value or "", option)
 
 
 def emit_report(
@@ -52,6 +44,7 @@ def emit_report(
     stream=None,
     output_file: str | None = None,
     statistics: bool = False,
+    fail_on: str = "error",
 ) -> int:
     """Print the report and return the exit code: 0 no errors, 1 errors (same in every format).
 
@@ -66,7 +59,8 @@ def emit_report(
     else:
         text = render(report, fmt, colour=fmt == "text" and not output_file and use_colour(stream))
     write_output(text, stream, output_file)
-    return 0 if (exit_zero or report.ok) else 1
+    failing = not report.ok or (fail_on == "warning" and report.summary()["warnings"] > 0)
+    return 1 if failing and not exit_zero else 0
 
 
 def write_output(text: str, stream, output_file: str | None) -> None:
