@@ -30,17 +30,12 @@ def check_object(obj, pickle_library: str = "cloudpickle") -> Report:
     full analysis instead of a warning that it was captured.
     """
     if _is_pipeline(obj):
+        from beam_deps.check.pipeline_api import check_pipeline
+
         return check_pipeline(obj, pickle_library=pickle_library)
     from beam_deps.pickling import check_object as _check_object
 
     return _check_object(obj, pickle_library=pickle_library)
-
-
-def check_pipeline(pipeline, pickle_library: str | None = None, **kwargs) -> Report:
-    """Check a pipeline built in this process (notebook, test) as ``beam-deps check`` would."""
-    from beam_deps.check.pipeline_api import check_pipeline as _check_pipeline
-
-    return _check_pipeline(pipeline, pickle_library, **kwargs)
 
 
 def _is_pipeline(obj) -> bool:
@@ -64,9 +59,11 @@ def check_script(script=None, **kwargs) -> Report:
 
 
 # Names served from their modules on first use, so `import beam_deps` stays free of staging
-# code (and of what it imports) while `beam_deps.stage` *is* `beam_deps.staging.stage`: the
-# same object, with its real signature and docstring for help() and the API reference.
+# and check code (and of what they import) while `beam_deps.stage` *is*
+# `beam_deps.staging.stage`: the same object, with its real signature and docstring for
+# help() and the API reference.
 _LAZY = {
+    "check_pipeline": "beam_deps.check.pipeline_api",
     "requires": "beam_deps.staging.requires",
     "requires_base": "beam_deps.staging.requires",
     "stage": "beam_deps.staging.stage",

@@ -9,7 +9,9 @@ import sys
 
 PUBLIC = (
     "beam_deps.check_object",
+    "beam_deps.check_pipeline",
     "beam_deps.testing.assert_picklable",
+    "beam_deps.testing.assert_pipeline_ok",
     "beam_deps.check.check_script",
     "beam_deps.stage",
     "beam_deps.requires",
