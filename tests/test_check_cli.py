@@ -495,3 +495,68 @@ def test_a_script_python_cannot_decode_is_refused_as_python_refuses_it(tmp_path,
     script.write_bytes(b"# -*- coding: latin-1 -*-\n" + source)
     code, out, _ = cli(capsys, "check", str(script))
     assert code == 0 and "No problems found" in out
+
+
+FAULTS = {
+    "exits_0.py": "import os\nimport apache_beam as beam\n\nos._exit(0)\n",
+    "thread.py": (
+        "import threading, time\nimport apache_beam as beam\n\n"
+        "threading.Thread(target=lambda: time.sleep(3600)).start()\n"
+        "with beam.Pipeline() as p:\n    p | beam.Create([1]) | beam.Map(str)\n"
+    ),
+    "forks.py": (
+        "import os, subprocess, sys\nimport apache_beam as beam\n\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(3600)'])\n"
+        "open(os.environ['PID_FILE'], 'w').write(str(child.pid))\n"
+        "with beam.Pipeline() as p:\n    p | beam.Create([1]) | beam.Map(str)\n"
+    ),
+    "stubborn.py": (
+        "import time\nimport apache_beam as beam\n\nwhile True:\n    try:\n"
+        "        time.sleep(3600)\n    except:  # noqa: E722 - eats the alarm of --timeout\n"
+        "        pass\n"
+    ),
+}
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="process groups are POSIX")
+def test_check_always_ends_and_never_passes_without_checking(tmp_path):
+    """The script runs in a child process group the CLI ends: os._exit(0) is not a pass, a
+    non-daemon thread or a forked process does not outlive the report, and a loop eating
+    --timeout's alarm is still stopped."""
+    import time
+
+    for name, text in FAULTS.items():
+        (tmp_path / name).write_text(text)
+    env = {**os.environ, "PID_FILE": str(tmp_path / "pid")}
+
+    def check(name, *more):
+        start = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, "-m", "beam_deps.cli", "check", str(tmp_path / name), *more],
+            capture_output=True, text=True, env=env, timeout=240,
+        )  # fmt: skip
+        return proc, time.monotonic() - start
+
+    proc, _ = check("exits_0.py")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "nothing was checked" in proc.stderr
+    proc, took = check("thread.py")
+    assert proc.returncode == 0 and "No problems found" in proc.stdout and took < 120
+    proc, _ = check("forks.py")
+    assert proc.returncode == 0 and "No problems found" in proc.stdout
+    pid = int((tmp_path / "pid").read_text())
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(pid)
+    proc, took = check("stubborn.py", "--timeout", "1")
+    assert proc.returncode == 2 and proc.stdout == "" and "did not finish within 1s" in proc.stderr
+    assert "Traceback" not in proc.stderr and took < 120

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import warnings
@@ -89,8 +90,10 @@ def run(args: argparse.Namespace) -> int:
         ignore = ignore + config.ignored_for(args.script)
     with _quiet(args.debug):
         from beam_deps.check import check_script
+        from beam_deps.check.isolated import can_isolate, run_isolated
 
-        report = check_script(
+        check = functools.partial(
+            check_script,
             args.script,
             module=args.module,
             argv=list(getattr(args, "pipeline_args", []) or []),
@@ -101,6 +104,12 @@ def run(args: argparse.Namespace) -> int:
             worker_image=args.worker_image or config.worker_image,
             timeout=args.timeout,
         )
+        # --debug keeps everything in this process, so the real traceback is shown
+        if args.debug or not can_isolate():
+            report = check()
+        else:
+            name = args.script or f"-m {args.module}"
+            report = run_isolated(check, timeout=args.timeout, name=name)
     return emit_report(
         report,
         args.format,
