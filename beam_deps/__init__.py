@@ -23,11 +23,13 @@ __all__ = [
 ]
 
 
-def check_object(obj, pickle_library: str = "cloudpickle") -> Report:
-    """Check that ``obj`` pickles as Beam would pickle it and will behave on a worker.
+def check_object(obj, pickle_library: str | None = None) -> Report:
+    """Check that ``obj`` pickles as Beam would pickle it (cloudpickle unless
+    ``pickle_library`` says otherwise) and will behave on a worker.
 
     A whole ``beam.Pipeline`` is not one pickled object: it gets :func:`check_pipeline`'s
-    full analysis instead of a warning that it was captured.
+    full analysis (with the pipeline's own pickler unless ``pickle_library`` is given)
+    instead of a warning that it was captured.
     """
     if _is_pipeline(obj):
         from beam_deps.check.pipeline_api import check_pipeline
@@ -35,7 +37,7 @@ def check_object(obj, pickle_library: str = "cloudpickle") -> Report:
         return check_pipeline(obj, pickle_library=pickle_library)
     from beam_deps.pickling import check_object as _check_object
 
-    return _check_object(obj, pickle_library=pickle_library)
+    return _check_object(obj, pickle_library=pickle_library or "cloudpickle")
 
 
 def _is_pipeline(obj) -> bool:

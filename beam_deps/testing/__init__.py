@@ -15,20 +15,23 @@ __all__ = ["assert_picklable", "assert_pipeline_ok"]
 
 
 def assert_picklable(
-    obj: Any, pickle_library: str = "cloudpickle", *, allow_warnings: bool = True
+    obj: Any, pickle_library: str | None = None, *, allow_warnings: bool = True
 ) -> None:
     """Raise AssertionError listing every diagnostic if ``obj`` would not survive on a worker.
 
-    Errors always fail; warnings fail too when ``allow_warnings`` is false. A whole Pipeline
-    gets :func:`assert_pipeline_ok`'s full check: it is never pickled as one object, so
-    "it pickles" would say nothing about it.
+    ``pickle_library`` defaults to cloudpickle (Beam's default), or to a Pipeline's own
+    pickler. Errors always fail; warnings fail too when ``allow_warnings`` is false. A whole
+    Pipeline gets :func:`assert_pipeline_ok`'s full check: it is never pickled as one
+    object, so "it pickles" would say nothing about it.
     """
     __tracebackhide__ = True
     from beam_deps import check_object
 
     report = check_object(obj, pickle_library=pickle_library)
-    _fail_on(report, allow_warnings, f"{type(obj).__name__} will not survive pickling with "
-             f"{pickle_library}")  # fmt: skip
+    library = pickle_library or ("the pipeline's pickler" if report.worker else "cloudpickle")
+    _fail_on(
+        report, allow_warnings, f"{type(obj).__name__} will not survive pickling with {library}"
+    )
 
 
 def assert_pipeline_ok(
