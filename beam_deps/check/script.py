@@ -3,8 +3,11 @@
 The data flows one way: start the simulated worker (it imports Beam while we work) ->
 run the script with ``run()`` intercepted -> at ``run()``, serialise the pipeline exactly
 as Beam does, analysing each payload once -> pipeline-level checks (main session, element
-classes) -> send every payload to the simulated worker -> version skew -> attach each
-finding to its transform and the user's line -> inline ignores, --select/--ignore.
+classes) -> send every payload to the simulated worker -> when the script has ended, run
+``DETECTORS`` (each takes the ``AnalysedScript`` and decides its own codes and messages) ->
+``postprocess``: place, merge, dedupe, inline ignores, --select/--ignore (structured fields
+only). To add a detector: a module under ``check/detectors/`` and one line in ``DETECTORS``
+(or in ``_at_run`` when it must see the script's live ``__main__``).
 """
 
 from __future__ import annotations
