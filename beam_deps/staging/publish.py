@@ -20,6 +20,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from beam_deps.processes import pid_alive
 from beam_deps.staging.errors import StagingError
 from beam_deps.staging.manifest import MANIFEST_NAME
 
@@ -152,18 +153,8 @@ def _remove_stale_temps(out: Path) -> None:
             if not entry.name.startswith(prefix) or not entry.is_dir():
                 continue
             pid = entry.name[len(prefix) :].split("_", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not pid_alive(int(pid)):
                 shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def fix_permissions(root: Path) -> None:
