@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from beam_deps import exported_notebook
+from beam_deps.pipeline.attribution import imports_by_beam
 from beam_deps.pipeline.captured import (
     AnalysisFailed,
     CapturedPipeline,
@@ -171,11 +172,13 @@ def _execute(loaded, code, main_attrs, argv0, path0, argv, timeout, on_pipeline)
     sys.argv = [argv0, *argv]
     sys.path.insert(0, path0)
     before = set(sys.modules)
+    by_beam: set[str] = set()
     hooks = Hooks(loaded, on_pipeline)
     try:
         # The script's prints go to stderr (stdout carries our report); it reads an empty
         # stdin, so a script waiting for input fails at once instead of hanging.
         with (
+            imports_by_beam() as by_beam,
             hooks.installed(),
             _alarm(timeout),
             contextlib.redirect_stdout(sys.stderr),
@@ -213,7 +216,9 @@ def _execute(loaded, code, main_attrs, argv0, path0, argv, timeout, on_pipeline)
                 "function (e.g. under `if __name__ == '__main__':`)"
             )
     finally:
-        loaded.modules_imported = set(sys.modules) - before
+        # what Beam imported for itself while building (IPython, optional backends) is not
+        # the pipeline's need (see attribution.py)
+        loaded.modules_imported = set(sys.modules) - before - by_beam
         loaded.imported_as = _imported_as(loaded)
         saved.restore(loaded)
     return loaded
