@@ -29,8 +29,8 @@ from packaging.requirements import Requirement
 from staging_support import cache_dir, pypi_reachable, stage_with  # noqa: F401
 
 from beam_deps.diagnostics import Severity
-from beam_deps.staging import manifest, stage
 from beam_deps.environment.distributions import Environment, worker_image
+from beam_deps.staging import manifest, stage
 from beam_deps.staging.requirements import Need, resolve
 from beam_deps.staging.requires import Declaration
 from beam_deps.staging.wheelhouse import Target

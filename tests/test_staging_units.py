@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from beam_deps.diagnostics import Severity
-from beam_deps.staging import archives, manifest
 from beam_deps.environment.distributions import Environment, _parse_direct_url, worker_image
+from beam_deps.staging import archives, manifest
 from beam_deps.staging.exclusions import Policy
 from beam_deps.staging.imports import closure, is_stdlib
 from beam_deps.staging.requirements import Need, resolve
