@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
+from pathlib import Path
 
 import pytest
 
 from beam_deps.catalogue import FAMILIES, RULES, all_rules, diagnostic, rule
-from beam_deps.diagnostics import Report, Severity
+from beam_deps.diagnostics import Severity
 from beam_deps.docs.rules import code_language, rule_markdown
-from beam_deps.report import render
 
 
 def test_every_rule_is_complete_and_well_formed():
@@ -65,10 +64,11 @@ def test_terminal_section_offers_only_what_applies():
         offers_filters = f"`--ignore {r.code}`" in text or f"ignore[{r.code}]" in text
         if r.family == "BD5":  # boot errors: in the worker's log, nothing to filter
             assert not offers_filters and f"error: {r.code} MESSAGE" in text
-        elif r.code in ("BD404", "BD411", "BD421", "BD422"):  # only staging reports them
+        elif "check" not in r.reported_by:  # only staging reports them
             assert not offers_filters and "`beam-deps check` does not" in text
         else:
             assert offers_filters and "`beam-deps check`" in text
+        assert ("`beam-deps stage`" in text) == ("stage" in r.reported_by), r.code
     assert "`beam-deps stage`" in terminal("BD420")
 
 
@@ -83,78 +83,59 @@ def test_diagnostic_defaults_come_from_the_catalogue():
     assert d.fix == RULES["BD104"].fix
     assert d.url == RULES["BD104"].url
     assert diagnostic("BD105", "write mode", severity="error").severity is Severity.ERROR
+    # a call site may pick only a severity the catalogue (and so the rule page) lists
+    with pytest.raises(ValueError, match="BD104 is never error"):
+        diagnostic("BD104", "lock is recreated", severity="error")
+    assert diagnostic("BD303", "exists twice").severity is Severity.WARNING
+    assert diagnostic("BD303", "cannot submit", severity="error").severity is Severity.ERROR
 
 
-def sample_report() -> Report:
-    return Report(
-        [
-            diagnostic(
-                "BD106",
-                "sqlite3.Connection cannot be pickled",
-                path="EnrichFn.client._conn",
-                file="/abs/pipeline.py",
-                line=12,
-                transform="ParDo(EnrichFn)",
-            ),
-            diagnostic("BD104", "lock is recreated", path="EnrichFn.lock"),
-        ]
-    )
+def test_variable_severities_are_explained_where_they_are_shown():
+    varying = [r for r in all_rules() if len(r.severities) > 1]
+    assert {"BD303", "BD403"} <= {r.code for r in varying}
+    for r in varying:
+        page = rule_markdown(r)
+        assert "## Severity\n" in page and r.severity_note in page
+        for s in r.severities:
+            assert f"`{s.value}`" in page.split("\n", 3)[2] and s.value in r.severity_note, r.code
+    for r in all_rules():
+        assert r.severity.value in rule_markdown(r).split("\n", 3)[2]
 
 
-def test_report_ok_summary_and_filter():
-    report = sample_report()
-    assert not report.ok
-    assert report.summary() == {"errors": 1, "warnings": 1, "infos": 0}
-    assert report.filtered(ignore=["BD106"]).ok
-    assert [d.code for d in report.filtered(select=["BD1"]).diagnostics] == ["BD106", "BD104"]
-    assert report.filtered(select=["BD2"]).diagnostics == []
+# Where each room's findings surface: check (and its API) reads pickling/pipeline/check;
+# stage reads staging/; the worker's boot is boot/. environment/ serves check and stage both.
+_ROOM_PROGRAM = {
+    "check": {"check"},
+    "pickling": {"check"},
+    "pipeline": {"check"},
+    "staging": {"stage"},
+    "boot": {"boot"},
+    "environment": {"check", "stage"},
+}
 
 
-def test_text_is_shaped_like_ruff():
-    out = render(sample_report(), "text")
-    assert "pipeline.py:12: BD106 [error] sqlite3.Connection cannot be pickled" in out
-    assert "    path:      EnrichFn.client._conn" in out
-    assert "    transform: ParDo(EnrichFn)" in out
-    assert out.rstrip().endswith("Found 1 error, 1 warning.")
-    assert render(Report(), "text").strip() == "No problems found."
+def _emitted_codes() -> dict[str, dict[str, set[str]]]:
+    """code -> {room: programs} for every room whose source emits it (string literals)."""
+    import beam_deps
+
+    root = Path(beam_deps.__file__).parent
+    found: dict[str, dict[str, set[str]]] = {}
+    for path in root.rglob("*.py"):
+        room = path.relative_to(root).parts[0]
+        if room not in _ROOM_PROGRAM:
+            continue
+        for code in re.findall(r'"(BD\d{3})"', path.read_text()):
+            found.setdefault(code, {})[room] = _ROOM_PROGRAM[room]
+    return found
 
 
-def test_json_has_the_documented_fields():
-    doc = json.loads(render(sample_report(), "json"))
-    first = doc["diagnostics"][0]
-    assert set(first) == {
-        "code",
-        "severity",
-        "message",
-        "path",
-        "transform",
-        "file",
-        "line",
-        "fix",
-        "url",
-    }
-    assert doc["summary"] == {"errors": 1, "warnings": 1, "infos": 0, "ok": False}
-
-
-def test_sarif_is_valid_shape():
-    doc = json.loads(render(sample_report(), "sarif"))
-    assert doc["version"] == "2.1.0"
-    run = doc["runs"][0]
-    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {"BD104", "BD106"}
-    result = run["results"][0]
-    assert result["ruleId"] == "BD106" and result["level"] == "error"
-    region = result["locations"][0]["physicalLocation"]["region"]
-    assert region == {"startLine": 12}
-
-
-def test_github_annotations_escape_properly():
-    report = Report([diagnostic("BD101", "bad, really: 100%", file="/a,b.py", line=3)])
-    out = render(report, "github")
-    line = out.splitlines()[0]
-    assert line.startswith("::error file=/a%2Cb.py,line=3,title=BD101")
-    assert "bad, really: 100%25" in line
-
-
-def test_unknown_format_is_rejected():
-    with pytest.raises(ValueError, match="unknown format"):
-        render(Report(), "xml")
+def test_reported_by_matches_where_each_code_is_emitted():
+    """`reported_by` (what the pages and these tests read) agrees with the code: a program
+    that emits a code is listed, and a listed program can emit it."""
+    emitted = _emitted_codes()
+    for r in all_rules():
+        rooms = emitted.get(r.code)
+        assert rooms, f"{r.code} is in the catalogue but nothing emits it"
+        certain = set().union(*(p for room, p in rooms.items() if room != "environment"))
+        possible = set().union(*rooms.values())
+        assert certain <= set(r.reported_by) <= possible, (r.code, r.reported_by, rooms)

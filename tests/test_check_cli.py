@@ -224,7 +224,7 @@ def test_a_script_stopping_after_run_is_said_and_can_skip_reading_results(tmp_pa
         )
     )
     report = check_script(script)
-    assert [(d.code, d.line) for d in report.diagnostics] == [("BD104", 11), ("BD001", 12)]
+    assert [(d.code, d.line) for d in report.diagnostics] == [("BD104", 11), ("BD004", 12)]
     stopped = report.diagnostics[1]
     assert stopped.severity.value == "warning" and "second-output.txt" in stopped.message
     assert "BEAM_DEPS_CHECK" not in __import__("os").environ
@@ -292,7 +292,7 @@ def test_save_main_session_turned_on_by_beam_for_dataflow_is_only_a_note(tmp_pat
 def test_a_custom_worker_image_is_said_to_be_uncompared():
     clean = BUNDLED / "clean.py"
     custom = check_script(clean, worker_image="gcr.io/myproj/beam-custom:latest")
-    assert [(d.code, d.severity.value) for d in custom.diagnostics] == [("BD001", "info")]
+    assert [(d.code, d.severity.value) for d in custom.diagnostics] == [("BD415", "info")]
     assert "not a Beam SDK image name" in custom.diagnostics[0].message
     assert not check_script(clean, worker_image="apache/beam_python3.11_sdk:2.77.0").diagnostics
 
@@ -401,7 +401,7 @@ def test_version_skew_against_the_declared_worker(capsys, tmp_path):
     image = f"apache/beam_python{here}_sdk:2.60.0"
     code, out, _ = cli(capsys, "check", script, "--worker-image", image, "--format", "json")
     # 2.60 has no package list (older than any supported Beam): said once, nearest list used
-    assert code == 1 and [d["code"] for d in json.loads(out)["diagnostics"]] == ["BD406", "BD001"]
+    assert code == 1 and [d["code"] for d in json.loads(out)["diagnostics"]] == ["BD406", "BD415"]
     freeze = tmp_path / "image.txt"
     import apache_beam
 

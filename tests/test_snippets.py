@@ -21,7 +21,6 @@ Run with ``BEAM_DEPS_UPDATE_GOLDEN=1`` to rewrite the golden files after a delib
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import subprocess
@@ -59,7 +58,6 @@ class Case:
     # | report: golden of stdout, exit code 1 (errors found) | clean: golden of stdout, exit 0
     args: tuple[str, ...] = ()
     dill: bool | None = None  # True: needs dill; False: only meaningful without dill
-    needs: str | None = None  # a dotted name of beam-deps that must exist (else: pending)
 
 
 CASES = [
@@ -100,7 +98,7 @@ CASES = [
     Case("env_mismatch", "errors/env_mismatch.py", "plain"),
     # managing dependencies
     Case("deps_setup_py", "deps/setup.py", "plain", "ok", args=("--name",)),
-    Case("deps_requires", "deps/requires.py", "plain", "ok", needs="beam_deps.requires"),
+    Case("deps_requires", "deps/requires.py", "plain", "ok"),
     # locally it runs as is (one process, a warning); tests/test_per_transform_envs.py runs it
     # on a real worker pool, where each DoFn gets its own version
     Case("deps_environments", "deps/environments.py", "local", "ok"),
@@ -226,19 +224,8 @@ class Harness:
         return Result(case, proc.returncode, proc.stdout, proc.stderr, workdir)
 
 
-def _missing(dotted: str | None) -> bool:
-    """True when a piece of beam-deps that a snippet shows is not in this build yet."""
-    if dotted is None:
-        return False
-    module, _, attr = dotted.rpartition(".")
-    try:
-        return not hasattr(importlib.import_module(module), attr)
-    except ImportError:
-        return True
-
-
 def _runnable(case: Case) -> bool:
-    return (case.dill is None or case.dill == HAS_DILL) and not _missing(case.needs)
+    return case.dill is None or case.dill == HAS_DILL
 
 
 @pytest.fixture(scope="session")
@@ -264,8 +251,6 @@ def test_snippet(case: Case, results: dict[str, Result]) -> None:
         pytest.skip("needs dill (apache-beam[dill]); runs in the tox dill env")
     if case.dill is False and HAS_DILL:
         pytest.skip("shows what happens when dill is not installed")
-    if _missing(case.needs):
-        pytest.skip(f"pending: {case.needs} is not available yet")
     result = results[case.name]
     details = f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
     if case.expect == "ok":

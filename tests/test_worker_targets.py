@@ -116,7 +116,7 @@ def test_worker_requirements_win_over_the_image(script, tmp_path):
 
 def test_an_unknown_image_is_said_once_with_the_nearest_model(script):
     report = check_script(script, worker_image=f"apache/beam_python{PY}_sdk:2.99.0")
-    notes = [d for d in report.diagnostics if d.code == "BD001"]
+    notes = [d for d in report.diagnostics if d.code == "BD415"]
     assert len(notes) == 1 and "--worker-requirements" in notes[0].message
     assert _missing(report) == {"tabulate"}
 

@@ -18,7 +18,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("code", nargs="?", help="a diagnostic code such as BD101")
     parser.add_argument("--list", action="store_true", help="list every diagnostic code")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people, json for tools (default: text)",
+    )
     parser.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
@@ -50,7 +55,7 @@ def _list(fmt: str) -> str:
         if r.family != family:
             family = r.family
             lines.append(f"{FAMILIES[family]}:")
-        lines.append(f"  {r.code}  {r.severity.value:<7}  {r.name:<32} {r.summary}")
+        lines.append(f"  {r.code}  {_severities(r):<15}  {r.name:<32} {r.summary}")
     return "\n".join(lines) + "\n"
 
 
@@ -59,6 +64,9 @@ def _dict(r: Rule) -> dict:
         "code": r.code,
         "name": r.name,
         "severity": r.severity.value,
+        "severities": [s.value for s in r.severities],
+        "severity_note": r.severity_note,
+        "reported_by": list(r.reported_by),
         "family": FAMILIES[r.family],
         "summary": r.summary,
         "explanation": r.explanation,
@@ -69,6 +77,10 @@ def _dict(r: Rule) -> dict:
     }
 
 
+def _severities(r: Rule) -> str:
+    return " / ".join(s.value for s in r.severities)
+
+
 def _json(r: Rule) -> str:
     return json.dumps(_dict(r), indent=2) + "\n"
 
@@ -77,12 +89,14 @@ def explain_text(r: Rule) -> str:
     def para(text: str) -> str:
         return textwrap.fill(text, 88, initial_indent="  ", subsequent_indent="  ")
 
-    out = [f"{r.code} {r.name} ({r.severity.value})", r.summary, ""]
+    out = [f"{r.code} {r.name} ({_severities(r)})", r.summary, ""]
     out += ["Why it breaks on a worker:", para(r.explanation), ""]
     if r.example:
         out += ["Example:", textwrap.indent(r.example.rstrip(), "    "), ""]
     out += ["Fix:", para(r.fix), ""]
     if r.example_fixed:
         out += ["Use instead:", textwrap.indent(r.example_fixed.rstrip(), "    "), ""]
-    out += [f"Docs: {r.url}"]
+    if r.severity_note:
+        out += ["Severity:", para(r.severity_note), ""]
+    out += [f"Reported by: {', '.join(r.reported_by)}", f"Docs: {r.url}"]
     return "\n".join(out) + "\n"

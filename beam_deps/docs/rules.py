@@ -33,16 +33,9 @@ def _code_block(code: str) -> str:
     return f"```{code_language(code)}\n{code.rstrip()}\n```\n"
 
 
-# Codes only staging reports (read from where each code is emitted): `check` never shows them,
-# so its filters mean nothing for them. `--wheelhouse` is a `stage`/`run` option only.
-_STAGING_ONLY = {
-    "BD404": "`beam-deps stage`, and `run`, `requirements` and `package list`, which stage first,",
-    "BD411": "`beam-deps stage`, and `run`, `requirements` and `package list`, which stage first,",
-    "BD421": "`beam-deps stage --wheelhouse` and `beam-deps run --wheelhouse`",
-    "BD422": "`beam-deps stage`, and `run`, `requirements` and `package list`, which stage first,",
-}
-# Codes `check` reports that staging also reports, about the requirements it resolves.
-_STAGING_TOO = {"BD403", "BD405", "BD409", "BD410", "BD420"}
+# How each program that stages first is named on a page: `run`, `requirements` and `package
+# list` report what `stage` reports.
+_STAGE = "`beam-deps stage`, and `run`, `requirements` and `package list`, which stage first,"
 
 
 def _terminal_note(rule: Rule) -> str:
@@ -50,7 +43,7 @@ def _terminal_note(rule: Rule) -> str:
     only to what `check` reports."""
     code = rule.code
     explain = f"`beam-deps explain {code}` prints this entry."
-    if rule.family == "BD5":
+    if "boot" in rule.reported_by:
         return (
             "`beam-deps-boot` stops at this error and writes it as one line of the worker's "
             "boot log (its stderr, also sent to the runner's log and, by default, raised as the "
@@ -60,9 +53,9 @@ def _terminal_note(rule: Rule) -> str:
             "the worker's error, not your script's: `beam-deps check`'s filters and ignore "
             "comments do not apply, and the worker does not start until it is fixed.\n"
         )
-    if code in _STAGING_ONLY:
+    if "check" not in rule.reported_by:
         return (
-            f"{_STAGING_ONLY[code]} report it; `beam-deps check` does not. {explain} Staging "
+            f"{_STAGE} report it; `beam-deps check` does not. {explain} Staging "
             "has no `--select`/`--ignore` options and reads no `# beam-deps: ignore[...]` "
             "comments; this code alone does not stop staging or change its exit code.\n"
         )
@@ -70,12 +63,21 @@ def _terminal_note(rule: Rule) -> str:
         f"{explain} In `beam-deps check`, `--select {code}` and `--ignore {code}` filter it, "
         f"and a `# beam-deps: ignore[{code}]` comment silences it on one line."
     )
-    if code in _STAGING_TOO:
+    if "stage" in rule.reported_by:
         note += (
-            " `beam-deps stage` (and `run`, which stages first) also reports it, about the "
-            "requirements it stages; staging has no such filters."
+            " `beam-deps stage` (and `run`, which stages first) also reports it; staging has "
+            "no such filters."
         )
     return note + "\n"
+
+
+_PROGRAMS = {"check": "`beam-deps check`", "stage": "`beam-deps stage`", "boot": "`beam-deps-boot`"}
+
+
+def _severities(rule: Rule) -> str:
+    """`error`, or `error` / `warning` for a rule whose findings are not all equally bad (the
+    page's Severity section says when)."""
+    return " / ".join(f"`{s.value}`" for s in rule.severities)
 
 
 def rule_markdown(rule: Rule) -> str:
@@ -83,7 +85,8 @@ def rule_markdown(rule: Rule) -> str:
     family = FAMILIES.get(rule.family, rule.family)
     parts = [
         f"# {rule.code} {rule.name}\n",
-        f"**Severity:** `{rule.severity.value}` · **Family:** {family} ({rule.family}xx)\n",
+        f"**Severity:** {_severities(rule)} · **Family:** {family} ({rule.family}xx) · "
+        f"**Reported by:** {', '.join(_PROGRAMS[c] for c in rule.reported_by)}\n",
         "## What it does\n",
         f"{rule.summary}\n",
         "## Why it breaks on a worker\n",
@@ -94,6 +97,8 @@ def rule_markdown(rule: Rule) -> str:
     parts += ["## Fix\n", f"{rule.fix}\n"]
     if rule.example_fixed:
         parts += ["Use instead:\n", _code_block(rule.example_fixed)]
+    if rule.severity_note:
+        parts += ["## Severity\n", f"{rule.severity_note}\n"]
     parts += ["## In the terminal\n", _terminal_note(rule)]
     return "\n".join(parts)
 
@@ -115,7 +120,8 @@ def rules_index_markdown(rules: Iterable[Rule]) -> str:
                 "| --- | --- | --- | --- |",
             ]
         lines.append(
-            f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | {rule.severity.value} "
+            f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | "
+            f"{' / '.join(s.value for s in rule.severities)} "
             f"| {rule.summary} |"
         )
     return "\n".join(lines) + "\n"

@@ -4,7 +4,8 @@ The loader keeps construction going past these failures (``pipeline.captured``'s
 ``ConstructionFailure``) so every problem is reported in one run; this detector says each
 one: a function Beam could not pickle at construction (BD101), a runner that cannot be
 created here, an input pattern that cannot be read, a transform or the script raising
-(BD002), and a script that raised after ``run()`` (BD001, what followed went unchecked).
+(BD002; BD005 for a runner whose extra is not installed here), and a script that raised
+after ``run()`` (BD004, what followed went unchecked).
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ def stopped_after_run(loaded: LoadedScript) -> list[Diagnostic]:
     text = one_line(exc)
     return [
         diagnostic(
-            "BD001",
+            "BD004",
             f"the script raised {type(exc).__name__}{': ' + text if text else ''} after "
             "a pipeline's run() returned (beam-deps runs nothing, so code reading a job's output "
             "or metrics fails here); anything the script would build after this line was not "
             "checked",
-            severity="warning",
             file=file,
             line=line,
             fix="Guard the code that reads results (e.g. `if not "
@@ -63,7 +63,7 @@ def construction_failures(loaded: LoadedScript) -> list[Diagnostic]:
             missing_extra = isinstance(failure.exception, ImportError)
             out.append(
                 diagnostic(
-                    "BD002",
+                    "BD005" if missing_extra else "BD002",
                     f"Beam cannot create the runner {failure.obj!r} here: {failure.message}; "
                     + (
                         "submitting from a machine without it would fail (beam-deps checked "
@@ -71,7 +71,6 @@ def construction_failures(loaded: LoadedScript) -> list[Diagnostic]:
                         if missing_extra
                         else "the submission would fail right there"
                     ),
-                    severity="warning" if missing_extra else None,
                     file=failure.file,
                     line=failure.line,
                     fix="Install the runner's extra where you submit (e.g. "

@@ -6,7 +6,7 @@ the image provides is never "missing" (no BD401/BD403). When the image has anoth
 a package than the one the pipeline was built with, and a payload refers to that package by
 reference (its classes or functions are looked up by name on the worker), both versions are
 said (BD410): the worker runs code the pipeline was not checked with. An image beam-deps has no
-package list for is said once (BD001), with the ``--worker-requirements`` fix.
+package list for is said once (BD415), with the ``--worker-requirements`` fix.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from beam_deps.catalogue import diagnostic
-from beam_deps.diagnostics import Diagnostic, Severity
+from beam_deps.diagnostics import Diagnostic
 from beam_deps.environment.distributions import WorkerImage, module_owner
 from beam_deps.environment.workers import WorkerModel
 
@@ -33,7 +33,7 @@ def worker_model_diagnostics(
         return found
     image = model.packages()
     kept = [d for d in found if not _provided(d, image)]
-    kept += [diagnostic("BD001", note, severity=Severity.INFO) for note in model.notes]
+    kept += [diagnostic("BD415", note) for note in model.notes]
     kept += _version_differences(image, by_reference)
     return kept
 

@@ -1,0 +1,487 @@
+"""Rules about your code: the tool itself (BD0xx), pickling on the submitting side (BD1xx),
+the main session (BD2xx), classes and identity (BD3xx).
+
+A new rule goes in its family's block with an explanation, a fix, an example and its fixed
+example (tests/test_catalogue_and_report.py checks each).
+"""
+
+from __future__ import annotations
+
+from beam_deps.catalogue.model import Rule
+from beam_deps.diagnostics import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+RULES = [
+    # ---------------------------------------------------------------- BD0 the tool itself
+    Rule(
+        code="BD001",
+        name="analysis-incomplete",
+        severity=I,
+        reported_by=("check", "stage"),
+        summary="Part of the analysis could not be completed.",
+        explanation="beam-deps hit an internal limit or an object that resisted inspection (for example a "
+        "property that raises, or a structure larger than the inspection budget). What was "
+        "analysed is still reported; what was not is named in the message so nothing is "
+        "silently skipped.",
+        fix="Usually nothing to do. If the message names a part of your object, check it by hand "
+        "or run with --debug and report the case.",
+        example="$ beam-deps check job.py\n"
+        "job.py:14: BD001 [info] ParDo(Score) has too many parts to inspect them all for hazards; some may be unreported\n",
+        example_fixed="# Score loads its lookup table in setup(): a small payload, inspected in full\n"
+        "$ beam-deps check job.py\n",
+    ),
+    Rule(
+        code="BD002",
+        name="transform-construction-failed",
+        severity=E,
+        reported_by=("check",),
+        summary="Building a transform raised an error that is not about pickling.",
+        explanation="While the pipeline was being constructed, applying a transform raised. The pipeline "
+        "cannot be submitted until it constructs; beam-deps records the error and keeps "
+        "building so that every other problem is still reported. The most common case is an "
+        "input that does not exist where you run the check: Beam's file-based reads "
+        "(`ReadFromText`, `ReadFromParquet`...) match their pattern when they are built.",
+        fix="Fix the error the message quotes: Beam raised it at the line shown (run the script "
+        "with `python` to see the whole traceback). For an input that does not exist here, "
+        "pass real inputs after `--` or build the read with `validate=False`.",
+        example="# the files exist only on the cluster's shared disk, not where you run the check\n"
+        "lines = p | 'Read' >> beam.io.ReadFromText('/mnt/shared/orders-*.csv')\n",
+        example_fixed="# do not match the pattern while building: the files appear at run time\n"
+        "lines = p | 'Read' >> beam.io.ReadFromText('/mnt/shared/orders-*.csv', validate=False)\n",
+    ),
+    Rule(
+        code="BD003",
+        name="arguments-ignored",
+        severity=W,
+        reported_by=("check",),
+        summary="Beam options given on the command line never reach the pipeline.",
+        explanation="`beam.Pipeline()` without `options` or `argv` builds its options from an empty list, "
+        "not from `sys.argv`, and a script may also pass its own list. Options such as "
+        "`--runner`, `--requirements_file` or `--extra_package` (the ones `beam-deps stage` "
+        "prints) then have no effect: the job runs with the defaults and ships nothing.",
+        fix="Build the options from the command line: `beam.Pipeline(argv=sys.argv[1:])`, or "
+        "`PipelineOptions(pipeline_args)` with what argparse did not consume.",
+        example="with beam.Pipeline() as p:  # python job.py --extra_package=dist/x.whl: ignored\n"
+        "    ...\n",
+        example_fixed="with beam.Pipeline(argv=sys.argv[1:]) as p:\n    ...\n",
+    ),
+    Rule(
+        code="BD004",
+        name="script-stopped-after-run",
+        severity=W,
+        reported_by=("check",),
+        summary="The script raised after a pipeline's run(), so what it builds afterwards was not checked.",
+        explanation="beam-deps builds pipelines but runs none: `run()` returns a result with no output, "
+        "metrics or state. Code after it that reads the job's output files or metrics fails "
+        "under the check, and the script stops there. The pipelines built so far were checked; "
+        "any pipeline the script would build after that line was not.",
+        fix="Guard the code that reads results (e.g. `if not os.environ.get('BEAM_DEPS_CHECK'):`), "
+        "or check each pipeline from its own script or function.",
+        example="p.run().wait_until_finish()\n"
+        "print(open('out/counts-00000-of-00001').read())  # nothing ran: no such file\n"
+        "with beam.Pipeline() as p2:  # never built, so never checked\n"
+        "    p2 | beam.Create([1])\n",
+        example_fixed="p.run().wait_until_finish()\n"
+        "if not os.environ.get('BEAM_DEPS_CHECK'):  # set while beam-deps checks the script\n"
+        "    print(open('out/counts-00000-of-00001').read())\n"
+        "with beam.Pipeline() as p2:\n"
+        "    p2 | beam.Create([1])\n",
+    ),
+    Rule(
+        code="BD005",
+        name="runner-not-installed",
+        severity=W,
+        reported_by=("check",),
+        summary="The pipeline's runner cannot be created here: the extra it comes from is not installed.",
+        explanation="Beam creates the runner named by `--runner` when the pipeline object is built. A "
+        "runner from an optional extra (DataflowRunner needs `apache-beam[gcp]`) raises "
+        "ImportError where that extra is missing, so submitting from this machine would fail "
+        "right there. beam-deps checks the pipeline without the runner. A runner name Beam "
+        "does not know at all is BD002, an error.",
+        fix="Install the runner's extra where you submit (e.g. `apache-beam[gcp]` for "
+        "DataflowRunner).",
+        example="$ pip install apache-beam    # without the gcp extra\n"
+        "$ beam-deps check job.py -- --runner=DataflowRunner\n",
+        example_fixed="$ pip install 'apache-beam[gcp]'\n"
+        "$ beam-deps check job.py -- --runner=DataflowRunner\n",
+    ),
+    # ---------------------------------------------------------------- BD1 pickling on the submitting side
+    Rule(
+        code="BD101",
+        name="unpicklable-object",
+        severity=E,
+        reported_by=("check",),
+        summary="Part of the object cannot be pickled.",
+        explanation="Everything a worker runs is pickled on your machine when the pipeline is built and "
+        "again when it is submitted. One unpicklable part anywhere in a DoFn, its arguments, "
+        "its closure or the globals it uses makes the whole payload fail (Beam reports only "
+        "the first one, as 'Unable to pickle fn ...'). The path shows where the part is.",
+        fix="Do not capture the object: create it on the worker in `DoFn.setup()` (or lazily in "
+        "`process`) and keep only what is needed to build it (a path, a URL, a config dict).",
+        example="class Enrich(beam.DoFn):\n"
+        "    def __init__(self):\n"
+        "        self.conn = sqlite3.connect('db.sqlite')  # cannot be pickled\n",
+        example_fixed="class Enrich(beam.DoFn):\n"
+        "    def __init__(self, path):\n"
+        "        self.path = path\n"
+        "    def setup(self):\n"
+        "        self.conn = sqlite3.connect(self.path)\n",
+    ),
+    Rule(
+        code="BD102",
+        name="excessive-recursion",
+        severity=E,
+        reported_by=("check",),
+        summary="The object graph is too deep to pickle.",
+        explanation="Picklers recurse once per level of nesting. A long linked structure (a linked list, "
+        "a deep tree, a chain of wrapped objects) exceeds Python's recursion limit and the "
+        "submission fails with RecursionError or 'Could not pickle object as excessively deep "
+        "recursion required'. The message gives the depth and the repeating chain.",
+        fix="Flatten the structure (store a list instead of a chain of nodes), build it on the "
+        "worker in `setup()`, or pass it as a side input so it travels as data.",
+        example="node = None\nfor i in range(100_000):\n    node = Node(i, next=node)\n"
+        "beam.Map(lambda x: x in node)\n",
+        example_fixed="values = set(range(100_000))\nbeam.Map(lambda x, values: x in values, values)\n",
+    ),
+    Rule(
+        code="BD103",
+        name="generator-captured",
+        severity=E,
+        reported_by=("check",),
+        also=(W,),
+        severity_note="A generator cannot be pickled: error. Another iterator (a `map`, `filter`, `zip`...) pickles as a snapshot of its position: warning.",
+        summary="A generator or iterator in the middle of iteration is captured.",
+        explanation="Generators cannot be pickled ('cannot pickle generator object'); Beam's dill support "
+        "rejects them outright. Other iterators pickle as a snapshot, so on the worker they "
+        "start from wherever your machine left them, and each worker gets its own copy.",
+        fix="Capture the data (a list or tuple), or the function that makes the generator, and "
+        "create the generator inside `process`.",
+        example="rows = (r for r in read_rows())\nbeam.Map(lambda x: next(rows))\n",
+        example_fixed="rows = list(read_rows())\nbeam.Map(lambda x, rows=rows: rows[x])\n",
+    ),
+    Rule(
+        code="BD104",
+        name="lock-recreated",
+        severity=W,
+        reported_by=("check",),
+        summary="A lock, condition or event is captured: each worker gets a new, unrelated one.",
+        explanation="Beam registers reducers so that `threading.Lock` and `RLock` pickle as brand-new, "
+        "unlocked locks. The pickle succeeds, but the lock no longer synchronises anything "
+        "with the submitting process or with other workers: each DoFn copy has its own.",
+        fix="Create the lock in `DoFn.setup()`. To coordinate across workers use Beam state, "
+        "side inputs or an external service, not a lock.",
+        example="class Counter(beam.DoFn):\n    def __init__(self):\n        self.lock = threading.Lock()\n",
+        example_fixed="class Counter(beam.DoFn):\n    def setup(self):\n        self.lock = threading.Lock()\n",
+    ),
+    Rule(
+        code="BD105",
+        name="open-file-captured",
+        severity=W,
+        reported_by=("check",),
+        also=(E,),
+        severity_note="A file open for reading pickles by content, or is reopened by path with dill: warning. A file open for writing, or closed, cannot be pickled: error.",
+        summary="An open file is captured.",
+        explanation="A file opened for reading is pickled by content: the worker gets a copy of what the "
+        "file held on your machine at submission, not the file (and a large file makes a "
+        "large payload). A file opened for writing, or a closed file, cannot be pickled at all.",
+        fix="Capture the path and open the file on the worker (in `setup()` or `process`), or "
+        "read the data with a Beam IO such as `ReadFromText`.",
+        example="fh = open('lookup.csv')\nbeam.Map(lambda x: lookup(fh, x))\n",
+        example_fixed="beam.Map(lambda x, path='gs://bucket/lookup.csv': lookup(path, x))\n",
+    ),
+    Rule(
+        code="BD106",
+        name="connection-captured",
+        severity=E,
+        reported_by=("check",),
+        summary="A socket, database connection or cursor, or a client holding one, is captured.",
+        explanation="Sockets, `sqlite3` connections and cursors, DB-API connections and SSL contexts wrap "
+        "operating-system resources that exist only in your process. They cannot be pickled, "
+        "and a reconnecting wrapper would still point at a host the worker may not reach. A "
+        "library's client (a database, HTTP or cloud client holding connections, locks or "
+        "background threads) fails somewhere inside; it is reported once, at the client your "
+        "code holds, with the inner part that fails in the message.",
+        fix="Keep connection parameters on the DoFn and connect in `DoFn.setup()`; close in "
+        "`DoFn.teardown()`.",
+        example="class Write(beam.DoFn):\n    def __init__(self):\n        self.sock = socket.create_connection(ADDR)\n",
+        example_fixed="class Write(beam.DoFn):\n    def setup(self):\n        self.sock = socket.create_connection(ADDR)\n",
+    ),
+    Rule(
+        code="BD107",
+        name="thread-or-executor-captured",
+        severity=E,
+        reported_by=("check",),
+        also=(W,),
+        severity_note="A thread pool, or an object owning threads, cannot be pickled: error. A bare `threading.Thread` pickles as a thread that never runs: warning.",
+        summary="A thread, thread pool or process pool is captured.",
+        explanation="Threads and executors cannot be pickled, and one that did would not be running on "
+        "the worker. Objects that own one (many client libraries do) fail the same way.",
+        fix="Start threads and pools in `DoFn.setup()` and shut them down in `DoFn.teardown()`.",
+        example="class Fetch(beam.DoFn):\n    def __init__(self):\n        self.pool = ThreadPoolExecutor(8)\n",
+        example_fixed="class Fetch(beam.DoFn):\n    def setup(self):\n        self.pool = ThreadPoolExecutor(8)\n",
+    ),
+    Rule(
+        code="BD108",
+        name="queue-copied",
+        severity=W,
+        reported_by=("check",),
+        also=(E,),
+        severity_note="A `queue.Queue` pickles as a copy: warning. A multiprocessing queue cannot be pickled at all: error.",
+        summary="A queue is captured: each worker gets its own copy.",
+        explanation="`queue.Queue` and friends pickle (Beam recreates their locks), but the worker gets a "
+        "frozen copy of the items queued at submission. Nothing put on it by a worker is ever "
+        "seen by your program or by other workers; a multiprocessing queue cannot be pickled.",
+        fix="Pass data through PCollections and side inputs, not queues; create per-worker queues "
+        "in `setup()`.",
+        example="done = queue.Queue()\n"
+        "p | beam.Create(ids) | beam.Map(lambda i: done.put(fetch(i)))\n"
+        "# after run(), done is still empty: each worker filled its own copy\n",
+        example_fixed="fetched = p | beam.Create(ids) | beam.Map(fetch)\n"
+        "fetched | beam.io.WriteToText('gs://bucket/fetched')\n",
+    ),
+    Rule(
+        code="BD109",
+        name="large-payload",
+        severity=W,
+        reported_by=("check",),
+        summary="The pickled payload is very large.",
+        explanation="Each payload is embedded in the pipeline proto, sent to the runner and unpickled by "
+        "every worker for every bundle's DoFn instance. Large payloads slow submission, can "
+        "exceed runner limits (Dataflow rejects jobs whose request is over about 20 MB) and use "
+        "worker memory. Usually a large list, array or model was captured by accident.",
+        fix="Load large data on the worker in `setup()` from storage, or pass it as a side input.",
+        example="model = load_model()  # 300 MB\nbeam.Map(lambda x: model.predict(x))\n",
+        example_fixed="class Predict(beam.DoFn):\n    def setup(self):\n        self.model = load_model()\n",
+    ),
+    Rule(
+        code="BD110",
+        name="secret-captured",
+        severity=W,
+        reported_by=("check",),
+        summary="A value that looks like a secret is pickled into the payload.",
+        explanation="Pipeline payloads are stored in the job graph, shown in runner UIs and kept in logs "
+        "and templates. A value equal to one of your environment variables with a secret-like "
+        "name, shaped like an access key, a private key or a token (a Stripe key, an "
+        "`Authorization: Bearer` header), or held under a secret's name (a `DB_PASSWORD` "
+        "global a function reads, a `password` key or attribute) is readable by anyone who "
+        "can read the job. The message never shows the value.",
+        fix="Read secrets on the worker (a secret manager, the worker's environment) in "
+        "`DoFn.setup()` rather than capturing the value.",
+        example="API_KEY = os.environ['API_KEY']\nbeam.Map(lambda x: call(x, API_KEY))\n",
+        example_fixed="class Call(beam.DoFn):\n    def setup(self):\n        self.key = fetch_secret('api-key')\n",
+    ),
+    Rule(
+        code="BD111",
+        name="pipeline-object-captured",
+        severity=W,
+        reported_by=("check",),
+        summary="A Pipeline or PCollection is captured by code that runs on workers.",
+        explanation="Beam pickles a Pipeline as the string 'Pickled pipeline stub.' and a PCollection as an "
+        "invalid placeholder, so the pickle succeeds, but on the worker the object is useless: "
+        "there is no pipeline to apply transforms to and no data in the PCollection.",
+        fix="Pass a PCollection's contents as a side input (`beam.pvalue.AsList(pcoll)`, "
+        "`AsDict`, `AsSingleton`) instead of capturing the PCollection.",
+        example="lookup = p | 'Lookup' >> beam.Create([1, 2])\nbeam.Filter(lambda x: x in lookup)\n",
+        example_fixed="lookup = p | 'Lookup' >> beam.Create([1, 2])\n"
+        "beam.Filter(lambda x, keep: x in keep, beam.pvalue.AsList(lookup))\n",
+    ),
+    # ---------------------------------------------------------------- BD2 the main session
+    Rule(
+        code="BD201",
+        name="name-undefined-on-worker",
+        severity=E,
+        reported_by=("check",),
+        summary="A global name used by your code will be undefined on the worker (NameError).",
+        explanation="With the dill picklers, a function defined in your script keeps its globals as a "
+        "reference to the worker's `__main__`, which is `apache_beam.runners.worker."
+        "sdk_worker_main`, not your script. Any module, constant or helper defined or imported "
+        "at the top of your script is missing there and the call fails with NameError, minutes "
+        "after submission. The simulated worker resolved every global the function reads.",
+        fix="Import inside the function or in `DoFn.setup()`, move the code into a module that is "
+        "staged (`beam-deps stage`, `--setup_file`), use `--save_main_session` (dill only), or "
+        "use the default cloudpickle pickler, which carries the globals.",
+        example="import numpy as np\n\ndef scale(x):\n    return np.float64(x) * 2  # NameError: np\n",
+        example_fixed="def scale(x):\n    import numpy as np\n    return np.float64(x) * 2\n",
+    ),
+    Rule(
+        code="BD202",
+        name="name-defined-by-accident",
+        severity=W,
+        reported_by=("check",),
+        summary="A global name resolves on the worker only by accident.",
+        explanation="The name is not carried by the payload, but the worker's `__main__` "
+        "(`sdk_worker_main`) happens to import a module of the same name (json, os, sys, "
+        "logging, re, time, ...). It works today and breaks when Beam changes its imports, or "
+        "when the name means something else in your script.",
+        fix="Import the module inside the function, or stage the code as a module.",
+        example="import json  # job.py, run with --pickle_library=dill\n"
+        "\n"
+        "def parse(line):\n"
+        "    return json.loads(line)  # found only because sdk_worker_main imports json\n",
+        example_fixed="def parse(line):\n    import json\n    return json.loads(line)\n",
+    ),
+    Rule(
+        code="BD203",
+        name="save-main-session-ineffective",
+        severity=W,
+        reported_by=("check",),
+        also=(I,),
+        severity_note="You asked for `--save_main_session`: warning. Beam turned it on by itself (service runners with cloudpickle) and nothing needs doing: info.",
+        summary="--save_main_session does not do what this pipeline expects.",
+        explanation="With cloudpickle (the default since Beam 2.65) `--save_main_session` saves only the "
+        "coder, logical-type and schema registries, not your script's globals (cloudpickle "
+        "already carries the globals each function uses). It also takes effect only where a "
+        "worker boot program downloads the staged `pickled_main_session`; in-process runners "
+        "never load it.",
+        fix="Drop the flag, or, if your code relies on it, make the code self-contained: imports "
+        "inside functions, or modules staged with `beam-deps stage`.",
+        example="import numpy as np\n"
+        "\n"
+        "def scale(x):\n"
+        "    return np.float64(x) * 2\n"
+        "\n"
+        "options = PipelineOptions(save_main_session=True)  # meant to ship np: cloudpickle does\n",
+        example_fixed="import numpy as np\n"
+        "\n"
+        "def scale(x):\n"
+        "    return np.float64(x) * 2  # cloudpickle carries np with scale\n"
+        "\n"
+        "options = PipelineOptions()\n",
+    ),
+    Rule(
+        code="BD204",
+        name="main-session-unpicklable",
+        severity=E,
+        reported_by=("check",),
+        summary="--save_main_session cannot pickle your script's globals.",
+        explanation="With dill, `--save_main_session` dumps the whole `__main__` module at submission. "
+        "One unpicklable global (a client, a connection, a lock held by a library object) makes "
+        "the dump fail, or worse, makes workers fail while loading it before any DoFn runs.",
+        fix="Create the object inside a function (`run()`, or `DoFn.setup()` for what workers use) "
+        "instead of at module level: code under `if __name__ == '__main__':` still makes "
+        "globals. Or stop relying on the main session (imports inside functions, staged "
+        "modules).",
+        example="conn = sqlite3.connect('cache.db')  # a global: --save_main_session dumps it\n"
+        "options = PipelineOptions(pickle_library='dill', save_main_session=True)\n",
+        example_fixed="def run():\n"
+        "    conn = sqlite3.connect('cache.db')  # local to run(): not in the main session\n"
+        "    options = PipelineOptions(pickle_library='dill', save_main_session=True)\n"
+        "    ...\n",
+    ),
+    Rule(
+        code="BD205",
+        name="module-state-not-shared",
+        severity=W,
+        reported_by=("check",),
+        summary="A DoFn mutates module-level state that workers do not share.",
+        explanation="Each worker process has its own copy of every module global. Appending to a global "
+        "list, incrementing a global counter or filling a global cache in a DoFn changes only "
+        "that worker's copy; the submitting program never sees it, so results read back after "
+        "the pipeline are empty or wrong.",
+        fix="Return results as PCollection elements, or use Beam metrics (`Metrics.counter`) for "
+        "counts. A per-worker cache is fine if nothing reads it back.",
+        example="SEEN = []\n\ndef remember(x):\n    SEEN.append(x)  # only this worker's copy\n    return x\n",
+        example_fixed="seen = p | beam.Create(data) | beam.Map(lambda x: x)  # a PCollection\n",
+    ),
+    # ---------------------------------------------------------------- BD3 classes and identity
+    Rule(
+        code="BD301",
+        name="nested-class",
+        severity=W,
+        reported_by=("check",),
+        also=(I,),
+        severity_note="A DoFn or CombineFn class defined inside a function travels by value harmlessly (its instances are never compared or encoded as elements): info. Any other class: warning.",
+        summary="A class defined inside a function or another class is pickled.",
+        explanation="A class whose `__qualname__` contains `<locals>` cannot be found by name on the "
+        "worker, so it is pickled by value: each payload gets its own copy of the class, "
+        "`isinstance` checks against it fail across payloads, and some picklers (dill before "
+        "Beam's nested-class support) refuse it.",
+        fix="Define the class at module level in a module that is staged.",
+        example="def run(argv=None):\n"
+        "    @dataclasses.dataclass\n"
+        "    class Point:  # defined inside run()\n"
+        "        x: int\n"
+        "        y: int\n"
+        "\n"
+        "    with beam.Pipeline(argv=argv) as p:\n"
+        "        p | beam.Create([(1, 2)]) | beam.Map(lambda t: Point(*t))\n",
+        example_fixed="from geometry import Point  # module level, in a staged module\n"
+        "\n"
+        "def run(argv=None):\n"
+        "    with beam.Pipeline(argv=argv) as p:\n"
+        "        p | beam.Create([(1, 2)]) | beam.Map(lambda t: Point(*t))\n",
+    ),
+    Rule(
+        code="BD302",
+        name="main-class-as-element",
+        severity=E,
+        reported_by=("check",),
+        also=(W,),
+        severity_note="Instances reach a coder for sure: error. beam-deps could not read the source of the transform that makes them, so they may reach the shuffle: warning.",
+        summary="Instances of a class defined in your script travel as elements.",
+        explanation="Elements that are not of a registered type are encoded with Beam's fallback pickle "
+        "coder, which stores classes by reference. A class defined in your script lives in "
+        "`__main__`, so the worker fails with \"AttributeError: Can't get attribute 'X' on "
+        "<module 'apache_beam.runners.worker.sdk_worker_main'>\" when it decodes them.",
+        fix="Define the class in a module that is staged (`beam-deps stage`), or register a coder "
+        "for it (`beam.coders.registry.register_coder(X, XCoder)`); for a `typing.NamedTuple`, "
+        "`register_coder(X, beam.coders.RowCoder)` makes its instances schema rows.",
+        example="class Order:  # defined in the pipeline script\n"
+        "    def __init__(self, sku, qty):\n"
+        "        self.sku, self.qty = sku, qty\n"
+        "\n"
+        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])\n",
+        example_fixed="from shop.models import Order  # a module staged with `beam-deps stage`\n"
+        "\n"
+        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])\n",
+    ),
+    Rule(
+        code="BD303",
+        name="identity-by-value",
+        severity=W,
+        reported_by=("check",),
+        also=(E,),
+        severity_note="The class exists twice (the script also imported as a module): warning, instances of one are not instances of the other. The re-created class already makes pickling fail, so Beam cannot submit the pipeline: error.",
+        summary='A class is pickled by value although it is also importable ("foo is not foo").',
+        explanation="When a class travels by value, the worker rebuilds a new class object with the same "
+        "name. Instances then fail `isinstance` against the importable class, Enum members "
+        "compare unequal (`Color.RED is not Color.RED`), and dataclass or NamedTuple equality "
+        "across the two copies is False. Pickle then reports \"Can't pickle <class 'X'>: it's "
+        'not the same object as X" when an instance of one copy meets the other.',
+        fix="Define the class once in an importable, staged module and import it from there in "
+        "your script; do not define it in `__main__`.",
+        example="# pipeline.py, run as `python pipeline.py`: its classes live in __main__\n"
+        "class Color(enum.Enum):\n"
+        "    RED = 1\n"
+        "\n"
+        "# transforms.py, imported by pipeline.py\n"
+        "from pipeline import Color  # runs pipeline.py again as module `pipeline`: a second Color\n"
+        "keep_red = beam.Filter(lambda c: c is Color.RED)  # False for __main__.Color.RED\n",
+        example_fixed="# colors.py: the one definition, in a staged module\n"
+        "class Color(enum.Enum):\n"
+        "    RED = 1\n"
+        "\n"
+        "# pipeline.py and transforms.py\n"
+        "from colors import Color\n",
+    ),
+    Rule(
+        code="BD304",
+        name="class-by-value",
+        severity=I,
+        reported_by=("check",),
+        summary="A class defined in your script is pickled by value.",
+        explanation="cloudpickle serialises classes defined in `__main__` by value: the class body travels "
+        "with every payload that uses it. This works, but every payload rebuilds its own copy "
+        "of the class.",
+        fix="Fine for small pipelines; for shared types, move them to a staged module.",
+        example="class Color(enum.Enum):  # defined in the script: every payload carries a copy\n"
+        "    RED = 1\n"
+        "    BLUE = 2\n"
+        "\n"
+        "names = codes | beam.Map(lambda c: Color(c).name)\n",
+        example_fixed="from palette import Color  # a staged module: pickled by reference\n"
+        "\n"
+        "names = codes | beam.Map(lambda c: Color(c).name)\n",
+    ),
+]
