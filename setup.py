@@ -42,7 +42,7 @@ setup(
             # where the job is submitted, absent from the test worker image
             "mergedeep==1.3.4",
         ],
-        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "pymdown-extensions>=10"],
+        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "pymdown-extensions>=10", "selenium>=4.10"],
     },
     entry_points={
         "console_scripts": [

@@ -402,3 +402,268 @@ def test_api_reference_shows_the_real_stage() -> None:
         "from beam_deps import *; assert stage is real"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(ROOT))
+
+
+# ------------------------------------------------------------------ diagrams and charts
+
+
+def test_diagrams_are_drawn_from_their_sources_and_shown() -> None:
+    """Each SVG is what website/diagrams/make_diagrams.py draws from its committed source (so
+    the picture cannot drift from its text), and a page shows it."""
+    sys.path.insert(0, str(WEBSITE / "diagrams"))
+    try:
+        import make_diagrams
+    finally:
+        sys.path.remove(str(WEBSITE / "diagrams"))
+    sources = sorted(WEBSITE.glob("diagrams/*.txt")) + sorted(WEBSITE.glob("diagrams/*.tsv"))
+    assert {s.stem for s in sources} >= {
+        "pickled-when",
+        "pickling-scope",
+        "staging-to-boot",
+        "performance-ratios",
+    }
+    pages = "\n".join(p.read_text() for p in DOCS.glob("*.md"))
+    for source in sources:
+        draw = make_diagrams.render_ratios if source.suffix == ".tsv" else make_diagrams.render
+        svg = DOCS / "img" / f"{source.stem}.svg"
+        assert svg.read_text() == draw(source.read_text()), f"redraw {svg.name}"
+        assert f"](img/{svg.name})" in pages, f"no page shows {svg.name}"
+    assert {p.stem for p in (DOCS / "img").glob("*.svg")} == {s.stem for s in sources}
+
+
+def test_performance_chart_has_the_pages_ratios() -> None:
+    """The chart's ratios are the ones the performance page's tables report."""
+    sys.path.insert(0, str(WEBSITE / "diagrams"))
+    try:
+        from make_diagrams import parse_ratios
+    finally:
+        sys.path.remove(str(WEBSITE / "diagrams"))
+    page = (DOCS / "performance.md").read_text()
+    rows = parse_ratios((WEBSITE / "diagrams" / "performance-ratios.tsv").read_text())
+    assert len(rows) >= 6
+    for measure, ratio, goal, script in rows:
+        assert (ROOT / script).is_file(), script
+        assert re.search(rf"\b{ratio:.2f}(-[\d.]+)?×|-{ratio:.2f}×", page), (measure, ratio)
+        if goal is not None:
+            assert f"≤ {goal:g}×" in page, (measure, goal)
+
+
+# ------------------------------------------------------------------ CI kit and install
+
+
+def _yaml(path: Path):
+    import yaml
+
+    return yaml.safe_load(path.read_text())
+
+
+def test_install_command_is_the_readmes() -> None:
+    """The website installs beam-deps as the README's first command does."""
+    text = (SNIPPETS / "commands" / "quickstart.sh").read_text()
+    section = re.search(r"\[start:install\]\n(.*?)# --8<-- \[end:install\]", text, re.S).group(1)
+    (install,) = [ln for ln in section.splitlines() if ln and not ln.startswith("#")]
+    readme = (ROOT / "README.md").read_text()
+    first = re.search(r"```bash\n(.*?)\n", readme).group(1)
+    assert first.startswith(install + " && "), (install, first)
+
+
+def test_action_runs_check_with_github_annotations() -> None:
+    action = _yaml(ROOT / "action.yml")
+    assert action["runs"]["using"] == "composite"
+    inputs = action["inputs"]
+    assert inputs["script"]["required"] is True
+    runs = "\n".join(step["run"] for step in action["runs"]["steps"])
+    assert '-m beam_deps check --format github $OPTIONS "$SCRIPT"' in runs
+    assert "${{" not in runs  # inputs reach the shell through env, never pasted into it
+    # the example workflow passes only inputs the action has, and they parse
+    workflow = _yaml(SNIPPETS / "ci" / "github-workflow.yml")
+    (step,) = [
+        s for s in workflow["jobs"]["check"]["steps"] if "beam-deps/beam-deps" in s.get("uses", "")
+    ]
+    assert set(step["with"]) <= set(inputs) and "script" in step["with"]
+    argv = [
+        "check",
+        "--format",
+        "github",
+        *shlex.split(step["with"]["options"]),
+        step["with"]["script"],
+    ]
+    _cli_accepts(argv)
+
+
+def test_pre_commit_hook_runs_the_real_command() -> None:
+    (hook,) = _yaml(ROOT / ".pre-commit-hooks.yaml")
+    assert hook["id"] == "beam-deps-check" and hook["pass_filenames"] is False
+    program, *entry = shlex.split(hook["entry"])
+    assert program in _console_scripts()
+    config = _yaml(SNIPPETS / "ci" / "pre-commit-config.yaml")
+    hooks = [h for repo in config["repos"] for h in repo["hooks"]]
+    remote = [h for h in hooks if h["id"] == hook["id"]]
+    assert remote, "the example config does not use the hook the repository provides"
+    for h in remote:
+        _cli_accepts([*entry, *h.get("args", [])])
+    for h in hooks:
+        if h.get("language") == "system":
+            _cli_accepts(shlex.split(h["entry"])[1:])
+
+
+# ------------------------------------------------------------------ in a real browser
+# Debian's chromium and chromium-driver, headless (.ci/run installs them; the docs tox env runs
+# these tests). Every page is loaded from a local HTTP server, as a reader would get it.
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--window-size=1280,900",
+)
+
+
+@pytest.fixture(scope="session")
+def served(site: Path):
+    """The built site over HTTP (search needs it: its index is fetched by a web worker)."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    import shutil
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    assert chromium and driver_path, (
+        "the browser tests need Debian's chromium and chromium-driver: "
+        "apt-get install -y chromium chromium-driver (.ci/run installs them)"
+    )
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(driver_path))
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(site).parent).replace(".", "") + "/"
+        for p in site.rglob("index.html")
+        if "search" not in p.parts
+    )
+
+
+_BROKEN_IMAGES = (
+    "return Array.from(document.images)"
+    ".filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+)
+_LINKS = "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"
+
+
+def test_browser_loads_every_page_without_errors_or_broken_links(site, served, browser) -> None:
+    """Each page: no console error, every image drawn, every link into the site (and its
+    #anchor) lands on something that exists."""
+    import urllib.error
+    import urllib.request
+
+    pages = _pages(site)
+    assert len(pages) > 50  # the guides, the references and a page per rule
+    fetched: dict[str, str | None] = {}
+
+    def fetch(url: str) -> str | None:
+        if url not in fetched:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    fetched[url] = response.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError:
+                fetched[url] = None
+        return fetched[url]
+
+    problems = []
+    for page in pages:
+        browser.get(served + page.lstrip("/"))
+        for entry in browser.get_log("browser"):
+            if entry["level"] == "SEVERE":
+                problems.append(f"{page}: console error: {entry['message']}")
+        for src in browser.execute_script(_BROKEN_IMAGES):
+            problems.append(f"{page}: broken image {src}")
+        for href in set(browser.execute_script(_LINKS)):
+            if not href.startswith(served):
+                continue
+            url, _, anchor = href.partition("#")
+            html = fetch(url)
+            if html is None:
+                problems.append(f"{page}: broken link {href}")
+            elif anchor and f'id="{anchor}"' not in html:
+                problems.append(f"{page}: link to a missing anchor {href}")
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_browser_search_finds_an_error_message(served, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(served)
+    browser.execute_script("document.querySelector('label[for=__search]').click()")
+    box = WebDriverWait(browser, 20).until(
+        ec.element_to_be_clickable((By.CSS_SELECTOR, "input.md-search__input"))
+    )
+    box.send_keys("excessively deep recursion")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__item a")
+    )
+    hits = [
+        a.get_attribute("href")
+        for a in browser.find_elements(By.CSS_SELECTOR, ".md-search-result__item a")
+    ]
+    assert any("/errors/" in h for h in hits), hits
+
+
+def test_browser_error_text_wraps_and_rules_navigation_is_folded(served, browser) -> None:
+    """A searched-for error message is visible without scrolling sideways; the navigation
+    does not unfold 48 rule pages on every page."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(served + "errors/")
+    overflowing = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.language-text pre > code'))"
+        ".filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent.slice(0, 80))"
+    )
+    blocks = browser.find_elements(By.CSS_SELECTOR, ".language-text pre > code")
+    assert blocks and not overflowing, overflowing
+    browser.get(served)
+    links = browser.find_elements(By.CSS_SELECTOR, ".md-sidebar--primary a[href$='rules/BD101/']")
+    assert links and not any(a.is_displayed() for a in links)
+    families = browser.find_elements(
+        By.XPATH, "//nav[contains(@class,'md-nav--primary')]//label[contains(., 'BD1xx')]"
+    )
+    assert families, "the rules navigation has no BD1xx family section"
+    sections = browser.find_elements(
+        By.XPATH,
+        "//nav[contains(@class,'md-nav--primary')]//label[contains(., 'Diagnostics reference')]",
+    )
+    assert sections, "the rules' section lost its title"

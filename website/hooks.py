@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # build from a checkout without installing it
     sys.path.insert(0, str(ROOT))
 
-from beam_deps.catalogue import all_rules  # noqa: E402
+from beam_deps.catalogue import FAMILIES, all_rules  # noqa: E402
 from beam_deps.docs import (  # noqa: E402
     api_markdown,
     cli_markdown,
@@ -42,9 +42,12 @@ def on_config(config):
     for item in config.nav:
         ((title, target),) = item.items()
         if target == "rules/index.md":
-            rules = sorted(all_rules(), key=lambda r: r.code)
-            pages = [{f"{r.code} {r.name}": rule_page_path(r)} for r in rules]
-            target = ["rules/index.md", *pages]
+            # one folded section per family: the navigation does not list 48 codes at once
+            target = ["rules/index.md"]
+            for family, family_title in FAMILIES.items():
+                rules = sorted((r for r in all_rules() if r.family == family), key=lambda r: r.code)
+                pages = [{f"{r.code} {r.name}": rule_page_path(r)} for r in rules]
+                target.append({f"{family}xx {family_title}": pages})
         nav.append({title: target})
     config.nav = nav
     return config

@@ -427,14 +427,21 @@ RULES = [
         fix="Define the class in a module that is staged (`beam-deps stage`), or register a coder "
         "for it (`beam.coders.registry.register_coder(X, XCoder)`); for a `typing.NamedTuple`, "
         "`register_coder(X, beam.coders.RowCoder)` makes its instances schema rows.",
-        example="class Order:  # defined in the pipeline script\n"
-        "    def __init__(self, sku, qty):\n"
-        "        self.sku, self.qty = sku, qty\n"
+        example="class Order(typing.NamedTuple):  # defined in the pipeline script\n"
+        "    sku: str\n"
+        "    qty: int\n"
         "\n"
-        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])\n",
-        example_fixed="from shop.models import Order  # a module staged with `beam-deps stage`\n"
+        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])  # Create encodes them\n"
+        "pairs = skus | beam.Map(lambda sku: (sku, Order(sku, 1)))\n"
+        "grouped = pairs | beam.GroupByKey()  # the shuffle encodes them too\n",
+        example_fixed="class Order(typing.NamedTuple):\n"
+        "    sku: str\n"
+        "    qty: int\n"
         "\n"
-        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])\n",
+        "beam.coders.registry.register_coder(Order, beam.coders.RowCoder)  # schema rows\n"
+        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])\n"
+        "grouped = skus | beam.Map(lambda sku: (sku, Order(sku, 1))) | beam.GroupByKey()\n"
+        "# or: from shop.models import Order, a module staged with `beam-deps stage`\n",
     ),
     Rule(
         code="BD303",

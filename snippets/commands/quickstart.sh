@@ -3,7 +3,8 @@
 # what tests/test_snippets.py runs for tests/golden/check_wordcount.txt (case check_wordcount).
 
 # --8<-- [start:install]
-pip install beam-deps
+# in a checkout of the beam-deps repository (the README's first command starts the same way)
+python3 -m venv .venv && .venv/bin/pip install .
 # --8<-- [end:install]
 
 # --8<-- [start:check]
