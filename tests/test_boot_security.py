@@ -470,7 +470,13 @@ SHARED_HELPERS = {
     "beam_deps.processes",
     "beam_deps.requirements_files",
 }
-ALLOWED = SHARED_HELPERS | {"beam_deps", "beam_deps.catalogue", "beam_deps.diagnostics"}
+# The catalogue is a package of data modules (rules by family); all of it is allowed.
+CATALOGUE = {
+    f"beam_deps.catalogue.{p.stem}"
+    for p in (bs.REPO / "beam_deps" / "catalogue").glob("*.py")
+    if p.stem != "__init__"
+}
+ALLOWED = SHARED_HELPERS | CATALOGUE | {"beam_deps", "beam_deps.catalogue", "beam_deps.diagnostics"}
 
 
 def imports_of(module: str) -> set[str]:
