@@ -10,6 +10,7 @@ imported; the same pipeline without beam-deps fails with the conflict on the sam
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -191,6 +192,9 @@ def test_each_group_gets_a_clone_of_the_default_environment_with_its_own_depende
         path = beam_runner_api_pb2.ArtifactFilePayload.FromString(requirements[0].type_payload).path
         assert open(path, "rb").read().splitlines() == [pin]
     assert "requirements.txt" not in [_staged_name(d) for d in default.dependencies]
+    # only a runner's serialisation (with its default environment) is split, never the
+    # to_runner_api() that check and stage call to read the payloads
+    assert not [e for e in environments_of(p.to_runner_api()) if e.startswith(PREFIX)]
 
 
 def test_fusion_never_joins_transforms_of_two_environments():
@@ -348,8 +352,11 @@ def test_without_beam_deps_the_same_pipeline_fails_with_the_conflict(pool, proje
         project,
     )
     assert proc.returncode != 0
-    assert "mergedeep==1.3.4 and mergedeep==1.3.1" in proc.stderr, proc.stderr[-3000:]
-    assert "unsatisfiable" in proc.stderr
+    # Beam 2.77's stager downloads the lines one by one and the workers' installer refuses;
+    # Beam 2.61's stager already refuses at submission (pip download of the whole file)
+    at_boot = "Because you require mergedeep==1.3.4 and mergedeep==1.3.1, we can conclude"
+    at_submission = "Cannot install mergedeep==1.3.1 and mergedeep==1.3.4"
+    assert at_boot in proc.stderr or at_submission in proc.stderr, proc.stderr[-3000:]
     assert bs.read_outputs(out) == []
 
 
@@ -403,3 +410,152 @@ def test_own_environment_keeps_a_transform_apart_even_without_a_conflict():
     envs = environments_of(portable_proto(p))
     assert envs[PREFIX + "tabulate-0.9.0"] == ["Apart"]
     assert envs[PREFIX + "mergedeep-1.3.4_tabulate-0.9.0"] == ["New", "Tab"]
+
+
+# ------------------------------------------------------------------ staging one folder per group
+
+
+def test_a_group_environment_keeps_the_default_pins_and_resolves_its_own_declarations():
+    """pip resolves the group's declarations against the kept lines and the worker image:
+    the declared version replaces the default's pin, its dependencies are added unless the
+    image already has them at that version."""
+    from beam_deps.environment.distributions import WorkerImage
+    from beam_deps.staging.environments import resolve
+
+    base = ["mergedeep==1.3.4", "tabulate==0.9.0"]
+    assert resolve(["mergedeep==1.3.1"], base) == ["mergedeep==1.3.1", "tabulate==0.9.0"]
+
+    alone = resolve(["python-dateutil==2.8.2"], base)
+    assert "python-dateutil==2.8.2" in alone and any(x.startswith("six==") for x in alone)
+    image = WorkerImage({"six": "1.16.0"}, "test image")
+    on_image = resolve(["python-dateutil==2.8.2"], base, image)
+    assert on_image == ["mergedeep==1.3.4", "python-dateutil==2.8.2", "tabulate==0.9.0"]
+
+
+def test_stage_writes_one_folder_per_environment_listed_in_one_manifest(project, tmp_path):
+    """The group whose requirements equal the default environment's stays there; the other
+    gets environments/<name>/ with its own requirements, wheelhouse and manifest."""
+    out = tmp_path / "staging"
+    args = ["--", "--runner=PortableRunner", "--job_endpoint=embed",
+            "--environment_type=EXTERNAL", "--environment_config=localhost:1"]  # fmt: skip
+    cmd = [sys.executable, "-m", "beam_deps.cli", "stage", "two_versions.py", "--out", str(out)]
+    env = bs.clean_env(BEAM_DEPS_CACHE_DIR=str(tmp_path / "cache"))
+    # a runner that starts no workers per environment: the conflict stays BD409, nothing staged
+    direct = subprocess.run(
+        cmd + ["--", "--runner=DirectRunner"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert direct.returncode == 1 and "BD409" in direct.stderr, direct.stderr[-3000:]
+    assert not out.exists()
+    for extra in (["--wheelhouse"], ["--wheelhouse", "--no-cache"]):  # again into the same --out
+        proc = subprocess.run(
+            cmd + extra + args, cwd=project, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "environment   environments/mergedeep-1.3.1/ mergedeep-1.3.1: Old" in proc.stdout
+    assert f"python -m beam_deps.split --staging {out} two_versions.py" in proc.stdout
+    data = json.loads((out / "beam_deps_manifest.json").read_text())
+    envs = data["environments"]
+    assert envs["mergedeep-1.3.4"] == {
+        "default": True,
+        "declared": ["mergedeep==1.3.4"],
+        "transforms": ["New"],
+        "requirements": ["mergedeep==1.3.4"],
+    }
+    old = envs["mergedeep-1.3.1"]
+    assert (old["path"], old["transforms"]) == ("environments/mergedeep-1.3.1", ["Old"])
+    folder = out / old["path"]
+    assert (folder / "requirements.txt").read_text() == "mergedeep==1.3.1\n"
+    inner = json.loads((folder / "beam_deps_manifest.json").read_text())
+    assert inner["environment_key"] == old["environment_key"] != data["environment_key"]
+    assert sorted(a["path"] for a in inner["artifacts"]) == [
+        "requirements.txt",
+        "wheelhouse/mergedeep-1.3.1-py3-none-any.whl",
+    ]
+    # the default environment's own files are untouched by the split
+    assert (out / "requirements.txt").read_text() == "mergedeep==1.3.4\n"
+    assert [a["path"] for a in data["artifacts"] if a["role"] == "wheelhouse"] == [
+        "wheelhouse/mergedeep-1.3.4-py3-none-any.whl"
+    ]
+
+
+@pytest.mark.slow
+def test_beam_deps_run_gives_each_dofn_its_version_on_real_workers(pool, project, tmp_path):
+    """The whole path: stage (one folder per environment, offline wheels), check, then run the
+    unchanged script through beam_deps.split; the workers of each environment boot from that
+    environment's manifest."""
+    out = tmp_path / "out"
+    mark = pool.mark()
+    proc = subprocess.run(
+        [sys.executable, "-m", "beam_deps.cli", "run", "two_versions.py", "--wheelhouse"]
+        + ["--out", str(tmp_path / "staging"), "--", f"--output={out}"]
+        + bs.portable_args(pool),
+        cwd=str(project),
+        env=bs.clean_env(BEAM_DEPS_CACHE_DIR=str(tmp_path / "cache")),
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert bs.read_outputs(out) == EXPECTED
+    assert "beam-deps: environment mergedeep-1.3.1 (mergedeep==1.3.1) for Old" in proc.stderr
+    assert "beam-deps: the default environment (mergedeep==1.3.4) for New" in proc.stderr
+    assert "-m beam_deps.split --staging" in proc.stderr
+    log = pool.log_since(mark)
+    installed = [ln for ln in log.splitlines() if "beam-deps-boot[" in ln and "installed " in ln]
+    assert any("mergedeep==1.3.1" in ln for ln in installed), log[-3000:]
+    assert not any("from the package index" in ln for ln in log.splitlines()), log[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("argv", "splits"),
+    [
+        (["--runner=PortableRunner", "--environment_type=EXTERNAL"], True),
+        (["--runner=FlinkRunner"], True),  # DOCKER by default
+        (["--runner=apache_beam.runners.portability.spark_runner.SparkRunner"], True),
+        (["--runner=PortableRunner", "--environment_type=LOOPBACK"], False),
+        (["--runner=DirectRunner"], False),
+        ([], False),  # the DirectRunner
+        (["--runner=DataflowRunner"], False),
+    ],
+)
+def test_only_runners_with_workers_per_environment_split_at_staging(argv, splits):
+    from beam_deps.environment.groups import runner_splits, split_groups
+
+    assert runner_splits(argv) is splits
+    declared = {"New": Needs(("mergedeep==1.3.4",)), "Old": Needs(("mergedeep==1.3.1",))}
+    assert bool(split_groups(declared, (), argv)) is splits
+
+
+def test_the_experimental_dataflow_mode_makes_every_staged_name_unique(tmp_path):
+    """Dataflow stages all environments' files into one folder by name: with the opt-in each
+    environment's names carry its group, so two requirements.txt cannot overwrite each other."""
+    from beam_deps.split.hook import dependencies
+
+    options = PipelineOptions(["--requirements_cache=skip", "--sdk_location=container"])
+    names = {}
+    for g in group({"New": ("mergedeep==1.3.4",), "Old": ("mergedeep==1.3.1",)}):
+        deps = dependencies(options, g, None, (), str(tmp_path / g.name), unique_names=True)
+        names[g.name] = sorted(_staged_name(d) for d in deps if _staged_name(d))
+    assert "mergedeep-1.3.1--requirements.txt" in names["mergedeep-1.3.1"]
+    assert "mergedeep-1.3.4--requirements.txt" in names["mergedeep-1.3.4"]
+    assert not set(names["mergedeep-1.3.1"]) & set(names["mergedeep-1.3.4"])
+
+
+def test_the_default_environment_keeps_the_first_groups_declarations():
+    from beam_deps.environment.declarations import Declaration
+    from beam_deps.environment.groups import default_declarations
+
+    groups = group({"New": ("mergedeep==1.3.4",), "Old": ("mergedeep==1.3.1", "tabulate")})
+    declared = [
+        Declaration("six==1.16.0", "pipeline"),
+        Declaration("mergedeep==1.3.4", "__main__.New"),
+        Declaration("mergedeep==1.3.1", "__main__.Old"),
+        Declaration("tabulate", "__main__.Old"),
+    ]
+    kept = [d.requirement for d in default_declarations(declared, groups)]
+    assert kept == ["six==1.16.0", "mergedeep==1.3.4"]

@@ -233,15 +233,28 @@ def _summary(staging, args) -> str:
     for a in staging.artifacts:
         lines.append(f"  {a.role:<13} {a.path}")
     lines.append(f"  {'manifest':<13} beam_deps_manifest.json")
+    for name, env in staging.environments.items():
+        if not env.get("default"):
+            transforms = ", ".join(env["transforms"])
+            lines.append(f"  {'environment':<13} {env['path']}/ {name}: {transforms}")
     if staging.requirements:
         lines.append("requirements: " + ", ".join(staging.requirements))
     if staging.index_at_boot and not getattr(args, "wheelhouse", False):
         lines.append(_index_note(len(staging.index_at_boot)))
-    target = [args.script] if args.script else ["-m", args.module]
-    command = ["python", *target, *(args.pipeline_args or ()), *staging.pipeline_args]
+    command = ["python", *_target(args, staging), *(args.pipeline_args or ())]
+    command += staging.pipeline_args
     lines.append("run the pipeline with:")
     lines.append("  " + " ".join(shlex.quote(a) for a in command))
     return "\n".join(lines)
+
+
+def _target(args, staging) -> list[str]:
+    """How to start the script: through ``beam_deps.split`` when some transforms have
+    environments of their own (it applies them when the pipeline is submitted)."""
+    target = [args.script] if args.script else ["-m", args.module]
+    if staging.split:
+        return ["-m", "beam_deps.split", "--staging", str(staging.out), *target]
+    return target
 
 
 def _index_note(count: int) -> str:
@@ -312,10 +325,7 @@ def run_run(args) -> int:
     if not Report(found).ok:
         _write("beam-deps: not running: check found errors (above)", sys.stderr)
         return 1
-    if args.module:
-        cmd = [sys.executable, "-m", args.module, *pipeline_args]
-    else:
-        cmd = [sys.executable, args.script, *pipeline_args]
+    cmd = [sys.executable, *_target(args, staging), *pipeline_args]
     _write("beam-deps: running " + " ".join(shlex.quote(c) for c in cmd), sys.stderr)
     wheels = [a.path for a in staging.artifacts if a.role == "local_wheel"]
     if wheels and all(w.endswith("-none-any.whl") for w in wheels):

@@ -11,6 +11,7 @@ group's declarations in place.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import runpy
 import sys
@@ -43,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Say on stderr which transforms run in which environment (the hook logs it at INFO).
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logging.getLogger("beam_deps.split")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
     try:
         if bool(args.script) == bool(args.module):
             raise UsageError("give either SCRIPT or -m MODULE, then the pipeline's arguments")

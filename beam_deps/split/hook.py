@@ -153,11 +153,13 @@ def use_environments(
         placements = {label: g.name for g in groups if g.name in made for label in g.transforms}
         moved = proto_mod.split(proto, placements, made)
         for g in groups:
+            if g.name in made:
+                where = f"environment {g.name}"
+                labels = [label for label in g.transforms if label in moved]
+            else:
+                where, labels = "the default environment", list(g.transforms)
             _LOG.info(
-                "beam-deps: environment %s (%s) for %s",
-                g.name,
-                ", ".join(g.requirements),
-                ", ".join(label for label in g.transforms if label in moved),
+                "beam-deps: %s (%s) for %s", where, ", ".join(g.requirements), ", ".join(labels)
             )
         return result
 

@@ -37,6 +37,8 @@ class Ran:
     declarations: list = field(default_factory=list)  # @requires / requires_base
     notes: list[Diagnostic] = field(default_factory=list)
     environ_read: set[str] = field(default_factory=set)  # environment variables read
+    # full label -> groups.Needs: what each transform of the (first) pipeline declares
+    by_transform: dict[str, Any] = field(default_factory=dict)
 
 
 def run_script(
@@ -52,10 +54,16 @@ def run_script(
     libraries: list[str] = []
     built_at: list[tuple[str | None, int | None]] = []
     notes: list[Diagnostic] = []
+    by_transform: dict[str, Any] = {}
 
     def on_pipeline(captured, _loaded):
+        from beam_deps.environment.groups import declared_by_transform
+
         libraries.append(captured.pickle_library)
         built_at.append((captured.file, captured.line))
+        if len(libraries) == 1:
+            with contextlib.suppress(Exception):  # a pipeline Beam cannot walk: check says why
+                by_transform.update(declared_by_transform(captured.pipeline))
         try:
             refs.extend(payload_references(captured.pipeline, captured.pickle_library))
         except Exception as exc:  # noqa: BLE001 - `check` reports pickling failures in detail
@@ -79,6 +87,7 @@ def run_script(
         list(declarations),
         notes,
         set(environ_read),
+        by_transform,
     )
 
 

@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 from beam_deps.processes import pid_alive
+from beam_deps.staging.environments import listed_paths
 from beam_deps.staging.errors import StagingError
 from beam_deps.staging.manifest import MANIFEST_NAME
 
@@ -66,6 +67,7 @@ def _not_staged(out: Path) -> str | None:
     try:
         data = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
         listed = {a["path"] for a in data.get("artifacts", []) + data.get("sources", [])}
+        listed |= listed_paths(data, out)
     except FileNotFoundError:
         return f"no {MANIFEST_NAME}"
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):

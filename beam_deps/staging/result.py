@@ -37,6 +37,19 @@ class Staging:
     def environment_key(self) -> str | None:
         return self.manifest["environment_key"] if self.manifest else None
 
+    @property
+    def environments(self) -> dict[str, Any]:
+        """Per-transform environments (group name -> path, key, declared, transforms,
+        requirements; ``default`` when the group stays in the default environment). Empty
+        when the whole pipeline shares one environment."""
+        return dict((self.manifest or {}).get("environments") or {})
+
+    @property
+    def split(self) -> bool:
+        """Whether some transforms run in an environment of their own: the script must then
+        run through ``python -m beam_deps.split --staging OUT`` (``beam-deps run`` does)."""
+        return any(not env.get("default") for env in self.environments.values())
+
     def to_json(self) -> dict[str, Any]:
         return {
             "pipeline_args": list(self.pipeline_args),
@@ -46,6 +59,7 @@ class Staging:
             "index_at_boot": list(self.index_at_boot),
             "out": str(self.out),
             "environment_key": self.environment_key,
+            "environments": self.environments,
             "cached": self.cached,
             "written": self.written,
             "diagnostics": [d.to_dict() for d in self.diagnostics],

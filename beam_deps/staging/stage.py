@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from beam_deps.diagnostics import Diagnostic, Severity
-from beam_deps.staging import cache, imports, local_code, manifest, needs, publish, record
+from beam_deps.staging import (
+    cache,
+    environments,
+    imports,
+    local_code,
+    manifest,
+    needs,
+    publish,
+    record,
+)
 from beam_deps.staging.build import Plan, build, build_project
 from beam_deps.staging.errors import StagingError
 from beam_deps.staging.result import Staging, beam_args
@@ -101,12 +110,23 @@ def stage(
 
     # -- run the script: what it imported, declared and read, what its payloads reference
     from beam_deps.environment.distributions import Environment
+    from beam_deps.environment.groups import default_declarations, split_groups
     from beam_deps.environment.workers import model_for_argv
     from beam_deps.staging import requirements as reqs_mod
 
     ran = needs.run_script(None if module else source, module, pipeline_args, timeout)
     loaded, library = ran.loaded, ran.library
     declarations = ran.declarations + needs.user_requirements(pipeline_args)
+    # Per-transform environments: declarations one environment cannot hold, on a runner that
+    # starts workers per environment, give their transforms environments of their own; the
+    # default environment keeps the rest (environment/groups.py).
+    groups = split_groups(
+        ran.by_transform,
+        [d.requirement for d in ran.declarations if d.origin == "pipeline"],
+        pipeline_args,
+    )
+    if groups:
+        declarations = default_declarations(declarations, groups)
     runtime_local = needs.runtime_local_modules(
         loaded.modules_imported, closure, [root, *needs.user_path(loaded.path_added)]
     )
@@ -155,6 +175,11 @@ def stage(
             inputs=dict(inputs, pipeline_args=manifest.redact_options(pipeline_args)),
             python=target.python if target else None,
         )
+        if groups:
+            data = environments.build(
+                tmp, groups, data, built.artifacts, resolved.lines, image=image,
+                wheelhouse=wheelhouse, target=target, progress=progress,
+            )  # fmt: skip
         manifest.write(tmp, data)
         publish.fix_permissions(tmp)
         publish.publish(tmp, out)
