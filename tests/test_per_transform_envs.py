@@ -559,3 +559,50 @@ def test_the_default_environment_keeps_the_first_groups_declarations():
     ]
     kept = [d.requirement for d in default_declarations(declared, groups)]
     assert kept == ["six==1.16.0", "mergedeep==1.3.4"]
+
+
+def test_check_judges_each_transform_by_its_own_environment(project, tmp_path):
+    """`run`'s check runs the simulated worker once per staged environment: a transform
+    placed in an environment that lacks what it imports is reported there (with the
+    environment's name), though the default environment has it."""
+    from beam_deps.check.environments import check_environments
+    from beam_deps.staging import manifest
+    from beam_deps.staging.result import beam_args
+
+    out = tmp_path / "staging"
+    bare = out / "environments" / "bare"
+    bare.mkdir(parents=True)
+
+    def environment(folder: Path, lines: list[str]) -> dict:
+        (folder / "requirements.txt").write_text("".join(f"{x}\n" for x in lines))
+        files = [manifest.artifact(folder, folder / "requirements.txt", "requirements")]
+        data = manifest.build(
+            artifacts=files, requirements=lines, pickle_library="cloudpickle",
+            beam_version=beam.__version__, inputs={},
+        )  # fmt: skip
+        manifest.write(folder, data)
+        return data
+
+    inner = environment(bare, ["six==1.16.0"])  # no mergedeep, which Old imports
+    top = environment(out, ["mergedeep==1.3.4"])
+    top["environments"] = {
+        "mergedeep-1.3.4": {"default": True, "declared": [], "transforms": ["New"]},
+        "bare": {
+            "path": "environments/bare",
+            "environment_key": inner["environment_key"],
+            "declared": [],
+            "transforms": ["Old"],
+        },
+    }
+    manifest.write(out, top)
+    default_args = beam_args(out, [manifest.Artifact(**a) for a in top["artifacts"]])
+    argv = ["--runner=PortableRunner", "--environment_type=EXTERNAL",
+            "--environment_config=localhost:1", f"--output={tmp_path / 'o'}"]  # fmt: skip
+    script = project / "two_versions.py"
+    report = check_environments(script, out, argv=argv, default_args=default_args)
+    found = [(d.code, d.transform, d.extra.get("environment")) for d in report.errors]
+    assert found == [("BD401", "Old", "bare")], report.diagnostics
+    # the same check with the default environment's options only sees nothing wrong
+    from beam_deps.check import check_script
+
+    assert check_script(script, argv=argv + default_args).ok

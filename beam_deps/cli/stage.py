@@ -316,7 +316,7 @@ def run_run(args) -> int:
     pipeline_args = list(args.pipeline_args or ()) + staging.pipeline_args
     found = list(staging.diagnostics)
     if not args.skip_check:
-        report = _check(args, pipeline_args)
+        report = _check(args, pipeline_args, staging)
         if report is not None:  # a finding both report is shown once
             seen = {(d.code, d.message) for d in found}
             found += [d for d in report.diagnostics if (d.code, d.message) not in seen]
@@ -345,7 +345,7 @@ def _report(diagnostics, args) -> None:
     _write(render(Report(list(diagnostics)), fmt), sys.stderr)
 
 
-def _check(args, pipeline_args: list[str]) -> Report | None:
+def _check(args, pipeline_args: list[str], staging=None) -> Report | None:
     """``beam_deps.check.check_script`` (the check helper's API)."""
     try:
         from beam_deps.check import check_script
@@ -354,10 +354,19 @@ def _check(args, pipeline_args: list[str]) -> Report | None:
             f"`beam-deps check` is not available in this installation ({exc}); rerun with "
             "--skip-check"
         ) from None
-    return check_script(
-        args.script,
-        module=args.module,
-        argv=pipeline_args,
-        timeout=args.timeout,
-        worker_requirements=args.worker_requirements,
-    )
+    kwargs = {
+        "module": args.module,
+        "timeout": args.timeout,
+        "worker_requirements": args.worker_requirements,
+    }
+    if staging is not None and staging.split:  # each transform against its own environment
+        from beam_deps.check.environments import check_environments
+
+        return check_environments(
+            args.script,
+            staging.out,
+            argv=list(args.pipeline_args or ()),
+            default_args=staging.pipeline_args,
+            **kwargs,
+        )
+    return check_script(args.script, argv=pipeline_args, **kwargs)
