@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ratios import add_record_flag, record
+
 SCRIPT = """\
 import sys
 
@@ -104,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    add_record_flag(parser)
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,6 +128,14 @@ def main() -> None:
             f"(ratio {per_check / per_beam:.2f}); time ratio {large}/{small}: beam "
             f"{b1 / b0:.2f}, check {c1 / c0:.2f}"
         )
+    if args.record:
+        rows = [
+            (f"check / (build + to_runner_api), {n:,} transforms", c / b, 1.5)
+            for n, (b, c) in sorted(results.items(), reverse=True)
+        ]
+        if len(results) >= 2:
+            rows.append(("marginal cost per transform, check / Beam", per_check / per_beam, None))
+        record(rows, "benchmarks/bench_check.py")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import time
 
 import apache_beam as beam
 from apache_beam.internal import pickler
+from ratios import add_record_flag, record
 
 import beam_deps
 
@@ -54,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=20)
+    add_record_flag(parser)
     args = parser.parse_args()
     obj = EnrichFn()
     assert beam_deps.check_object(obj).ok
@@ -67,6 +69,8 @@ def main() -> None:
     print(f"Beam pickler.dumps        {b * 1e3:>10.3f} ms (median of {len(beam_times)})")
     print(f"beam_deps.check_object    {o * 1e3:>10.3f} ms (median of {len(ours)})")
     print(f"ratio check_object/dumps  {o / b:>10.2f}x   (goal <= 1.50x)")
+    if args.record:
+        record([("check_object / pickler.dumps", o / b, 1.5)], "benchmarks/bench_check_object.py")
 
 
 if __name__ == "__main__":

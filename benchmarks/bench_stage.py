@@ -27,6 +27,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from ratios import add_record_flag, record
+
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE.parent / "tests" / "staging_fixtures" / "loose"
 
@@ -48,6 +50,7 @@ BEAM_STAGER = """
 import sys, time
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.stager import Stager
+
 options = PipelineOptions(["--requirements_file=" + sys.argv[1],
                            "--requirements_cache=" + sys.argv[2]])
 t = time.perf_counter()
@@ -110,6 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-network", action="store_true")
+    add_record_flag(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-stage-") as tmp:
         root = Path(tmp)
@@ -150,6 +154,12 @@ def main() -> None:
         print(f"{'stage, cold, no wheelhouse':<46}{med(cold):>10.3f}"
               f"{med(cold) / base:>10.2f}  x Beam's stager")  # fmt: skip
         print(f"{'stage, warm':<46}{med(warm):>10.3f}{med(warm) / base:>10.3f}  x Beam's stager")
+        if args.record:
+            rows = [
+                ("cold stage / Beam's stager", med(cold) / base, None),
+                ("cold stage --wheelhouse / Beam's stager", med(cold_wh) / base, None),
+            ]
+            record(rows, "benchmarks/bench_stage.py")
 
 
 if __name__ == "__main__":
