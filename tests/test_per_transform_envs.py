@@ -606,3 +606,25 @@ def test_check_judges_each_transform_by_its_own_environment(project, tmp_path):
     from beam_deps.check import check_script
 
     assert check_script(script, argv=argv + default_args).ok
+
+
+def test_check_reports_the_conflict_where_the_runner_cannot_split_it(project):
+    """`check` says BD409 as `stage` does (one environment: the DirectRunner, Dataflow); on a
+    runner that starts workers per environment the split is what will happen: no BD409."""
+    from beam_deps.check import check_script
+
+    script = project / "two_versions.py"
+    direct = check_script(script, argv=["--runner=DirectRunner"])
+    (conflict,) = [d for d in direct.errors if d.code == "BD409"]
+    assert "mergedeep==1.3.4 (__main__.New" in conflict.message
+    assert "mergedeep==1.3.1 (__main__.Old" in conflict.message
+    assert conflict.file == str(script) and conflict.line == 26  # the second declaration
+    portable = check_script(
+        script,
+        argv=[
+            "--runner=PortableRunner",
+            "--environment_type=EXTERNAL",
+            "--environment_config=localhost:1",
+        ],  # fmt: skip
+    )
+    assert not [d for d in portable.diagnostics if d.code == "BD409"]

@@ -18,12 +18,13 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors.arguments import ignored_arguments
 from beam_deps.check.detectors.construction import construction_failures, stopped_after_run
+from beam_deps.check.detectors.declared import declared_conflicts
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
 from beam_deps.check.detectors.main_session import main_session_diagnostics, save_main_session
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
@@ -50,6 +51,7 @@ from beam_deps.errors import UsageError
 from beam_deps.pipeline import CapturedPipeline, LoadedScript, load_script
 from beam_deps.pipeline.loader import compile_script
 from beam_deps.pipeline.payloads import Payload, Serialized, collect_payloads
+from beam_deps.staging.requires import collecting
 
 _IGNORE = re.compile(r"#\s*beam-deps:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]*)\])?")
 
@@ -94,18 +96,27 @@ def check_script(
     probe = WorkerProbe(image_requirements or model.probe_names()).start()
     analyses: list[PipelineAnalysis] = []
     try:
-        loaded = load_script(
-            script,
-            module=module,
-            argv=argv,
-            timeout=timeout,
-            on_pipeline=functools.partial(
-                _at_run, probe=probe, worker_requirements=worker_requirements, model=model
-            ),
-        )
+        with collecting() as declarations:  # @requires / requires_base, as stage reads them
+            loaded = load_script(
+                script,
+                module=module,
+                argv=argv,
+                timeout=timeout,
+                on_pipeline=functools.partial(
+                    _at_run, probe=probe, worker_requirements=worker_requirements, model=model
+                ),
+            )
         analyses = [c.result for c in loaded.pipelines if isinstance(c.result, PipelineAnalysis)]
         diagnostics = detect(
-            AnalysedScript(loaded, analyses, worker_python, worker_image, worker_pins)
+            AnalysedScript(
+                loaded,
+                analyses,
+                worker_python,
+                worker_image,
+                worker_pins,
+                argv=list(argv),
+                declarations=list(declarations),
+            )
         )
     finally:
         probe.close()
@@ -192,6 +203,8 @@ class AnalysedScript:
     worker_python: str | None = None
     worker_image: str | None = None
     worker_pins: dict[str, str] | None = None
+    argv: list[str] = field(default_factory=list)  # the pipeline's arguments
+    declarations: list[Any] = field(default_factory=list)  # @requires / requires_base
 
     @property
     def search_path(self) -> list[str]:
@@ -279,6 +292,9 @@ DETECTORS: tuple[Callable[[AnalysedScript], list[Diagnostic]], ...] = (
     _serialization_findings,
     _simulated_worker_findings,
     lambda script: construction_failures(script.loaded),
+    lambda script: declared_conflicts(
+        script.declarations, [a.captured.pipeline for a in script.analyses], script.argv
+    ),
     lambda script: stopped_after_run(script.loaded),
     _double_imports,
     _skew,
@@ -328,9 +344,13 @@ def _function_imports(obj: Any) -> list[dict[str, Any]]:
         code = fn.__code__
         for module, line in imports(code):
             out.append(
-                {"module": module, "line": line, "function": fn.__qualname__,
-                 "file": code.co_filename}
-            )  # fmt: skip
+                {
+                    "module": module,
+                    "line": line,
+                    "function": fn.__qualname__,
+                    "file": code.co_filename,
+                }
+            )
     return out
 
 
