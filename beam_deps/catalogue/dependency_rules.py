@@ -158,8 +158,13 @@ RULES = [
         summary="Two declared requirements cannot be satisfied together.",
         explanation="A Beam worker has one Python environment per pipeline. Two transforms (or a transform "
         "and the worker image) that need incompatible versions of the same distribution cannot "
-        "both be satisfied; pip would pick one and the other transform breaks.",
-        fix="Agree on one version, or split the work into two pipelines with their own images.",
+        "both be satisfied; pip would pick one and the other transform breaks. On a runner that "
+        "starts workers per environment (PortableRunner, Flink, Spark with EXTERNAL, DOCKER or "
+        "PROCESS workers) conflicting transforms get environments of their own under "
+        "`beam-deps run`, and this is not reported; on the DirectRunner and Dataflow it is.",
+        fix="Agree on one version; or run on a portable runner with `beam-deps run` "
+        "(per-transform environments, see the dependencies page); or split the work into two "
+        "pipelines with their own images.",
         example="@beam_deps.requires('numpy>=2')\n"
         "class Embed(beam.DoFn): ...\n"
         "\n"
