@@ -73,6 +73,65 @@ def collect_payloads(
     return Serialized(collector.payloads, diagnostics, proto)
 
 
+def pickled_by_beam(pipeline: Any, library: str) -> list[bytes]:
+    """The payloads ``to_runner_api()`` makes, exactly as Beam makes them, without analysis
+    (what ``stage`` reads the payloads' imports from)."""
+    from beam_deps.pickling import using_library
+
+    payloads: list[bytes] = []
+
+    def keep(o: Any, flags: dict[str, Any], original_dumps) -> bytes:
+        payloads.append(original_dumps(o, **flags))
+        return payloads[-1]
+
+    with using_library(library), standing_in_for_dumps(keep):
+        pipeline.to_runner_api()
+    return payloads
+
+
+@contextlib.contextmanager
+def standing_in_for_dumps(handler: Callable[..., bytes]) -> Iterator[None]:
+    """Beam's ``pickler.dumps`` calls ``handler(o, flags, original_dumps)`` while the block
+    runs; what it returns is what Beam puts in the proto. ``original_dumps(o, **flags)`` is
+    Beam's own (flags a Beam version does not know are dropped: 2.61-2.64 have no
+    determinism flags). A call made while the handler runs (analysis pickling through Beam's
+    facade) goes straight to Beam. The one place Beam's pickler is stood in for: ``check``
+    (every payload analysed) and ``stage`` (the payloads' imports) serialise alike."""
+    from apache_beam.internal import pickler
+
+    from beam_deps.beam import profile
+
+    beam_dumps = pickler.dumps
+    accepted = profile().dumps_flags
+    busy = False
+
+    def original_dumps(o, **flags):
+        return beam_dumps(o, **{k: v for k, v in flags.items() if k in accepted})
+
+    def dumps(o, enable_trace=True, use_zlib=False, enable_best_effort_determinism=False,
+              enable_stable_code_identifier_pickling=False):  # fmt: skip
+        nonlocal busy
+        flags = {
+            "enable_trace": enable_trace,
+            "use_zlib": use_zlib,
+            "enable_best_effort_determinism": enable_best_effort_determinism,
+            "enable_stable_code_identifier_pickling": enable_stable_code_identifier_pickling,
+        }
+        if busy:
+            return original_dumps(o, **flags)
+        busy = True
+        try:
+            return handler(o, flags, original_dumps)
+        finally:
+            busy = False
+
+    pickler.dumps = dumps
+    try:
+        yield
+    finally:
+        pickler.dumps = beam_dumps
+
+
 _NOT_SAME = re.compile(r"Can't pickle <class '([^']+)'>: it's not the same object as (\S+)")
 
 
@@ -111,23 +170,13 @@ class _Collector:
         self.on_payload = on_payload
         self.payloads: list[Payload] = []
         self.stack: list[Any] = []
-        self.busy = False
 
     def current(self) -> Any:
         return self.stack[-1] if self.stack else None
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
-        from apache_beam.internal import pickler
         from apache_beam.pipeline import AppliedPTransform
-
-        from beam_deps.beam import profile
-
-        beam_dumps = pickler.dumps
-        accepted = profile().dumps_flags  # Beam 2.61-2.64 has no determinism flags
-
-        def original_dumps(o, **flags):
-            return beam_dumps(o, **{k: v for k, v in flags.items() if k in accepted})
 
         original_to_api = AppliedPTransform.to_runner_api
         collector = self
@@ -139,28 +188,11 @@ class _Collector:
             finally:
                 collector.stack.pop()
 
-        def dumps(o, enable_trace=True, use_zlib=False, enable_best_effort_determinism=False,
-                  enable_stable_code_identifier_pickling=False):  # fmt: skip
-            flags = {
-                "enable_trace": enable_trace,
-                "use_zlib": use_zlib,
-                "enable_best_effort_determinism": enable_best_effort_determinism,
-                "enable_stable_code_identifier_pickling": enable_stable_code_identifier_pickling,
-            }
-            if collector.busy:  # our own analysis pickling through Beam's facade
-                return original_dumps(o, **flags)
-            collector.busy = True
-            try:
-                return collector.record(o, flags, original_dumps)
-            finally:
-                collector.busy = False
-
-        pickler.dumps = dumps
         AppliedPTransform.to_runner_api = to_runner_api
         try:
-            yield
+            with standing_in_for_dumps(self.record):
+                yield
         finally:
-            pickler.dumps = beam_dumps
             AppliedPTransform.to_runner_api = original_to_api
 
     def record(self, o: Any, flags: dict[str, Any], original_dumps) -> bytes:

@@ -120,26 +120,11 @@ def environment_reads() -> Iterator[set[str]]:
 
 def payload_references(pipeline: Any, library: str) -> list[tuple[str, str]]:
     """Serialise the pipeline as a runner would and read what each payload imports by name."""
-    from apache_beam.internal import pickler
+    from beam_deps.pickling import references
+    from beam_deps.pipeline.payloads import pickled_by_beam
 
-    from beam_deps.pickling import references, using_library
-
-    payloads: list[bytes] = []
-    original = pickler.dumps
-
-    def dumps(*args, **kwargs):
-        data = original(*args, **kwargs)
-        payloads.append(data)
-        return data
-
-    with using_library(library):
-        pickler.dumps = dumps
-        try:
-            pipeline.to_runner_api()
-        finally:
-            pickler.dumps = original
     refs: dict[tuple[str, str], None] = {}
-    for data in payloads:
+    for data in pickled_by_beam(pipeline, library):
         for ref in references(data):
             refs.setdefault(ref, None)
     return list(refs)
