@@ -9,6 +9,7 @@ It is built once per test session (uv's cache makes that seconds) and shared.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import json
@@ -20,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -329,6 +331,17 @@ def clean_env(**extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def running_pool(assets: Assets, root: Path) -> Iterator[WorkerPool]:
+    """A worker pool on ``assets``' worker image (its environment cache under ``root``),
+    stopped when the block ends."""
+    pool = WorkerPool(assets.image, root, root / "env-cache")
+    try:
+        yield pool
+    finally:
+        pool.stop()
 
 
 class WorkerPool:

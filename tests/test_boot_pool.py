@@ -26,12 +26,8 @@ def assets(tmp_path_factory) -> bs.Assets:
 
 @pytest.fixture(scope="module")
 def pool(assets, tmp_path_factory):
-    root = tmp_path_factory.mktemp("pool")
-    worker_pool = bs.WorkerPool(assets.image, root, root / "env-cache")
-    try:
+    with bs.running_pool(assets, tmp_path_factory.mktemp("pool")) as worker_pool:
         yield worker_pool
-    finally:
-        worker_pool.stop()
 
 
 @pytest.fixture(scope="module")
