@@ -8,8 +8,11 @@ functions already carry their globals). We make the same dump Beam makes, with B
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
@@ -64,7 +67,7 @@ def main_session_diagnostics(
     fd, path = tempfile.mkstemp(prefix="beam-deps-main-session-")
     os.close(fd)
     try:
-        with using_library(library):
+        with using_library(library), _dill_main(main_globals):
             pickler.dump_session(path)
     except Exception as exc:  # noqa: BLE001 - dill raises anything for odd globals
         os.unlink(path)
@@ -81,6 +84,28 @@ def main_session_diagnostics(
             )
         ], None
     return [], path
+
+
+@contextlib.contextmanager
+def _dill_main(main_globals: dict[str, Any]) -> Iterator[None]:
+    """Make dill's idea of ``__main__`` the script's for the dump, as under ``python x.py``.
+
+    dill binds ``__main__`` when first imported; from 0.3.6 ``dill.session`` holds its own
+    binding (``from ._dill import _main_module``), which is what ``dump_session`` dumps and
+    ``load_session`` fills. Pointing only ``dill._dill`` at the script would dump beam-deps'
+    own ``__main__``: names the script never had, and beam-deps itself, which no worker has.
+    """
+    session = sys.modules.get("dill.session")
+    main = sys.modules.get("__main__")
+    if session is None or getattr(main, "__dict__", None) is not main_globals:
+        yield
+        return
+    previous = getattr(session, "_main_module", None)
+    session._main_module = main
+    try:
+        yield
+    finally:
+        session._main_module = previous
 
 
 def _unpicklable_globals(main_globals: dict[str, Any], library: str) -> list[str]:

@@ -145,11 +145,43 @@ class WorkerImports(importlib.abc.MetaPathFinder):
         raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
 
 
-def worker_main_module():
-    """The worker's ``__main__``: Beam workers run sdk_worker_main, and pickles that look up
-    ``__main__`` there find that module (its repr in worker errors names it)."""
-    import apache_beam.runners.worker.sdk_worker_main as module
+WORKER_MAIN = "apache_beam.runners.worker.sdk_worker_main"
 
+
+def worker_main_module():
+    """The worker's ``__main__``, made as ``python -m apache_beam.runners.worker.sdk_worker_main``
+    makes it (``runpy._run_module_as_main``), minus the call to ``main()``.
+
+    Faithful in what pickles see: ``sys.modules['__main__']`` is a module named ``__main__``
+    whose ``__spec__`` is sdk_worker_main's (so its repr in worker errors names
+    sdk_worker_main), holding that module's globals; it is in place before the code runs, so
+    a dill imported on the way captures it as its main module, as on a worker. dill 0.4's
+    ``load_module`` refuses to load a session saved from ``__main__`` into a module of any
+    other name ("can't update module ... with the saved state of module '__main__'"), which
+    the imported ``apache_beam.runners.worker.sdk_worker_main`` module would be.
+    """
+    import types
+
+    spec = importlib.util.find_spec(WORKER_MAIN)
+    code = spec.loader.get_code(WORKER_MAIN)
+    module = types.ModuleType("__main__")
+    sys.modules["__main__"] = module
+    namespace = module.__dict__
+    namespace.update(
+        # the real name while the code runs: its ``if __name__ == '__main__': main()`` must
+        # not start a worker harness here
+        __name__=WORKER_MAIN,
+        __file__=spec.origin,
+        __cached__=spec.cached,
+        __loader__=spec.loader,
+        __package__=spec.parent,
+        __spec__=spec,
+    )
+    exec(code, namespace)  # noqa: S102 - Beam's own module, as runpy runs it
+    namespace["__name__"] = "__main__"
+    for value in list(namespace.values()):
+        if isinstance(value, (type, types.FunctionType)) and value.__module__ == WORKER_MAIN:
+            value.__module__ = "__main__"  # defined while the module was __main__ on a worker
     return module
 
 
@@ -179,7 +211,6 @@ class Worker:
         self.image = sorted(closure)
         sys.meta_path.insert(0, WorkerImports(self.allowed))
         self.main = worker_main_module()
-        sys.modules["__main__"] = self.main
         self.accidental = {n for n in self.main.__dict__ if not n.startswith("__")}
         from apache_beam.internal import pickler
 
