@@ -286,6 +286,27 @@ RULES = [
         example_fixed="lookup = p | 'Lookup' >> beam.Create([1, 2])\n"
         "beam.Filter(lambda x, keep: x in keep, beam.pvalue.AsList(lookup))\n",
     ),
+    Rule(
+        code="BD112",
+        name="loop-variable-late-binding",
+        severity=W,
+        reported_by=("check",),
+        summary="Transforms built in a loop share the loop variable: every one sees its last value.",
+        explanation="A lambda or nested function reads an enclosing variable when it runs, not when it "
+        "is made. Functions made in a loop that read the loop variable all share one cell, so "
+        "when the pipeline runs (after the loop) each transform sees the value of the last "
+        "iteration: a pipeline that builds one transform per column processes the last column "
+        "again and again. Nothing fails, the results are silently wrong, locally and on "
+        "every runner. beam-deps reports it when several transforms' functions share the cell "
+        "of a variable the loop assigns.",
+        fix="Bind the value when the function is made: a default argument (`lambda row, "
+        "col=col: row[col]`), `functools.partial(f, col)`, or an extra argument of the "
+        "transform (`beam.Map(f, col)`).",
+        example="for col in ['price', 'qty']:\n"
+        "    out[col] = rows | f'Get{col}' >> beam.Map(lambda row: row[col])  # always 'qty'\n",
+        example_fixed="for col in ['price', 'qty']:\n"
+        "    out[col] = rows | f'Get{col}' >> beam.Map(lambda row, col=col: row[col])\n",
+    ),
     # ---------------------------------------------------------------- BD2 the main session
     Rule(
         code="BD201",
@@ -490,5 +511,59 @@ RULES = [
         example_fixed="from palette import Color  # a staged module: pickled by reference\n"
         "\n"
         "names = codes | beam.Map(lambda c: Color(c).name)\n",
+    ),
+    Rule(
+        code="BD305",
+        name="function-in-element",
+        severity=E,
+        reported_by=("check",),
+        summary="A function travels inside the elements across a shuffle.",
+        explanation="At a shuffle (GroupByKey, CombinePerKey, Reshuffle) the worker encodes each element. "
+        "A value with no coder of its own goes through Beam's fallback coder, the standard "
+        "`pickle`, whatever `--pickle_library` says, and the standard pickle refers to a "
+        "function by name: a lambda or a `def` made inside your code fails with \"Can't "
+        "pickle local object 'F.<locals>.g'\", a function of your script with \"attribute "
+        "lookup g on __main__ failed\" (the worker's `__main__` is Beam's).",
+        fix="Send data, not code: emit what the function needs (a name, a factor) and apply a "
+        "function of the consuming transform after the shuffle, or look the function up by "
+        "name in a dict that the consuming transform carries.",
+        example="class Route(beam.DoFn):\n"
+        "    def process(self, row):\n"
+        "        def scale(x):\n"
+        "            return x * row[1]\n"
+        "        yield row[0], scale  # a local function inside the element\n"
+        "\n"
+        "routed | beam.GroupByKey()\n",
+        example_fixed="class Route(beam.DoFn):\n"
+        "    def process(self, row):\n"
+        "        yield row[0], row[1]  # the factor, not a function\n"
+        "\n"
+        "routed | beam.GroupByKey() | beam.MapTuple(lambda k, fs: [10 * f for f in fs])\n",
+    ),
+    Rule(
+        code="BD306",
+        name="value-changed-by-coder",
+        severity=W,
+        reported_by=("check",),
+        summary="The coder a declared type picks gives back a value of another type.",
+        explanation="Beam picks an element's coder from its declared type, and some coders do not give "
+        "back what they were given. `int` picks `VarIntCoder`, which truncates a float "
+        "(2.7 arrives as 2) without an error. A `typing.NamedTuple` with `RowCoder` (a "
+        "schema) gives a `Tuple[...]` field back as a `list`, which is unhashable (a dict "
+        "key or a set member fails with \"TypeError: unhashable type: 'list'\") and never "
+        "equal to a tuple. Between fused steps nothing is encoded, so the change appears only "
+        "at a shuffle, and often only on a cluster. Reported where the declared type says so "
+        "and the code shows the value (a float expression returned under `-> int`).",
+        fix="Declare the type the values have (`-> float`, `Tuple[str, float]`); for a schema, "
+        "convert the field back (`tuple(row.span)`) after the shuffle, or declare it "
+        "`Sequence[int]` to say it is a list.",
+        example="def halve(kv) -> Tuple[str, int]:\n"
+        "    return kv[0], kv[1] / 2  # a float, encoded as an int: truncated\n"
+        "\n"
+        "pairs | beam.Map(halve) | beam.CombinePerKey(sum)\n",
+        example_fixed="def halve(kv) -> Tuple[str, float]:\n"
+        "    return kv[0], kv[1] / 2\n"
+        "\n"
+        "pairs | beam.Map(halve) | beam.CombinePerKey(sum)\n",
     ),
 ]

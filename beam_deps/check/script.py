@@ -25,6 +25,7 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors.arguments import ignored_arguments
 from beam_deps.check.detectors.construction import construction_failures, stopped_after_run
 from beam_deps.check.detectors.declared import declared_conflicts
+from beam_deps.check.detectors.element_coders import element_findings
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
 from beam_deps.check.detectors.main_session import main_session_diagnostics, save_main_session
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
@@ -298,6 +299,7 @@ DETECTORS: tuple[Callable[[AnalysedScript], list[Diagnostic]], ...] = (
     lambda script: stopped_after_run(script.loaded),
     _double_imports,
     _skew,
+    lambda script: element_findings(script.analyses),
 )
 
 

@@ -77,8 +77,13 @@ def _leaves(expr: ast.AST | None, role: str = VALUE) -> list[tuple[ast.AST, str]
 
 
 def _called_name(node: ast.AST) -> str | None:
+    """``N`` for ``N(...)``, and for ``N.MEMBER`` and ``N[...]``: an Enum's members are
+    emitted without a call (``Level.HIGH``, ``Level["HIGH"]``). The caller keeps only the
+    names that are classes of the script (and, when not called, Enums)."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         return node.func.id
+    if isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.value, ast.Name):
+        return node.value.id
     return None
 
 
@@ -112,6 +117,12 @@ def emitted_constructors(function: types.FunctionType) -> dict[str, set[str]] | 
                     for leaf, _ in _leaves(target):
                         if isinstance(leaf, ast.Name) and node.value is not None:
                             assigned.append((leaf.id, node.value))
+                        elif (  # row["level"] = Level.HIGH: the value goes into ``row``
+                            isinstance(leaf, ast.Subscript)
+                            and isinstance(leaf.value, ast.Name)
+                            and node.value is not None
+                        ):
+                            assigned.append((leaf.value.id, node.value))
             elif (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
@@ -124,3 +135,125 @@ def emitted_constructors(function: types.FunctionType) -> dict[str, set[str]] | 
             for role in list(variables.get(variable, ())):
                 take(value, role)
     return found
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _own_nodes(root: ast.AST):
+    """The nodes of ``root``'s body, not those of the functions and classes nested in it:
+    a helper's ``return`` is not what the function emits."""
+    stack = list(ast.iter_child_nodes(root))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, _SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _function_root(function: types.FunctionType) -> ast.AST | None:
+    """The AST of ``function`` itself: its ``def``, or the one lambda on its line whose
+    parameters are its own (None when that is ambiguous or the source cannot be read)."""
+    trees = _source_trees(function)
+    if not trees:
+        return None
+    code = function.__code__
+    params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    if code.co_name != "<lambda>":
+        for node in ast.walk(trees[0]):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                return node if node.name == code.co_name else None
+        return None
+    lambdas = [
+        t.body
+        for t in trees
+        if isinstance(t, ast.Expression)
+        and isinstance(t.body, ast.Lambda)
+        and [a.arg for a in (*t.body.args.args, *t.body.args.kwonlyargs)] == params
+    ]
+    return lambdas[0] if len(lambdas) == 1 else None
+
+
+def emitted_functions(function: types.FunctionType) -> list[tuple[str, str]] | None:
+    """(what, qualified name) for each function ``function`` yields or returns inside its
+    elements, as a grouping *value* (keys take another coder): ``what`` is ``"local"`` (a
+    lambda or a ``def`` made inside ``function``: the standard pickle refuses "local
+    object"s) or ``"script"`` (a function of the script's ``__main__``, which the standard
+    pickle looks up by name on the worker, where ``__main__`` is Beam's). Functions of
+    importable modules (``len``, ``str.upper``) are pickled by reference and are fine.
+    None when the source cannot be read."""
+    root = _function_root(function)
+    if root is None:
+        return None
+    owner = function.__qualname__
+    local_defs = {
+        n.name for n in _own_nodes(root) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    variables: dict[str, set[str]] = {}
+    assigned: list[tuple[str, ast.AST]] = []
+    found: dict[str, str] = {}
+
+    def take(expr: ast.AST | None, role: str) -> None:
+        for leaf, leaf_role in _leaves(expr, role):
+            if leaf_role == KEY:
+                continue
+            if isinstance(leaf, ast.Lambda):
+                found.setdefault(f"{owner}.<locals>.<lambda>", "local")
+            elif isinstance(leaf, ast.Name):
+                variables.setdefault(leaf.id, set()).add(leaf_role)
+
+    if isinstance(root, ast.Lambda):
+        take(root.body, ELEMENT)
+    for node in _own_nodes(root):
+        if isinstance(node, ast.Yield | ast.YieldFrom | ast.Return):
+            take(node.value, ELEMENT)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for leaf, _ in _leaves(target):
+                    if isinstance(leaf, ast.Name) and node.value is not None:
+                        assigned.append((leaf.id, node.value))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.attr in _GROWERS
+        ):
+            assigned.extend((node.func.value.id, arg) for arg in node.args)
+    for _ in range(3):  # values flowing through a few variables
+        for variable, value in assigned:
+            for role in list(variables.get(variable, ())):
+                take(value, role)
+    assigned_names = {name for name, _ in assigned}
+    for name in variables:
+        if name in local_defs:
+            found.setdefault(f"{owner}.<locals>.{name}", "local")
+        elif name not in assigned_names and name not in _parameters(root):
+            value = _outer_value(function, name)
+            if isinstance(value, types.FunctionType) and value.__module__ == "__main__":
+                local = "<locals>" in value.__qualname__
+                found.setdefault(value.__qualname__, "local" if local else "script")
+    return [(what, name) for name, what in found.items()]
+
+
+def _parameters(root: ast.AST) -> set[str]:
+    args = getattr(root, "args", None)
+    if args is None:
+        return set()
+    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} | {
+        a.arg for a in (args.vararg, args.kwarg) if a is not None
+    }
+
+
+def _outer_value(function: types.FunctionType, name: str):
+    """What ``name`` means inside ``function`` when it is not one of its own variables: a
+    variable of an enclosing function (a closure cell) or a global."""
+    code = function.__code__
+    if name in code.co_freevars and function.__closure__:
+        try:
+            return function.__closure__[code.co_freevars.index(name)].cell_contents
+        except ValueError:  # an empty cell
+            return None
+    if name in code.co_varnames:
+        return None
+    return function.__globals__.get(name)

@@ -107,7 +107,7 @@ def _failure(cls: type, mode: str) -> str:
         )
     if mode == "encode":
         return (
-            f"encode them with \"PicklingError: Can't pickle <class '__main__.{name}'>: "
+            f"encode them with \"PicklingError: Can't pickle {cls!r}: "
             f'attribute lookup {name} on __main__ failed"'
         )
     return (
@@ -246,11 +246,12 @@ def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
                     continue
                 called = ins.argrepr.startswith("NULL + ") or sys.version_info < (3, 11)
                 value = g.get(ins.argval)
+                # an Enum's members are emitted without a call (Level.HIGH)
+                is_enum = isinstance(value, type) and issubclass(value, enum.Enum)
                 if not (
-                    called
+                    (called or is_enum)
                     and isinstance(value, type)
                     and value.__module__ == "__main__"
-                    and not issubclass(value, enum.Enum)
                     and not issubclass(value, BaseException)
                     and beam_base_name(value) is None
                 ):
