@@ -27,6 +27,7 @@ from beam_deps.check.detectors.construction import construction_failures, stoppe
 from beam_deps.check.detectors.declared import declared_conflicts
 from beam_deps.check.detectors.element_coders import element_findings
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
+from beam_deps.check.detectors.late_binding import late_binding_findings
 from beam_deps.check.detectors.main_session import main_session_diagnostics, save_main_session
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
 from beam_deps.check.detectors.staged import (
@@ -181,6 +182,7 @@ def _at_run(
     )
     batch.close_input()
     diagnostics += element_class_diagnostics(captured.pipeline, library, saving)
+    diagnostics += element_findings(captured.pipeline, library, saving)
     return PipelineAnalysis(captured, serialized, diagnostics, staged, saving, session, batch)
 
 
@@ -299,7 +301,7 @@ DETECTORS: tuple[Callable[[AnalysedScript], list[Diagnostic]], ...] = (
     lambda script: stopped_after_run(script.loaded),
     _double_imports,
     _skew,
-    lambda script: element_findings(script.analyses),
+    lambda script: late_binding_findings(script.analyses),
 )
 
 

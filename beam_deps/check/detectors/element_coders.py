@@ -22,7 +22,9 @@ tests/test_accuracy_elements.py.)
 
 from __future__ import annotations
 
+import ast
 import types
+import typing
 from collections.abc import Iterator
 from typing import Any
 
@@ -132,17 +134,191 @@ def function_element_diagnostics(
     return out
 
 
-def element_findings(analyses: Any) -> list[Diagnostic]:
-    """Every finding of this module for the pipelines analysed at their ``run()``
-    (``script.PipelineAnalysis``: ``captured.pipeline``, ``captured.pickle_library``,
-    ``save_main_session``)."""
-    out: list[Diagnostic] = []
-    for analysis in analyses:
-        captured = analysis.captured
-        out += function_element_diagnostics(
-            captured.pipeline, captured.pickle_library, analysis.save_main_session
+def _returns_elements(node: Any) -> bool:
+    """Whether the user function's ``return`` value is the element (Map, MapTuple), rather
+    than an iterable of elements (FlatMap, a DoFn's ``process``, whose ``yield``s are)."""
+    fn = getattr(getattr(node, "transform", None), "fn", None)
+    wrapper = getattr(fn, "_fn", None)
+    qualname = getattr(wrapper, "__qualname__", "")
+    return qualname.startswith(("Map.", "MapTuple."))
+
+
+def _element_expressions(function: types.FunctionType, returns: bool) -> list[ast.AST]:
+    from beam_deps.check.detectors.emitted import _function_root, _own_nodes
+
+    root = _function_root(function)
+    if root is None:
+        return []
+    if isinstance(root, ast.Lambda):
+        return [root.body] if returns else []
+    wanted = ast.Return if returns else ast.Yield
+    return [n.value for n in _own_nodes(root) if isinstance(n, wanted) and n.value is not None]
+
+
+_FLOAT_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Pow, ast.Mod)
+
+
+def _always_float(expr: ast.AST) -> bool:
+    """A float whatever the (int or float) inputs: a float literal, a true division,
+    ``float(...)``, or arithmetic with one of those."""
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, float)
+    if isinstance(expr, ast.BinOp):
+        if isinstance(expr.op, ast.Div):
+            return True
+        return isinstance(expr.op, _FLOAT_OPS) and (
+            _always_float(expr.left) or _always_float(expr.right)
         )
+    if isinstance(expr, ast.UnaryOp):
+        return _always_float(expr.operand)
+    if isinstance(expr, ast.IfExp):
+        return _always_float(expr.body) and _always_float(expr.orelse)
+    return (
+        isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "float"
+    )
+
+
+def _truncated(hint: Any, expr: ast.AST, where: str = "") -> tuple[str, ast.AST] | None:
+    """(where, the float expression) where a float expression meets an ``int`` in the
+    declared type (``"item [1]"`` for the second item of a pair), or None."""
+    if hint is int:
+        return (where or "the element", expr) if _always_float(expr) else None
+    parts = getattr(hint, "tuple_types", None)
+    if isinstance(parts, list | tuple) and isinstance(expr, ast.Tuple):
+        if len(parts) == len(expr.elts):
+            for i, (part, item) in enumerate(zip(parts, expr.elts, strict=True)):
+                found = _truncated(part, item, f"{where or 'item '}[{i}]")
+                if found:
+                    return found
+    return None
+
+
+def lossy_int_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD306: a float expression emitted under a declared ``int``, right before a shuffle."""
+    out: list[Diagnostic] = []
+    for producer, gbk, target, wrapped in _producers_into_shuffles(pipeline):
+        if wrapped or not isinstance(target, types.FunctionType):
+            continue
+        hint = getattr(gbk.inputs[0], "element_type", None)
+        returns = _returns_elements(producer)
+        for expr in _element_expressions(target, returns):
+            found = _truncated(hint, expr)
+            if found is None:
+                continue
+            part, value = found
+            shown = ast.unparse(value)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            out.append(
+                diagnostic(
+                    "BD306",
+                    f"{target.__qualname__} is declared to give {hint} but {part} is a float "
+                    f"({shown}); the shuffle of {gbk.full_label!r} encodes it with "
+                    "VarIntCoder, which truncates it silently (2.7 arrives as 2)",
+                    path=f"{target.__qualname__} {part}",
+                    **_where(producer),
+                )
+            )
+            break
     return out
 
 
-__all__ = ["element_findings", "function_element_diagnostics"]
+def _tuple_fields(cls: type) -> list[tuple[str, Any]]:
+    hints = getattr(cls, "__annotations__", {}) or {}
+    out = []
+    for name, hint in hints.items():
+        origin = typing.get_origin(hint) or hint
+        if origin is tuple:
+            out.append((name, hint))
+    return out
+
+
+def _schema_classes(hint: Any, depth: int = 0) -> list[type]:
+    """NamedTuple classes encoded as schema rows (RowCoder registered) inside ``hint``."""
+    if depth > 6 or hint is None:
+        return []
+    if isinstance(hint, type):
+        if issubclass(hint, tuple) and hasattr(hint, "_fields") and _row_coded(hint):
+            return [hint]
+        return []
+    out: list[type] = []
+    for attr in ("tuple_types", "union_types", "inner_type", "key_type", "value_type"):
+        inner = getattr(hint, attr, None)
+        if inner is None:
+            continue
+        for part in inner if isinstance(inner, list | tuple | set | frozenset) else (inner,):
+            out.extend(_schema_classes(part, depth + 1))
+    return out
+
+
+def _row_coded(cls: type) -> bool:
+    from apache_beam.coders import typecoders
+    from apache_beam.coders.row_coder import RowCoder
+
+    try:
+        return isinstance(typecoders.registry.get_coder(cls), RowCoder)
+    except Exception:  # noqa: BLE001 - a broken registration is Beam's error to report
+        return False
+
+
+def schema_tuple_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD306: a schema row with a ``Tuple`` field crosses a shuffle (proven there; Create's
+    encoding is not claimed)."""
+    from apache_beam.pipeline import PipelineVisitor
+    from apache_beam.transforms.core import GroupByKey
+
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, type]] = set()
+
+    def report(node: Any, pcoll: Any, how: str) -> None:
+        for cls in _schema_classes(getattr(pcoll, "element_type", None)):
+            fields = _tuple_fields(cls)
+            where = _where(node)
+            if not fields or (where["transform"], cls) in seen:
+                continue
+            seen.add((where["transform"], cls))
+            name, hint = fields[0]
+            out.append(
+                diagnostic(
+                    "BD306",
+                    f"{cls.__qualname__} is encoded as a schema row (RowCoder) {how}, and "
+                    f"RowCoder gives its field {name!r} ({hint}) back as a list: unhashable "
+                    '(a dict key or set member fails with "TypeError: unhashable type: '
+                    "'list'\") and never equal to a tuple",
+                    path=f"{cls.__qualname__}.{name}",
+                    **where,
+                )
+            )
+
+    class Visitor(PipelineVisitor):
+        def visit_transform(self, node: Any) -> None:
+            if isinstance(node.transform, GroupByKey) and node.inputs:
+                pcoll = node.inputs[0]
+                producer = getattr(pcoll, "producer", None)
+                user = producer if producer is not None else node
+                how = f"at the shuffle of {node.full_label!r}"
+                report(user, pcoll, how)
+
+        def enter_composite_transform(self, node: Any) -> None:
+            self.visit_transform(node)
+
+    pipeline.visit(Visitor())
+    return out
+
+
+def element_findings(pipeline: Any, library: str, save_main_session: bool) -> list[Diagnostic]:
+    """Every finding of this module for one pipeline. Runs inside the script's ``run()``:
+    the coders the script registered (``register_coder(X, RowCoder)``) are in Beam's
+    registry only then."""
+    return [
+        *function_element_diagnostics(pipeline, library, save_main_session),
+        *lossy_int_diagnostics(pipeline),
+        *schema_tuple_diagnostics(pipeline),
+    ]
+
+
+__all__ = [
+    "element_findings",
+    "function_element_diagnostics",
+    "lossy_int_diagnostics",
+    "schema_tuple_diagnostics",
+]

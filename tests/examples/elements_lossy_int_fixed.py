@@ -1,0 +1,28 @@
+"""Fixed elements_lossy_int.py: halve() declares the float it returns (Tuple[str, float]),
+so Beam encodes the values as floats (a=3.0, b=1.5)."""
+
+import sys
+import typing
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+
+def halve(kv) -> typing.Tuple[str, float]:
+    return kv[0], kv[1] / 2
+
+
+def run(output, argv):
+    with beam.Pipeline(options=PipelineOptions(argv)) as p:
+        (
+            p
+            | beam.Create([("a", 5), ("a", 1), ("b", 3)])
+            | "Halve" >> beam.Map(halve)
+            | "ByKey" >> beam.GroupByKey()
+            | "Sum" >> beam.MapTuple(lambda k, vs: f"{k}={sum(vs)}")
+            | beam.io.WriteToText(output, shard_name_template="")
+        )
+
+
+if __name__ == "__main__":
+    run(sys.argv[1], sys.argv[2:])
