@@ -180,7 +180,7 @@ RULES = [
         severity=W,
         reported_by=("check",),
         also=(E,),
-        severity_note="A file open for reading pickles by content, or is reopened by path with dill: warning. A file open for writing, or closed, cannot be pickled: error.",
+        severity_note="A file open for reading pickles by content, or is reopened by its absolute path with dill (empty on a machine without it): warning. A file open for writing, or closed, cannot be pickled, and dill reopens a relative path in the worker's own folder, where it silently gets an empty file: error.",
         summary="An open file is captured.",
         explanation="A file opened for reading is pickled by content: the worker gets a copy of what the "
         "file held on your machine at submission, not the file (and a large file makes a "

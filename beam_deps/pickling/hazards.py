@@ -310,10 +310,23 @@ def describe_pickled(obj: Any, library: str = "cloudpickle") -> Hazard | None:
         name = getattr(obj, "name", "?")
         if library == "cloudpickle":
             return Hazard("BD105", None, f"file {name!s} is pickled by content (a snapshot)")
+        # dill pickles the handle as (name, mode, position) and reopens it by name; where
+        # the name is missing it silently opens an empty temporary file (strictio is off),
+        # so the DoFn reads nothing and nothing fails (proven on isolated workers in
+        # tests/test_accuracy_elements.py).
+        if isinstance(name, str) and not os.path.isabs(name):
+            return Hazard(
+                "BD105",
+                Severity.ERROR,
+                f"file {name!s} is reopened by its relative path in the worker's working "
+                "folder, which is not yours: dill finds no file there and silently gives an "
+                "empty one, so the DoFn reads nothing",
+            )
         return Hazard(
             "BD105",
             None,
-            f"file {name!s} is reopened by path on the worker, where it may not exist",
+            f"file {name!s} is reopened by path on the worker; on another machine the path "
+            "does not exist and dill silently gives an empty file (no error)",
         )
     if isinstance(obj, threading.Thread):
         return Hazard("BD107", Severity.WARNING, "a Thread pickles as a thread that never runs")
