@@ -1,0 +1,237 @@
+"""Issue 14, what elements and loops do on workers: check predicts it, isolated workers prove it.
+
+Each example under tests/examples/elements_*.py and loop_*.py is checked, then run for real on
+ISOLATED workers (tests/isolated.py: workers in an empty folder, without the script's folder or
+``__main__``): a failing one must fail with the message check predicts (or, for the silent
+kinds, write the wrong result the message describes), its fixed variant must pass check and
+really compute the right result. The messages shown on the website's errors page are golden
+files written here.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from pathlib import Path
+
+import pytest
+from conftest import HAS_DILL
+from isolated import IsolatedRun, run_isolated
+from support.golden import check_golden
+from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES, Example
+
+from beam_deps.check import check_script
+from beam_deps.check.detectors.emitted import emitted_constructors, emitted_functions
+
+E = frozenset
+ELEMENT_EXAMPLES = [
+    # 4. Enum members emitted as grouped values
+    Example(
+        "elements_enum_value.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <enum 'Level'>: attribute lookup Level on __main__ failed",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_enum_value_fixed.py", args=("{out}/out.txt",)),
+    # 5. a function inside the elements (standard pickle, whatever --pickle_library says)
+    Example(
+        "elements_function.py",
+        E({"BD305"}),
+        fails_with="Can't pickle local object 'Route.process.<locals>.scale'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_function_fixed.py", args=("{out}/out.txt",)),
+    # 8. late binding of a loop variable: silently wrong, a warning
+    Example("loop_late_binding.py", warnings=E({"BD112"}), args=("{out}/out.txt",)),
+    Example("loop_late_binding_fixed.py", args=("{out}/out.txt",)),
+    # 9. the coder a declared type picks changes the value
+    Example(
+        "elements_schema_tuple.py",
+        warnings=E({"BD306"}),
+        fails_with="unhashable type: 'list'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_schema_tuple_fixed.py", args=("{out}/out.txt",)),
+    Example("elements_lossy_int.py", warnings=E({"BD306"}), args=("{out}/out.txt",)),
+    Example("elements_lossy_int_fixed.py", args=("{out}/out.txt",)),
+    # 10. dill reopens a captured file by its relative path: empty on the worker, no error
+    Example("elements_dill_file.py", E({"BD105"}), library="dill", args=("{out}/out.txt",)),
+    Example("elements_dill_file_fixed.py", library="dill", args=("{out}/out.txt",)),
+    Example("elements_dill_file.py", warnings=E({"BD105"}), args=("{out}/out.txt",)),
+]
+# What the real run writes (sorted lines): the silent kinds are proven by their output.
+OUTPUTS = {
+    "elements_enum_value_fixed-cloudpickle": ["a=['HIGH', 'LOW']", "b=['LOW']"],
+    "elements_function_fixed-cloudpickle": ["a=[20, 40]", "b=[30]"],
+    "loop_late_binding-cloudpickle": ["price=12", "qty=12"],  # price read the last column
+    "loop_late_binding_fixed-cloudpickle": ["pprice=30", "pqty=12", "price=30", "qty=12"],
+    "elements_schema_tuple_fixed-cloudpickle": ["a=1", "b=1"],
+    "elements_lossy_int-cloudpickle": ["a=2", "b=1"],  # 2.5 + 0.5 arrive as 2 + 0
+    "elements_lossy_int_fixed-cloudpickle": ["a=3.0", "b=1.5"],
+    "elements_dill_file-dill": ["cat=unknown", "emu=unknown"],  # dill read an empty file
+    "elements_dill_file_fixed-dill": ["cat=known", "emu=unknown"],
+    "elements_dill_file-cloudpickle": ["cat=known", "emu=unknown"],  # by content: right
+}
+
+
+def _param(example: Example):
+    marks = []
+    if example.library == "dill":
+        marks.append(pytest.mark.skipif(not HAS_DILL, reason="dill runs in the tox 'dill' env"))
+    return pytest.param(example, id=example.id, marks=marks)
+
+
+class Runs:
+    """Each example's real isolated run, once, two at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+        self.futures: dict[str, concurrent.futures.Future] = {}
+
+    def out_dir(self, example: Example) -> Path:
+        path = self.root / example.id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def get(self, example: Example) -> IsolatedRun:
+        if example.id not in self.futures:
+            for sibling in ELEMENT_EXAMPLES:
+                if sibling.library == example.library and sibling.id not in self.futures:
+                    self.futures[sibling.id] = self.pool.submit(self._run, sibling)
+        return self.futures[example.id].result()
+
+    def _run(self, example: Example) -> IsolatedRun:
+        out = self.out_dir(example)
+        return run_isolated(
+            EXAMPLES / example.script, example.pipeline_args(out), workdir=out / "work"
+        )
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    runs = Runs(tmp_path_factory.mktemp("elements"))
+    yield runs
+    runs.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", [_param(e) for e in ELEMENT_EXAMPLES])
+def test_check_predicts_the_real_run(example, runs):
+    report = check_script(
+        EXAMPLES / example.script, argv=example.pipeline_args(runs.out_dir(example))
+    )
+    assert {d.code for d in report.errors} == example.errors, report.diagnostics
+    assert example.warnings <= {d.code for d in report.diagnostics}, report.diagnostics
+    for d in report.diagnostics:
+        if d.code in example.errors | example.warnings:
+            assert d.file == str(EXAMPLES / example.script) and d.line and d.transform, d
+            assert d.path and d.fix, d
+    if example.fails_with and example.errors:  # check says what the worker will say
+        assert any(example.fails_with in d.message for d in report.errors), report.errors
+
+    run = runs.get(example)
+    if example.fails_with is None:
+        assert run.ok, run
+    else:
+        assert not run.ok, run
+        assert example.fails_with in run.output.replace("\\'", "'"), run
+    expected = OUTPUTS.get(example.id)
+    if expected is not None:
+        lines = (runs.out_dir(example) / "out.txt").read_text().split("\n")
+        assert sorted(filter(None, lines)) == expected
+
+
+def _first(script: str, code: str) -> str:
+    report = check_script(EXAMPLES / script, argv=["{out}/out.txt", *CLOUDPICKLE])
+    (found,) = [d for d in report.diagnostics if d.code == code]
+    return (
+        f"{Path(script).name}:{found.line}: {found.code} [{found.severity.value}] {found.message}\n"
+    )
+
+
+def test_errors_page_messages(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # "{out}/out.txt": the scripts write nothing at check time
+    (tmp_path / "{out}").mkdir()
+    check_golden("check_enum_value", _first("elements_enum_value.py", "BD302"))
+    check_golden("check_function_in_element", _first("elements_function.py", "BD305"))
+    check_golden("check_loop_late_binding", _first("loop_late_binding.py", "BD112"))
+    check_golden("check_schema_tuple", _first("elements_schema_tuple.py", "BD306"))
+    check_golden("check_lossy_int", _first("elements_lossy_int.py", "BD306"))
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "clean_basic.py",
+        "clean_self_contained.py",
+        "clean_script_classes.py",
+        "clean_script_keys.py",
+    ],
+)
+def test_no_new_finding_on_clean_examples(script, tmp_path):
+    args = ["--output", f"{tmp_path}/t.txt"] if script == "clean_basic.py" else [f"{tmp_path}/o"]
+    report = check_script(EXAMPLES / script, argv=args + CLOUDPICKLE)
+    assert not {"BD112", "BD305", "BD306"} & {d.code for d in report.diagnostics}
+    assert not [d for d in report.errors if d.code in ("BD302", "BD105")]
+
+
+@pytest.mark.parametrize("script, args", BEAM_EXAMPLES, ids=[s for s, _ in BEAM_EXAMPLES])
+def test_no_new_finding_on_beams_examples(script, args, tmp_path):
+    text = tmp_path / "kinglear.txt"
+    text.write_text("the cat sat on the mat\nthe dog ate the cat\n")
+    argv = [a.replace("{in}", str(text)).replace("{out}", str(tmp_path)) for a in args]
+    report = check_script(EXAMPLES / "beam" / script, argv=argv + CLOUDPICKLE)
+    assert not {"BD112", "BD305", "BD306"} & {d.code for d in report.diagnostics}
+
+
+class Level:  # stands for a script class in the unit tests below
+    HIGH = 2
+
+
+def yields_member(row):
+    yield row[0], {"level": Level.HIGH}
+
+
+def fills_a_dict(row):
+    out = {"k": row[0]}
+    out["level"] = Level.HIGH
+    yield row[0], out
+
+
+def yields_the_value(row):
+    yield row[0], Level.HIGH.value
+
+
+def test_enum_members_are_emitted_values():
+    assert emitted_constructors(yields_member)["Level"] == {"value"}
+    assert emitted_constructors(fills_a_dict)["Level"] == {"value"}
+    assert "Level" not in emitted_constructors(yields_the_value)
+
+
+def emits_local(row):
+    def scale(x):
+        return x * row[1]
+
+    yield row[0], (row[1], scale)
+
+
+def uses_local(row):
+    def scale(x):
+        return x * row[1]
+
+    yield row[0], scale(10)
+
+
+def emits_builtin(row):
+    yield row[0], len
+
+
+def emits_lambda_key(row):
+    yield (lambda: 1), row
+
+
+def test_functions_in_elements():
+    assert emitted_functions(emits_local) == [("local", "emits_local.<locals>.scale")]
+    assert emitted_functions(uses_local) == []  # only its result travels
+    assert emitted_functions(emits_builtin) == []  # pickled by reference: fine
+    assert emitted_functions(emits_lambda_key) == []  # keys take the deterministic coder
