@@ -349,6 +349,8 @@ def _located_diagnostics(
     out: list[Diagnostic] = []
     reported: list[str] = []
     for path, hazard, chain in sorted(located, key=lambda item: len(item[0])):
+        if hazard.code == "BD111" and _captured_by_beam(chain):
+            continue  # Beam's own closure keeps the side inputs it was given: not the user's
         # A queue's inner locks, a condition's lock: report the outer object only.
         if hazard.code in ("BD104", "BD108", "BD111") and any(_inside(path, p) for p in reported):
             continue
@@ -493,16 +495,64 @@ def _library_anchor(chain: list[tuple[Any, str]]) -> int | None:
 
 
 def _is_user_part(obj: Any) -> bool:
-    """A function, class or instance of a class defined in the user's files."""
+    """A function, class or instance of a class of the user's own code: defined in the
+    user's files, or in their project installed from a local folder (``pip install .``,
+    editable), which lives in site-packages but is theirs to fix all the same."""
     try:
         if isinstance(obj, types.FunctionType):
-            return is_user_file(obj.__code__.co_filename)
+            return is_user_file(obj.__code__.co_filename) or _locally_installed(obj.__module__)
         cls = obj if isinstance(obj, type) else type(obj)
         if cls.__module__ == "builtins":
             return False
-        return _defined_in_user_code(cls)
+        return _defined_in_user_code(cls) or _locally_installed(cls.__module__)
     except Exception:  # noqa: BLE001 - a hostile class is not the user's to fix here
         return False
+
+
+# Never the user's own code, however they are installed (a Beam or beam-deps checkout).
+_NEVER_LOCAL = frozenset({"apache_beam", "beam_deps", "builtins", "__main__"})
+
+
+@functools.cache
+def _locally_installed(module: Any) -> bool:
+    """A module of a distribution installed from a local folder or as an editable install
+    (PEP 610 ``direct_url.json``): the user's own project, not a library from an index."""
+    if not isinstance(module, str) or module.split(".")[0] in _NEVER_LOCAL:
+        return False
+    from beam_deps.environment.distributions import module_owner
+
+    try:
+        owner = module_owner(module)
+    except Exception:  # noqa: BLE001 - an odd sys.path entry: not known to be the user's
+        return False
+    return owner is not None and owner[2]
+
+
+def _is_beam_function(obj: Any) -> bool:
+    """A function of Beam's own code (not a user function Beam wraps)."""
+    if isinstance(obj, types.MethodType):
+        obj = obj.__func__
+    if not isinstance(obj, types.FunctionType):
+        return False
+    module = obj.__module__
+    return (
+        isinstance(module, str)
+        and module.startswith("apache_beam.")
+        and not is_user_file(obj.__code__.co_filename)
+    )
+
+
+def _captured_by_beam(chain: list[tuple[Any, str]]) -> bool:
+    """Whether the nearest code holding the last part of ``chain`` is Beam's own function:
+    ``CombineGlobally`` keeps the side inputs it was given (``AsSingleton(pcoll)``) in a
+    closure of its ``expand``. A capture by the user's code (a function or an object of a
+    class of theirs) comes first on the way up and is reported."""
+    for obj, _ in reversed(chain[:-1]):
+        if _is_user_part(obj):
+            return False
+        if _is_beam_function(obj):
+            return True
+    return False
 
 
 # Not "an object of a library": containers, code and the wrappers of code.
@@ -531,6 +581,8 @@ def _is_library_object(obj: Any) -> bool:
         filename = getattr(module, "__file__", None)
         if not isinstance(filename, str) or not is_third_party_file(filename):
             return False
+        if _locally_installed(cls.__module__):
+            return False  # the user's own project, installed: its insides are theirs
         return not (cls.__module__.startswith("apache_beam.") and issubclass(cls, _carriers()))
     except Exception:  # noqa: BLE001
         return False
