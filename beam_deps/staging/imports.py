@@ -10,10 +10,11 @@ and everything else (the standard library or installed distributions).
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 import sysconfig
 from dataclasses import dataclass, field
-from importlib.machinery import PathFinder
+from importlib.machinery import EXTENSION_SUFFIXES, SOURCE_SUFFIXES, PathFinder
 from pathlib import Path
 
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "__main__"}
@@ -47,8 +48,11 @@ class Closure:
 
 def is_stdlib(module: str, file: str | Path | None = None) -> bool:
     """Part of Python itself: by name, or (for private helpers such as
-    ``_sysconfigdata_*``) by living in the standard library folder, outside site-packages."""
-    if module.split(".")[0] in STDLIB:
+    ``_sysconfigdata_*``, which ``sys.stdlib_module_names`` does not list) by living in the
+    interpreter's own folders (the standard library, ``lib-dynload``, ``sys.base_prefix``),
+    outside site-packages. Every worker's interpreter has them: they are never local code."""
+    top = module.split(".")[0]
+    if top in STDLIB or top in interpreter_modules():
         return True
     if not file:
         return False
@@ -60,6 +64,43 @@ _STDLIB_DIRS = tuple(
     {sysconfig.get_paths()[k] + "/" for k in ("stdlib", "platstdlib")}
     | {sys.base_prefix + "/lib/", sys.base_exec_prefix + "/lib/"}
 )
+
+
+def _interpreter_dirs() -> list[Path]:
+    """Folders whose top-level modules ship with the interpreter (not site-packages)."""
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    roots = {Path(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")}
+    roots |= {Path(p) / "lib" / version for p in (sys.base_prefix, sys.base_exec_prefix)}
+    return [folder for root in roots for folder in (root, root / "lib-dynload")]
+
+
+@functools.cache
+def interpreter_modules() -> frozenset[str]:
+    """Top-level modules that ship with this interpreter although ``sys.stdlib_module_names``
+    does not list them: ``_sysconfigdata_<abi>_<platform>`` (which ``sysconfig`` imports for
+    pandas, numpy and setuptools), the ``_test*`` extensions, ``__phello__``, a
+    distribution's ``_sysconfigdata`` variants. A worker's Python has its own: never local
+    code, never a requirement."""
+    suffixes = sorted(EXTENSION_SUFFIXES + SOURCE_SUFFIXES + [".pyc"], key=len, reverse=True)
+    found: set[str] = set()
+    for folder in _interpreter_dirs():
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.endswith("-packages") or name == "__pycache__":
+                continue
+            if entry.is_dir():
+                if (entry / "__init__.py").is_file():
+                    found.add(name)
+                continue
+            for suffix in suffixes:
+                if name.endswith(suffix):
+                    found.add(name[: -len(suffix)])
+                    break
+    return frozenset(found - STDLIB)
 
 
 def _guard_ranges(tree: ast.AST) -> list[tuple[int, int]]:
