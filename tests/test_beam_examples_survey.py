@@ -72,11 +72,40 @@ EXCLUDED: dict[str, str] = {
     "ml_transform/mltransform_one_hot_encoding.py": "needs tensorflow-transform",
     "ml_transform/mltransform_text_embedding.py": "needs sentence-transformers",
     "ml_transform/vocab_tfidf_processing.py": "needs tensorflow-transform",
+    # RunInference: each needs its ML framework and a model file or endpoint in the cloud
+    "inference/gemini_image_generation.py": "needs google-genai and a Gemini API key",
+    "inference/gemini_text_classification.py": "needs google-genai and a Gemini API key",
+    "inference/huggingface_language_modeling.py": "needs torch and transformers",
+    "inference/huggingface_question_answering.py": "needs tensorflow and transformers",
+    "inference/milk_quality_prediction_windowing.py": "needs scikit-learn",
+    "inference/onnx_sentiment_classification.py": "needs torch and onnxruntime",
+    "inference/pytorch_image_captioning.py": "needs torch and Google Cloud clients",
+    "inference/pytorch_image_classification.py": "needs torch",
+    "inference/pytorch_image_classification_with_side_inputs.py": "needs torch",
+    "inference/pytorch_image_object_detection.py": "needs torch",
+    "inference/pytorch_image_segmentation.py": "needs torch",
+    "inference/pytorch_imagenet_rightfit.py": "needs torch",
+    "inference/pytorch_language_modeling.py": "needs torch",
+    "inference/pytorch_model_per_key_image_segmentation.py": "needs torch",
+    "inference/pytorch_sentiment.py": "needs torch and Google Cloud clients",
+    "inference/rate_limiter_vertex_ai.py": _GCP + " (Vertex AI)",
+    "inference/runinference_metrics/main.py": "needs torch",
+    "inference/sklearn_japanese_housing_regression.py": "needs scikit-learn",
+    "inference/sklearn_mnist_classification.py": "needs scikit-learn",
+    "inference/table_row_batch_example.py": "needs scikit-learn (exits 1 without it)",
+    "inference/table_row_inference.py": "needs scikit-learn",
+    "inference/tensorflow_imagenet_segmentation.py": "needs tensorflow",
+    "inference/tensorflow_mnist_classification.py": "needs tensorflow",
+    "inference/tensorflow_mnist_with_weights.py": "needs tensorflow",
+    "inference/tensorrt_object_detection.py": "needs TensorRT and a GPU engine file",
+    "inference/tensorrt_text_classification.py": "needs TensorRT and transformers",
+    "inference/tfx_bsl/tensorflow_image_classification.py": "needs tensorflow and tfx-bsl",
+    "inference/vertex_ai_image_classification.py": _GCP + " (Vertex AI; tensorflow)",
+    "inference/vertex_ai_llm_text_classification.py": _GCP + " (Vertex AI)",
+    "inference/vllm_gemma_batch.py": "needs vLLM (openai client) and a GPU",
+    "inference/vllm_text_completion.py": "needs vLLM (openai client) and a GPU",
+    "inference/xgboost_iris_classification.py": "needs xgboost and scipy",
 }
-# RunInference examples: each needs its ML framework (torch, tensorflow, sklearn, onnx,
-# tensorrt, xgboost, vllm, transformers, Vertex AI / Gemini clients) and a model file or
-# endpoint in the cloud. The ones that need none are surveyed (see ``_INFERENCE_SURVEYED``).
-_INFERENCE_SURVEYED = {"inference/run_inference_side_inputs.py"}
 
 TEXT = "the cat sat on the mat\nthe dog ate the cat\nKING LEAR: what, my lord?\n"
 
@@ -140,7 +169,6 @@ ARGS: dict[str, list[str]] = {
         "--requirements_file",
         "{dir}/requirements.txt",
     ],
-    "inference/table_row_batch_example.py": ["--num_rows", "5"],
 }
 
 
@@ -174,12 +202,7 @@ def discover() -> list[str]:
 
 
 def surveyed() -> list[str]:
-    return [
-        name
-        for name in discover()
-        if name not in EXCLUDED
-        and (not name.startswith("inference/") or name in _INFERENCE_SURVEYED)
-    ]
+    return [name for name in discover() if name not in EXCLUDED]
 
 
 def pipeline_args(name: str, folder: Path) -> list[str]:
