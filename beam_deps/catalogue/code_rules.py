@@ -106,6 +106,25 @@ RULES = [
         example_fixed="$ pip install 'apache-beam[gcp]'\n"
         "$ beam-deps check job.py -- --runner=DataflowRunner\n",
     ),
+    Rule(
+        code="BD006",
+        name="unused-ignore-comment",
+        severity=W,
+        reported_by=("check",),
+        summary="A `# beam-deps: ignore` comment silences nothing.",
+        explanation="An ignore comment is kept after the problem it silenced was fixed, or it was put "
+        "on a line where no finding is (the finding is at the line that captured the object, "
+        "or at the line applying the transform). Such a comment would silently hide the next, "
+        "different problem on that line. As ruff's RUF100 does for `# noqa`, each comment (and "
+        "each code it lists) that silenced no finding in this run is reported. A code that "
+        "`--select`/`--ignore` left out of the run, or that only `beam-deps stage` reports, is "
+        "never called unused; nothing is said when part of the analysis stopped early (BD001).",
+        fix="Remove the comment, or the codes in it that no longer fire; put a comment that is "
+        "still needed on the line the finding points at.",
+        example="# the lock this comment silenced was moved to setup(): nothing is left to silence\n"
+        "nums | 'Inc' >> beam.ParDo(Inc())  # beam-deps: ignore[BD104]\n",
+        example_fixed="nums | 'Inc' >> beam.ParDo(Inc())\n",
+    ),
     # ---------------------------------------------------------------- BD1 pickling on the submitting side
     Rule(
         code="BD101",

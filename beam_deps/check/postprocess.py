@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import re
+import tokenize
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from beam_deps.diagnostics import Diagnostic, Report, Severity
 from beam_deps.pickling.locations import is_user_file
@@ -132,33 +134,159 @@ def _lines(file: str) -> tuple[str, ...]:
         return ()
 
 
-def _ignored_on(file: str | None, line: int | None, code: str) -> bool:
+def _comment_codes(text: str) -> list[str] | None:
+    """The codes an ignore comment in ``text`` lists ([] for a bare ``ignore``), or None."""
+    match = _IGNORE.search(text)
+    if not match:
+        return None
+    return [c.strip().upper() for c in (match.group("codes") or "").split(",") if c.strip()]
+
+
+def _ignoring(file: str | None, line: int | None, code: str) -> tuple[str, int, str] | None:
+    """The comment (file, line, listed code or "" for a bare one) that silences ``code`` on
+    that line, if any."""
     if not file or not line:
-        return False
+        return None
     lines = _lines(file)
     if not 0 < line <= len(lines):
-        return False
-    match = _IGNORE.search(lines[line - 1])
-    if not match:
-        return False
-    codes = [c.strip().upper() for c in (match.group("codes") or "").split(",") if c.strip()]
-    return not codes or code.startswith(tuple(codes))
+        return None
+    listed = _comment_codes(lines[line - 1])
+    if listed is None:
+        return None
+    if not listed:
+        return (file, line, "")
+    for prefix in listed:
+        if code.startswith(prefix):
+            return (file, line, prefix)
+    return None
 
 
-def inline_ignores(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def inline_ignores(
+    diagnostics: list[Diagnostic], used: set[tuple[str, int, str]] | None = None
+) -> list[Diagnostic]:
     """Drop diagnostics whose line (or the line applying their transform) says
-    ``# beam-deps: ignore[CODE]``."""
+    ``# beam-deps: ignore[CODE]``; each comment (and code in it) that silenced one is added
+    to ``used``, for ``unused_ignores``."""
     _lines.cache_clear()
+    used = set() if used is None else used
     kept = []
     for d in diagnostics:
         applied = d.extra.get("applied_at")
         applied_file, _, applied_line = (applied or "").rpartition(":")
-        if _ignored_on(d.file, d.line, d.code) or (
-            applied and _ignored_on(applied_file, int(applied_line or 0), d.code)
-        ):
+        by = _ignoring(d.file, d.line, d.code)
+        if by is None and applied:
+            by = _ignoring(applied_file, int(applied_line or 0), d.code)
+        if by is not None:
+            used.add(by)
             continue
         kept.append(d)
     return kept
+
+
+def ignore_comments(file: str) -> list[tuple[int, list[str]]]:
+    """Every ``# beam-deps: ignore`` comment in ``file``: (line, listed codes). In Python
+    source only real comments count (tokenize), never the same words inside a string; in
+    any other file (a requirements file) a line whose comment says it."""
+    if not file.endswith(".py"):
+        return [
+            (number, listed)
+            for number, text in enumerate(_lines(file), 1)
+            if "#" in text and (listed := _comment_codes(text[text.index("#") :])) is not None
+        ]
+    out: list[tuple[int, list[str]]] = []
+    try:
+        with tokenize.open(file) as source:
+            for token in tokenize.generate_tokens(source.readline):
+                if token.type == tokenize.COMMENT:
+                    listed = _comment_codes(token.string)
+                    if listed is not None:
+                        out.append((token.start[0], listed))
+    except (OSError, SyntaxError, tokenize.TokenError, UnicodeDecodeError):
+        return []
+    return out
+
+
+def unused_ignores(
+    sources: Iterable[str | Path],
+    used: set[tuple[str, int, str]],
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+) -> list[Diagnostic]:
+    """BD006 for each ignore comment in ``sources`` (and each code it lists) that silenced
+    nothing in this run, as ruff's RUF100 says of ``# noqa``. A code ``--select``/``--ignore``
+    leaves out is never called unused (this run did not look for it), nor a code only
+    staging or the boot reports (check never sees those findings)."""
+    from beam_deps.catalogue import RULES, diagnostic
+
+    select, ignore = tuple(codes(select)), tuple(codes(ignore))
+
+    def looked_for(code: str) -> bool:
+        known = [c for c in RULES if c.startswith(code) or code.startswith(c)]
+        if not known:
+            return True  # no such code: it can silence nothing, say so
+        return any(
+            "check" in RULES[c].reported_by
+            and (not select or c.startswith(select))
+            and not c.startswith(ignore or ("\0",))
+            for c in known
+        )
+
+    out: list[Diagnostic] = []
+    seen: set[str] = set()
+    for source in sources:
+        file = str(source)
+        if file in seen or not is_user_file(file):
+            continue
+        seen.add(file)
+        for line, listed in ignore_comments(file):
+            if not listed:
+                if (file, line, "") not in used and looked_for("BD"):
+                    out.append(
+                        diagnostic(
+                            "BD006",
+                            "`# beam-deps: ignore` silences nothing: no finding is on this line",
+                            file=file,
+                            line=line,
+                        )
+                    )
+                continue
+            unused = [c for c in listed if (file, line, c) not in used and looked_for(c)]
+            if unused:
+                unknown = [c for c in unused if not any(r.startswith(c) for r in RULES)]
+                what = ", ".join(unused)
+                note = f" ({', '.join(unknown)}: no diagnostic code starts so)" if unknown else ""
+                out.append(
+                    diagnostic(
+                        "BD006",
+                        f"`# beam-deps: ignore[{', '.join(listed)}]` does not silence {what} "
+                        f"here: no such finding is on this line{note}",
+                        file=file,
+                        line=line,
+                        unused=unused,
+                    )
+                )
+    return out
+
+
+def sources_of(loaded: Any) -> list[str]:
+    """The script (``LoadedScript``) and the local modules it imported, found in its folder
+    and the folders it put on ``sys.path`` (the loader has dropped them from ``sys.modules``
+    by now): where the ignore comments BD006 looks at are."""
+    out = [str(loaded.script_path)] if loaded.script_path else []
+    folders = [loaded.script_dir, *loaded.path_added] if loaded.script_dir else []
+    local = {
+        top: [f for f in folders if Path(f, top).is_dir() or Path(f, top + ".py").is_file()]
+        for top in {name.partition(".")[0] for name in loaded.modules_imported}
+    }
+    for name in sorted(loaded.modules_imported):
+        parts = name.split(".")
+        for folder in local[parts[0]]:
+            base = Path(folder, *parts)
+            found = [f for f in (base.with_suffix(".py"), base / "__init__.py") if f.is_file()]
+            if found:
+                out.append(str(found[0]))
+                break
+    return out
 
 
 def codes(values: Iterable[str]) -> list[str]:
@@ -169,7 +297,22 @@ def codes(values: Iterable[str]) -> list[str]:
     return out
 
 
-def filtered(report: Report, select: Iterable[str], ignore: Iterable[str]) -> Report:
-    """The report after inline ignores and ``--select``/``--ignore``."""
-    report.diagnostics = inline_ignores(report.diagnostics)
+def filtered(
+    report: Report,
+    select: Iterable[str],
+    ignore: Iterable[str],
+    sources: Iterable[str | Path] = (),
+) -> Report:
+    """The report after inline ignores and ``--select``/``--ignore``.
+
+    ``sources`` are the user's files the check ran (the script, its local modules): an ignore
+    comment there that silenced nothing is BD006. The files findings point at are read too.
+    When part of the analysis stopped early (BD001), nothing is called unused: what the
+    comment silences may simply not have been reached."""
+    used: set[tuple[str, int, str]] = set()
+    before = report.diagnostics
+    report.diagnostics = inline_ignores(before, used)
+    if not any(d.code == "BD001" for d in before):
+        files = [*sources, *(d.file for d in before if d.file)]
+        report.diagnostics += unused_ignores(files, used, select, ignore)
     return report.filtered(codes(select), codes(ignore))

@@ -37,7 +37,14 @@ from beam_deps.check.detectors.staged import (
 )
 from beam_deps.check.detectors.worker_findings import findings_to_diagnostics
 from beam_deps.check.detectors.worker_model import worker_model_diagnostics
-from beam_deps.check.postprocess import dedupe, filtered, merged, placed, placed_in
+from beam_deps.check.postprocess import (
+    dedupe,
+    filtered,
+    merged,
+    placed,
+    placed_in,
+    sources_of,
+)
 from beam_deps.check.simulated.probe import (
     ProbeBatch,
     ProbeError,
@@ -137,7 +144,7 @@ def check_script(
     report.by_value = sorted(set(report.by_value))
     sizes = [p.report.payload_size or 0 for a in analyses for p in a.serialized.payloads]
     report.payload_size = sum(sizes) if sizes else None
-    return filtered(report, select, ignore)
+    return filtered(report, select, ignore, sources_of(loaded))
 
 
 def _worker_requirements(path) -> tuple[list[str] | None, dict[str, str] | None]:
