@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from beam_deps.check import check_script
 
 IGNORES = """\
@@ -90,3 +92,104 @@ def test_an_ignore_comment_in_a_local_module_is_read_too(tmp_path):
         (Path(d.file).name, d.line) for d in check_script(script).diagnostics if d.code == "BD006"
     ]
     assert found == [("helpers.py", 1)]
+
+
+# ---------------------------------------------------------------------------- run
+RUN_SCRIPT = """\
+import sys
+import threading
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+with open("runs.txt", "a") as f:  # a side effect at import: it happens at every start
+    f.write("started\\n")
+
+lock = threading.Lock()
+
+
+def locked(x):
+    with lock:
+        return x
+
+
+with beam.Pipeline(options=PipelineOptions(sys.argv[1:])) as p:
+    _ = p | beam.Create([1]) | beam.Map(locked)
+"""
+
+
+@pytest.fixture()
+def run_project(tmp_path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "job.py").write_text(RUN_SCRIPT)
+    return project
+
+
+def test_run_says_it_starts_the_script_more_than_once(run_project, tmp_path):
+    run = beam_deps(run_project, "run", "job.py", "--out", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    note = (
+        "beam-deps: run starts job.py up to three times (to stage (unless a previous staging "
+        "is reused), to check, then for real): what it does before Pipeline.run(), at import "
+        "too, happens each time"
+    )
+    assert note in run.stderr.splitlines()
+    assert (run_project / "runs.txt").read_text().count("started") == 3  # what the note says
+    assert "BD104 [warning]" in run.stderr  # a warning does not stop the run by default
+
+
+def test_run_passes_select_ignore_fail_on_and_exit_zero_to_its_check(run_project, tmp_path):
+    out = str(tmp_path / "out")
+    strict = beam_deps(run_project, "run", "job.py", "--out", out, "--fail-on", "warning")
+    assert strict.returncode == 1, strict.stderr[-3000:]
+    assert "BD104 [warning]" in strict.stderr
+    assert (
+        "beam-deps: not running: check found warnings (fail-on: warning) (above)" in strict.stderr
+    )
+    assert "beam-deps: running" not in strict.stderr
+    ignored = beam_deps(
+        run_project, "run", "job.py", "--out", out, "--fail-on", "warning", "--ignore", "BD104"
+    )
+    assert ignored.returncode == 0, ignored.stderr[-3000:]
+    assert "BD104" not in ignored.stderr and "beam-deps: running" in ignored.stderr
+    selected = beam_deps(
+        run_project, "run", "job.py", "--out", out, "--fail-on", "warning", "--select", "BD3"
+    )
+    assert selected.returncode == 0 and "BD104" not in selected.stderr, selected.stderr[-3000:]
+    anyway = beam_deps(
+        run_project, "run", "job.py", "--out", out, "--fail-on", "warning", "--exit-zero"
+    )
+    assert anyway.returncode == 0, anyway.stderr[-3000:]
+    assert "BD104 [warning]" in anyway.stderr and "beam-deps: running" in anyway.stderr
+    bad = beam_deps(run_project, "run", "job.py", "--out", out, "--select", "BD999")
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1].startswith(
+        "beam-deps: error: --select BD999: no diagnostic code starts with 'BD999'"
+    )
+
+
+# ---------------------------------------------------------------------------- out
+def test_out_from_pyproject_is_used_and_the_command_line_wins(tmp_path):
+    root = tmp_path / "repo"
+    jobs = root / "jobs"
+    jobs.mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n\n[tool.beam-deps]\nout = "build/staging"\n'
+    )
+    (jobs / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (jobs / "job.py").write_text(
+        "import sys\nimport apache_beam as beam\nfrom helpers import double\n"
+        "from apache_beam.options.pipeline_options import PipelineOptions\n"
+        "with beam.Pipeline(options=PipelineOptions(sys.argv[1:])) as p:\n"
+        "    p | beam.Create([1]) | beam.Map(double)\n"
+    )
+    staged = beam_deps(jobs, "stage", "job.py")
+    assert staged.returncode == 0, staged.stderr[-3000:]
+    assert (root / "build" / "staging" / "beam_deps_manifest.json").is_file()
+    assert not (jobs / "beam-deps-staging").exists()
+    assert f"staged into {root / 'build' / 'staging'}" in staged.stdout
+    given = beam_deps(jobs, "stage", "job.py", "--out", "mine")
+    assert given.returncode == 0 and (jobs / "mine" / "beam_deps_manifest.json").is_file()
+    ran = beam_deps(jobs, "run", "job.py", "--skip-check")
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert str(root / "build" / "staging") in ran.stderr  # the staging options it ran with

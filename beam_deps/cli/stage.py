@@ -18,9 +18,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from beam_deps.cli.common import add_common_output_args
+from beam_deps.cli.common import add_common_output_args, split_codes
 from beam_deps.diagnostics import Report
 from beam_deps.errors import UsageError
+
+DEFAULT_OUT = "beam-deps-staging"
 
 
 def register(subparsers) -> None:
@@ -81,6 +83,22 @@ def register(subparsers) -> None:
     _add_target(run)
     _add_staging_options(run)
     run.add_argument("--skip-check", action="store_true", help="do not run `beam-deps check` first")
+    run.add_argument(
+        "--select", default="", metavar="CODES", help="check only these codes (BD1,BD401)"
+    )
+    run.add_argument(
+        "--ignore", default="", metavar="CODES", help="drop these codes or prefixes from the check"
+    )
+    run.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="run the pipeline even when the check finds errors (they are still shown)",
+    )
+    run.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        help="stop before running on errors only (default) or on warnings too; pyproject: fail-on",
+    )
     add_common_output_args(run, formats=("text", "json"))
     run.set_defaults(func=run_run)
 
@@ -94,9 +112,8 @@ def _add_staging_options(parser: argparse.ArgumentParser, out: bool = True) -> N
     if out:
         parser.add_argument(
             "--out",
-            default="beam-deps-staging",
             metavar="DIR",
-            help="staging directory (default: %(default)s)",
+            help=f"staging directory (default: [tool.beam-deps] out, else {DEFAULT_OUT})",
         )
         parser.add_argument(
             "--wheelhouse",
@@ -126,6 +143,19 @@ def _add_staging_options(parser: argparse.ArgumentParser, out: bool = True) -> N
     parser.add_argument(
         "--no-cache", action="store_true", help="do not reuse a previous identical staging"
     )
+
+
+def _configured(args):
+    """Apply ``[tool.beam-deps]`` (found upward from the script, as `check` finds it) where
+    the command line said nothing: ``out`` (stage, run), ``worker-requirements``. Returns the
+    configuration, which `run` also hands to its check."""
+    from beam_deps.config import load_config
+
+    config = load_config(args.script or os.getcwd())
+    if hasattr(args, "out"):
+        args.out = args.out or config.out or DEFAULT_OUT
+    args.worker_requirements = args.worker_requirements or config.worker_requirements
+    return config
 
 
 def _target_kwargs(args) -> dict:
@@ -212,6 +242,7 @@ def _gitignore_hint(out: Path, existed: bool) -> None:
 
 # ---------------------------------------------------------------------------- stage
 def run_stage(args) -> int:
+    _configured(args)
     existed = Path(args.out).exists()
     staging = _stage(args, args.out)
     if args.format == "json":
@@ -277,6 +308,7 @@ def _stage_to_temp(args):
 
 
 def run_package_list(args) -> int:
+    _configured(args)
     staging = _stage_to_temp(args)
     _print_diagnostics(staging.diagnostics)
     lines = list(staging.shipped)
@@ -289,6 +321,7 @@ def run_package_list(args) -> int:
 
 # ---------------------------------------------------------------------------- requirements
 def run_requirements(args) -> int:
+    _configured(args)
     staging = _stage_to_temp(args)
     _print_diagnostics(staging.diagnostics)
     if staging.requirements:
@@ -304,8 +337,16 @@ def run_run(args) -> int:
     `--extra_package` from the pipeline options, so with the staging options added its
     simulated worker sees exactly what the workers will have, and "local module not staged"
     is no longer reported for code that staging ships. What staging and check found is shown
-    as one report, with one summary.
+    as one report, with one summary. ``--select``/``--ignore`` (or pyproject's) filter the
+    check as they filter `beam-deps check`; staging's own findings are never filtered.
     """
+    config = _configured(args)
+    select = split_codes(args.select, "--select") or config.select
+    ignore = split_codes(args.ignore, "--ignore") or config.ignore
+    if args.script:
+        ignore = ignore + config.ignored_for(args.script)
+    fail_on = args.fail_on or config.fail_on
+    _write(_runs_note(args), sys.stderr)
     existed = Path(args.out).exists()
     staging = _stage(args, args.out)
     if not staging.written:
@@ -315,18 +356,33 @@ def run_run(args) -> int:
     _gitignore_hint(staging.out, existed)
     pipeline_args = list(args.pipeline_args or ()) + staging.pipeline_args
     found = list(staging.diagnostics)
+    checked: list = []
     if not args.skip_check:
-        report = _check(args, pipeline_args, staging)
+        report = _check(args, pipeline_args, staging, select=select, ignore=ignore)
         if report is not None:  # a finding both report is shown once
             seen = {(d.code, d.message) for d in found}
-            found += [d for d in report.diagnostics if (d.code, d.message) not in seen]
+            checked = [d for d in report.diagnostics if (d.code, d.message) not in seen]
+            found += checked
     if found:
         _report(found, args)
-    if not Report(found).ok:
-        _write("beam-deps: not running: check found errors (above)", sys.stderr)
+    stop = not Report(found).ok or (
+        fail_on == "warning" and Report(checked).summary()["warnings"] > 0
+    )
+    if stop and not (args.exit_zero and Report(list(staging.diagnostics)).ok):
+        why = "errors" if not Report(found).ok else "warnings (fail-on: warning)"
+        _write(f"beam-deps: not running: check found {why} (above)", sys.stderr)
         return 1
     cmd = [sys.executable, *_target(args, staging), *pipeline_args]
     _write("beam-deps: running " + " ".join(shlex.quote(c) for c in cmd), sys.stderr)
+    _explain_wheel_warning(staging)
+    return subprocess.call(cmd)
+
+
+def _explain_wheel_warning(staging) -> None:
+    """Beam's stager logs "must be binary-compatible" for every .whl in --extra_package, by
+    file name, with no option to say a wheel is pure. Silencing it would mean starting the
+    script through a launcher instead of ``python SCRIPT`` (or injecting a sitecustomize
+    that workers would inherit): too high a price for a warning, so it is explained."""
     wheels = [a.path for a in staging.artifacts if a.role == "local_wheel"]
     if wheels and all(w.endswith("-none-any.whl") for w in wheels):
         _write(
@@ -335,7 +391,21 @@ def run_run(args) -> int:
             "beam-deps (py3-none-any) and install on any worker",
             sys.stderr,
         )
-    return subprocess.call(cmd)
+
+
+def _runs_note(args) -> str:
+    """`run` starts the user's script more than once: whatever it does before
+    ``Pipeline.run()`` (at import, writing files, calling services) happens each time."""
+    name = args.script or f"-m {args.module}"
+    if args.skip_check:
+        times, steps = "twice", "to stage (unless a previous staging is reused), then for real"
+    else:
+        times = "up to three times"
+        steps = "to stage (unless a previous staging is reused), to check, then for real"
+    return (
+        f"beam-deps: run starts {name} {times} ({steps}): what it does before "
+        "Pipeline.run(), at import too, happens each time"
+    )
 
 
 def _report(diagnostics, args) -> None:
@@ -345,7 +415,7 @@ def _report(diagnostics, args) -> None:
     _write(render(Report(list(diagnostics)), fmt), sys.stderr)
 
 
-def _check(args, pipeline_args: list[str], staging=None) -> Report | None:
+def _check(args, pipeline_args: list[str], staging=None, *, select=(), ignore=()) -> Report | None:
     """``beam_deps.check.check_script`` (the check helper's API)."""
     try:
         from beam_deps.check import check_script
@@ -358,6 +428,8 @@ def _check(args, pipeline_args: list[str], staging=None) -> Report | None:
         "module": args.module,
         "timeout": args.timeout,
         "worker_requirements": args.worker_requirements,
+        "select": list(select),
+        "ignore": list(ignore),
     }
     if staging is not None and staging.split:  # each transform against its own environment
         from beam_deps.check.environments import check_environments
