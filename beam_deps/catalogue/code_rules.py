@@ -326,6 +326,40 @@ RULES = [
         example_fixed="for col in ['price', 'qty']:\n"
         "    out[col] = rows | f'Get{col}' >> beam.Map(lambda row, col=col: row[col])\n",
     ),
+    Rule(
+        code="BD114",
+        name="local-file-opened-on-worker",
+        severity=E,
+        reported_by=("check",),
+        also=(W,),
+        severity_note="A relative path, or an absolute path on a runner whose workers run on other machines (Dataflow, a portable runner with Docker): error. An absolute path of this machine where the runner's workers are local processes (DirectRunner, Prism, LOOPBACK): warning, it works only there.",
+        summary="Code that runs on the worker opens a file that exists only on the submitting machine.",
+        explanation="A DoFn's `setup()`, `start_bundle()` or `process()` (or a function given to "
+        "`Map`) runs on the worker, not where you start the pipeline. A relative path is "
+        "looked up in the worker's own working folder, and an absolute path of your machine "
+        "(your home, project or temporary folder) does not exist on another machine: the "
+        "worker fails with FileNotFoundError. The DirectRunner hides it, because its workers "
+        "run in your process and folder. beam-deps reports it only where it can read the path "
+        "from the payload (a string in the code, a string or Path attribute of the DoFn such "
+        "as a constructor argument, a global string, `os.path.join`/`Path` of those), the "
+        "opener is `open()` (`io`, `codecs`) for reading, `Path.open/read_text/read_bytes`, "
+        "`pandas.read_*` or `numpy.load/loadtxt/genfromtxt/fromfile`, and the file exists here "
+        "outside the interpreter's and installed packages' folders. `__init__` runs where the "
+        "pipeline is built, so opening a file there is fine.",
+        fix="Read the file while building the pipeline and pass its contents as a side input "
+        "(`beam.pvalue.AsDict`/`AsList`) or a constructor argument; or ship it with "
+        "`--files_to_stage` (Beam 2.64+; workers find it in "
+        "`$SEMI_PERSISTENT_DIRECTORY/staged/`); or put it in storage every worker reads (a "
+        "`gs://` path) and open it with `apache_beam.io.filesystems.FileSystems.open`.",
+        example="class Classify(beam.DoFn):\n"
+        "    def setup(self):\n"
+        "        with open('lookup.csv') as f:  # the worker's folder has no lookup.csv\n"
+        "            self.kinds = dict(line.strip().split(',') for line in f)\n",
+        example_fixed="with open('lookup.csv') as f:  # read here, at construction\n"
+        "    rows = [tuple(line.strip().split(',')) for line in f]\n"
+        "kinds = p | 'Table' >> beam.Create(rows)\n"
+        "animals | beam.Map(classify, kinds=beam.pvalue.AsDict(kinds))\n",
+    ),
     # ---------------------------------------------------------------- BD2 the main session
     Rule(
         code="BD201",
@@ -423,6 +457,40 @@ RULES = [
         "counts. A per-worker cache is fine if nothing reads it back.",
         example="SEEN = []\n\ndef remember(x):\n    SEEN.append(x)  # only this worker's copy\n    return x\n",
         example_fixed="seen = p | beam.Create(data) | beam.Map(lambda x: x)  # a PCollection\n",
+    ),
+    Rule(
+        code="BD206",
+        name="launch-state-not-on-worker",
+        severity=E,
+        reported_by=("check",),
+        summary="Worker code reads module state of your own module that was changed while the pipeline was built.",
+        explanation="Modules, and the functions and classes of modules a worker can import, "
+        "travel by reference: the worker imports your module afresh and reads its "
+        "module-level values as the module itself sets them. A setting changed while the "
+        "pipeline is built (`jobconfig.ENV = args.env`), a class attribute set at launch "
+        "(`Settings.limit = 5`) or a module-level registry your script fills (a decorator "
+        "registering a function of the script) exists only in the submitting process. "
+        "Nothing fails: the workers use the defaults and the results are silently wrong. "
+        "beam-deps compares what the worker code reads (never `__init__`, which runs where "
+        "the pipeline is built) between the submitting process, once the pipeline is built, "
+        "and two fresh imports of the module with the script's path and folder; a value that "
+        "differs here and is the same in both fresh imports (so not a timestamp or a process "
+        "id) is reported. A name the worker code writes itself (a per-worker cache) is not.",
+        fix="Pass the value to the transform: an argument (`beam.Map(tag, env=args.env)`, a "
+        "DoFn constructor argument stored on `self`), a pipeline option read in "
+        "`DoFn.setup()`, or a side input; or make the module compute it itself when it is "
+        "imported, the same way on every machine.",
+        example="import jobconfig\n"
+        "\n"
+        "def tag(word):\n"
+        "    return f'{word}@{jobconfig.ENV}'  # 'dev' on the workers\n"
+        "\n"
+        "jobconfig.ENV = args.env  # 'prod', in this process only\n"
+        "words | beam.Map(tag)\n",
+        example_fixed="def tag(word, env):\n"
+        "    return f'{word}@{env}'\n"
+        "\n"
+        "words | beam.Map(tag, env=args.env)  # pickled with the transform\n",
     ),
     # ---------------------------------------------------------------- BD3 classes and identity
     Rule(

@@ -28,6 +28,8 @@ from beam_deps.check.detectors.declared import declared_conflicts
 from beam_deps.check.detectors.element_coders import element_findings
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
 from beam_deps.check.detectors.late_binding import late_binding_findings
+from beam_deps.check.detectors.launch_state import launch_state_diagnostics
+from beam_deps.check.detectors.local_files import local_file_diagnostics
 from beam_deps.check.detectors.main_session import main_session_diagnostics, save_main_session
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
 from beam_deps.check.detectors.staged import (
@@ -190,6 +192,9 @@ def _at_run(
     batch.close_input()
     diagnostics += element_class_diagnostics(captured.pipeline, library, saving)
     diagnostics += element_findings(captured.pipeline, library, saving)
+    # in run(): the script's working folder, and its modules as they are once it is built
+    diagnostics += local_file_diagnostics(serialized.payloads, options)
+    diagnostics += launch_state_diagnostics(serialized.payloads, loaded.script_path)
     return PipelineAnalysis(captured, serialized, diagnostics, staged, saving, session, batch)
 
 

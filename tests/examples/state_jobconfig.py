@@ -1,0 +1,7 @@
+"""Settings of the state_* examples: a module next to the script, shipped to the workers."""
+
+ENV = "dev"  # the script sets it from --env while it builds the pipeline
+
+
+def bucket():
+    return f"{ENV}-bucket"
