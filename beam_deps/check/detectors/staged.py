@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from beam_deps.check.simulated.probe import Staged
-from beam_deps.staging.imports import interpreter_modules
 
 
 def _requirements(path: str | os.PathLike) -> list[Any]:
@@ -100,9 +99,6 @@ def staged_from_options(options: Any) -> Staged:
 
     setup = options.view_as(SetupOptions)
     staged = Staged()
-    # What ships with every worker's interpreter but sys.stdlib_module_names does not list
-    # (``_sysconfigdata_*``, which sysconfig imports for pandas): never local code (BD402).
-    staged.modules.extend(sorted(interpreter_modules()))
     if setup.requirements_file and os.path.isfile(setup.requirements_file):
         staged.dists.extend(requirement_names(setup.requirements_file))
     for name in getattr(setup, "packages", None) or ():

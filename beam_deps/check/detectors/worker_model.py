@@ -17,8 +17,10 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.environment.distributions import WorkerImage, module_owner
 from beam_deps.environment.workers import WorkerModel
+from beam_deps.staging.imports import is_stdlib
 
 MISSING = ("BD401", "BD403")
+NOT_ON_WORKER = ("BD401", "BD402", "BD403")
 
 
 def worker_model_diagnostics(
@@ -26,9 +28,10 @@ def worker_model_diagnostics(
     diagnostics: Iterable[Diagnostic],
     by_reference: Iterable[str] = (),
 ) -> list[Diagnostic]:
-    """``diagnostics`` without the missing modules the image provides, plus the model's note
-    and the version differences of packages the payloads refer to by reference."""
-    found = list(diagnostics)
+    """``diagnostics`` without the missing modules the image (or, for any model, the
+    interpreter itself) provides, plus the model's note and the version differences of
+    packages the payloads refer to by reference."""
+    found = [d for d in diagnostics if not _ships_with_python(d)]
     if model.kind != "sdk-image":
         return found
     image = model.packages()
@@ -36,6 +39,16 @@ def worker_model_diagnostics(
     kept += [diagnostic("BD415", note) for note in model.notes]
     kept += _version_differences(image, by_reference)
     return kept
+
+
+def _ships_with_python(d: Diagnostic) -> bool:
+    """A module every worker's interpreter has although ``sys.stdlib_module_names`` does not
+    list it (``_sysconfigdata_*``, which sysconfig imports when pandas is imported): never
+    missing, never local code. The simulated worker's import guard knows only the listed
+    names, so it refuses these; without this, staging pandas as BD401 says would leave a
+    BD402 the user cannot clear."""
+    module = _module(d)
+    return d.code in NOT_ON_WORKER and module is not None and is_stdlib(module)
 
 
 def _provided(d: Diagnostic, image: WorkerImage) -> bool:
