@@ -129,6 +129,8 @@ GOLDEN_ELSEWHERE = {
     "check_loop_late_binding": "test_accuracy_elements.py",
     "check_schema_tuple": "test_accuracy_elements.py",
     "check_lossy_int": "test_accuracy_elements.py",
+    "check_local_file": "test_accuracy_state.py",
+    "check_launch_state": "test_accuracy_state.py",
 }
 
 # Lines such as "_pickle.PicklingError: Can't pickle ..." or "RuntimeError: Unable to ...".

@@ -1,0 +1,449 @@
+"""Issue 14 items 6 and 7: what only the submitting machine has, proven on isolated workers.
+
+6. A DoFn opens a file by a path of the submitting machine (BD114): the isolated workers, each
+   in an empty folder as on a cluster, fail with the FileNotFoundError check predicts; the
+   fixed variant (a side input) passes check and really computes the table's answers.
+7. The script changes a module-level setting of its own shipped module while it builds the
+   pipeline (BD206): the workers import the module afresh and the real run writes the
+   module's defaults, as check says; the fixed variant (an argument) writes the right values.
+
+The state_* examples ship their helper modules as a user would: check sees a project with a
+setup.py (``--setup_file``), the isolated workers get the project's folder on their path.
+Unit tests below pin the soundness rules of both detectors (what is never reported).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import pathlib
+import shutil
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from isolated import IsolatedRun, run_isolated
+from support.golden import check_golden
+from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES
+
+from beam_deps.check import check_script
+from beam_deps.check.detectors.launch_state import launch_state_diagnostics
+from beam_deps.check.detectors.local_files import local_file_diagnostics
+
+E = frozenset
+MINE = ("BD114", "BD206")
+HELPERS = ("state_jobconfig.py", "state_registry.py")
+
+
+@dataclass(frozen=True)
+class Case:
+    script: str
+    errors: frozenset[str] = frozenset()
+    fails_with: str | None = None  # what the real isolated run says; None: it runs
+    output: tuple[str, ...] = ()  # the real run's sorted output lines
+    args: tuple[str, ...] = ()
+    shipped: bool = False  # the helper modules are shipped (setup.py / worker path)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return Path(self.script).stem
+
+
+CASES = [
+    # 6. a file of the submitting machine opened on the worker
+    Case(
+        "files_relative_path.py",
+        E({"BD114"}),
+        fails_with="No such file or directory: 'files_lookup.csv'",
+    ),
+    Case(
+        "files_constructor_path.py",
+        E({"BD114"}),
+        fails_with="No such file or directory: 'files_lookup.csv'",
+    ),
+    Case("files_relative_path_fixed.py", output=("cat=mammal", "emu=bird")),
+    # 7. module state set while the pipeline is built: silently the defaults on workers
+    Case(
+        "state_launch_setting.py",
+        E({"BD206"}),
+        output=("a@dev", "b@dev"),  # started with --env prod
+        args=("--env", "prod"),
+        shipped=True,
+    ),
+    Case(
+        "state_launch_setting_fixed.py",
+        output=("a@prod", "b@prod"),
+        args=("--env", "prod"),
+        shipped=True,
+    ),
+    Case(
+        "state_launch_registry.py",
+        E({"BD206"}),
+        output=("a", "b"),  # the script's 'upper' rule is never applied there
+        shipped=True,
+    ),
+]
+
+
+def _project(root: Path) -> Path:
+    """The examples' helper modules as a shipped project (a setup.py beside them)."""
+    project = root / "project"
+    if not project.exists():
+        project.mkdir(parents=True)
+        for name in HELPERS:
+            shutil.copy(EXAMPLES / name, project / name)
+        modules = ", ".join(repr(Path(n).stem) for n in HELPERS)
+        (project / "setup.py").write_text(
+            f"from setuptools import setup\nsetup(name='state-helpers', py_modules=[{modules}])\n"
+        )
+    return project
+
+
+class Runs:
+    """Each case's real isolated run, once, two at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+        self.futures: dict[str, concurrent.futures.Future] = {}
+
+    def out_dir(self, case: Case) -> Path:
+        path = self.root / case.id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def args(self, case: Case) -> list[str]:
+        return [str(self.out_dir(case) / "out.txt"), *case.args, *CLOUDPICKLE]
+
+    def get(self, case: Case) -> IsolatedRun:
+        if case.id not in self.futures:
+            for sibling in CASES:
+                if sibling.id not in self.futures:
+                    self.futures[sibling.id] = self.pool.submit(self._run, sibling)
+        return self.futures[case.id].result()
+
+    def _run(self, case: Case) -> IsolatedRun:
+        out = self.out_dir(case)
+        shipped = [_project(self.root)] if case.shipped else []
+        return run_isolated(
+            EXAMPLES / case.script, self.args(case), pythonpath=shipped, workdir=out / "work"
+        )
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    runs = Runs(tmp_path_factory.mktemp("state"))
+    yield runs
+    runs.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _check(case: Case, runs: Runs, monkeypatch) -> list:
+    monkeypatch.chdir(EXAMPLES)  # as `python files_relative_path.py` is started there
+    argv = runs.args(case)
+    if case.shipped:
+        monkeypatch.setenv("BEAM_DEPS_CACHE_DIR", str(runs.root / "cache"))  # its wheel
+        argv += ["--setup_file", str(_project(runs.root) / "setup.py")]
+    return check_script(EXAMPLES / case.script, argv=argv)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_check_predicts_the_real_run(case, runs, monkeypatch):
+    report = _check(case, runs, monkeypatch)
+    assert {d.code for d in report.errors} == case.errors, report.diagnostics
+    for d in report.diagnostics:
+        if d.code in case.errors:
+            assert d.transform and d.path and d.fix and d.line, d
+            assert d.file in (str(EXAMPLES / case.script), *(str(EXAMPLES / h) for h in HELPERS))
+    if case.fails_with:  # check says what the worker will say
+        assert any(case.fails_with in d.message for d in report.errors), report.errors
+
+    run = runs.get(case)
+    if case.fails_with is None:
+        assert run.ok, run
+    else:
+        assert not run.ok, run
+        assert case.fails_with in run.output.replace("\\'", "'"), run
+    if case.output:
+        lines = (runs.out_dir(case) / "out.txt").read_text().split("\n")
+        assert tuple(sorted(filter(None, lines))) == case.output
+
+
+def test_the_state_predicted_is_the_state_the_workers_read(runs, monkeypatch):
+    """BD206 names the worker's value, and the real run wrote exactly that value."""
+    case = CASES[3]
+    report = _check(case, runs, monkeypatch)
+    (found,) = [d for d in report.errors if d.code == "BD206"]
+    assert "'prod' here" in found.message and "sees 'dev'" in found.message
+    assert found.extra["name"] == "state_jobconfig.ENV"
+
+
+def _first(script: str, code: str, args: tuple[str, ...] = ()) -> str:
+    report = check_script(EXAMPLES / script, argv=["{out}/out.txt", *args, *CLOUDPICKLE])
+    (found,) = [d for d in report.diagnostics if d.code == code]
+    return (
+        f"{Path(found.file).name}:{found.line}: {found.code} [{found.severity.value}] "
+        f"{found.message}\n"
+    )
+
+
+def test_errors_page_messages(monkeypatch):
+    monkeypatch.chdir(EXAMPLES)
+    local_file = _first("files_relative_path.py", "BD114")
+    launch_state = _first("state_launch_setting.py", "BD206", ("--env", "prod"))
+    check_golden("check_local_file", local_file)
+    check_golden("check_launch_state", launch_state)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "clean_basic.py",
+        "clean_self_contained.py",
+        "clean_script_classes.py",
+        "clean_script_keys.py",
+        "pitfall_module_state.py",
+        "several_pipelines.py",
+    ],
+)
+def test_no_finding_on_clean_examples(script, tmp_path, monkeypatch):
+    monkeypatch.chdir(EXAMPLES)
+    args = ["--output", f"{tmp_path}/t.txt"] if script == "clean_basic.py" else [f"{tmp_path}/o"]
+    report = check_script(EXAMPLES / script, argv=args + CLOUDPICKLE)
+    assert not {d.code for d in report.diagnostics} & set(MINE), report.diagnostics
+
+
+@pytest.mark.parametrize("script, args", BEAM_EXAMPLES, ids=[s for s, _ in BEAM_EXAMPLES])
+def test_no_finding_on_beams_examples(script, args, tmp_path, monkeypatch):
+    """wordcount and friends open --input while the pipeline is built: not a worker open."""
+    monkeypatch.chdir(tmp_path)
+    text = tmp_path / "kinglear.txt"
+    text.write_text("the cat sat on the mat\nthe dog ate the cat\n")
+    argv = [a.replace("{in}", "kinglear.txt").replace("{out}", str(tmp_path)) for a in args]
+    report = check_script(EXAMPLES / "beam" / script, argv=argv + CLOUDPICKLE)
+    assert not {d.code for d in report.diagnostics} & set(MINE), report.diagnostics
+
+
+# ---------------------------------------------------------------------------- unit: BD114
+
+
+@dataclass
+class FakePayload:
+    """What the detectors read of a payload (``pipeline.payloads.Payload``)."""
+
+    obj: object
+    name: str = "Fn"
+    kind: str = "dofn"
+    duplicate_of: int | None = None
+    transform: str = "Fn"
+    user_transform: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+
+def _bd114(fn, *argv: str) -> list:
+    options = PipelineOptions(list(argv))
+    return local_file_diagnostics([FakePayload((fn, (), {}, [], None))], options)
+
+
+class OpensInInit(beam.DoFn):
+    def __init__(self):
+        with open("files_lookup.csv") as handle:  # runs where the pipeline is built
+            self.text = handle.read()
+
+    def process(self, x):
+        yield x
+
+
+class Writes(beam.DoFn):
+    def setup(self):
+        self.out = open("files_lookup.csv", "a")  # noqa: SIM115 - creates, never fails
+
+    def process(self, x):
+        yield x
+
+
+class Remote(beam.DoFn):
+    def setup(self):
+        with open("gs://bucket/files_lookup.csv") as handle:
+            self.text = handle.read()
+
+    def process(self, x):
+        yield x
+
+
+class Missing(beam.DoFn):
+    def setup(self):
+        with open("no_such_file_here.csv") as handle:  # fails everywhere: not ours to say
+            self.text = handle.read()
+
+
+class FromParameter(beam.DoFn):
+    def process(self, path):
+        with open(path) as handle:  # the value comes with the element: not in the payload
+            yield handle.read()
+
+
+class PandasInSetup(beam.DoFn):
+    def __init__(self, folder):
+        self.folder = folder
+
+    def setup(self):
+        import pandas as pd
+
+        self.table = pd.read_csv(os.path.join(self.folder, "files_lookup.csv"))
+
+    def process(self, x):
+        yield x
+
+
+class ViaHelper(beam.DoFn):
+    def setup(self):
+        self.text = self._load()
+
+    def _load(self):
+        return pathlib.Path("files_lookup.csv").read_bytes()
+
+
+class Absolute(beam.DoFn):
+    def __init__(self, path):
+        self.path = path
+
+    def setup(self):
+        with open(self.path, encoding="utf-8") as handle:
+            self.text = handle.read()
+
+
+def test_only_worker_side_reads_of_local_files(monkeypatch):
+    monkeypatch.chdir(EXAMPLES)
+    for quiet in (OpensInInit(), Writes(), Remote(), Missing(), FromParameter()):
+        assert _bd114(quiet) == [], type(quiet).__name__
+    (found,) = _bd114(PandasInSetup("."))
+    assert "pandas.read_csv()" in found.message and found.severity.value == "error"
+    (found,) = _bd114(ViaHelper())  # setup() calls self._load(): followed
+    assert "ViaHelper._load opens it with Path.read_bytes()" in found.message
+
+
+def test_a_function_given_to_map_is_worker_code(monkeypatch):
+    monkeypatch.chdir(EXAMPLES)
+
+    def lookup(word):
+        with open("files_lookup.csv") as handle:
+            return word in handle.read()
+
+    wrapped = beam.Map(lookup).fn  # Beam's CallableWrapperDoFn around the user's function
+    (found,) = _bd114(wrapped)
+    assert found.path.endswith("lookup") and found.severity.value == "error"
+
+
+def test_absolute_paths_per_runner(tmp_path):
+    """A file of this machine: a warning where workers are local processes, an error where
+    the runner starts them elsewhere; the interpreter's own files are on every worker."""
+    data = tmp_path / "table.csv"
+    data.write_text("a,b\n")
+    (local,) = _bd114(Absolute(str(data)))
+    assert local.severity.value == "warning" and "works only while" in local.message
+    (remote,) = _bd114(Absolute(str(data)), "--runner=PortableRunner", "--environment_type=DOCKER")
+    assert remote.severity.value == "error" and "other machines" in remote.message
+    assert _bd114(Absolute(os.__file__)) == []  # the standard library ships with Python
+    assert _bd114(Absolute(beam.__file__)) == []  # an installed package's file
+
+
+# ---------------------------------------------------------------------------- unit: BD206
+
+
+@pytest.fixture()
+def local_module(tmp_path, monkeypatch):
+    """Write a module in a folder on sys.path (a user's own module), import it fresh."""
+    made: list[str] = []
+
+    def make(name: str, source: str):
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+        monkeypatch.syspath_prepend(str(tmp_path))
+        made.append(name)
+        __import__(name)
+        return sys.modules[name]
+
+    yield make
+    for name in made:
+        sys.modules.pop(name, None)
+
+
+def _bd206(fn) -> list:
+    return launch_state_diagnostics([FakePayload((fn, (), {}, [], None))], None)
+
+
+def test_class_attribute_and_missing_attribute_set_at_launch(local_module):
+    mod = local_module(
+        "bd206_settings",
+        """
+        import apache_beam as beam
+
+        class Limits:
+            top = 3
+
+        class Keep(beam.DoFn):
+            def process(self, x):
+                if x < Limits.top and x != getattr(self, "skip", None):
+                    yield x, self.extra_limit
+        """,
+    )
+    mod.Limits.top = 10  # at launch: the worker's fresh class says 3
+    mod.Keep.extra_limit = 7  # added at launch: not there on the worker
+    found = {d.extra["name"]: d for d in _bd206(mod.Keep())}
+    assert set(found) == {"bd206_settings.Limits.top", "bd206_settings.Keep.extra_limit"}
+    assert "10 here" in found["bd206_settings.Limits.top"].message
+    assert "sees 3" in found["bd206_settings.Limits.top"].message
+    assert "AttributeError" in found["bd206_settings.Keep.extra_limit"].message
+
+
+def test_no_finding_for_state_the_same_on_workers(local_module):
+    mod = local_module(
+        "bd206_quiet",
+        """
+        import logging, os, time
+        import apache_beam as beam
+
+        STARTED = time.time()   # differs in every process: never a finding
+        PID = os.getpid()
+        LOG = logging.getLogger(__name__)
+        TABLE = {"a": 1}        # filled at import: the worker fills it too
+        TABLE["b"] = 2
+        _MODEL = None
+
+        def model():
+            global _MODEL       # a per-worker cache the worker code fills itself
+            if _MODEL is None:
+                _MODEL = {"loaded": True}
+            return _MODEL
+
+        class Quiet(beam.DoFn):
+            def __init__(self):
+                self.factor = 2  # instance state travels by value
+
+            def process(self, x):
+                LOG.info("%s %s %s", STARTED, PID, model())
+                yield TABLE.get(x, 0) * self.factor
+        """,
+    )
+    mod.model()  # the script warmed the cache while building the pipeline
+    logging_root = __import__("logging").getLogger()
+    logging_root.setLevel("DEBUG")  # the script configured logging: a library's state
+    assert _bd206(mod.Quiet()) == []
+
+
+def test_a_script_function_reading_a_module_it_holds(local_module):
+    mod = local_module("bd206_conf", "ENV = 'dev'\n")
+
+    def tag(word):
+        return f"{word}@{mod.ENV}"
+
+    assert _bd206(tag) == []  # unchanged: same on the worker
+    mod.ENV = "prod"
+    (found,) = _bd206(tag)
+    assert found.extra["name"] == "bd206_conf.ENV" and found.severity.value == "error"
