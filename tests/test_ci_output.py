@@ -161,3 +161,40 @@ def test_a_bad_pyproject_setting_is_one_line_and_exit_2(tmp_path):
     run = beam_deps(tmp_path, "check", "job.py")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "[tool.beam-deps] select NO-SUCH-RULE: no diagnostic code starts with" in run.stderr
+
+
+def test_every_format_shows_paths_relative_to_the_project_root(tmp_path):
+    """The project root is the folder of the pyproject.toml found upward from where
+    beam-deps runs: text, JSON, GitHub and SARIF all show ``jobs/job.py`` from a sub-folder,
+    and an absolute path for a file outside the root."""
+    root = tmp_path / "repo"
+    jobs = root / "jobs"
+    jobs.mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (jobs / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (jobs / "job.py").write_text(SCRIPT)
+    text = beam_deps(jobs, "check", "job.py").stdout
+    assert "\njobs/job.py:17: BD402 [error]" in "\n" + text, text
+    doc = json.loads(beam_deps(jobs, "check", "job.py", "--format", "json").stdout)
+    assert doc["root"] == str(root)
+    assert {d["file"] for d in doc["diagnostics"]} == {"jobs/job.py"}
+    github = beam_deps(jobs, "check", "job.py", "--format", "github").stdout
+    assert "::error file=jobs/job.py,line=17,title=BD402" in github, github
+    sarif = json.loads(beam_deps(jobs, "check", "job.py", "--format", "sarif").stdout)["runs"][0]
+    assert sarif["originalUriBaseIds"]["PROJECTROOT"]["uri"] == root.as_uri() + "/"
+    locations = {
+        json.dumps(r["locations"][0]["physicalLocation"]["artifactLocation"])
+        for r in sarif["results"]
+    }
+    assert locations == {json.dumps({"uri": "jobs/job.py", "uriBaseId": "PROJECTROOT"})}
+    # checked from another project: the file is outside that root, so it stays absolute
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pyproject.toml").write_text('[project]\nname = "other"\n')
+    script = str(jobs / "job.py")
+    outside = json.loads(beam_deps(other, "check", script, "--format", "json").stdout)
+    assert {d["file"] for d in outside["diagnostics"]} == {script}
+    assert f"\n{script}:17: BD402" in "\n" + beam_deps(other, "check", script).stdout
+    far = json.loads(beam_deps(other, "check", script, "--format", "sarif").stdout)["runs"][0]
+    location = far["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": (jobs / "job.py").as_uri()}

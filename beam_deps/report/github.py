@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from beam_deps.diagnostics import Report
+from beam_deps.report.paths import project_root, shown_path
 from beam_deps.report.text import summary_line
 
 _LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -17,11 +18,12 @@ def _prop(text: str) -> str:
 
 
 def render_github(report: Report) -> str:
+    root = project_root()
     lines = []
     for d in report.sorted():
         props = []
         if d.file:
-            props.append(f"file={_prop(d.file)}")
+            props.append(f"file={_prop(shown_path(d.file, root))}")
             if d.line:
                 props.append(f"line={d.line}")
         props.append(f"title={_prop(d.code + ' ' + (d.transform or d.path or ''))}")

@@ -9,11 +9,12 @@ from pathlib import Path
 from beam_deps import __version__
 from beam_deps.catalogue import RULES
 from beam_deps.diagnostics import Report
+from beam_deps.report.paths import project_root, shown_path
 
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-# Locations are relative to the project root (where beam-deps runs, as every other format
-# shows them); code-scanning tools resolve them through this base id.
+# Locations are relative to the project root (``report.paths``, as every other format shows
+# them); code-scanning tools resolve them through this base id.
 ROOT = "PROJECTROOT"
 
 
@@ -32,6 +33,7 @@ def render_sarif(report: Report) -> str:
         for code in used
         if code in RULES
     ]
+    root = project_root()
     results = []
     for d in report.sorted():
         text = d.message + (f" (at {d.path})" if d.path else "")
@@ -42,10 +44,11 @@ def render_sarif(report: Report) -> str:
         }
         if d.file:
             region = {"startLine": d.line} if d.line else {}
-            uri = Path(os.path.relpath(d.file)).as_posix() if os.path.isabs(d.file) else d.file
-            location: dict = {"uri": uri}
-            if not os.path.isabs(uri):
-                location["uriBaseId"] = ROOT
+            shown = shown_path(d.file, root)
+            if os.path.isabs(shown):
+                location: dict = {"uri": Path(shown).as_uri()}
+            else:
+                location = {"uri": shown, "uriBaseId": ROOT}
             result["locations"] = [
                 {"physicalLocation": {"artifactLocation": location, "region": region}}
             ]
@@ -66,7 +69,7 @@ def render_sarif(report: Report) -> str:
                         "rules": rules,
                     }
                 },
-                "originalUriBaseIds": {ROOT: {"uri": Path.cwd().as_uri() + "/"}},
+                "originalUriBaseIds": {ROOT: {"uri": root.as_uri() + "/"}},
                 "invocations": [{"executionSuccessful": True}],
                 "results": results,
             }

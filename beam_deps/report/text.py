@@ -6,31 +6,21 @@ from __future__ import annotations
 
 import linecache
 import os
+from pathlib import Path
 from typing import TextIO
 
 from beam_deps.diagnostics import Diagnostic, Report
+from beam_deps.report.paths import project_root, shown_location, shown_path
 
 _ANSI = {"error": "31", "warning": "33", "info": "36", "code": "1", "dim": "2", "loc": "1"}
 
 
-def location_text(d: Diagnostic) -> str:
+def location_text(d: Diagnostic, root: Path | None = None) -> str:
+    """``file:line`` with the file relative to the project root (``report.paths``)."""
     if not d.file:
         return d.transform or d.path or "<object>"
-    filename = _relative(d.file)
+    filename = shown_path(d.file, root)
     return f"{filename}:{d.line}" if d.line else filename
-
-
-def _relative(filename: str) -> str:
-    try:
-        rel = os.path.relpath(filename)
-    except ValueError:
-        return filename
-    return filename if rel.startswith(".." + os.sep + "..") else rel
-
-
-def _relative_location(location: str) -> str:
-    filename, _, line = location.rpartition(":")
-    return f"{_relative(filename)}:{line}" if filename else location
 
 
 def use_colour(stream: TextIO | None) -> bool:
@@ -56,11 +46,12 @@ def render_text(report: Report, *, colour: bool = False, source: bool = True) ->
         return f"\033[{_ANSI[style]}m{text}\033[0m" if colour else text
 
     linecache.checkcache()
+    root = project_root()
     lines: list[str] = []
     for d in report.sorted():
         severity = d.severity.value
         lines.append(
-            f"{paint(location_text(d), 'loc')}: {paint(d.code, 'code')} "
+            f"{paint(location_text(d, root), 'loc')}: {paint(d.code, 'code')} "
             f"{paint(f'[{severity}]', severity)} {d.message}"
         )
         code_line = _source_line(d) if source else None
@@ -71,7 +62,7 @@ def render_text(report: Report, *, colour: bool = False, source: bool = True) ->
             lines.append(f"    {' ' * len(number)} |")
         if d.transform:
             applied = d.extra.get("applied_at")
-            where = f" (applied at {_relative_location(applied)})" if applied else ""
+            where = f" (applied at {shown_location(applied, root)})" if applied else ""
             lines.append(f"    transform: {d.transform}{where}")
             if d.extra.get("also_in"):
                 lines.append(f"    also in:   {', '.join(d.extra['also_in'])}")
