@@ -283,10 +283,11 @@ def test_save_main_session_turned_on_by_beam_for_dataflow_is_only_a_note(tmp_pat
         "--temp_location=gs://my-bucket-123/tmp",
     ]
     by_beam = check_script(script, argv=dataflow)
-    assert [(d.code, d.severity.value) for d in by_beam.diagnostics] == [("BD203", "info")]
-    assert by_beam.diagnostics[0].message.startswith("Beam turns --save_main_session on")
+    # Nothing here relies on the main session: BD203 only where it changes something
+    # (issue 14; tests/test_accuracy_dill.py shows where it does)
+    assert by_beam.diagnostics == []
     asked = check_script(script, argv=[*dataflow, "--save_main_session"])
-    assert [(d.code, d.severity.value) for d in asked.diagnostics] == [("BD203", "warning")]
+    assert asked.diagnostics == []
 
 
 def test_a_custom_worker_image_is_said_to_be_uncompared():

@@ -61,7 +61,6 @@ EXAMPLES_TABLE = [
     Example(
         "clean_basic.py",
         save_main_session=True,
-        warnings=E({"BD203"}),
         args=("--output", "{out}/total.txt"),
     ),
     Example("clean_self_contained.py", args=("{out}/records.txt",)),
@@ -75,7 +74,6 @@ EXAMPLES_TABLE = [
     Example(
         "clean_script_classes.py",
         save_main_session=True,
-        warnings=E({"BD203"}),
         args=("{out}/sums.txt",),
     ),
     Example("pitfall_local_module.py", E({"BD402"}), fails_with="No module named 'localhelpers'"),

@@ -30,7 +30,11 @@ from beam_deps.check.detectors.identity import double_import_diagnostics, elemen
 from beam_deps.check.detectors.late_binding import late_binding_findings
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
 from beam_deps.check.detectors.local_files import local_file_diagnostics
-from beam_deps.check.detectors.main_session import main_session_diagnostics, save_main_session
+from beam_deps.check.detectors.main_session import (
+    main_session_diagnostics,
+    save_main_session,
+    session_notes,
+)
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
 from beam_deps.check.detectors.staged import (
     requirement_names,
@@ -319,7 +323,7 @@ DETECTORS: tuple[Callable[[AnalysedScript], list[Diagnostic]], ...] = (
 
 def detect(script: AnalysedScript) -> list[Diagnostic]:
     """Every detector's diagnostics, merged (``postprocess.merged``), not yet deduplicated."""
-    return merged([d for detector in DETECTORS for d in detector(script)])
+    return merged(session_notes([d for detector in DETECTORS for d in detector(script)]))
 
 
 def _probe(analysis: PipelineAnalysis, search_path: list[str]) -> list[Diagnostic]:

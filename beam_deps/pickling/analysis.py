@@ -351,6 +351,8 @@ def _located_diagnostics(
     for path, hazard, chain in sorted(located, key=lambda item: len(item[0])):
         if hazard.code == "BD111" and _captured_by_beam(chain):
             continue  # Beam's own closure keeps the side inputs it was given: not the user's
+        if hazard.code == "BD111" and _held_only_for_construction(chain):
+            continue  # a composite's PCollection attribute no run-time code reads
         # A queue's inner locks, a condition's lock: report the outer object only.
         if hazard.code in ("BD104", "BD108", "BD111") and any(_inside(path, p) for p in reported):
             continue
@@ -540,6 +542,13 @@ def _is_beam_function(obj: Any) -> bool:
         and module.startswith("apache_beam.")
         and not is_user_file(obj.__code__.co_filename)
     )
+
+
+def _held_only_for_construction(chain: list[tuple[Any, str]]) -> bool:
+    # The simulated worker's walker decides what code runs on a worker (stdlib only).
+    from beam_deps.check.simulated.walk import held_only_for_construction
+
+    return held_only_for_construction(chain)
 
 
 def _captured_by_beam(chain: list[tuple[Any, str]]) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
+from beam_deps.check.postprocess import MISSING_MAIN_ATTRIBUTE
 from beam_deps.diagnostics import Diagnostic
 
 
@@ -106,6 +107,40 @@ def _dill_main(main_globals: dict[str, Any]) -> Iterator[None]:
         yield
     finally:
         session._main_module = previous
+
+
+def session_notes(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """BD203 once per check, and only where ``--save_main_session`` changes the outcome.
+
+    With cloudpickle the flag is harmless: functions carry their globals, so for most
+    pipelines (Beam's own wordcount sets it) there is nothing to say. It matters where the
+    worker looks a class of the script up in its own ``__main__`` (instances of it travel
+    as elements: BD302, or the simulated worker's BD412 naming a ``__main__`` attribute):
+    with dill the saved session would define it there, with cloudpickle it does not, and
+    the user who set the flag expects it to. Run before ``postprocess.merged`` (it reads
+    the steering key that names the missing attribute).
+    """
+    notes = [d for d in diagnostics if d.code == "BD203"]
+    if not notes:
+        return diagnostics
+    relies: list[str] = []
+    for d in diagnostics:
+        name = d.path if d.code == "BD302" else d.extra.get(MISSING_MAIN_ATTRIBUTE)
+        if name and name not in relies:
+            relies.append(name)
+    out = [d for d in diagnostics if d.code != "BD203"]
+    if not relies:
+        return out
+    note = notes[0]
+    named = ", ".join(relies[:5]) + (", ..." if len(relies) > 5 else "")
+    note.message = (
+        "--save_main_session with the cloudpickle pickler saves only the coder, logical-type "
+        f"and schema registries, not your script's globals: it does not define {named} in "
+        "the worker's __main__ and does not prevent the BD302 failure (only dill's main "
+        "session defines the script's classes there)"
+    )
+    note.extra["relied_on"] = relies
+    return [note, *out]
 
 
 def _unpicklable_globals(main_globals: dict[str, Any], library: str) -> list[str]:

@@ -64,26 +64,170 @@ def _is_user_class(cls: type) -> bool:
 
 def user_functions(root: Any, limit: int = MAX_OBJECTS) -> Iterator[types.FunctionType]:
     """Every user function reachable from ``root`` (closures, defaults, globals, methods,
-    instance attributes, containers), each once; bounded by ``limit`` visited objects."""
+    instance attributes, containers), each once; bounded by ``limit`` visited objects.
+
+    Methods of a ``PTransform`` subclass are construction-time code: Beam calls ``expand``,
+    ``__init__``, ``default_label``... while the pipeline is built, never on a worker. A
+    closure made in ``expand()`` that captures ``self`` carries the transform's class along,
+    but only the methods run-time code calls by name (``self.helper(x)``) are the worker's
+    business; the rest are left out until some reached function names them."""
+    return _reachable_functions(root, limit, is_user_function, _is_user_class)
+
+
+def _reachable_functions(
+    root: Any,
+    limit: int,
+    function_counts: Any,
+    class_counts: Any,
+    stats: dict[str, bool] | None = None,
+) -> Iterator[types.FunctionType]:
     seen: set[int] = set()
     stack = [root]
     budget = limit
-    while stack and budget:
+    deferred: dict[str, list[Any]] = {}  # PTransform methods, by name, until one is called
+    named: set[str] = set()  # every name (attribute, global, constant) reached code uses
+    while budget:
+        if not stack:
+            woken = [n for n in deferred if n in named]
+            if not woken:
+                break
+            for name in woken:
+                stack.extend(deferred.pop(name))
+            continue
         obj = stack.pop()
         if id(obj) in seen or isinstance(obj, _ATOMIC) or isinstance(obj, types.ModuleType):
             continue
         seen.add(id(obj))
         budget -= 1
+        if _is_placeholder(obj):
+            continue
         try:
-            children = list(_children(obj))
+            if isinstance(obj, type) and class_counts(obj) and _is_ptransform(obj):
+                children = list(_ptransform_class_children(obj, deferred))
+            else:
+                children = list(_children(obj, function_counts, class_counts))
         except Exception:  # noqa: BLE001 - hostile objects
             children = []
-        if isinstance(obj, types.FunctionType) and is_user_function(obj):
+        if isinstance(obj, types.FunctionType) and function_counts(obj):
+            named.update(_names_used(obj.__code__))
             yield obj
         stack.extend(children)
+    if stats is not None:
+        stats["exhausted"] = not budget
 
 
-def _children(obj: Any) -> Iterator[Any]:
+# Beam pickles these as placeholders (a PCollection) or a stub string (a Pipeline): what
+# they hold never reaches a worker. (Never true on a worker, where neither is unpickled.)
+_PLACEHOLDERS = (("apache_beam.pvalue", "PValue"), ("apache_beam.pipeline", "Pipeline"))
+
+
+def _is_placeholder(obj: Any) -> bool:
+    return not isinstance(obj, type) and any(
+        (c.__module__, c.__name__) in _PLACEHOLDERS for c in type(obj).__mro__
+    )
+
+
+# Called by Beam (or by ``|``) while the pipeline is built; never run on a worker.
+_CONSTRUCTION_DUNDERS = frozenset({"__init__", "__or__", "__ror__", "__rrshift__"})
+
+
+def _is_ptransform(cls: type) -> bool:
+    if any(
+        c.__name__ == "PTransform" and c.__module__ == "apache_beam.transforms.ptransform"
+        for c in getattr(cls, "__mro__", ())
+    ):
+        return True
+    # dill >= 0.3.6 rebuilds a class that has ``__orig_bases__`` (inherited from the
+    # Generic PTransform) from those: a PTransform subclass of the script arrives on the
+    # worker with PTransform's own bases in place of PTransform.
+    beam = sys.modules.get("apache_beam.transforms.ptransform")
+    orig = getattr(getattr(beam, "PTransform", None), "__orig_bases__", None)
+    try:
+        return orig is not None and vars(cls).get("__orig_bases__") == orig
+    except TypeError:
+        return False
+
+
+def _ptransform_api(cls: type) -> set[str]:
+    """The names Beam's PTransform (and its bases) define: its construction-time API."""
+    names: set[str] = set()
+    beam = getattr(sys.modules.get("apache_beam.transforms.ptransform"), "PTransform", None)
+    for c in (*cls.__mro__, *getattr(beam, "__mro__", ())):
+        if c.__module__.startswith("apache_beam.") or c.__module__ == "typing":
+            names.update(n for n in vars(c) if not n.startswith("__"))
+    return names | _CONSTRUCTION_DUNDERS
+
+
+def _ptransform_class_children(cls: type, deferred: dict[str, list[Any]]) -> Iterator[Any]:
+    """A user PTransform class: its implicit dunders (``__setstate__``, ``__reduce__``, run
+    when a worker unpickles it) count; Beam's construction API never does; any other method
+    waits in ``deferred`` until reached code names it."""
+    api = _ptransform_api(cls)
+    for name, value in cls.__dict__.items():
+        if name in api:
+            continue
+        if name.startswith("__") and name.endswith("__"):
+            yield value
+        else:
+            deferred.setdefault(name, []).append(value)
+    yield from cls.__bases__
+
+
+def _names_used(code: types.CodeType) -> set[str]:
+    """Every attribute, global and string constant ``code`` (and its nested code) names."""
+    out: set[str] = set()
+    for c in code_objects(code):
+        out.update(c.co_names)
+        out.update(k for k in c.co_consts if isinstance(k, str))
+    return out
+
+
+def attribute_read_at_run_time(root: Any, attribute: str, limit: int = MAX_OBJECTS) -> bool:
+    """Whether code that can run on a worker, reachable from ``root``, may read ``attribute``.
+
+    Every non-Beam function counts (the user's, in ``__main__`` or in a module of theirs,
+    and a library's), except a PTransform's construction-time methods (see
+    ``user_functions``). It "may read" the attribute when its code names it at all
+    (``self.factors``, ``getattr(self, 'factors')``), or reaches into ``__dict__``/``vars``:
+    so a False is sound for code that reads attributes by their names."""
+    stats: dict[str, bool] = {}
+    for fn in _reachable_functions(root, limit, _not_beams_function, _not_beams_class, stats):
+        names = _names_used(fn.__code__)
+        if attribute in names or "__dict__" in names or "vars" in names:
+            return True
+    return stats.get("exhausted", True)  # not all of it seen: it may
+
+
+def _not_beams_function(fn: types.FunctionType) -> bool:
+    module = getattr(fn, "__module__", None)
+    return not (isinstance(module, str) and module.startswith("apache_beam."))
+
+
+def _not_beams_class(cls: type) -> bool:
+    module = getattr(cls, "__module__", None)
+    return isinstance(module, str) and not module.startswith(("apache_beam.", "builtins"))
+
+
+def held_only_for_construction(chain: list[tuple[Any, str]]) -> bool:
+    """For a pickled-object path ``chain`` ((object, step label) pairs, root first) ending at
+    a PCollection held as an attribute of a PTransform (``... closure 'self'.factors``):
+    whether no code that runs on a worker reads that attribute. A composite transform keeps
+    the PCollections it was given (side inputs, the other branch of a join) for ``expand()``;
+    a closure made there that captures ``self`` carries them along, as placeholders nothing
+    on the worker touches."""
+    if len(chain) < 3:
+        return False
+    label, holder = chain[-1][1], chain[-2][0]
+    if not (label.startswith(".") and label[1:].isidentifier()):
+        return False
+    if not _is_ptransform(type(holder)):
+        return False
+    return not attribute_read_at_run_time(chain[0][0], label[1:])
+
+
+def _children(
+    obj: Any, function_counts: Any = is_user_function, class_counts: Any = _is_user_class
+) -> Iterator[Any]:
     if isinstance(obj, types.FunctionType):
         # Library wrappers (Beam's Map lambdas) are not checked themselves, but what they
         # close over (the user's function) is.
@@ -94,7 +238,7 @@ def _children(obj: Any) -> Iterator[Any]:
                 pass
         yield from obj.__defaults__ or ()
         yield from (obj.__kwdefaults__ or {}).values()
-        if not is_user_function(obj):
+        if not function_counts(obj):
             return
         g = obj.__globals__
         for name in global_names(obj.__code__):
@@ -114,7 +258,7 @@ def _children(obj: Any) -> Iterator[Any]:
         yield from (f for f in (obj.fget, obj.fset, obj.fdel) if f is not None)
         return
     if isinstance(obj, type):
-        if _is_user_class(obj):
+        if class_counts(obj):
             yield from obj.__dict__.values()
             yield from obj.__bases__
         return
