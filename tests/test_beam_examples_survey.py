@@ -11,7 +11,8 @@ Scripts are found by walking the installed ``apache_beam/examples`` (any script 
 ``__main__`` guard that is not a test), so a new Beam's new examples are surveyed without a
 change here. The ones that cannot be built locally are listed in ``EXCLUDED``, each with the
 reason found by running it. Checks run in two worker processes (the machine's cores); each
-check takes 1-4 s, about 2 minutes for the whole survey.
+check takes 1-4 s: about 2 minutes for the whole survey on an idle two-core machine
+(``-k`` runs only the selected scripts).
 """
 
 from __future__ import annotations
@@ -230,15 +231,25 @@ def _check_one(name: str, folder: str) -> tuple[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def survey(tmp_path_factory) -> dict[str, list[str]]:
+def survey(request, tmp_path_factory) -> dict[str, list[str]]:
+    """Every selected example checked, two at a time (``-k`` checks only those selected)."""
     folder = tmp_path_factory.mktemp("beam_examples")
     _write_inputs(folder)
-    names = surveyed()
+    names = _selected(request)
     # spawn: fresh interpreters (forking a process that runs grpc threads can hang)
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         futures = [pool.submit(_check_one, name, str(folder)) for name in names]
         return dict(f.result() for f in futures)
+
+
+def _selected(request) -> list[str]:
+    names = []
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        if item.module is request.module and callspec is not None and "name" in callspec.params:
+            names.append(callspec.params["name"])
+    return names
 
 
 def test_the_survey_covers_beams_examples():
