@@ -416,6 +416,17 @@ def test_no_finding_for_state_the_same_on_workers(local_module):
         TABLE["b"] = 2
         _MODEL = None
 
+        class Client:
+            def __init__(self):
+                self.conn = None
+
+            def fetch(self, x):
+                if self.conn is None:
+                    self.conn = object()  # connects lazily, on each worker
+                return x
+
+        CLIENT = Client()
+
         def model():
             global _MODEL       # a per-worker cache the worker code fills itself
             if _MODEL is None:
@@ -428,10 +439,11 @@ def test_no_finding_for_state_the_same_on_workers(local_module):
 
             def process(self, x):
                 LOG.info("%s %s %s", STARTED, PID, model())
-                yield TABLE.get(x, 0) * self.factor
+                yield CLIENT.fetch(TABLE.get(x, 0) * self.factor)
         """,
     )
     mod.model()  # the script warmed the cache while building the pipeline
+    mod.CLIENT.fetch(1)  # and connected the module's client
     logging_root = __import__("logging").getLogger()
     logging_root.setLevel("DEBUG")  # the script configured logging: a library's state
     assert _bd206(mod.Quiet()) == []

@@ -153,8 +153,8 @@ def _line(ins: dis.Instruction, current: int | None) -> int | None:
 
 
 def _chains(entry: WorkerFunction) -> Iterator[tuple[str, str, list[str], bool, int | None]]:
-    """(root kind, root name, attributes, written?, line) for each global or ``self``
-    attribute chain the function's code reads (``mod.A.b`` -> global 'mod', ['A', 'b'])."""
+    """(root kind, root name, attributes, written?, line) for each global, closure or
+    ``self`` attribute chain the function's code reads (``mod.A.b`` -> 'mod', ['A', 'b'])."""
     self_name = entry.self_name
     codes = [entry.function.__code__]
     while codes:
@@ -166,6 +166,12 @@ def _chains(entry: WorkerFunction) -> Iterator[tuple[str, str, list[str], bool, 
             line = _line(ins, line)
             if ins.opname == "LOAD_GLOBAL" and isinstance(ins.argval, str):
                 root = ("global", ins.argval)
+            elif (
+                ins.opname == "LOAD_DEREF"
+                and code is entry.function.__code__
+                and ins.argval in code.co_freevars
+            ):
+                root = ("closure", ins.argval)
             elif (
                 ins.opname.startswith("LOAD_FAST")
                 and self_name is not None
@@ -213,6 +219,17 @@ def _anchor(
                     rest,
                 )
         return None
+    if kind == "closure":  # a cell travels by value; a module or class in it does not
+        code = fn.__code__
+        try:
+            value = (fn.__closure__ or ())[code.co_freevars.index(name)].cell_contents
+        except (IndexError, ValueError):
+            return None
+        if isinstance(value, types.ModuleType) and _local_module(value, script):
+            return value.__name__, [], value, chain
+        if isinstance(value, type) and _importable(value, script):
+            return value.__module__, value.__qualname__.split("."), value, chain
+        return None
     g = fn.__globals__
     if name not in g:
         return None
@@ -243,18 +260,24 @@ def _reads(entries: Iterable[WorkerFunction], script: Path | None) -> tuple[list
             if anchored is None:
                 continue
             module, path, value, rest = anchored
+            managed = False
             for attr in rest:
                 if attr in _MUTATORS:
                     writes = True
                     break
                 namespace = isinstance(value, types.ModuleType) and _local_module(value, script)
                 if not (namespace or (isinstance(value, type) and _importable(value, script))):
+                    # an object of the user's class used through its methods manages its own
+                    # state (a client that connects lazily): what it holds is its business
+                    managed = callable(getattr(type(value), attr, None)) and _importable(
+                        type(value), script
+                    )
                     break
                 value = getattr(value, attr, _MISSING)
                 path.append(attr)
                 if value is _MISSING:
                     break
-            if not path or isinstance(value, types.ModuleType):
+            if not path or managed or isinstance(value, types.ModuleType):
                 continue
             read = Read(module, tuple(path), fn, line)
             if writes:
