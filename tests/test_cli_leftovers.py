@@ -5,6 +5,7 @@ format, a missing `--setup_file`, secrets in object paths and URLs, and `package
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -193,3 +194,48 @@ def test_out_from_pyproject_is_used_and_the_command_line_wins(tmp_path):
     ran = beam_deps(jobs, "run", "job.py", "--skip-check")
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert str(root / "build" / "staging") in ran.stderr  # the staging options it ran with
+
+
+# ---------------------------------------------------------------------------- secrets
+SECRETS = """\
+import apache_beam as beam
+
+DB_URL = "postgresql://admin:s3cr3tpassw0rd@db.example.com/prod"
+TEMPLATE = "postgresql://admin:%(password)s@db.example.com/prod"  # a placeholder: no secret
+
+
+def gen():
+    yield 1
+
+
+class Lookup(beam.DoFn):
+    def __init__(self):
+        self.clients = {"ghp_abcdefghijklmnopqrstuvwxyz0123456789": gen()}
+
+    def process(self, x):
+        yield x, DB_URL, TEMPLATE
+
+
+with beam.Pipeline() as p:
+    p | beam.Create(["a"]) | beam.ParDo(Lookup())
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_no_format_prints_a_secret_key_or_a_urls_password(tmp_path, fmt):
+    (tmp_path / "job.py").write_text(SECRETS)
+    run = beam_deps(tmp_path, "check", "job.py", "--format", fmt)
+    assert run.returncode == 1, run.stderr[-3000:]
+    out = run.stdout
+    assert "s3cr3tpassw0rd" not in out and "ijklmnopqrstuvwxyz" not in out, out
+    assert "BD103" in out  # the unpicklable generator is still reported, at its masked key
+    assert "Lookup.clients['********...]" in out
+    # the URL's password is a secret (BD110) wherever the payload holds it
+    assert "a URL with a password (postgresql://admin:********@...) is in the payload" in out
+    if fmt == "json":
+        urls = [
+            d["path"]
+            for d in json.loads(out)["diagnostics"]
+            if d["code"] == "BD110" and "URL" in d["message"]
+        ]
+        assert urls == ["Lookup.process global 'DB_URL'"]  # TEMPLATE's placeholder is no secret

@@ -20,6 +20,7 @@ from typing import Any
 from beam_deps.diagnostics import Diagnostic, Report, Severity
 from beam_deps.pickling.locations import is_user_file
 from beam_deps.pipeline.payloads import Payload
+from beam_deps.redaction import redact_diagnostic
 
 # extra key of a BD412 whose cause is a class or function the worker looked up in its own
 # __main__ (sdk_worker_main) and did not find (detectors.worker_findings): merged into the
@@ -303,14 +304,15 @@ def filtered(
     ignore: Iterable[str],
     sources: Iterable[str | Path] = (),
 ) -> Report:
-    """The report after inline ignores and ``--select``/``--ignore``.
+    """The report after inline ignores and ``--select``/``--ignore``, with no secret shown
+    (``redaction``: a secret dict key in a path, a URL's password).
 
     ``sources`` are the user's files the check ran (the script, its local modules): an ignore
     comment there that silenced nothing is BD006. The files findings point at are read too.
     When part of the analysis stopped early (BD001), nothing is called unused: what the
     comment silences may simply not have been reached."""
     used: set[tuple[str, int, str]] = set()
-    before = report.diagnostics
+    before = [redact_diagnostic(d) for d in report.diagnostics]
     report.diagnostics = inline_ignores(before, used)
     if not any(d.code == "BD001" for d in before):
         files = [*sources, *(d.file for d in before if d.file)]

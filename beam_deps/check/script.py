@@ -36,6 +36,7 @@ from beam_deps.check.detectors.main_session import (
     session_notes,
 )
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
+from beam_deps.check.detectors.secret_urls import secret_urls
 from beam_deps.check.detectors.staged import (
     requirement_names,
     requirement_pins,
@@ -318,6 +319,7 @@ DETECTORS: tuple[Callable[[AnalysedScript], list[Diagnostic]], ...] = (
     _double_imports,
     _skew,
     lambda script: late_binding_findings(script.analyses),
+    lambda script: secret_urls(script.analyses),
 )
 
 

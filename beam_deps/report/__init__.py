@@ -5,9 +5,11 @@ The exit code never depends on the format; renderers only decide how findings lo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from beam_deps.diagnostics import Report
+from beam_deps.redaction import redact_diagnostic
 from beam_deps.report.failure import render_failure
 from beam_deps.report.github import render_github
 from beam_deps.report.json import render_json
@@ -23,6 +25,11 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
 
 
 def render(report: Report, fmt: str = "text", *, colour: bool = False) -> str:
+    """``report`` in ``fmt``; no format ever shows a secret dict key in an object path or a
+    URL's password (``beam_deps.redaction``), whichever API made the report."""
+    report = dataclasses.replace(
+        report, diagnostics=[redact_diagnostic(d) for d in report.diagnostics]
+    )
     if fmt == "text":
         return render_text(report, colour=colour)
     try:

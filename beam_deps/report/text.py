@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from beam_deps.diagnostics import Diagnostic, Report
+from beam_deps.redaction import redact_source_line
 from beam_deps.report.paths import project_root, shown_location, shown_path
 
 _ANSI = {"error": "31", "warning": "33", "info": "36", "code": "1", "dim": "2", "loc": "1"}
@@ -38,7 +39,7 @@ def _source_line(d: Diagnostic) -> str | None:
     if not d.file or not d.line:
         return None
     text = linecache.getline(d.file, d.line).rstrip()
-    return text or None
+    return redact_source_line(text) if text else None
 
 
 def render_text(report: Report, *, colour: bool = False, source: bool = True) -> str:
