@@ -524,24 +524,17 @@ def _locally_installed(module: Any) -> bool:
     from beam_deps.environment.distributions import module_owner
 
     try:
-        owner = module_owner(module)
+        return bool((module_owner(module) or ("", "", False))[2])
     except Exception:  # noqa: BLE001 - an odd sys.path entry: not known to be the user's
         return False
-    return owner is not None and owner[2]
 
 
 def _is_beam_function(obj: Any) -> bool:
     """A function of Beam's own code (not a user function Beam wraps)."""
-    if isinstance(obj, types.MethodType):
-        obj = obj.__func__
-    if not isinstance(obj, types.FunctionType):
+    fn = obj.__func__ if isinstance(obj, types.MethodType) else obj
+    if not isinstance(fn, types.FunctionType) or not isinstance(fn.__module__, str):
         return False
-    module = obj.__module__
-    return (
-        isinstance(module, str)
-        and module.startswith("apache_beam.")
-        and not is_user_file(obj.__code__.co_filename)
-    )
+    return fn.__module__.startswith("apache_beam.") and not is_user_file(fn.__code__.co_filename)
 
 
 def _held_only_for_construction(chain: list[tuple[Any, str]]) -> bool:
@@ -552,10 +545,8 @@ def _held_only_for_construction(chain: list[tuple[Any, str]]) -> bool:
 
 
 def _captured_by_beam(chain: list[tuple[Any, str]]) -> bool:
-    """Whether the nearest code holding the last part of ``chain`` is Beam's own function:
-    ``CombineGlobally`` keeps the side inputs it was given (``AsSingleton(pcoll)``) in a
-    closure of its ``expand``. A capture by the user's code (a function or an object of a
-    class of theirs) comes first on the way up and is reported."""
+    """Whether the nearest code holding the last part of ``chain`` is Beam's own function
+    (CombineGlobally keeps its side inputs in an ``expand`` closure), not the user's."""
     for obj, _ in reversed(chain[:-1]):
         if _is_user_part(obj):
             return False
