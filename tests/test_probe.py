@@ -11,9 +11,9 @@ from conftest import HAS_DILL
 
 from beam_deps.beam import profile
 from beam_deps.check.detectors.worker_findings import classify_missing, findings_to_diagnostics
-from beam_deps.check.simulated import walk as probe_walk
 from beam_deps.check.simulated.probe import ProbeInput, Staged, WorkerProbe
 from beam_deps.pickling import dumps, references, required_modules
+from beam_deps.pickling import walk as probe_walk
 
 
 @pytest.fixture(scope="module")

@@ -1,23 +1,24 @@
 """The diagnostic catalogue: one table, the single source of truth.
 
 `beam-deps explain`, the renderers and the website's rule pages all read this table, so they
-can never disagree. `model` says what an entry is; `code_rules` (BD0-BD3), `dependency_rules`
-(BD4) and `worker_rules` (BD5) hold them; findings are built with `diagnostic()`, which takes
-severity, fix and docs link from the entry.
+can never disagree. `model` says what an entry is; `code_rules` (BD0-BD1), `session_rules`
+(BD2-BD3), `dependency_rules` (BD4) and `worker_rules` (BD5) hold them; findings are built
+with `diagnostic()`, which takes severity, fix and docs link from the entry.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from beam_deps.catalogue import code_rules, dependency_rules, worker_rules
+from beam_deps.catalogue import code_rules, dependency_rules, session_rules, worker_rules
 from beam_deps.catalogue.model import COMMANDS, FAMILIES, Rule
 from beam_deps.diagnostics import Diagnostic, Severity
 
 __all__ = ["COMMANDS", "FAMILIES", "RULES", "Rule", "all_rules", "diagnostic", "rule"]
 
 _RULES = sorted(
-    [*code_rules.RULES, *dependency_rules.RULES, *worker_rules.RULES], key=lambda r: r.code
+    [*code_rules.RULES, *session_rules.RULES, *dependency_rules.RULES, *worker_rules.RULES],
+    key=lambda r: r.code,
 )
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}
 

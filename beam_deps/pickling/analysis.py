@@ -538,8 +538,8 @@ def _is_beam_function(obj: Any) -> bool:
 
 
 def _held_only_for_construction(chain: list[tuple[Any, str]]) -> bool:
-    # The simulated worker's walker decides what code runs on a worker (stdlib only).
-    from beam_deps.check.simulated.walk import held_only_for_construction
+    # The walker decides what code runs on a worker (shared with the simulated worker).
+    from beam_deps.pickling.walk import held_only_for_construction
 
     return held_only_for_construction(chain)
 

@@ -233,8 +233,8 @@ def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
     import enum
 
     from beam_deps.check.detectors.emitted import emitted_constructors
-    from beam_deps.check.simulated.walk import code_objects, user_functions
     from beam_deps.pickling.hazards import beam_base_name
+    from beam_deps.pickling.walk import code_objects, user_functions
 
     found: dict[type, set[str] | None] = {}
     for function in user_functions(fn):

@@ -44,9 +44,9 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import state_fingerprint
 from beam_deps.check.detectors.worker_code import WorkerFunction, worker_functions
 from beam_deps.check.postprocess import placed_in
-from beam_deps.check.simulated.walk import global_mutations
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
+from beam_deps.pickling.walk import global_mutations
 from beam_deps.pipeline.loader import CHECK_FLAG
 
 _RUN_ON_WORKERS = ("dofn", "callable", "combinefn", "source")

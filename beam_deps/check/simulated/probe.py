@@ -27,7 +27,8 @@ from typing import Any
 
 _HERE = Path(__file__).resolve().parent
 CHILD = _HERE / "child.py"
-WALKER = _HERE / "walk.py"
+# The walker is shared with the pickling analysis (what code runs on a worker); stdlib-only.
+WALKER = _HERE.parent.parent / "pickling" / "walk.py"
 DEFAULT_TIMEOUT = 300.0
 
 

@@ -1,0 +1,309 @@
+"""Rules about your code on the worker: the main session and module state (BD2xx), classes
+and identity (BD3xx).
+
+A new rule goes in its family's block with an explanation, a fix, an example and its fixed
+example (tests/test_catalogue_and_report.py checks each).
+"""
+
+from __future__ import annotations
+
+from beam_deps.catalogue.model import Rule
+from beam_deps.diagnostics import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+RULES = [
+    # ---------------------------------------------------------------- BD2 the main session
+    Rule(
+        code="BD201",
+        name="name-undefined-on-worker",
+        severity=E,
+        reported_by=("check",),
+        summary="A global name used by your code will be undefined on the worker (NameError).",
+        explanation="With the dill picklers, a function defined in your script keeps its globals as a "
+        "reference to the worker's `__main__`, which is `apache_beam.runners.worker."
+        "sdk_worker_main`, not your script. Any module, constant or helper defined or imported "
+        "at the top of your script is missing there and the call fails with NameError, minutes "
+        "after submission. The simulated worker resolved every global the function reads.",
+        fix="Import inside the function or in `DoFn.setup()`, move the code into a module that is "
+        "staged (`beam-deps stage`, `--setup_file`), use `--save_main_session` (dill only), or "
+        "use the default cloudpickle pickler, which carries the globals.",
+        example="import numpy as np\n\ndef scale(x):\n    return np.float64(x) * 2  # NameError: np\n",
+        example_fixed="def scale(x):\n    import numpy as np\n    return np.float64(x) * 2\n",
+    ),
+    Rule(
+        code="BD202",
+        name="name-defined-by-accident",
+        severity=W,
+        reported_by=("check",),
+        summary="A global name resolves on the worker only by accident.",
+        explanation="The name is not carried by the payload, but the worker's `__main__` "
+        "(`sdk_worker_main`) happens to import a module of the same name (json, os, sys, "
+        "logging, re, time, ...). It works today and breaks when Beam changes its imports, or "
+        "when the name means something else in your script.",
+        fix="Import the module inside the function, or stage the code as a module.",
+        example="import json  # job.py, run with --pickle_library=dill\n"
+        "\n"
+        "def parse(line):\n"
+        "    return json.loads(line)  # found only because sdk_worker_main imports json\n",
+        example_fixed="def parse(line):\n    import json\n    return json.loads(line)\n",
+    ),
+    Rule(
+        code="BD203",
+        name="save-main-session-ineffective",
+        severity=W,
+        reported_by=("check",),
+        also=(I,),
+        severity_note="You asked for `--save_main_session`: warning. Beam turned it on by itself (service runners with cloudpickle) and nothing needs doing: info.",
+        summary="--save_main_session does not do what this pipeline expects.",
+        explanation="With cloudpickle (the default since Beam 2.65) `--save_main_session` saves only the "
+        "coder, logical-type and schema registries, not your script's globals (cloudpickle "
+        "already carries the globals each function uses). It also takes effect only where a "
+        "worker boot program downloads the staged `pickled_main_session`; in-process runners "
+        "never load it.",
+        fix="Drop the flag, or, if your code relies on it, make the code self-contained: imports "
+        "inside functions, or modules staged with `beam-deps stage`.",
+        example="import numpy as np\n"
+        "\n"
+        "def scale(x):\n"
+        "    return np.float64(x) * 2\n"
+        "\n"
+        "options = PipelineOptions(save_main_session=True)  # meant to ship np: cloudpickle does\n",
+        example_fixed="import numpy as np\n"
+        "\n"
+        "def scale(x):\n"
+        "    return np.float64(x) * 2  # cloudpickle carries np with scale\n"
+        "\n"
+        "options = PipelineOptions()\n",
+    ),
+    Rule(
+        code="BD204",
+        name="main-session-unpicklable",
+        severity=E,
+        reported_by=("check",),
+        summary="--save_main_session cannot pickle your script's globals.",
+        explanation="With dill, `--save_main_session` dumps the whole `__main__` module at submission. "
+        "One unpicklable global (a client, a connection, a lock held by a library object) makes "
+        "the dump fail, or worse, makes workers fail while loading it before any DoFn runs.",
+        fix="Create the object inside a function (`run()`, or `DoFn.setup()` for what workers use) "
+        "instead of at module level: code under `if __name__ == '__main__':` still makes "
+        "globals. Or stop relying on the main session (imports inside functions, staged "
+        "modules).",
+        example="conn = sqlite3.connect('cache.db')  # a global: --save_main_session dumps it\n"
+        "options = PipelineOptions(pickle_library='dill', save_main_session=True)\n",
+        example_fixed="def run():\n"
+        "    conn = sqlite3.connect('cache.db')  # local to run(): not in the main session\n"
+        "    options = PipelineOptions(pickle_library='dill', save_main_session=True)\n"
+        "    ...\n",
+    ),
+    Rule(
+        code="BD205",
+        name="module-state-not-shared",
+        severity=W,
+        reported_by=("check",),
+        summary="A DoFn mutates module-level state that workers do not share.",
+        explanation="Each worker process has its own copy of every module global. Appending to a global "
+        "list, incrementing a global counter or filling a global cache in a DoFn changes only "
+        "that worker's copy; the submitting program never sees it, so results read back after "
+        "the pipeline are empty or wrong.",
+        fix="Return results as PCollection elements, or use Beam metrics (`Metrics.counter`) for "
+        "counts. A per-worker cache is fine if nothing reads it back.",
+        example="SEEN = []\n\ndef remember(x):\n    SEEN.append(x)  # only this worker's copy\n    return x\n",
+        example_fixed="seen = p | beam.Create(data) | beam.Map(lambda x: x)  # a PCollection\n",
+    ),
+    Rule(
+        code="BD206",
+        name="launch-state-not-on-worker",
+        severity=E,
+        reported_by=("check",),
+        summary="Worker code reads module state of your own module that was changed while the pipeline was built.",
+        explanation="Modules, and the functions and classes of modules a worker can import, "
+        "travel by reference: the worker imports your module afresh and reads its "
+        "module-level values as the module itself sets them. A setting changed while the "
+        "pipeline is built (`jobconfig.ENV = args.env`), a class attribute set at launch "
+        "(`Settings.limit = 5`) or a module-level registry your script fills (a decorator "
+        "registering a function of the script) exists only in the submitting process. "
+        "Nothing fails: the workers use the defaults and the results are silently wrong. "
+        "beam-deps compares what the worker code reads (never `__init__`, which runs where "
+        "the pipeline is built) between the submitting process, once the pipeline is built, "
+        "and two fresh imports of the module with the script's path and folder; a value that "
+        "differs here and is the same in both fresh imports (so not a timestamp or a process "
+        "id) is reported. A name the worker code writes itself (a per-worker cache) is not.",
+        fix="Pass the value to the transform: an argument (`beam.Map(tag, env=args.env)`, a "
+        "DoFn constructor argument stored on `self`), a pipeline option read in "
+        "`DoFn.setup()`, or a side input; or make the module compute it itself when it is "
+        "imported, the same way on every machine.",
+        example="import jobconfig\n"
+        "\n"
+        "def tag(word):\n"
+        "    return f'{word}@{jobconfig.ENV}'  # 'dev' on the workers\n"
+        "\n"
+        "jobconfig.ENV = args.env  # 'prod', in this process only\n"
+        "words | beam.Map(tag)\n",
+        example_fixed="def tag(word, env):\n"
+        "    return f'{word}@{env}'\n"
+        "\n"
+        "words | beam.Map(tag, env=args.env)  # pickled with the transform\n",
+    ),
+    # ---------------------------------------------------------------- BD3 classes and identity
+    Rule(
+        code="BD301",
+        name="nested-class",
+        severity=W,
+        reported_by=("check",),
+        also=(I,),
+        severity_note="A DoFn or CombineFn class defined inside a function travels by value harmlessly (its instances are never compared or encoded as elements): info. Any other class: warning.",
+        summary="A class defined inside a function or another class is pickled.",
+        explanation="A class whose `__qualname__` contains `<locals>` cannot be found by name on the "
+        "worker, so it is pickled by value: each payload gets its own copy of the class, "
+        "`isinstance` checks against it fail across payloads, and some picklers (dill before "
+        "Beam's nested-class support) refuse it.",
+        fix="Define the class at module level in a module that is staged.",
+        example="def run(argv=None):\n"
+        "    @dataclasses.dataclass\n"
+        "    class Point:  # defined inside run()\n"
+        "        x: int\n"
+        "        y: int\n"
+        "\n"
+        "    with beam.Pipeline(argv=argv) as p:\n"
+        "        p | beam.Create([(1, 2)]) | beam.Map(lambda t: Point(*t))\n",
+        example_fixed="from geometry import Point  # module level, in a staged module\n"
+        "\n"
+        "def run(argv=None):\n"
+        "    with beam.Pipeline(argv=argv) as p:\n"
+        "        p | beam.Create([(1, 2)]) | beam.Map(lambda t: Point(*t))\n",
+    ),
+    Rule(
+        code="BD302",
+        name="main-class-as-element",
+        severity=E,
+        reported_by=("check",),
+        also=(W,),
+        severity_note="Instances reach a coder for sure: error. beam-deps could not read the source of the transform that makes them, so they may reach the shuffle: warning.",
+        summary="Instances of a class defined in your script travel as elements.",
+        explanation="Elements that are not of a registered type are encoded with Beam's fallback pickle "
+        "coder, which stores classes by reference. A class defined in your script lives in "
+        "`__main__`, so the worker fails with \"AttributeError: Can't get attribute 'X' on "
+        "<module 'apache_beam.runners.worker.sdk_worker_main'>\" when it decodes them.",
+        fix="Define the class in a module that is staged (`beam-deps stage`), or register a coder "
+        "for it (`beam.coders.registry.register_coder(X, XCoder)`); for a `typing.NamedTuple`, "
+        "`register_coder(X, beam.coders.RowCoder)` makes its instances schema rows.",
+        example="class Order(typing.NamedTuple):  # defined in the pipeline script\n"
+        "    sku: str\n"
+        "    qty: int\n"
+        "\n"
+        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])  # Create encodes them\n"
+        "pairs = skus | beam.Map(lambda sku: (sku, Order(sku, 1)))\n"
+        "grouped = pairs | beam.GroupByKey()  # the shuffle encodes them too\n",
+        example_fixed="class Order(typing.NamedTuple):\n"
+        "    sku: str\n"
+        "    qty: int\n"
+        "\n"
+        "beam.coders.registry.register_coder(Order, beam.coders.RowCoder)  # schema rows\n"
+        "orders = p | beam.Create([Order('apple', 3), Order('pear', 1)])\n"
+        "grouped = skus | beam.Map(lambda sku: (sku, Order(sku, 1))) | beam.GroupByKey()\n"
+        "# or: from shop.models import Order, a module staged with `beam-deps stage`\n",
+    ),
+    Rule(
+        code="BD303",
+        name="identity-by-value",
+        severity=W,
+        reported_by=("check",),
+        also=(E,),
+        severity_note="The class exists twice (the script also imported as a module): warning, instances of one are not instances of the other. The re-created class already makes pickling fail, so Beam cannot submit the pipeline: error.",
+        summary='A class is pickled by value although it is also importable ("foo is not foo").',
+        explanation="When a class travels by value, the worker rebuilds a new class object with the same "
+        "name. Instances then fail `isinstance` against the importable class, Enum members "
+        "compare unequal (`Color.RED is not Color.RED`), and dataclass or NamedTuple equality "
+        "across the two copies is False. Pickle then reports \"Can't pickle <class 'X'>: it's "
+        'not the same object as X" when an instance of one copy meets the other.',
+        fix="Define the class once in an importable, staged module and import it from there in "
+        "your script; do not define it in `__main__`.",
+        example="# pipeline.py, run as `python pipeline.py`: its classes live in __main__\n"
+        "class Color(enum.Enum):\n"
+        "    RED = 1\n"
+        "\n"
+        "# transforms.py, imported by pipeline.py\n"
+        "from pipeline import Color  # runs pipeline.py again as module `pipeline`: a second Color\n"
+        "keep_red = beam.Filter(lambda c: c is Color.RED)  # False for __main__.Color.RED\n",
+        example_fixed="# colors.py: the one definition, in a staged module\n"
+        "class Color(enum.Enum):\n"
+        "    RED = 1\n"
+        "\n"
+        "# pipeline.py and transforms.py\n"
+        "from colors import Color\n",
+    ),
+    Rule(
+        code="BD304",
+        name="class-by-value",
+        severity=I,
+        reported_by=("check",),
+        summary="A class defined in your script is pickled by value.",
+        explanation="cloudpickle serialises classes defined in `__main__` by value: the class body travels "
+        "with every payload that uses it. This works, but every payload rebuilds its own copy "
+        "of the class.",
+        fix="Fine for small pipelines; for shared types, move them to a staged module.",
+        example="class Color(enum.Enum):  # defined in the script: every payload carries a copy\n"
+        "    RED = 1\n"
+        "    BLUE = 2\n"
+        "\n"
+        "names = codes | beam.Map(lambda c: Color(c).name)\n",
+        example_fixed="from palette import Color  # a staged module: pickled by reference\n"
+        "\n"
+        "names = codes | beam.Map(lambda c: Color(c).name)\n",
+    ),
+    Rule(
+        code="BD305",
+        name="function-in-element",
+        severity=E,
+        reported_by=("check",),
+        summary="A function travels inside the elements across a shuffle.",
+        explanation="At a shuffle (GroupByKey, CombinePerKey, Reshuffle) the worker encodes each element. "
+        "A value with no coder of its own goes through Beam's fallback coder, the standard "
+        "`pickle`, whatever `--pickle_library` says, and the standard pickle refers to a "
+        "function by name: a lambda or a `def` made inside your code fails with \"Can't "
+        "pickle local object 'F.<locals>.g'\", a function of your script with \"attribute "
+        "lookup g on __main__ failed\" (the worker's `__main__` is Beam's).",
+        fix="Send data, not code: emit what the function needs (a name, a factor) and apply a "
+        "function of the consuming transform after the shuffle, or look the function up by "
+        "name in a dict that the consuming transform carries.",
+        example="class Route(beam.DoFn):\n"
+        "    def process(self, row):\n"
+        "        def scale(x):\n"
+        "            return x * row[1]\n"
+        "        yield row[0], scale  # a local function inside the element\n"
+        "\n"
+        "routed | beam.GroupByKey()\n",
+        example_fixed="class Route(beam.DoFn):\n"
+        "    def process(self, row):\n"
+        "        yield row[0], row[1]  # the factor, not a function\n"
+        "\n"
+        "routed | beam.GroupByKey() | beam.MapTuple(lambda k, fs: [10 * f for f in fs])\n",
+    ),
+    Rule(
+        code="BD306",
+        name="value-changed-by-coder",
+        severity=W,
+        reported_by=("check",),
+        summary="The coder a declared type picks gives back a value of another type.",
+        explanation="Beam picks an element's coder from its declared type, and some coders do not give "
+        "back what they were given. `int` picks `VarIntCoder`, which truncates a float "
+        "(2.7 arrives as 2) without an error. A `typing.NamedTuple` with `RowCoder` (a "
+        "schema) gives a `Tuple[...]` field back as a `list`, which is unhashable (a dict "
+        "key or a set member fails with \"TypeError: unhashable type: 'list'\") and never "
+        "equal to a tuple. Between fused steps nothing is encoded, so the change appears only "
+        "at a shuffle, and often only on a cluster. Reported where the declared type says so "
+        "and the code shows the value (a float expression returned under `-> int`).",
+        fix="Declare the type the values have (`-> float`, `Tuple[str, float]`); for a schema, "
+        "convert the field back (`tuple(row.span)`) after the shuffle, or declare it "
+        "`Sequence[int]` to say it is a list.",
+        example="def halve(kv) -> Tuple[str, int]:\n"
+        "    return kv[0], kv[1] / 2  # a float, encoded as an int: truncated\n"
+        "\n"
+        "pairs | beam.Map(halve) | beam.CombinePerKey(sum)\n",
+        example_fixed="def halve(kv) -> Tuple[str, float]:\n"
+        "    return kv[0], kv[1] / 2\n"
+        "\n"
+        "pairs | beam.Map(halve) | beam.CombinePerKey(sum)\n",
+    ),
+]
