@@ -271,6 +271,24 @@ RULES = [
         "options = PipelineOptions(requirements_file=str(HERE / 'requirements.txt'))\n",
     ),
     Rule(
+        code="BD423",
+        name="setup-file-unusable",
+        severity=E,
+        reported_by=("check",),
+        summary="The pipeline's `--setup_file` does not exist or is not a setup.py/pyproject.toml.",
+        explanation="Beam's stager builds the package of `--setup_file` when the job is submitted, "
+        "after the pipeline was built, and stops with `RuntimeError: The file ... cannot be "
+        "found` when the path names no file, or with `The --setup_file option expects the full "
+        "path to a file named setup.py or pyproject.toml` for any other name. A relative path "
+        "is resolved from the directory you submit from, not from the script's folder.",
+        fix="Pass the path of the project's setup.py or pyproject.toml (absolute, or built from the "
+        "script's own location), or stage the local code with `beam-deps stage`.",
+        example="# submitted from another directory: setup.py is not there\n"
+        "options = PipelineOptions(setup_file='./setup.py')\n",
+        example_fixed="HERE = pathlib.Path(__file__).parent\n"
+        "options = PipelineOptions(setup_file=str(HERE / 'setup.py'))\n",
+    ),
+    Rule(
         code="BD415",
         name="worker-image-not-modelled",
         severity=I,

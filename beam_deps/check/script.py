@@ -37,6 +37,7 @@ from beam_deps.check.detectors.main_session import (
 )
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
 from beam_deps.check.detectors.secret_urls import secret_urls
+from beam_deps.check.detectors.setup_file import setup_file_diagnostics
 from beam_deps.check.detectors.staged import (
     requirement_names,
     requirement_pins,
@@ -183,6 +184,7 @@ def _at_run(
     # Said, never silent: a BD401 about code we could not inspect may be a false alarm.
     diagnostics += [diagnostic("BD413", note) for note in staged.notes]
     diagnostics += requirements_file_diagnostics(options, worker_requirements, model)
+    diagnostics += setup_file_diagnostics(options)
     # sys.argv is the script's here (the loader set it), as Beam would parse it
     diagnostics += ignored_arguments(options, sys.argv[1:], captured.file, captured.line)
     batch = probe.begin(
