@@ -166,7 +166,7 @@ def _target_kwargs(args) -> dict:
     return {"script": args.script, "module": args.module}
 
 
-def _stage(args, out: str):
+def _stage(args, out: str, **kwargs):
     from beam_deps.staging import stage
     from beam_deps.staging.wheelhouse import Target
 
@@ -184,6 +184,7 @@ def _stage(args, out: str):
         timeout=args.timeout,
         target=target,
         **_target_kwargs(args),
+        **kwargs,
     )
 
 
@@ -303,8 +304,19 @@ def _package_usage(args) -> int:
 
 
 def _stage_to_temp(args):
+    """Stage into a temporary folder to read what would ship. A script that stops before its
+    pipeline is built (its own required arguments not given) falls back to its import closure,
+    said on stderr: `stage` and `run` still need the real arguments."""
     with tempfile.TemporaryDirectory(prefix="beam-deps-list-") as tmp:
-        return _stage(args, str(Path(tmp) / "staging"))
+        staging = _stage(args, str(Path(tmp) / "staging"), static_fallback=True)
+    if staging.static:
+        _write(
+            f"beam-deps: static result: the script did not build its pipeline ({staging.static}); "
+            "this comes from its imports alone (what it imports at run time, its payloads and "
+            "its @requires are not seen): pass its arguments after -- for the full result",
+            sys.stderr,
+        )
+    return staging
 
 
 def run_package_list(args) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,11 @@ from beam_deps.staging.errors import StagingError
 if TYPE_CHECKING:
     from beam_deps.staging import requirements as reqs_mod
     from beam_deps.staging.wheelhouse import Target
+
+
+# What a script that stopped before building its pipeline showed: nothing beyond its
+# import closure (``stage(static_fallback=True)``).
+NOTHING_LOADED = types.SimpleNamespace(modules_imported=set(), path_added=[])
 
 
 @dataclass

@@ -28,6 +28,9 @@ class Staging:
     index_at_boot: list[str] = field(default_factory=list)
     cached: bool = False
     written: bool = True
+    # Why the script was not run to its pipeline (package list / requirements fell back to
+    # the static import closure), else None.
+    static: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -60,6 +60,7 @@ def stage(
     timeout: float | None = None,
     target: Target | None = None,
     progress: TextIO | None = sys.stderr,
+    static_fallback: bool = False,
 ) -> Staging:
     """Stage everything the workers of ``script``'s pipeline need into ``out``.
 
@@ -71,6 +72,9 @@ def stage(
     platform when they differ from this machine's. ``use_cache=False`` stages again even
     when the inputs are unchanged; ``timeout`` bounds the script's run in seconds;
     ``progress`` receives the wheelhouse download's progress lines (None: silent).
+    ``static_fallback`` (``package list``, ``requirements``): when the script stops before
+    building its pipeline (its own required arguments missing), use its import closure alone
+    and say so in ``Staging.static``; nothing is cached then.
 
     Returns a ``Staging`` whose ``pipeline_args`` ship it with stock Beam. Raises
     ``StagingError``/``ScriptError`` (exit 2) when it cannot do its job; problems in the
@@ -112,9 +116,17 @@ def stage(
     from beam_deps.environment.distributions import Environment
     from beam_deps.environment.groups import default_declarations, split_groups
     from beam_deps.environment.workers import model_for_argv
+    from beam_deps.pipeline import ScriptError
     from beam_deps.staging import requirements as reqs_mod
 
-    ran = needs.run_script(None if module else source, module, pipeline_args, timeout)
+    static = None
+    try:
+        ran = needs.run_script(None if module else source, module, pipeline_args, timeout)
+    except ScriptError as exc:
+        if not static_fallback:
+            raise
+        static = str(exc)  # what the script did instead; the closure alone is what we know
+        ran = needs.Ran(needs.NOTHING_LOADED, "cloudpickle", None)
     loaded, library = ran.loaded, ran.library
     declarations = ran.declarations + needs.user_requirements(pipeline_args)
     # Per-transform environments: declarations one environment cannot hold, on a runner that
@@ -201,8 +213,9 @@ def stage(
         shipped=built.shipped,
         excluded=built.excluded,
         index_at_boot=built.index_at_boot,
+        static=static,
     )
-    if use_cache:
+    if use_cache and static is None:
         depends = closure.files + built.depends
         depends += [p for p in runtime_local.values() if p.is_file()]
         cache.store(cache_key, out, record.record(result), depends, ran.environ_read)
