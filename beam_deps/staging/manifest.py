@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 import sysconfig
 from dataclasses import asdict, dataclass
@@ -93,15 +92,13 @@ def build(
 
 
 REDACTED = "********"
-_URL_PASSWORD = re.compile(r"(?<=://)([^/:@\s]*):[^@/\s]+@")
-
-
 def redact_options(args: list[str]) -> list[str]:
     """Pipeline options as the manifest records them: the manifest ships to every worker and
     the stage cache keeps it, so a secret's value is replaced by ``********``, found as check's
     BD110 finds one: by the option's name (``--db_password``, ``--api-key``) and by the value's
     shape (a token, a key); a password in a URL (``postgresql://user:pw@host``) too."""
     from beam_deps.pickling.hazards import SecretDetector, is_secret_name
+    from beam_deps.redaction import mask_urls
 
     detector = SecretDetector()
     out: list[str] = []
@@ -122,7 +119,7 @@ def redact_options(args: list[str]) -> list[str]:
         elif detector.check(value if eq else arg):
             out.append(f"{name}={REDACTED}" if eq else REDACTED)
         else:
-            out.append(_URL_PASSWORD.sub(rf"\1:{REDACTED}@", arg))
+            out.append(mask_urls(arg))
     return out
 
 
