@@ -21,7 +21,7 @@ from typing import Any
 
 MAX_OBJECTS = 20_000
 _ATOMIC = (str, bytes, bytearray, int, float, complex, bool, type(None), range, slice)
-_MUTATORS = frozenset(
+MUTATORS = frozenset(
     {
         "append",
         "extend",
@@ -352,7 +352,7 @@ def global_mutations(code: types.CodeType) -> Iterator[tuple[str, int | None, st
                 yield ins.argval, line, "rebinds"
             if loaded is not None:
                 if depth == 0 and op in ("LOAD_ATTR", "LOAD_METHOD"):
-                    if ins.argval in _MUTATORS:
+                    if ins.argval in MUTATORS:
                         yield loaded, line, f"calls .{ins.argval}() on"
                     loaded = None
                 elif depth == 1 and op in ("STORE_SUBSCR", "DELETE_SUBSCR"):

@@ -54,18 +54,9 @@ def _producers_into_shuffles(pipeline: Any) -> Iterator[tuple[Any, Any, Any, boo
     """(producer node, GroupByKey node, the producer's user function or DoFn, wrapped):
     ``wrapped`` when Beam's own steps in between may have put the element inside another
     (Reshuffle pairs it with a random key), so the producer's keys are values there."""
-    from apache_beam.pipeline import PipelineVisitor
-    from apache_beam.transforms.core import GroupByKey
+    from beam_deps.check.detectors.identity import shuffles_of
 
-    shuffles: list[Any] = []
-
-    class Leaves(PipelineVisitor):
-        def visit_transform(self, node: Any) -> None:
-            if isinstance(node.transform, GroupByKey):
-                shuffles.append(node)
-
-    pipeline.visit(Leaves())
-    for gbk in shuffles:
+    for gbk in shuffles_of(pipeline):
         producer = getattr(gbk.inputs[0], "producer", None) if gbk.inputs else None
         wrapped = False
         for _ in range(4):

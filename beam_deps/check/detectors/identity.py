@@ -266,6 +266,23 @@ def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
     return found
 
 
+def shuffles_of(pipeline: Any) -> list[Any]:
+    """The pipeline's ``GroupByKey`` nodes: where elements are encoded by a coder (a
+    ``CoGroupByKey``, a ``Reshuffle``, a combine per key all group through one)."""
+    from apache_beam.pipeline import PipelineVisitor
+    from apache_beam.transforms.core import GroupByKey
+
+    found: list[Any] = []
+
+    class Leaves(PipelineVisitor):
+        def visit_transform(self, node: Any) -> None:
+            if isinstance(node.transform, GroupByKey):
+                found.append(node)
+
+    pipeline.visit(Leaves())
+    return found
+
+
 def _classes_into_shuffles(pipeline: Any):
     """(producer node, GroupByKey node, class, roles or None): a DoFn upstream of a shuffle
     (at most three ParDos away) emits instances of a class defined in the script (as keys
@@ -273,20 +290,11 @@ def _classes_into_shuffles(pipeline: Any):
     crossing a shuffle are encoded; Beam's fallback coder pickles the class by reference to
     __main__ and the worker fails with "Can't pickle <class '__main__.X'>: attribute lookup
     X on __main__ failed" (proven in tests/test_check_examples.py)."""
-    from apache_beam.pipeline import PipelineVisitor
-    from apache_beam.transforms.core import GroupByKey, ParDo
+    from apache_beam.transforms.core import ParDo
 
     from beam_deps.pipeline.payloads import unwrap_callable
 
-    shuffles: list[Any] = []
-
-    class Leaves(PipelineVisitor):
-        def visit_transform(self, node: Any) -> None:
-            if isinstance(node.transform, GroupByKey):
-                shuffles.append(node)
-
-    pipeline.visit(Leaves())
-    for gbk in shuffles:
+    for gbk in shuffles_of(pipeline):
         producer = getattr(gbk.inputs[0], "producer", None) if gbk.inputs else None
         for _ in range(3):
             if producer is None or not isinstance(producer.transform, ParDo):

@@ -46,28 +46,11 @@ from beam_deps.check.detectors.worker_code import WorkerFunction, worker_functio
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
-from beam_deps.pickling.walk import global_mutations
+from beam_deps.pickling.walk import MUTATORS, global_mutations
 from beam_deps.pipeline.loader import CHECK_FLAG
 
 _RUN_ON_WORKERS = ("dofn", "callable", "combinefn", "source")
 _NOISE = frozenset({"CACHE", "PRECALL", "PUSH_NULL", "EXTENDED_ARG", "NOP", "COPY_FREE_VARS"})
-_MUTATORS = frozenset(
-    {
-        "append",
-        "extend",
-        "insert",
-        "add",
-        "update",
-        "setdefault",
-        "pop",
-        "popitem",
-        "clear",
-        "remove",
-        "discard",
-        "__setitem__",
-        "__delitem__",
-    }
-)
 TIMEOUT = 60.0
 _MARK = "\x00beam-deps-state\x00"
 _MISSING = object()
@@ -262,7 +245,7 @@ def _reads(entries: Iterable[WorkerFunction], script: Path | None) -> tuple[list
             module, path, value, rest = anchored
             managed = False
             for attr in rest:
-                if attr in _MUTATORS:
+                if attr in MUTATORS:
                     writes = True
                     break
                 namespace = isinstance(value, types.ModuleType) and _local_module(value, script)
