@@ -61,20 +61,21 @@ RULES = [
         "already carries the globals each function uses). It also takes effect only where a "
         "worker boot program downloads the staged `pickled_main_session`; in-process runners "
         "never load it.",
-        fix="Drop the flag, or, if your code relies on it, make the code self-contained: imports "
-        "inside functions, or modules staged with `beam-deps stage`.",
-        example="import numpy as np\n"
+        fix="Do not rely on the flag for script classes: define them in a module that is staged "
+        "(`beam-deps stage`), or register a coder for them; drop the flag if nothing else needs "
+        "it. `check` says this only where something relies on the worker's `__main__` (a "
+        "script class an element coder pickles by reference, BD302).",
+        example="class Point(NamedTuple):  # defined in the script\n"
+        "    x: int\n"
+        "    y: int\n"
         "\n"
-        "def scale(x):\n"
-        "    return np.float64(x) * 2\n"
+        "# meant to ship Point to the workers: with cloudpickle it does not\n"
+        "options = PipelineOptions(save_main_session=True)\n"
+        "p | beam.Create([1, 2]) | beam.Map(lambda i: (i % 2, Point(i, i))) | beam.GroupByKey()\n",
+        example_fixed="from shapes import Point  # a staged module (beam-deps stage ships it)\n"
         "\n"
-        "options = PipelineOptions(save_main_session=True)  # meant to ship np: cloudpickle does\n",
-        example_fixed="import numpy as np\n"
-        "\n"
-        "def scale(x):\n"
-        "    return np.float64(x) * 2  # cloudpickle carries np with scale\n"
-        "\n"
-        "options = PipelineOptions()\n",
+        "options = PipelineOptions()\n"
+        "p | beam.Create([1, 2]) | beam.Map(lambda i: (i % 2, Point(i, i))) | beam.GroupByKey()\n",
     ),
     Rule(
         code="BD204",
