@@ -92,6 +92,8 @@ def build(
 
 
 REDACTED = "********"
+
+
 def redact_options(args: list[str]) -> list[str]:
     """Pipeline options as the manifest records them: the manifest ships to every worker and
     the stage cache keeps it, so a secret's value is replaced by ``********``, found as check's
