@@ -172,3 +172,39 @@ def run_isolated(
             (err if isinstance(err, str) else err.decode(errors="replace")) + "\n[timeout]",
             workdir,
         )
+
+
+class ParallelRuns:
+    """Real isolated runs of a table of cases (anything with an ``id``), each run once, two
+    at a time. The first ``get`` starts every case of its batch together, so a test module
+    waits for the slowest run once instead of once per case. Subclasses say how one case
+    runs (``run``) and which cases start together (``batch``: all of them by default)."""
+
+    def __init__(self, root: Path, cases: Sequence) -> None:
+        import concurrent.futures
+
+        self.root = root
+        self.cases = list(cases)
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+        self.futures: dict[str, concurrent.futures.Future] = {}
+
+    def out_dir(self, case) -> Path:
+        path = self.root / case.id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def batch(self, case) -> list:
+        return self.cases
+
+    def run(self, case) -> IsolatedRun:
+        raise NotImplementedError
+
+    def get(self, case) -> IsolatedRun:
+        if case.id not in self.futures:
+            for sibling in self.batch(case):
+                if sibling.id not in self.futures:
+                    self.futures[sibling.id] = self.pool.submit(self.run, sibling)
+        return self.futures[case.id].result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)

@@ -20,12 +20,9 @@ fails with the message check predicted.
 
 from __future__ import annotations
 
-import concurrent.futures
-from pathlib import Path
-
 import pytest
 from conftest import DILL_LIBRARY, DILL_VERSION, HAS_DILL
-from isolated import IsolatedRun, run_isolated
+from isolated import IsolatedRun, ParallelRuns, run_isolated
 from test_check_examples import CLOUDPICKLE, EXAMPLES, Example
 
 from beam_deps.check import check_script
@@ -84,38 +81,23 @@ def _examples(library: str) -> list[Example]:
 TABLE = _examples(DILL_LIBRARY) if HAS_DILL else _examples("cloudpickle")
 
 
-class Runs:
-    """Every real run of TABLE, started together (two at a time) the first time one is needed."""
+class Runs(ParallelRuns):
+    """Every real run of TABLE (those not marked check-only), started together."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
-        self.futures: dict[str, concurrent.futures.Future] = {}
-
-    def out_dir(self, example: Example) -> Path:
-        path = self.root / example.id
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    def _run(self, example: Example) -> IsolatedRun:
+    def run(self, example: Example) -> IsolatedRun:
         out = self.out_dir(example)
         return run_isolated(
             EXAMPLES / example.script, example.pipeline_args(out), workdir=out / "work"
         )
 
-    def get(self, example: Example) -> IsolatedRun:
-        if not self.futures:
-            for e in TABLE:
-                if CHECK_ONLY not in e.notes:
-                    self.futures[e.id] = self.pool.submit(self._run, e)
-        return self.futures[example.id].result()
-
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    r = Runs(tmp_path_factory.mktemp("dill-isolated"))
+    r = Runs(
+        tmp_path_factory.mktemp("dill-isolated"), [e for e in TABLE if CHECK_ONLY not in e.notes]
+    )
     yield r
-    r.pool.shutdown(wait=True, cancel_futures=True)
+    r.close()
 
 
 @pytest.mark.slow

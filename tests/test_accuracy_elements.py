@@ -10,12 +10,11 @@ files written here.
 
 from __future__ import annotations
 
-import concurrent.futures
 from pathlib import Path
 
 import pytest
 from conftest import HAS_DILL
-from isolated import IsolatedRun, run_isolated
+from isolated import IsolatedRun, ParallelRuns, run_isolated
 from support.golden import check_golden
 from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES, Example
 
@@ -80,27 +79,13 @@ def _param(example: Example):
     return pytest.param(example, id=example.id, marks=marks)
 
 
-class Runs:
-    """Each example's real isolated run, once, two at a time."""
+class Runs(ParallelRuns):
+    """Each example's real isolated run; examples of one pickler start together."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
-        self.futures: dict[str, concurrent.futures.Future] = {}
+    def batch(self, example: Example) -> list[Example]:
+        return [e for e in self.cases if e.library == example.library]
 
-    def out_dir(self, example: Example) -> Path:
-        path = self.root / example.id
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    def get(self, example: Example) -> IsolatedRun:
-        if example.id not in self.futures:
-            for sibling in ELEMENT_EXAMPLES:
-                if sibling.library == example.library and sibling.id not in self.futures:
-                    self.futures[sibling.id] = self.pool.submit(self._run, sibling)
-        return self.futures[example.id].result()
-
-    def _run(self, example: Example) -> IsolatedRun:
+    def run(self, example: Example) -> IsolatedRun:
         out = self.out_dir(example)
         return run_isolated(
             EXAMPLES / example.script, example.pipeline_args(out), workdir=out / "work"
@@ -109,9 +94,9 @@ class Runs:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    runs = Runs(tmp_path_factory.mktemp("elements"))
+    runs = Runs(tmp_path_factory.mktemp("elements"), ELEMENT_EXAMPLES)
     yield runs
-    runs.pool.shutdown(wait=True, cancel_futures=True)
+    runs.close()
 
 
 @pytest.mark.slow

@@ -14,7 +14,6 @@ Unit tests below pin the soundness rules of both detectors (what is never report
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import pathlib
 import shutil
@@ -26,7 +25,7 @@ from pathlib import Path
 import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
-from isolated import IsolatedRun, run_isolated
+from isolated import IsolatedRun, ParallelRuns, run_isolated
 from support.golden import check_golden
 from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES
 
@@ -104,30 +103,13 @@ def _project(root: Path) -> Path:
     return project
 
 
-class Runs:
-    """Each case's real isolated run, once, two at a time."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
-        self.futures: dict[str, concurrent.futures.Future] = {}
-
-    def out_dir(self, case: Case) -> Path:
-        path = self.root / case.id
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+class Runs(ParallelRuns):
+    """Each case's real isolated run, all started together."""
 
     def args(self, case: Case) -> list[str]:
         return [str(self.out_dir(case) / "out.txt"), *case.args, *CLOUDPICKLE]
 
-    def get(self, case: Case) -> IsolatedRun:
-        if case.id not in self.futures:
-            for sibling in CASES:
-                if sibling.id not in self.futures:
-                    self.futures[sibling.id] = self.pool.submit(self._run, sibling)
-        return self.futures[case.id].result()
-
-    def _run(self, case: Case) -> IsolatedRun:
+    def run(self, case: Case) -> IsolatedRun:
         out = self.out_dir(case)
         shipped = [_project(self.root)] if case.shipped else []
         return run_isolated(
@@ -137,9 +119,9 @@ class Runs:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    runs = Runs(tmp_path_factory.mktemp("state"))
+    runs = Runs(tmp_path_factory.mktemp("state"), CASES)
     yield runs
-    runs.pool.shutdown(wait=True, cancel_futures=True)
+    runs.close()
 
 
 def _check(case: Case, runs: Runs, monkeypatch) -> list:

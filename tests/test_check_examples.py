@@ -8,14 +8,13 @@ found no error. Each real run happens once per session, several in parallel.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from conftest import HAS_DILL
-from isolated import IsolatedRun, run_isolated
+from isolated import IsolatedRun, ParallelRuns, run_isolated
 from support.dists import install_fake_dist
 
 from beam_deps.beam import profile
@@ -158,21 +157,17 @@ def tinydist(tmp_path_factory) -> Path:
     return install_fake_dist(root, "tinydist", "def double(x):\n    return 2 * x\n")
 
 
-class RealRuns:
-    """Real isolated runs, started together (per pickler) the first time one is needed."""
+class RealRuns(ParallelRuns):
+    """Real isolated runs; the examples of one pickler start together."""
 
     def __init__(self, tmp_root: Path, tinydist: Path) -> None:
-        self.tmp_root = tmp_root
+        super().__init__(tmp_root, EXAMPLES_TABLE)
         self.tinydist = tinydist
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
-        self.futures: dict[str, concurrent.futures.Future] = {}
 
-    def out_dir(self, example: Example) -> Path:
-        path = self.tmp_root / example.id
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+    def batch(self, example: Example) -> list[Example]:
+        return [e for e in self.cases if e.library == example.library]
 
-    def _run(self, example: Example) -> IsolatedRun:
+    def run(self, example: Example) -> IsolatedRun:
         out = self.out_dir(example)
         return run_isolated(
             EXAMPLES / example.script,
@@ -181,19 +176,12 @@ class RealRuns:
             workdir=out / "work",
         )
 
-    def get(self, example: Example) -> IsolatedRun:
-        if example.id not in self.futures:
-            for sibling in EXAMPLES_TABLE:
-                if sibling.library == example.library and sibling.id not in self.futures:
-                    self.futures[sibling.id] = self.pool.submit(self._run, sibling)
-        return self.futures[example.id].result()
-
 
 @pytest.fixture(scope="module")
 def real_runs(tmp_path_factory, tinydist):
     runs = RealRuns(tmp_path_factory.mktemp("isolated"), tinydist)
     yield runs
-    runs.pool.shutdown(wait=True, cancel_futures=True)
+    runs.close()
 
 
 @pytest.mark.slow
