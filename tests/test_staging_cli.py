@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from staging_support import cache_dir, cli, copy_fixture  # noqa: F401
+
+from beam_deps.launch import STAGER_LOGGER, PureWheelWarningFilter
 
 
 def write(path: Path, text: str) -> Path:
@@ -89,23 +92,68 @@ def test_run_shows_one_report_with_one_summary_and_real_locations(tmp_path):
     assert "job.py:12: BD104 [warning]" in err  # check's findings
     assert "job.py:19: BD402 [error]" in err
     assert err.strip().splitlines()[-1] == "beam-deps: not running: check found errors (above)"
-    assert (
-        "beam-deps: Beam warns that the .whl packages given in --extra_package must be "
-        "binary-compatible with the workers: these are pure-Python wheels built by beam-deps "
-        "(py3-none-any) and install on any worker"
-    ) not in err  # nothing local ships here: no wheel, no warning to explain
+    assert "must be binary-compatible" not in err
 
 
-def test_run_explains_beams_warning_about_its_pure_wheels(tmp_path):
+def test_run_drops_beams_binary_compatible_warning_for_its_own_pure_wheel(tmp_path):
     project = copy_fixture("loose", tmp_path)
     proc = cli("run", "pipeline.py", "--out", str(tmp_path / "out"), "--skip-check", cwd=project)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "must be binary-compatible with the worker runtime environment" in proc.stderr
-    assert (
-        "beam-deps: Beam warns that the .whl packages given in --extra_package must be "
-        "binary-compatible with the workers: these are pure-Python wheels built by beam-deps "
-        "(py3-none-any) and install on any worker"
-    ) in proc.stderr.splitlines()
+    running = [line for line in proc.stderr.splitlines() if line.startswith("beam-deps: running")]
+    assert len(running) == 1, proc.stderr
+    assert " -m beam_deps.launch --staging " in running[0]
+    assert "--extra_package=" in running[0] and "-py3-none-any.whl" in running[0]
+    # Beam's stager saw the wheel (it logs INFO lines about staging it) but did not warn
+    assert "must be binary-compatible" not in proc.stderr
+
+
+def _stager_record(message: str) -> logging.LogRecord:
+    return logging.LogRecord(STAGER_LOGGER, logging.WARNING, __file__, 1, message, None, None)
+
+
+@pytest.mark.parametrize(
+    ("where", "name", "kept"),
+    [
+        ("staging", "job_local-0.0.0-py3-none-any.whl", False),  # ours and pure: dropped
+        ("staging", "job_local-0.0.0-py2.py3-none-any.whl", False),
+        ("staging", "fast-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", True),  # platform wheel
+        ("elsewhere", "job_local-0.0.0-py3-none-any.whl", True),  # the user's own wheel
+    ],
+)
+def test_the_launcher_filter_drops_only_pure_wheels_it_staged(tmp_path, where, name, kept):
+    staging = tmp_path / "staging"
+    wheel = tmp_path / where / "wheels" / name
+    message = (
+        f'The .whl package "{wheel}" provided in --extra_package must be binary-compatible '
+        "with the worker runtime environment."
+    )
+    found = PureWheelWarningFilter(staging)
+    assert found.filter(_stager_record(message)) is kept
+    assert found.filter(_stager_record("Staging the SDK tarball")) is True
+
+
+def test_the_launcher_runs_a_module_with_its_own_dash_m_arguments(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "job.py").write_text("import sys\nprint(__name__, sys.argv[1:])\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "beam_deps.launch", "--staging", str(tmp_path), "-m", "pkg.job"]
+        + ["--input", "x", "-m", "y"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "__main__ ['--input', 'x', '-m', 'y']"
+    proc = subprocess.run(
+        [sys.executable, "-m", "beam_deps.launch", "--staging", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "beam-deps: give either SCRIPT or -m MODULE, then the pipeline's arguments"
+    ]
 
 
 def test_a_new_staging_folder_in_a_git_work_tree_suggests_gitignore(tmp_path):

@@ -282,11 +282,15 @@ def _summary(staging, args) -> str:
 
 def _target(args, staging) -> list[str]:
     """How to start the script: through ``beam_deps.split`` when some transforms have
-    environments of their own (it applies them when the pipeline is submitted)."""
+    environments of their own (it applies them when the pipeline is submitted), else through
+    ``beam_deps.launch``; both run it unchanged and drop Beam's "must be binary-compatible"
+    warning for the pure wheels staged here."""
+    from beam_deps.launch import command
+
     target = [args.script] if args.script else ["-m", args.module]
     if staging.split:
         return ["-m", "beam_deps.split", "--staging", str(staging.out), *target]
-    return target
+    return command(staging.out, target)
 
 
 def _index_note(count: int) -> str:
@@ -386,23 +390,7 @@ def run_run(args) -> int:
         return 1
     cmd = [sys.executable, *_target(args, staging), *pipeline_args]
     _write("beam-deps: running " + " ".join(shlex.quote(c) for c in cmd), sys.stderr)
-    _explain_wheel_warning(staging)
     return subprocess.call(cmd)
-
-
-def _explain_wheel_warning(staging) -> None:
-    """Beam's stager logs "must be binary-compatible" for every .whl in --extra_package, by
-    file name, with no option to say a wheel is pure. Silencing it would mean starting the
-    script through a launcher instead of ``python SCRIPT`` (or injecting a sitecustomize
-    that workers would inherit): too high a price for a warning, so it is explained."""
-    wheels = [a.path for a in staging.artifacts if a.role == "local_wheel"]
-    if wheels and all(w.endswith("-none-any.whl") for w in wheels):
-        _write(
-            "beam-deps: Beam warns that the .whl packages given in --extra_package must be "
-            "binary-compatible with the workers: these are pure-Python wheels built by "
-            "beam-deps (py3-none-any) and install on any worker",
-            sys.stderr,
-        )
 
 
 def _runs_note(args) -> str:

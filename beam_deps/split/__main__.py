@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import runpy
 import sys
 
 from beam_deps.errors import UsageError
+from beam_deps.launch import (
+    add_target_arguments,
+    quiet_pure_wheel_warnings,
+    run_target,
+    target_of,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,9 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow Dataflow (experimental: see the dependencies page for the risks)",
     )
-    p.add_argument("-m", dest="module", metavar="MODULE", help="run a module instead")
-    p.add_argument("script", nargs="?")
-    p.add_argument("args", nargs=argparse.REMAINDER)
+    add_target_arguments(p)
     return p
 
 
@@ -52,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     log.setLevel(logging.INFO)
     log.propagate = False
     try:
-        if bool(args.script) == bool(args.module):
-            raise UsageError("give either SCRIPT or -m MODULE, then the pipeline's arguments")
+        try:
+            script, module, rest = target_of(args)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         from beam_deps.split.hook import install_for_process
         from beam_deps.staging.requires import collecting
 
@@ -64,13 +68,9 @@ def main(argv: list[str] | None = None) -> int:
                 always=args.always,
                 experimental_dataflow=args.experimental_dataflow,
             )
-            if args.module:
-                sys.argv = [args.module, *args.args]
-                runpy.run_module(args.module, run_name="__main__", alter_sys=True)
-            else:
-                sys.argv = [args.script, *args.args]
-                sys.path[0] = os.path.dirname(os.path.abspath(args.script))
-                runpy.run_path(args.script, run_name="__main__")
+            if args.staging:
+                quiet_pure_wheel_warnings(args.staging)
+            run_target(script, module, rest)
     except UsageError as exc:
         print(f"beam-deps: {exc}", file=sys.stderr)
         return 2
