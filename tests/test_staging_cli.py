@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -191,3 +193,32 @@ def test_help_describes_the_command_and_names_seconds(command, tmp_path):
     assert not description.startswith(("positional arguments", "options")), proc.stdout
     assert len(description.split()) >= 10, description
     assert "--timeout SECONDS" in proc.stdout and "TIMEOUT" not in proc.stdout
+
+
+def test_stage_json_uses_the_reports_path_style(tmp_path):
+    project = tmp_path / "job"
+    write(project / "pyproject.toml", "[tool.beam-deps]\n")
+    write(project / ".gitignore", "helper.py\n")
+    write(project / "helper.py", "def inc(x):\n    return x + 1\n")
+    write(
+        project / "jobs" / "job.py",
+        """
+        import sys
+
+        import apache_beam as beam
+
+        sys.path.insert(0, __file__.rsplit("/", 2)[0])
+        import helper
+
+        with beam.Pipeline(argv=sys.argv[1:]) as p:
+            p | beam.Create([1]) | beam.Map(helper.inc)
+        """,
+    )
+    proc = cli("stage", "jobs/job.py", "--out", "build/staging", "--format", "json", cwd=project)
+    data = json.loads(proc.stdout)
+    assert Path(data["root"]).resolve() == project.resolve()
+    assert data["out"] == "build/staging"  # relative to root, like every file in the report
+    # helper.py reached through sys.path is a finding located in the script, shown relative
+    assert "jobs/job.py" in {d["file"] for d in data["diagnostics"]}, data["diagnostics"]
+    wheels = [a for a in data["pipeline_args"] if a.startswith("--extra_package=")]
+    assert wheels and all(os.path.isabs(w.split("=", 1)[1]) for w in wheels)  # Beam options

@@ -242,12 +242,27 @@ def _gitignore_hint(out: Path, existed: bool) -> None:
 
 
 # ---------------------------------------------------------------------------- stage
+def _stage_json(staging) -> dict:
+    """The staging result with the report's path style: ``out`` and each finding's ``file``
+    relative to ``root`` (the project root) when inside it, as in `check --format json`.
+    ``pipeline_args`` stay absolute: they are options Beam reads from any folder."""
+    from beam_deps.report.json import report_dict
+    from beam_deps.report.paths import shown_path
+
+    found = report_dict(Report(list(staging.diagnostics)))
+    data = staging.to_json()
+    data["out"] = shown_path(str(staging.out), found["root"])
+    data["diagnostics"] = found["diagnostics"]
+    data["root"] = found["root"]
+    return data
+
+
 def run_stage(args) -> int:
     _configured(args)
     existed = Path(args.out).exists()
     staging = _stage(args, args.out)
     if args.format == "json":
-        _write(json.dumps(staging.to_json(), indent=2))
+        _write(json.dumps(_stage_json(staging), indent=2))
         return _exit_code(staging)
     _print_diagnostics(staging.diagnostics)
     if not staging.written:
