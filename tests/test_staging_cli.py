@@ -220,5 +220,5 @@ def test_stage_json_uses_the_reports_path_style(tmp_path):
     assert data["out"] == "build/staging"  # relative to root, like every file in the report
     # helper.py reached through sys.path is a finding located in the script, shown relative
     assert "jobs/job.py" in {d["file"] for d in data["diagnostics"]}, data["diagnostics"]
-    wheels = [a for a in data["pipeline_args"] if a.startswith("--extra_package=")]
-    assert wheels and all(os.path.isabs(w.split("=", 1)[1]) for w in wheels)  # Beam options
+    files = [a for a in data["pipeline_args"] if a.startswith("--files_to_stage=")]
+    assert files and all(os.path.isabs(f.split("=", 1)[1]) for f in files)  # Beam options
