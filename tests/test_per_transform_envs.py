@@ -602,6 +602,26 @@ def test_check_judges_each_transform_by_its_own_environment(project, tmp_path):
     from beam_deps.check import check_script
 
     assert check_script(script, argv=argv + default_args).ok
+    # `beam-deps check -- <the options stage printed>` finds the staging by its manifest and
+    # checks each environment as run does, from the API and from the command line
+    from beam_deps.check.environments import check_script_environments, staged_split
+
+    assert staged_split(argv + default_args) == (out, argv, default_args)
+    assert staged_split(argv) is None
+    pasted = check_script_environments(script, argv=argv + default_args)
+    assert [(d.code, d.transform, d.extra.get("environment")) for d in pasted.errors] == found
+    proc = subprocess.run(
+        [sys.executable, "-m", "beam_deps.cli", "check", str(script), "--format", "json", "--"]
+        + argv
+        + default_args,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    shown = json.loads(proc.stdout)["diagnostics"]
+    assert [(d["code"], d["transform"], d["extra"]["environment"]) for d in shown] == found
 
 
 def test_check_reports_the_conflict_where_the_runner_cannot_split_it(project):

@@ -57,6 +57,50 @@ def check_environments(
     return dataclasses.replace(report, diagnostics=found)
 
 
+def staged_split(argv: Sequence[str]) -> tuple[Path, list[str], list[str]] | None:
+    """``(staging folder, the pipeline's own arguments, the default environment's options)``
+    when ``argv`` carries the options `beam-deps stage` printed for a staging that gives
+    some transforms environments of their own; else None.
+
+    Why: `stage` prints those options for ``python -m beam_deps.split``; a user who pastes
+    them after `beam-deps check -- ...` expects each transform to be judged against the
+    environment it will run in, as `beam-deps run` does. The staging is found by its
+    manifest among ``--files_to_stage``; the default environment's options are taken out of
+    ``argv`` (as `stage` wrote them) so each environment's run gets its own options only.
+    """
+    from beam_deps.staging import manifest
+    from beam_deps.staging.result import beam_args
+
+    for arg in argv:
+        key, _, value = arg.partition("=")
+        if key != "--files_to_stage" or os.path.basename(value) != manifest.MANIFEST_NAME:
+            continue
+        out = Path(value).parent
+        try:
+            data = manifest.read(out)
+        except (OSError, ValueError):
+            return None  # check's staged-options reading reports an unreadable staging
+        if not any(not env.get("default") for env in (data.get("environments") or {}).values()):
+            return None
+        artifacts = [manifest.Artifact(**a) for a in data.get("artifacts", [])]
+        default = beam_args(out, artifacts)
+        own = [a for a in argv if a not in default]
+        return out, own, default
+    return None
+
+
+def check_script_environments(
+    script: str | os.PathLike | None, *, argv: Sequence[str], **kwargs: Any
+) -> Report:
+    """``check_script``, once per staged environment when ``argv`` ships a split staging
+    (``staged_split``): what `beam-deps check` runs."""
+    found = staged_split(argv)
+    if found is None:
+        return check_script(script, argv=argv, **kwargs)
+    out, own, default = found
+    return check_environments(script, out, argv=own, default_args=default, **kwargs)
+
+
 def _base(d: Diagnostic) -> str | None:
     """The leaf transform a finding is about (its full label), if any."""
     return d.transform or None

@@ -89,11 +89,11 @@ def run(args: argparse.Namespace) -> int:
     if args.script:
         ignore = ignore + config.ignored_for(args.script)
     with _quiet(args.debug):
-        from beam_deps.check import check_script
+        from beam_deps.check.environments import check_script_environments
         from beam_deps.check.isolated import can_isolate, run_isolated
 
         check = functools.partial(
-            check_script,
+            check_script_environments,
             args.script,
             module=args.module,
             argv=list(getattr(args, "pipeline_args", []) or []),
