@@ -307,4 +307,42 @@ RULES = [
         "\n"
         "pairs | beam.Map(halve) | beam.CombinePerKey(sum)\n",
     ),
+    Rule(
+        code="BD307",
+        name="class-rebuilt-without-bases",
+        severity=E,
+        reported_by=("check",),
+        summary="dill 0.3.6+ rebuilds a transform class of your script without its bases.",
+        explanation="dill 0.3.6 and newer (`--pickle_library=dill_unsafe`) pickle a class of "
+        "`__main__` by value and rebuild it on the worker from its `__orig_bases__` when it has "
+        "one. A subclass of `beam.PTransform` (a `typing.Generic`) inherits PTransform's, so it "
+        "is rebuilt with PTransform's own bases (`WithTypeHints`, `HasDisplayData`, `Generic`): "
+        "`PTransform` and your own base classes are gone from it there. Code that runs on the "
+        "worker and reads what the class inherits (`self.label`, a helper of your base "
+        "transform) fails with \"AttributeError: 'X' object has no attribute 'y'\", with or "
+        "without `--save_main_session`. cloudpickle and dill 0.3.1.1 keep the bases.",
+        fix="In code that runs on the worker, read only what the class defines itself: define "
+        "the helper on the class (or as a function), read `self.label` and other inherited "
+        "attributes in `expand()` and pass the value; or move the transform into a staged "
+        "module (pickled by reference), or use cloudpickle (Beam's default).",
+        example="class TextTransform(beam.PTransform):\n"
+        "    def clean(self, word):\n"
+        "        return word.lower()\n"
+        "\n"
+        "class CleanWords(TextTransform):\n"
+        "    def words(self, line):\n"
+        "        return [self.clean(w) for w in line.split()]  # no attribute 'clean' there\n"
+        "\n"
+        "    def expand(self, pcoll):\n"
+        "        return pcoll | beam.FlatMap(self.words)\n",
+        example_fixed="class CleanWords(beam.PTransform):\n"
+        "    def clean(self, word):  # the class's own method travels with it\n"
+        "        return word.lower()\n"
+        "\n"
+        "    def words(self, line):\n"
+        "        return [self.clean(w) for w in line.split()]\n"
+        "\n"
+        "    def expand(self, pcoll):\n"
+        "        return pcoll | beam.FlatMap(self.words)\n",
+    ),
 ]
