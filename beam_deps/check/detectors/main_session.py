@@ -127,6 +127,8 @@ def rebuilt_class_diagnostics(
         if not lost:
             continue
         bases = ", ".join(b.__name__ for b in rebuilt_bases)
+        gone = [c.__name__ for c in cls.__mro__[1:] if c not in rebuilt_bases and c is not object]
+        gone = [n for n in gone if n not in bases.split(", ")]
         for method, attribute, line in worker_reads(cls, file, lost):
             owner = next(c for c in cls.__mro__ if attribute in vars(c))
             out.append(
@@ -134,7 +136,7 @@ def rebuilt_class_diagnostics(
                     "BD307",
                     f"{library} (dill {_dill_version()}) rebuilds {cls.__name__} on the worker "
                     f"from the __orig_bases__ it inherits ({bases}), without "
-                    f"{owner.__name__}; {cls.__name__}.{method} runs there and reads "
+                    f"{' and '.join(gone)}; {cls.__name__}.{method} runs there and reads "
                     f"self.{attribute}, which {cls.__name__} inherits from {owner.__name__}: "
                     f"\"AttributeError: '{cls.__name__}' object has no attribute "
                     f"'{attribute}'\"",
