@@ -29,7 +29,7 @@ def run(argv=None):
         (
             p
             | beam.Create(["cat", "dog"])
-            | "Animals" >> Tag()
+            | Tag("Animals")  # PTransform.__init__(label): the label the instance keeps
             | beam.io.WriteToText(known.output, shard_name_template="")
         )
 
