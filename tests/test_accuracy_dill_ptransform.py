@@ -25,6 +25,7 @@ from __future__ import annotations
 import pytest
 from conftest import DILL_LIBRARY, DILL_VERSION, HAS_DILL
 from isolated import IsolatedRun, ParallelRuns, run_isolated
+from support.golden import check_golden
 from test_check_examples import BEAM_EXAMPLES, EXAMPLES, Example
 
 from beam_deps.check import check_script
@@ -101,6 +102,19 @@ def test_check_predicts_the_real_run(example, runs):
     else:
         assert not run.ok, run
         assert example.fails_with in run.output.replace("\\'", "'"), run
+
+
+@pytest.mark.skipif(not NEW_DILL, reason="about the newest dill: runs in the tox dillnew env")
+def test_errors_page_message(tmp_path, monkeypatch):
+    """The BD307 line the errors page shows, from check on the failing example."""
+    monkeypatch.chdir(tmp_path)  # "{out}/out.txt": the script writes nothing at check time
+    script = "dill_ptransform_base.py"
+    argv = ["{out}/out.txt", f"--pickle_library={DILL_LIBRARY}"]
+    report = check_script(EXAMPLES / script, argv=argv)
+    (found,) = [d for d in report.diagnostics if d.code == "BD307"]
+    line = f"{script}:{found.line}: {found.code} [{found.severity.value}] {found.message}\n"
+    line = line.replace(f"(dill {DILL_VERSION})", "(dill <version>)")  # the newest dill moves
+    check_golden("check_rebuilt_class", line)
 
 
 # Precision: no BD307 where the worker does not read what the class lost.

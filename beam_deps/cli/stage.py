@@ -295,17 +295,18 @@ def _summary(staging, args) -> str:
     return "\n".join(lines)
 
 
-def _target(args, staging) -> list[str]:
+def _target(args, staging, *, launcher: bool = False) -> list[str]:
     """How to start the script: through ``beam_deps.split`` when some transforms have
-    environments of their own (it applies them when the pipeline is submitted), else through
-    ``beam_deps.launch``; both run it unchanged and drop Beam's "must be binary-compatible"
-    warning for the pure wheels staged here."""
+    environments of their own (it applies them when the pipeline is submitted). `run` starts
+    it through ``beam_deps.launch`` otherwise (``launcher``); both run it unchanged and drop
+    Beam's "must be binary-compatible" warning for the pure wheels staged here. The command
+    `stage` prints stays ``python SCRIPT``: stock Beam options, nothing of ours needed."""
     from beam_deps.launch import command
 
     target = [args.script] if args.script else ["-m", args.module]
     if staging.split:
         return ["-m", "beam_deps.split", "--staging", str(staging.out), *target]
-    return command(staging.out, target)
+    return command(staging.out, target) if launcher else target
 
 
 def _index_note(count: int) -> str:
@@ -403,7 +404,7 @@ def run_run(args) -> int:
         why = "errors" if not Report(found).ok else "warnings (fail-on: warning)"
         _write(f"beam-deps: not running: check found {why} (above)", sys.stderr)
         return 1
-    cmd = [sys.executable, *_target(args, staging), *pipeline_args]
+    cmd = [sys.executable, *_target(args, staging, launcher=True), *pipeline_args]
     _write("beam-deps: running " + " ".join(shlex.quote(c) for c in cmd), sys.stderr)
     return subprocess.call(cmd)
 
