@@ -194,6 +194,42 @@ class Environment:
             out.append(req)
         return out
 
+    def installed_extras(self, name: str) -> frozenset[str]:
+        """The extras of ``name`` whose own requirements (markers evaluated here) are all
+        installed: ``apache-beam[dataframe]`` when pandas is. A local worker runs in this
+        environment, so it has them, as every Beam SDK image has Beam's usual extras;
+        leaving them out of the local model made pandas "missing" for Beam's own DataFrame
+        API. An extra with any requirement not installed here is left out, so a third-party
+        package no satisfied extra names stays outside the model."""
+        dist = self.dists.get(canonicalize_name(name))
+        if dist is None:
+            return frozenset()
+        base = {canonicalize_name(r.name) for r in self.requires(name)}
+        satisfied = set()
+        for extra in dist.metadata.get_all("Provides-Extra") or ():
+            own = [
+                r
+                for r in self.requires(name, frozenset({extra}))
+                if canonicalize_name(r.name) not in base or r.marker is not None
+            ]
+            needs = [r for r in own if canonicalize_name(r.name) != canonicalize_name(name)]
+            if own and all(self.version(r.name) is not None for r in needs):
+                satisfied.add(extra)
+        # an extra naming another of the same project's extras needs that one satisfied too
+        changed = True
+        while changed:
+            changed = False
+            for extra in sorted(satisfied):
+                selves = [
+                    r
+                    for r in self.requires(name, frozenset({extra}))
+                    if canonicalize_name(r.name) == canonicalize_name(name)
+                ]
+                if any(not set(r.extras) <= satisfied for r in selves):
+                    satisfied.discard(extra)
+                    changed = True
+        return frozenset(satisfied)
+
     def closure(self, roots: dict[str, frozenset[str]]) -> dict[str, str | None]:
         """Every distribution reachable from ``roots`` (name -> extras) at installed versions.
 
@@ -233,10 +269,11 @@ class WorkerImage:
 
 
 def worker_image(env: Environment, requirements_file: str | Path | None = None) -> WorkerImage:
-    """The local model (apache-beam and its dependency closure at the installed versions), or
-    the packages a freeze/constraints file lists."""
+    """The local model (apache-beam as installed here: its dependency closure with every
+    extra whose requirements are all installed, at the installed versions), or the packages a
+    freeze/constraints file lists."""
     if requirements_file is None:
-        packages = env.closure({"apache-beam": frozenset()})
+        packages = env.closure({"apache-beam": env.installed_extras("apache-beam")})
         for tool in BASE_TOOLS:
             packages.setdefault(tool, env.version(tool))
         return WorkerImage(packages, "apache-beam closure")
