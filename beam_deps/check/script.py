@@ -265,7 +265,7 @@ def _simulated_worker_findings(script: AnalysedScript) -> list[Diagnostic]:
     """What the simulated worker saw, classified by ``detectors.worker_findings``."""
     out: list[Diagnostic] = []
     for analysis in script.analyses:
-        out.extend(_probe(analysis, script.search_path))
+        out.extend(_probe(analysis, script.search_path, script.declarations))
     return out
 
 
@@ -330,7 +330,9 @@ def detect(script: AnalysedScript) -> list[Diagnostic]:
     return merged(session_notes([d for detector in DETECTORS for d in detector(script)]))
 
 
-def _probe(analysis: PipelineAnalysis, search_path: list[str]) -> list[Diagnostic]:
+def _probe(
+    analysis: PipelineAnalysis, search_path: list[str], declarations: Sequence[Any] = ()
+) -> list[Diagnostic]:
     where = (analysis.captured.file, analysis.captured.line)
     library = analysis.captured.pickle_library
     try:
@@ -343,7 +345,11 @@ def _probe(analysis: PipelineAnalysis, search_path: list[str]) -> list[Diagnosti
         )
         return [placed(failed, None, where)]
     out = findings_to_diagnostics(
-        session, subject="__main__", library=library, search_path=search_path
+        session,
+        subject="__main__",
+        library=library,
+        search_path=search_path,
+        declarations=declarations,
     )
     out = [placed(d, None, where) for d in out]
     by_id = {p.index: p for p in analysis.serialized.payloads}
@@ -356,6 +362,7 @@ def _probe(analysis: PipelineAnalysis, search_path: list[str]) -> list[Diagnosti
             subject=payload.name,
             library=library,
             search_path=search_path,
+            declarations=declarations,
         ):
             out.append(placed_in(d, payload))
     return out

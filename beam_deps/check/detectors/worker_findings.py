@@ -28,11 +28,47 @@ def _main_attribute(worker_error: str) -> str | None:
     return match.group(1) if match else None
 
 
-def classify_missing(module: str, *, search_path: Sequence[str] = ()) -> tuple[str, str, str]:
-    """(code, short reason, fix detail) for a module a worker cannot import."""
+def declared_names(declarations: Iterable[Any]) -> dict[str, str]:
+    """Canonical distribution name -> the ``@requires``/``requires_base`` requirement that
+    declares it (``staging.requires.Declaration``); unreadable requirements are skipped."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    out: dict[str, str] = {}
+    for declaration in declarations:
+        try:
+            req = Requirement(declaration.requirement)
+        except (InvalidRequirement, AttributeError, TypeError):
+            continue
+        out.setdefault(canonicalize_name(req.name), declaration.requirement)
+    return out
+
+
+def classify_missing(
+    module: str,
+    *,
+    search_path: Sequence[str] = (),
+    declared: dict[str, str] | None = None,
+) -> tuple[str, str, str]:
+    """(code, short reason, fix detail) for a module a worker cannot import.
+
+    A module whose distribution the pipeline already declares with ``@requires`` needs no
+    new requirement line: the declaration is staged by ``beam-deps stage`` (or ``run``), so
+    the fix points there instead of asking the user to repeat it in a requirements file."""
     owned = module_owner(module, search_path)
     if owned is not None:
         owner, version, local = owned
+        from packaging.utils import canonicalize_name
+
+        requirement = (declared or {}).get(canonicalize_name(owner))
+        if requirement is not None and not local:
+            return (
+                "BD401",
+                f"installed here ({owner} {version}) but not on the worker",
+                f"it is declared with @requires ({requirement!r}), which only "
+                "`beam-deps stage` stages: stage with it and run with the options it prints, "
+                "or use `beam-deps run`",
+            )
         if local:
             return (
                 "BD401",
@@ -63,8 +99,11 @@ def findings_to_diagnostics(
     subject: str,
     library: str,
     search_path: Sequence[str] = (),
+    declarations: Iterable[Any] = (),
 ) -> list[Diagnostic]:
-    """Diagnostics for what the simulated worker reported about one payload."""
+    """Diagnostics for what the simulated worker reported about one payload
+    (``declarations``: the script's ``@requires`` ones, which change BD401's fix)."""
+    declared = declared_names(declarations)
     out: list[Diagnostic] = []
     missing_reported: set[str] = set()
     for f in findings:
@@ -77,7 +116,7 @@ def findings_to_diagnostics(
             if module in missing_reported:
                 continue
             missing_reported.add(module)
-            code, reason, fix = classify_missing(module, search_path=search_path)
+            code, reason, fix = classify_missing(module, search_path=search_path, declared=declared)
             when = {
                 "unpickle": "when it unpickles the payload",
                 "import": f"when {function} runs" if function else "when it unpickles the payload",
