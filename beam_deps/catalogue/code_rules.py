@@ -283,8 +283,10 @@ RULES = [
         "and templates. A value equal to one of your environment variables with a secret-like "
         "name, shaped like an access key, a private key or a token (a Stripe key, an "
         "`Authorization: Bearer` header), or held under a secret's name (a `DB_PASSWORD` "
-        "global a function reads, a `password` key or attribute) is readable by anyone who "
-        "can read the job. The message never shows the value.",
+        "global a function reads, a `password` key or attribute), or a URL that carries "
+        "credentials (`scheme://user:password@host`, such as a database or broker connection "
+        "string) is readable by anyone who can read the job. The message never shows the "
+        "value, and a URL's password is masked.",
         fix="Read secrets on the worker (a secret manager, the worker's environment) in "
         "`DoFn.setup()` rather than capturing the value.",
         example="API_KEY = os.environ['API_KEY']\nbeam.Map(lambda x: call(x, API_KEY))\n",
