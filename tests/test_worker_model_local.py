@@ -210,3 +210,21 @@ def test_bd110_docs_say_urls_with_a_password_are_bd110_too():
     from beam_deps.catalogue import rule
 
     assert "`scheme://user:password@host`" in rule("BD110").explanation
+
+
+@pytest.mark.skipif(not pandas_installed, reason="pandas (apache-beam[dataframe]) not installed")
+def test_beams_dataframe_example_runs_on_isolated_local_workers_as_check_predicts(tmp_path):
+    """The proof: with nothing staged, Beam's DataFrame wordcount really runs on local worker
+    processes in an empty folder, and check (same worker options) reports no error."""
+    from isolated import isolated_pipeline_args, run_isolated
+
+    source = tmp_path / "in.txt"
+    source.write_text("the cat the dog\n")
+    script = EXAMPLES / "wordcount_dataframe.py"
+    args = ["--input", str(source), "--output", str(tmp_path / "out" / "counts")]
+    run = run_isolated(script, args, workdir=tmp_path / "run")
+    assert run.ok, run
+    assert list((tmp_path / "out").glob("counts*")), run
+    predicted = check_script(script, argv=[*args, *isolated_pipeline_args(tmp_path / "check")])
+    assert predicted.ok, predicted.errors
+    assert predicted.worker["kind"] == "local"
