@@ -164,6 +164,20 @@ def test_secrets_from_environment_and_by_shape(library, monkeypatch):
     assert not beam_deps.check_object(HoldingFn(name="hello world 12345"), library).diagnostics
 
 
+def test_places_in_secret_sounding_variables_are_not_secrets(library, monkeypatch, tmp_path):
+    """PWD matches the password pattern and every output path under the current folder holds
+    it; a credentials variable that names a key file holds a path, not the key."""
+    key_file = tmp_path / "key.json"
+    key_file.write_text("{}")
+    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key_file))
+    monkeypatch.setenv("DB_PASSWORD", "not-a-path-but-a-secret")
+    for value in (str(tmp_path), str(key_file)):
+        assert not beam_deps.check_object(HoldingFn(output=value), library).diagnostics
+    report = beam_deps.check_object(HoldingFn(pw="not-a-path-but-a-secret"), library)
+    assert [(d.code, d.path) for d in report.diagnostics] == [("BD110", "HoldingFn.pw")]
+
+
 def bd110(report):
     return sorted((d.path, d.message) for d in report.diagnostics if d.code == "BD110")
 

@@ -180,7 +180,9 @@ def test_src_layout_on_pythonpath_stages_dependencies_and_is_not_missing(tmp_pat
     assert "cannot be pinned" in bd420["message"]
     pyproject = project / "pyproject.toml"
     tabulate_line = pyproject.read_text().splitlines().index('    "tabulate>=0.9",') + 1
-    assert (bd420["file"], bd420["line"]) == (str(pyproject.resolve()), tabulate_line)
+    # the JSON's path style: relative to the project root (the folder of pyproject.toml)
+    assert Path(data["root"]).resolve() == project.resolve()
+    assert (bd420["file"], bd420["line"]) == ("pyproject.toml", tabulate_line)
     assert unmet(project / "out") == []
 
 

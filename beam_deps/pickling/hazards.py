@@ -408,6 +408,19 @@ def describe_class(cls: type, by_value: bool) -> Hazard | None:
     return None
 
 
+_PLACE_VARIABLES = frozenset({"PWD", "OLDPWD", "SSH_AUTH_SOCK", "XAUTHORITY", "KRB5CCNAME"})
+
+
+def _names_a_place(name: str, value: str) -> bool:
+    """A secret-sounding variable whose value is a place, not a secret: the shell's working
+    folder (``PWD`` matches the password pattern, and every output path under the current
+    folder contains it), an agent's socket, or a path that exists, such as
+    ``GOOGLE_APPLICATION_CREDENTIALS`` (the key file's path travels; the key does not)."""
+    if name.upper() in _PLACE_VARIABLES:
+        return True
+    return os.path.isabs(value) and os.path.exists(value)
+
+
 class SecretDetector:
     """Strings equal to secret-named environment values, shaped like known credentials, or
     kept under a secret's name (a ``DB_PASSWORD`` global, a ``password`` key).
@@ -421,7 +434,7 @@ class SecretDetector:
         self.env_values = {
             value: name
             for name, value in env.items()
-            if _SECRET_NAME.search(name) and len(value) >= 8
+            if _SECRET_NAME.search(name) and len(value) >= 8 and not _names_a_place(name, value)
         }
         self._names: dict[str, bool] = {}
 
