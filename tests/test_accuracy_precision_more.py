@@ -1,0 +1,80 @@
+"""Precision of BD302 (issue 14): check reports a script class's instances at a shuffle only when
+a DoFn emits them. Each example is checked, then run for real on ISOLATED workers
+(tests/isolated.py) and fails with the predicted message. Finding: a member converted to a plain
+value (``.value``, ``.name``, ``str()``) between the emitter and the shuffle is NOT safe: the
+worker encodes the emitter's output anyway when its output counters sample element sizes, so
+BD302 there is a true positive, not a false error.
+"""
+
+from __future__ import annotations
+
+import pytest
+from isolated import IsolatedRun, ParallelRuns, run_isolated
+from test_check_examples import EXAMPLES, Example
+
+from beam_deps.check import check_script
+
+E = frozenset
+ENUM_FAILS = "Can't pickle <enum 'Level'>: attribute lookup Level on __main__ failed"
+PRECISION_EXAMPLES = [
+    # converted to .value before the shuffle: still fails, the emitted elements are encoded
+    # when Beam's output counters sample their size (opcounters.do_sample): BD302 is right
+    Example(
+        "precision_enum_converted.py", E({"BD302"}), fails_with=ENUM_FAILS, args=("{out}/out.txt",)
+    ),
+    # converted by a DoFn (.name) and a Map (str()): fails the same way
+    Example(
+        "precision_enum_named.py", E({"BD302"}), fails_with=ENUM_FAILS, args=("{out}/out.txt",)
+    ),
+    # a Filter and a DoFn yielding its element unchanged: the members reach the shuffle
+    Example(
+        "precision_enum_passthrough.py",
+        E({"BD302"}),
+        fails_with=ENUM_FAILS,
+        args=("{out}/out.txt",),
+    ),
+    # five pass-through steps between the emitter and the shuffle
+    Example("precision_enum_far.py", E({"BD302"}), fails_with=ENUM_FAILS, args=("{out}/out.txt",)),
+]
+OUTPUTS: dict[str, list[str]] = {}
+
+
+class Runs(ParallelRuns):
+    """Each example's real isolated run."""
+
+    def batch(self, example: Example) -> list[Example]:
+        return [e for e in self.cases if e.library == example.library]
+
+    def run(self, example: Example) -> IsolatedRun:
+        out = self.out_dir(example)
+        return run_isolated(
+            EXAMPLES / example.script, example.pipeline_args(out), workdir=out / "work"
+        )
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    runs = Runs(tmp_path_factory.mktemp("precision"), PRECISION_EXAMPLES)
+    yield runs
+    runs.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", PRECISION_EXAMPLES, ids=[e.id for e in PRECISION_EXAMPLES])
+def test_check_predicts_the_real_run(example, runs):
+    report = check_script(
+        EXAMPLES / example.script, argv=example.pipeline_args(runs.out_dir(example))
+    )
+    assert {d.code for d in report.errors} == example.errors, report.diagnostics
+    if example.fails_with and example.errors:
+        assert any(example.fails_with in d.message for d in report.errors), report.errors
+    run = runs.get(example)
+    if example.fails_with is None:
+        assert run.ok, run
+    else:
+        assert not run.ok, run
+        assert example.fails_with in run.output.replace("\\'", "'"), run
+    expected = OUTPUTS.get(example.id)
+    if expected is not None:
+        lines = (runs.out_dir(example) / "out.txt").read_text().split("\n")
+        assert sorted(filter(None, lines)) == expected
