@@ -8,6 +8,9 @@ BD302 there is a true positive, not a false error.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from isolated import IsolatedRun, ParallelRuns, run_isolated
 from test_check_examples import EXAMPLES, Example
@@ -78,3 +81,83 @@ def test_check_predicts_the_real_run(example, runs):
     if expected is not None:
         lines = (runs.out_dir(example) / "out.txt").read_text().split("\n")
         assert sorted(filter(None, lines)) == expected
+
+
+# BD206 precision: module state that differs from a bare fresh import only in ways the
+# workers reproduce themselves is no finding; a registry only the script fills still is.
+STATE_HELPERS = (
+    "precision_state_lib.py",
+    "precision_state_plugins.py",
+    "precision_state_fns.py",
+    "precision_state_fns_bare.py",
+)
+STATE_CASES = [
+    # plugin registered at import by a module the DoFn's module imports; a memo, an lru_cache
+    # warmed at launch; a logger level set at launch: the worker computes the same answers
+    Example("precision_state_clean.py"),
+    # the plugin is imported by the script only: the worker never applies 'upper'
+    Example("precision_state_plugin_missing.py", E({"BD206"})),
+]
+STATE_OUTPUTS = {
+    "precision_state_clean-cloudpickle": ["a/A", "b/B"],
+    "precision_state_plugin_missing-cloudpickle": ["a", "b"],  # 'upper' silently missing
+}
+
+
+def _state_project(root: Path) -> Path:
+    """The helper modules as a shipped project (a setup.py beside them)."""
+    project = root / "project"
+    if not project.exists():
+        project.mkdir(parents=True)
+        for name in STATE_HELPERS:
+            shutil.copy(EXAMPLES / name, project / name)
+        modules = ", ".join(repr(Path(n).stem) for n in STATE_HELPERS)
+        (project / "setup.py").write_text(
+            "from setuptools import setup\n"
+            f"setup(name='precision-helpers', py_modules=[{modules}])\n"
+        )
+    return project
+
+
+class StateRuns(ParallelRuns):
+    """Each state example's real isolated run, the helper project on the workers' path."""
+
+    def batch(self, example: Example) -> list[Example]:
+        return list(self.cases)
+
+    def args(self, example: Example) -> list[str]:
+        return [str(self.out_dir(example) / "out.txt"), *example.pipeline_args(Path())]
+
+    def run(self, example: Example) -> IsolatedRun:
+        out = self.out_dir(example)
+        return run_isolated(
+            EXAMPLES / example.script,
+            self.args(example),
+            pythonpath=[_state_project(self.root)],
+            workdir=out / "work",
+        )
+
+
+@pytest.fixture(scope="module")
+def state_runs(tmp_path_factory):
+    runs = StateRuns(tmp_path_factory.mktemp("precision_state"), STATE_CASES)
+    yield runs
+    runs.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", STATE_CASES, ids=[e.id for e in STATE_CASES])
+def test_state_check_predicts_the_real_run(example, state_runs, monkeypatch):
+    monkeypatch.chdir(EXAMPLES)
+    monkeypatch.setenv("BEAM_DEPS_CACHE_DIR", str(state_runs.root / "cache"))
+    argv = [
+        *state_runs.args(example),
+        "--setup_file",
+        str(_state_project(state_runs.root) / "setup.py"),
+    ]
+    report = check_script(EXAMPLES / example.script, argv=argv)
+    assert {d.code for d in report.errors} == example.errors, report.diagnostics
+    run = state_runs.get(example)
+    assert run.ok, run
+    lines = (state_runs.out_dir(example) / "out.txt").read_text().split("\n")
+    assert sorted(filter(None, lines)) == STATE_OUTPUTS[example.id]

@@ -58,13 +58,18 @@ _MISSING = object()
 # Runs in a fresh interpreter: import each module as a worker would, fingerprint each name.
 _CHILD = """
 import importlib, importlib.util, json, sys
-paths, fingerprint_file, reads = json.loads(sys.argv[1])
+paths, fingerprint_file, reads, preload = json.loads(sys.argv[1])
 sys.path[:0] = [p for p in paths if p not in sys.path]
 spec = importlib.util.spec_from_file_location("_beam_deps_fingerprint", fingerprint_file)
 fp = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(fp)
 out, real_stdout = {}, sys.stdout
 sys.stdout = sys.stderr
+for module in preload:  # what unpickling the payload imports first on a worker
+    try:
+        importlib.import_module(module)
+    except BaseException:
+        pass
 for module, path in reads:
     key = module + ":" + ".".join(path)
     try:
@@ -278,10 +283,16 @@ def _here(read: Read) -> tuple[Any, str]:
     return state_fingerprint.fingerprint(value), state_fingerprint.shown(value)
 
 
-def fresh_fingerprints(reads: list[Read], paths: list[str], runs: int = 2) -> list[dict] | None:
-    """Fingerprints of ``reads`` in ``runs`` fresh interpreters (in parallel), or None."""
+def fresh_fingerprints(
+    reads: list[Read], paths: list[str], runs: int = 2, preload: Iterable[str] = ()
+) -> list[dict] | None:
+    """Fingerprints of ``reads`` in ``runs`` fresh interpreters (in parallel), or None.
+
+    ``preload``: the modules a worker imports when it unpickles the payloads (the modules of
+    the functions and classes that travel by reference), imported first: what they register
+    at import into another module's registry is on the worker too (no false BD206)."""
     keys = sorted({(r.module, r.path) for r in reads})
-    argument = json.dumps([paths, state_fingerprint.__file__, keys])
+    argument = json.dumps([paths, state_fingerprint.__file__, keys, sorted(set(preload))])
     env = {k: v for k, v in os.environ.items() if k != CHECK_FLAG}  # as on a worker
     env.pop("PYTHONSTARTUP", None)
     procs = []
@@ -341,7 +352,12 @@ def launch_state_diagnostics(payloads: Iterable[Any], script: Path | None) -> li
     if not wanted:
         return []
     here = {r.key: _here(r) for r in wanted}
-    fresh = fresh_fingerprints(wanted, [p for p in sys.path if p], runs=2)
+    preload = {r.function.__module__ for r in wanted if _importable(r.function, script)}
+    for payload, _ in per_payload:
+        for obj in (payload.obj, type(payload.obj)):
+            if _importable(obj, script):
+                preload.add(obj.__module__)
+    fresh = fresh_fingerprints(wanted, [p for p in sys.path if p], runs=2, preload=preload)
     if fresh is None:
         return []
     out: list[Diagnostic] = []

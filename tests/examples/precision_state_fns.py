@@ -1,0 +1,16 @@
+"""The DoFn of the precision_state_* examples. It travels by reference: a worker imports this
+module, which imports precision_state_plugins, so the registry holds the plugin's rule there
+too; the memo and the lru_cache are filled by the DoFn itself on first use."""
+
+import apache_beam as beam
+import precision_state_lib as lib
+import precision_state_plugins  # noqa: F401 - registers its rules on import, here and there
+
+
+class Normalize(beam.DoFn):
+    def process(self, word):
+        word = lib.lookup(word)
+        for name in sorted(lib.RULES):
+            word = lib.RULES[name](word)
+        lib.log.debug("word %s", word)
+        yield lib.norm(word) + "/" + word
