@@ -13,4 +13,8 @@ class Normalize(beam.DoFn):
         for name in sorted(lib.RULES):
             word = lib.RULES[name](word)
         lib.log.debug("word %s", word)
+        if (word, 0) not in lib._PAIRS:  # an inline memo with a tuple key, filled here
+            lib._PAIRS[word, 0] = word.strip()
+        word = lib._PAIRS[word, 0]
+        word = lib.Cache.get(lib.pair(word, lib.get_model().suffix))
         yield lib.norm(word) + "/" + word

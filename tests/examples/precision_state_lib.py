@@ -27,3 +27,35 @@ def lookup(word):
 @functools.lru_cache(maxsize=None)
 def norm(word):
     return word.lower()
+
+
+_MODEL = None
+_PAIRS = {}
+
+
+class Model:
+    def __init__(self, suffix):
+        self.suffix = suffix
+
+
+def get_model():
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = Model("")
+    return _MODEL
+
+
+def pair(a, b):
+    if (a, b) not in _PAIRS:
+        _PAIRS[a, b] = a + b
+    return _PAIRS[a, b]
+
+
+class Cache:
+    _store = {}
+
+    @classmethod
+    def get(cls, key):
+        if key not in cls._store:
+            cls._store[key] = key
+        return cls._store[key]

@@ -140,6 +140,45 @@ def _line(ins: dis.Instruction, current: int | None) -> int | None:
     return start if isinstance(start, int) and not isinstance(start, bool) else current
 
 
+def _subscript_written(ops: list[dis.Instruction], start: int) -> bool:
+    """True when the container the chain just pushed is the target of a ``STORE_SUBSCR`` /
+    ``DELETE_SUBSCR`` whatever the index expression (``memo[word, 0] = v`` builds a tuple
+    between the two): the worker code fills it itself, so a difference at launch is no
+    finding. Followed by stack depth within straight-line code only; anything else: False."""
+    depth = 1  # the container, and what is pushed above it
+    for ins in ops[start : start + 40]:
+        if ins.opname in ("STORE_SUBSCR", "DELETE_SUBSCR"):
+            return depth == 2  # the container right under the index
+        if "JUMP" in ins.opname or ins.opname.startswith(("RETURN", "RAISE", "FOR_ITER")):
+            return False
+        try:
+            effect = dis.stack_effect(
+                ins.opcode, ins.arg if ins.opcode >= dis.HAVE_ARGUMENT else None, jump=False
+            )
+        except (ValueError, TypeError):
+            return False
+        pops = ins.arg if ins.opname == "BUILD_TUPLE" else _POPS.get(ins.opname)
+        if pops is None or depth - pops < 1:
+            return False  # the container is consumed by something else
+        depth += effect
+    return False
+
+
+# How many stack items an instruction reads before it pushes (only those an index
+# expression uses; anything else ends the search).
+_POPS = {
+    "LOAD_FAST": 0,
+    "LOAD_FAST_CHECK": 0,
+    "LOAD_FAST_AND_CLEAR": 0,
+    "LOAD_CONST": 0,
+    "LOAD_GLOBAL": 0,
+    "LOAD_DEREF": 0,
+    "LOAD_NAME": 0,
+    "LOAD_ATTR": 1,
+    "BINARY_OP": 2,
+}
+
+
 def _chains(entry: WorkerFunction) -> Iterator[tuple[str, str, list[str], bool, int | None]]:
     """(root kind, root name, attributes, written?, line) for each global, closure or
     ``self`` attribute chain the function's code reads (``mod.A.b`` -> 'mod', ['A', 'b'])."""
@@ -175,9 +214,7 @@ def _chains(entry: WorkerFunction) -> Iterator[tuple[str, str, list[str], bool, 
                 chain.append(str(ops[j].argval))
                 j += 1
             following = ops[j].opname if j < len(ops) else ""
-            written = following in ("STORE_ATTR", "DELETE_ATTR") or (
-                j + 1 < len(ops) and ops[j + 1].opname in ("STORE_SUBSCR", "DELETE_SUBSCR")
-            )
+            written = following in ("STORE_ATTR", "DELETE_ATTR") or _subscript_written(ops, j)
             if following in ("STORE_ATTR", "DELETE_ATTR"):
                 chain.append(str(ops[j].argval))
             if root[0] == "self" and not chain:
