@@ -3,7 +3,9 @@ a DoFn emits them. Each example is checked, then run for real on ISOLATED worker
 (tests/isolated.py) and fails with the predicted message. Finding: a member converted to a plain
 value (``.value``, ``.name``, ``str()``) between the emitter and the shuffle is NOT safe: the
 worker encodes the emitter's output anyway when its output counters sample element sizes, so
-BD302 there is a true positive, not a false error.
+BD302 there is a true positive, not a false error. The same sampling makes instances a DoFn
+emits fail with no shuffle at all (elements_emitted_no_shuffle.py), while a helper object a
+DoFn builds and uses itself is fine (its _fixed variant).
 """
 
 from __future__ import annotations
@@ -39,7 +41,20 @@ PRECISION_EXAMPLES = [
     # five pass-through steps between the emitter and the shuffle
     Example("precision_enum_far.py", E({"BD302"}), fails_with=ENUM_FAILS, args=("{out}/out.txt",)),
 ]
-OUTPUTS: dict[str, list[str]] = {}
+# no shuffle at all: the emitter's output is encoded for the element counters' sample
+PRECISION_EXAMPLES += [
+    Example(
+        "elements_emitted_no_shuffle.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <class '__main__.Reading'>: attribute lookup Reading on "
+        "__main__ failed",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_emitted_no_shuffle_fixed.py", args=("{out}/out.txt",)),
+]
+OUTPUTS: dict[str, list[str]] = {
+    "elements_emitted_no_shuffle_fixed-cloudpickle": ["a=3.0", "b=4.0"],
+}
 
 
 class Runs(ParallelRuns):

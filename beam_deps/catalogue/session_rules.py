@@ -185,7 +185,11 @@ RULES = [
         explanation="Elements that are not of a registered type are encoded with Beam's fallback pickle "
         "coder, which stores classes by reference. A class defined in your script lives in "
         "`__main__`, so the worker fails with \"AttributeError: Can't get attribute 'X' on "
-        "<module 'apache_beam.runners.worker.sdk_worker_main'>\" when it decodes them.",
+        "<module 'apache_beam.runners.worker.sdk_worker_main'>\" when it decodes them. Emitting "
+        "them fails on the worker even with no shuffle after: it encodes a sample of every "
+        "output for its element counters (\"Can't pickle <class '__main__.X'>: attribute "
+        "lookup X on __main__ failed\"). On the DirectRunner `__main__` is your script, so "
+        "it runs there.",
         fix="Define the class in a module that is staged (`beam-deps stage`), or register a coder "
         "for it (`beam.coders.registry.register_coder(X, XCoder)`); for a `typing.NamedTuple`, "
         "`register_coder(X, beam.coders.RowCoder)` makes its instances schema rows.",

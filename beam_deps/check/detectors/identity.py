@@ -174,6 +174,15 @@ def element_class_diagnostics(
             how = f"are emitted here and reach the shuffle of {gbk.full_label!r}"
         report(producer, cls, how, mode, severity=None if roles is not None else "warning")
 
+    for producer, cls, roles in _classes_emitted(pipeline):
+        if roles and roles - {KEY}:  # keys go to the key coder; unreadable source: unsure
+            how = (
+                "are emitted here as elements; the worker encodes a sample of every output "
+                "with its coder (element counters) even without a shuffle, and the coder is "
+                "Beam's pickling fallback"
+            )
+            report(producer, cls, how, "encode")
+
     class Visitor(PipelineVisitor):
         def visit_transform(self, node: Any) -> None:
             transform = node.transform
@@ -225,11 +234,14 @@ def _accumulator_classes(combine_fn: Any) -> list[type]:
     return found
 
 
-def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
+def _constructed_main_classes(fn: Any, *, output_only: bool = False) -> dict[type, set[str] | None]:
     """Plain classes from ``__main__`` whose instances ``fn`` (or what it carries) builds and
     emits: {class: roles} (``"key"``/``"value"``) when the source shows an instance yielded
     or returned, {class: None} when the source cannot be read to tell. Helper objects used
-    only inside the function are left out: they never meet a coder."""
+    only inside the function are left out: they never meet a coder. ``output_only``: only
+    the function whose results are the outputs (a DoFn's ``process``, a Map's callable), not
+    the helpers it reaches (a model handler's ``load_model`` returns objects it never
+    emits)."""
     import enum
 
     from beam_deps.check.detectors.emitted import emitted_constructors
@@ -237,7 +249,8 @@ def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
     from beam_deps.pickling.walk import code_objects, user_functions
 
     found: dict[type, set[str] | None] = {}
-    for function in user_functions(fn):
+    functions = _output_function(fn) if output_only else user_functions(fn)
+    for function in functions:
         g = function.__globals__
         emitted: dict[str, set[str]] | None | bool = False  # False: not computed yet
         for code in code_objects(function.__code__):
@@ -264,6 +277,23 @@ def _constructed_main_classes(fn: Any) -> dict[type, set[str] | None]:
                     roles = found.get(value) or set()
                     found[value] = roles | emitted[ins.argval]
     return found
+
+
+def _output_function(fn: Any) -> list[Any]:
+    """The user function whose results a ParDo emits: a DoFn subclass's ``process``, else the
+    callable itself (Map/FlatMap/MapTuple, already unwrapped); none for Beam's own DoFns."""
+    import types
+
+    from apache_beam.transforms.core import DoFn
+
+    if isinstance(fn, DoFn):
+        process = getattr(type(fn), "process", None)
+        module = getattr(process, "__module__", "") or ""
+        if module == "apache_beam" or module.startswith("apache_beam."):
+            return []
+        fn = process
+    fn = getattr(fn, "__func__", fn)
+    return [fn] if isinstance(fn, types.FunctionType) else []
 
 
 def shuffles_of(pipeline: Any) -> list[Any]:
@@ -304,6 +334,34 @@ def _classes_into_shuffles(pipeline: Any):
             for cls, roles in _constructed_main_classes(target).items():
                 yield producer, gbk, cls, roles
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
+
+
+def _classes_emitted(pipeline: Any):
+    """(ParDo node, class, roles or None) for every DoFn of the pipeline that emits instances
+    of a class of the script. A worker samples each output for its element counters
+    (``opcounters.OperationCounters.do_sample``) by encoding it with the output's coder, so an
+    instance that Beam's fallback coder pickles by reference to ``__main__`` fails right where
+    it is emitted, shuffle or not ("Can't pickle <enum 'Level'>: attribute lookup Level on
+    __main__ failed [while running 'Classify']", proven in
+    tests/test_accuracy_precision_more.py)."""
+    from apache_beam.pipeline import PipelineVisitor
+    from apache_beam.transforms.core import ParDo
+
+    from beam_deps.pipeline.payloads import unwrap_callable
+
+    nodes: list[Any] = []
+
+    class Leaves(PipelineVisitor):
+        def visit_transform(self, node: Any) -> None:
+            if isinstance(node.transform, ParDo):
+                nodes.append(node)
+
+    pipeline.visit(Leaves())
+    for node in nodes:
+        fn = node.transform.fn
+        target = unwrap_callable(getattr(fn, "_fn", None)) if hasattr(fn, "_fn") else fn
+        for cls, roles in _constructed_main_classes(target, output_only=True).items():
+            yield node, cls, roles
 
 
 def double_import_diagnostics(
