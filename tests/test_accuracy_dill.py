@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import DILL_LIBRARY, DILL_VERSION, HAS_DILL
-from isolated import IsolatedRun, ParallelRuns, run_isolated
-from test_check_examples import CLOUDPICKLE, EXAMPLES, Example
+from test_check_examples import CLOUDPICKLE, EXAMPLES, Example, ExampleRuns
 
 from beam_deps.check import check_script
 
@@ -81,19 +80,9 @@ def _examples(library: str) -> list[Example]:
 TABLE = _examples(DILL_LIBRARY) if HAS_DILL else _examples("cloudpickle")
 
 
-class Runs(ParallelRuns):
-    """Every real run of TABLE (those not marked check-only), started together."""
-
-    def run(self, example: Example) -> IsolatedRun:
-        out = self.out_dir(example)
-        return run_isolated(
-            EXAMPLES / example.script, example.pipeline_args(out), workdir=out / "work"
-        )
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    r = Runs(
+    r = ExampleRuns(
         tmp_path_factory.mktemp("dill-isolated"), [e for e in TABLE if CHECK_ONLY not in e.notes]
     )
     yield r
@@ -123,7 +112,7 @@ def test_check_predicts_the_real_run_under_dill(example, runs):
         assert example.fails_with in run.output.replace("\\'", "'"), run
 
 
-def _result(runs: Runs, script: str, ssm: bool, name: str) -> list[str]:
+def _result(runs: ExampleRuns, script: str, ssm: bool, name: str) -> list[str]:
     example = next(e for e in TABLE if e.script == script and e.save_main_session == ssm)
     assert runs.get(example).ok
     return sorted(filter(None, (runs.out_dir(example) / name).read_text().split("\n")))

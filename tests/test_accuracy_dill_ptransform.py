@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import DILL_LIBRARY, DILL_VERSION, HAS_DILL
-from isolated import IsolatedRun, ParallelRuns, run_isolated
+from isolated import run_isolated
 from support.golden import check_golden
-from test_check_examples import BEAM_EXAMPLES, EXAMPLES, Example
+from test_check_examples import BEAM_EXAMPLES, EXAMPLES, Example, ExampleRuns
 
 from beam_deps.check import check_script
 
@@ -67,17 +67,9 @@ def _examples(library: str) -> list[Example]:
 TABLE = _examples(DILL_LIBRARY) if HAS_DILL else _examples("cloudpickle")
 
 
-class Runs(ParallelRuns):
-    def run(self, example: Example) -> IsolatedRun:
-        out = self.out_dir(example)
-        return run_isolated(
-            EXAMPLES / example.script, example.pipeline_args(out), workdir=out / "work"
-        )
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    r = Runs(tmp_path_factory.mktemp("dill-ptransform"), TABLE)
+    r = ExampleRuns(tmp_path_factory.mktemp("dill-ptransform"), TABLE)
     yield r
     r.close()
 

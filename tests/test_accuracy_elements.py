@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import DILL_LIBRARY, HAS_DILL
-from isolated import IsolatedRun, ParallelRuns, run_isolated
 from support.golden import check_golden
-from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES, Example
+from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES, Example, ExampleRuns
 
 from beam_deps.check import check_script
 from beam_deps.check.detectors.emitted import emitted_constructors, emitted_functions
@@ -81,22 +80,9 @@ def _param(example: Example):
     return pytest.param(example, id=example.id, marks=marks)
 
 
-class Runs(ParallelRuns):
-    """Each example's real isolated run; examples of one pickler start together."""
-
-    def batch(self, example: Example) -> list[Example]:
-        return [e for e in self.cases if e.library == example.library]
-
-    def run(self, example: Example) -> IsolatedRun:
-        out = self.out_dir(example)
-        return run_isolated(
-            EXAMPLES / example.script, example.pipeline_args(out), workdir=out / "work"
-        )
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    runs = Runs(tmp_path_factory.mktemp("elements"), ELEMENT_EXAMPLES)
+    runs = ExampleRuns(tmp_path_factory.mktemp("elements"), ELEMENT_EXAMPLES)
     yield runs
     runs.close()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from isolated import IsolatedRun, ParallelRuns, run_isolated
-from test_check_examples import EXAMPLES, Example
+from test_check_examples import EXAMPLES, Example, ExampleRuns
 
 from beam_deps.check import check_script
 
@@ -46,8 +46,8 @@ PRECISION_EXAMPLES += [
     Example(
         "elements_emitted_no_shuffle.py",
         E({"BD302"}),
-        fails_with="Can't pickle <class '__main__.Reading'>: attribute lookup Reading on "
-        "__main__ failed",
+        fails_with="Can't pickle <class '__main__.SensorReading'>: attribute lookup "
+        "SensorReading on __main__ failed",
         args=("{out}/out.txt",),
     ),
     Example("elements_emitted_no_shuffle_fixed.py", args=("{out}/out.txt",)),
@@ -57,22 +57,9 @@ OUTPUTS: dict[str, list[str]] = {
 }
 
 
-class Runs(ParallelRuns):
-    """Each example's real isolated run."""
-
-    def batch(self, example: Example) -> list[Example]:
-        return [e for e in self.cases if e.library == example.library]
-
-    def run(self, example: Example) -> IsolatedRun:
-        out = self.out_dir(example)
-        return run_isolated(
-            EXAMPLES / example.script, example.pipeline_args(out), workdir=out / "work"
-        )
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    runs = Runs(tmp_path_factory.mktemp("precision"), PRECISION_EXAMPLES)
+    runs = ExampleRuns(tmp_path_factory.mktemp("precision"), PRECISION_EXAMPLES)
     yield runs
     runs.close()
 

@@ -157,15 +157,27 @@ def tinydist(tmp_path_factory) -> Path:
     return install_fake_dist(root, "tinydist", "def double(x):\n    return 2 * x\n")
 
 
-class RealRuns(ParallelRuns):
-    """Real isolated runs; the examples of one pickler start together."""
+class ExampleRuns(ParallelRuns):
+    """Real isolated runs of tests/examples scripts (shared by the accuracy test files): each
+    example runs with its own pipeline arguments in a work folder of its own; the examples
+    of one pickler start together."""
+
+    def batch(self, example: Example) -> list[Example]:
+        return [e for e in self.cases if e.library == example.library]
+
+    def run(self, example: Example) -> IsolatedRun:
+        out = self.out_dir(example)
+        return run_isolated(
+            EXAMPLES / example.script, example.pipeline_args(out), workdir=out / "work"
+        )
+
+
+class RealRuns(ExampleRuns):
+    """This file's runs: ``tinydist`` is on the submitter's path only, where asked."""
 
     def __init__(self, tmp_root: Path, tinydist: Path) -> None:
         super().__init__(tmp_root, EXAMPLES_TABLE)
         self.tinydist = tinydist
-
-    def batch(self, example: Example) -> list[Example]:
-        return [e for e in self.cases if e.library == example.library]
 
     def run(self, example: Example) -> IsolatedRun:
         out = self.out_dir(example)

@@ -1,8 +1,8 @@
 """Instances of a script class emitted by a DoFn and consumed in the same fused stage, with no
 shuffle in between. A worker still encodes a sample of every output for its element counters
 (opcounters.do_sample) with the output's coder, Beam's pickling fallback here, which pickles
-the class by reference to __main__: "Can't pickle <class '__main__.Reading'>: attribute lookup
-Reading on __main__ failed [while running 'Parse']". Runs on the DirectRunner in-process,
+the class by reference to __main__: "Can't pickle <class '__main__.SensorReading'>: attribute lookup
+SensorReading on __main__ failed [while running 'Parse']". Runs on the DirectRunner in-process,
 where __main__ is this script."""
 
 import dataclasses
@@ -13,7 +13,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 
 @dataclasses.dataclass
-class Reading:
+class SensorReading:
     sensor: str
     value: float
 
@@ -21,7 +21,7 @@ class Reading:
 class Parse(beam.DoFn):
     def process(self, line):
         sensor, value = line.split(",")
-        yield Reading(sensor, float(value))
+        yield SensorReading(sensor, float(value))
 
 
 def run(output, argv):

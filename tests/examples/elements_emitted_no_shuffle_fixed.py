@@ -10,14 +10,14 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 
 @dataclasses.dataclass
-class Reading:
+class SensorReading:
     sensor: str
     value: float
 
 
 def parse(line):
     sensor, value = line.split(",")
-    return Reading(sensor, float(value))  # a helper: its result is not emitted as is
+    return SensorReading(sensor, float(value))  # a helper: its result is not emitted as is
 
 
 class Parse(beam.DoFn):
