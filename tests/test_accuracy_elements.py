@@ -39,7 +39,7 @@ ELEMENT_EXAMPLES = [
     ),
     Example("elements_function_fixed.py", args=("{out}/out.txt",)),
     # 8. late binding of a loop variable: silently wrong, a warning
-    Example("loop_late_binding.py", warnings=E({"BD112"}), args=("{out}/out.txt",)),
+    Example("loop_late_binding.py", E({"BD112"}), args=("{out}/out.txt",)),
     Example("loop_late_binding_fixed.py", args=("{out}/out.txt",)),
     # 9. the coder a declared type picks changes the value
     Example(

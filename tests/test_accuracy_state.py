@@ -85,6 +85,13 @@ CASES = [
         args=("--env", "prod"),
         shipped=True,
     ),
+    Case(  # read through a local alias of the module's class (s = module.Settings)
+        "state_launch_alias.py",
+        E({"BD206"}),
+        output=("a@eu", "b@eu"),  # started with --region us
+        args=("--region", "us"),
+        shipped=True,
+    ),
     Case(
         "state_launch_registry.py",
         E({"BD206"}),

@@ -310,7 +310,7 @@ RULES = [
     Rule(
         code="BD112",
         name="loop-variable-late-binding",
-        severity=W,
+        severity=E,
         reported_by=("check",),
         summary="Transforms built in a loop share the loop variable: every one sees its last value.",
         explanation="A lambda or nested function reads an enclosing variable when it runs, not when it "
@@ -318,8 +318,9 @@ RULES = [
         "when the pipeline runs (after the loop) each transform sees the value of the last "
         "iteration: a pipeline that builds one transform per column processes the last column "
         "again and again. Nothing fails, the results are silently wrong, locally and on "
-        "every runner. beam-deps reports it when several transforms' functions share the cell "
-        "of a variable the loop assigns.",
+        "every runner. beam-deps reports it when several transforms of one pipeline have "
+        "functions that share the cell of a variable the loop assigns: at least one of them "
+        "computes with another iteration's value, so it is an error, like BD206.",
         fix="Bind the value when the function is made: a default argument (`lambda row, "
         "col=col: row[col]`), `functools.partial(f, col)`, or an extra argument of the "
         "transform (`beam.Map(f, col)`).",

@@ -188,7 +188,7 @@ RULES = [
         "<module 'apache_beam.runners.worker.sdk_worker_main'>\" when it decodes them. Emitting "
         "them fails on the worker even with no shuffle after: it encodes a sample of every "
         "output for its element counters (\"Can't pickle <class '__main__.X'>: attribute "
-        "lookup X on __main__ failed\"). On the DirectRunner `__main__` is your script, so "
+        'lookup X on __main__ failed"). On the DirectRunner `__main__` is your script, so '
         "it runs there.",
         fix="Define the class in a module that is staged (`beam-deps stage`), or register a coder "
         "for it (`beam.coders.registry.register_coder(X, XCoder)`); for a `typing.NamedTuple`, "

@@ -5,3 +5,7 @@ ENV = "dev"  # the script sets it from --env while it builds the pipeline
 
 def bucket():
     return f"{ENV}-bucket"
+
+
+class Settings:
+    region = "eu"  # state_launch_alias.py sets it from --region while it builds the pipeline

@@ -29,6 +29,7 @@ nothing; the two interpreters run in parallel, under a deadline.
 
 from __future__ import annotations
 
+import collections
 import dis
 import json
 import os
@@ -188,11 +189,18 @@ def _chains(entry: WorkerFunction) -> Iterator[tuple[str, str, list[str], bool, 
         code = codes.pop()
         codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
         ops = [i for i in dis.get_instructions(code) if i.opname not in _NOISE]
+        # a local assigned once from a chain (``s = jobsettings.Settings``) reads through it
+        stores = collections.Counter(i.argval for i in ops if i.opname == "STORE_FAST")
+        aliases: dict[str, tuple[str, str, list[str]]] = {}
         line = code.co_firstlineno
         for i, ins in enumerate(ops):
             line = _line(ins, line)
+            prefix: list[str] = []
             if ins.opname == "LOAD_GLOBAL" and isinstance(ins.argval, str):
                 root = ("global", ins.argval)
+            elif ins.opname.startswith("LOAD_FAST") and ins.argval in aliases:
+                kind, name, prefix = aliases[ins.argval]
+                root = (kind, name)
             elif (
                 ins.opname == "LOAD_DEREF"
                 and code is entry.function.__code__
@@ -208,12 +216,14 @@ def _chains(entry: WorkerFunction) -> Iterator[tuple[str, str, list[str], bool, 
                 root = ("self", self_name)
             else:
                 continue
-            chain: list[str] = []
+            chain: list[str] = list(prefix)
             j = i + 1
             while j < len(ops) and ops[j].opname in ("LOAD_ATTR", "LOAD_METHOD"):
                 chain.append(str(ops[j].argval))
                 j += 1
             following = ops[j].opname if j < len(ops) else ""
+            if following == "STORE_FAST" and root[0] != "self" and stores[ops[j].argval] == 1:
+                aliases[ops[j].argval] = (root[0], root[1], list(chain))
             written = following in ("STORE_ATTR", "DELETE_ATTR") or _subscript_written(ops, j)
             if following in ("STORE_ATTR", "DELETE_ATTR"):
                 chain.append(str(ops[j].argval))
