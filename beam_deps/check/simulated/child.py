@@ -307,7 +307,9 @@ class Worker:
         starts = (
             [(r, ()) for r in roots]
             if image is not None
-            else [("apache-beam", installed_extras("apache-beam"))]
+            # the dill extra is the pickler's business (BD407 checks its version): a
+            # simulated worker given dill through it loads dill payloads unlike a worker
+            else [("apache-beam", tuple(e for e in installed_extras("apache-beam") if e != "dill"))]
         )
         closure = dependency_closure(starts) if config.get("closure", True) else {}
         for name in roots:
