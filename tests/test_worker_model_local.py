@@ -62,6 +62,17 @@ def test_installed_extras_are_those_whose_requirements_are_all_installed(tmp_pat
     assert env.installed_extras("not-installed") == frozenset()
 
 
+def test_the_model_and_the_simulated_worker_get_the_same_extras_never_the_picklers():
+    """One rule for both (the probe reads apache-beam's metadata only, the model an
+    Environment); the dill extra is BD407's business: in the tox dill env it is satisfied."""
+    from beam_deps.environment.distributions import PICKLER_EXTRAS, local_worker_extras
+
+    env = Environment()
+    assert local_worker_extras() == local_worker_extras(env)
+    assert local_worker_extras(env) == env.installed_extras("apache-beam") - PICKLER_EXTRAS
+    assert not local_worker_extras() & PICKLER_EXTRAS
+
+
 @pytest.mark.skipif(not pandas_installed, reason="pandas (apache-beam[dataframe]) not installed")
 def test_local_model_has_beams_dataframe_extra_but_no_outsider():
     env = Environment()
@@ -196,9 +207,11 @@ def _child():
 def test_the_simulated_worker_allows_every_module_of_the_interpreter():
     import sysconfig
 
+    from beam_deps.staging.imports import interpreter_modules
+
     child = _child()
-    allowed = child.Allowed()
-    names = set(sys.stdlib_module_names) | {"_sysconfigdata__linux_x86_64-linux-gnu"}
+    allowed = child.Allowed(sorted(interpreter_modules()))  # as the probe's config gives them
+    names = set(sys.stdlib_module_names)
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     names |= {p.stem for p in stdlib.glob("_sysconfigdata_*.py")}
     names |= {p.name.split(".")[0] for p in (stdlib / "lib-dynload").glob("*.so")}

@@ -13,6 +13,7 @@ import importlib.metadata as md
 import importlib.util
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -196,39 +197,11 @@ class Environment:
 
     def installed_extras(self, name: str) -> frozenset[str]:
         """The extras of ``name`` whose own requirements (markers evaluated here) are all
-        installed: ``apache-beam[dataframe]`` when pandas is. A local worker runs in this
-        environment, so it has them, as every Beam SDK image has Beam's usual extras;
-        leaving them out of the local model made pandas "missing" for Beam's own DataFrame
-        API. An extra with any requirement not installed here is left out, so a third-party
-        package no satisfied extra names stays outside the model."""
+        installed (``satisfied_extras``)."""
         dist = self.dists.get(canonicalize_name(name))
         if dist is None:
             return frozenset()
-        base = {canonicalize_name(r.name) for r in self.requires(name)}
-        satisfied = set()
-        for extra in dist.metadata.get_all("Provides-Extra") or ():
-            own = [
-                r
-                for r in self.requires(name, frozenset({extra}))
-                if canonicalize_name(r.name) not in base or r.marker is not None
-            ]
-            needs = [r for r in own if canonicalize_name(r.name) != canonicalize_name(name)]
-            if own and all(self.version(r.name) is not None for r in needs):
-                satisfied.add(extra)
-        # an extra naming another of the same project's extras needs that one satisfied too
-        changed = True
-        while changed:
-            changed = False
-            for extra in sorted(satisfied):
-                selves = [
-                    r
-                    for r in self.requires(name, frozenset({extra}))
-                    if canonicalize_name(r.name) == canonicalize_name(name)
-                ]
-                if any(not set(r.extras) <= satisfied for r in selves):
-                    satisfied.discard(extra)
-                    changed = True
-        return frozenset(satisfied)
+        return satisfied_extras(dist, lambda n: self.version(n) is not None, self._marker_env)
 
     def closure(self, roots: dict[str, frozenset[str]]) -> dict[str, str | None]:
         """Every distribution reachable from ``roots`` (name -> extras) at installed versions.
@@ -268,12 +241,82 @@ class WorkerImage:
         return images.distribution_of(module, self.packages)
 
 
+def satisfied_extras(
+    dist: md.Distribution, installed: Callable[[str], bool], marker_env: dict[str, str]
+) -> frozenset[str]:
+    """The extras of ``dist`` whose own requirements are all ``installed``:
+    ``apache-beam[dataframe]`` when pandas is. A local worker runs in this environment, so it
+    has them, as every Beam SDK image has Beam's usual extras; leaving them out made pandas
+    "missing" for Beam's own DataFrame API. An extra with any requirement not installed is
+    left out, so a third-party package no satisfied extra names stays outside the model. An
+    extra that names another extra of the same project needs that one satisfied too.
+    The requirement lines are parsed once (there are hundreds for apache-beam)."""
+    me = canonicalize_name(dist.metadata["Name"] or "")
+    parsed = []
+    for line in dist.requires or ():
+        try:
+            parsed.append(Requirement(line))
+        except InvalidRequirement:
+            continue
+
+    def applies(req: Requirement, extra: str) -> bool:
+        return req.marker is None or req.marker.evaluate(dict(marker_env, extra=extra))
+
+    base = {canonicalize_name(r.name) for r in parsed if applies(r, "")}
+    satisfied: set[str] = set()
+    selves: dict[str, list[set[str]]] = {}
+    for extra in dist.metadata.get_all("Provides-Extra") or ():
+        own = [r for r in parsed if r.marker is not None and applies(r, extra)]
+        own = [r for r in own if not applies(r, "") or canonicalize_name(r.name) not in base]
+        if not own:
+            continue
+        selves[extra] = [set(r.extras) for r in own if canonicalize_name(r.name) == me]
+        if all(installed(r.name) for r in own if canonicalize_name(r.name) != me):
+            satisfied.add(extra)
+    changed = True
+    while changed:
+        changed = False
+        for extra in sorted(satisfied):
+            if any(not wanted <= satisfied for wanted in selves[extra]):
+                satisfied.discard(extra)
+                changed = True
+    return frozenset(satisfied)
+
+
+# Extras that are a pickler's, not a package the payload needs: whether dill is on the worker
+# (and which) is BD407's question, and the simulated worker adds dill for dill batches itself.
+PICKLER_EXTRAS = frozenset({"dill"})
+
+
+def local_worker_extras(env: Environment | None = None) -> frozenset[str]:
+    """apache-beam's extras a local worker has: the satisfied ones but the pickler's. Without
+    ``env`` only apache-beam's own metadata and the names it lists are read (the simulated
+    worker's start must stay cheap)."""
+    if env is not None:
+        found = env.installed_extras("apache-beam")
+    else:
+        try:
+            dist = md.distribution("apache-beam")
+        except md.PackageNotFoundError:
+            return frozenset()
+        found = satisfied_extras(dist, _installed, default_environment())
+    return found - PICKLER_EXTRAS
+
+
+def _installed(name: str) -> bool:
+    try:
+        md.distribution(name)
+    except md.PackageNotFoundError:
+        return False
+    return True
+
+
 def worker_image(env: Environment, requirements_file: str | Path | None = None) -> WorkerImage:
     """The local model (apache-beam as installed here: its dependency closure with every
     extra whose requirements are all installed, at the installed versions), or the packages a
     freeze/constraints file lists."""
     if requirements_file is None:
-        packages = env.closure({"apache-beam": env.installed_extras("apache-beam")})
+        packages = env.closure({"apache-beam": local_worker_extras(env)})
         for tool in BASE_TOOLS:
             packages.setdefault(tool, env.version(tool))
         return WorkerImage(packages, "apache-beam closure")

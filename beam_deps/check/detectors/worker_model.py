@@ -44,9 +44,10 @@ def worker_model_diagnostics(
 def _ships_with_python(d: Diagnostic) -> bool:
     """A module every worker's interpreter has although ``sys.stdlib_module_names`` does not
     list it (``_sysconfigdata_*``, which sysconfig imports when pandas is imported): never
-    missing, never local code. The simulated worker's import guard knows only the listed
-    names, so it refuses these; without this, staging pandas as BD401 says would leave a
-    BD402 the user cannot clear."""
+    missing, never local code. The simulated worker already allows them (the probe hands it
+    ``staging.imports.interpreter_modules()``); this keeps any other source of these codes
+    from reporting them, so staging pandas as BD401 says never leaves a BD402 the user
+    cannot clear."""
     module = _module(d)
     return d.code in NOT_ON_WORKER and module is not None and is_stdlib(module)
 

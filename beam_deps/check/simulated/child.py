@@ -3,8 +3,8 @@
 It sees what a Beam worker sees and nothing more:
 
 * imports are restricted to the standard library, the worker image's distributions (by
-  default apache-beam as installed here: its closure with each extra whose requirements are
-  all installed), the staged requirements and the staged
+  default apache-beam as installed here: its closure with the extras the parent says are
+  installed), the staged requirements and the staged
   local code; anything else raises ``ModuleNotFoundError`` exactly as on a worker;
 * ``__main__`` is a module holding ``apache_beam.runners.worker.sdk_worker_main``'s globals,
   as when a worker runs ``python -m apache_beam.runners.worker.sdk_worker_main``;
@@ -45,12 +45,13 @@ def _req_name(line):
 
 
 def dependency_closure(roots):
-    """Installed distributions reachable from ``roots`` through their requirements."""
+    """Installed distributions reachable from ``roots`` ((name, extras) pairs) through their
+    requirements."""
     try:
         from packaging.requirements import Requirement
     except ImportError:  # pragma: no cover - packaging is an apache-beam dependency
         Requirement = None
-    out, stack = {}, [r if isinstance(r, tuple) else (r, ()) for r in roots]
+    out, stack = {}, list(roots)  # (name, extras)
     while stack:
         name, extras = stack.pop()
         key = _norm(name)
@@ -81,89 +82,14 @@ def dependency_closure(roots):
     return out
 
 
-def installed_extras(name):
-    """Extras of ``name`` whose own requirements (markers evaluated) are all installed here,
-    as ``environment.distributions.Environment.installed_extras`` decides them for the local
-    model: a local worker runs in this environment, so ``apache-beam[dataframe]`` is there
-    when pandas is. Any extra with a requirement not installed is left out."""
-    try:
-        from packaging.requirements import Requirement
-
-        dist = importlib.metadata.distribution(name)
-    except Exception:  # noqa: BLE001 - no packaging or no such distribution: no extras
-        return ()
-    me = _norm(name)
-    parsed = []
-    for line in dist.requires or ():
-        try:
-            parsed.append(Requirement(line))
-        except Exception:  # noqa: BLE001
-            continue
-
-    def applies(req, extra):
-        return req.marker is None or req.marker.evaluate({"extra": extra})
-
-    base = {_norm(r.name) for r in parsed if applies(r, "")}
-    satisfied, selves = set(), {}
-    for extra in dist.metadata.get_all("Provides-Extra") or ():
-        own = [r for r in parsed if r.marker is not None and applies(r, extra)]
-        own = [r for r in own if not applies(r, "") or _norm(r.name) not in base]
-        if not own:
-            continue
-        selves[extra] = [set(r.extras) for r in own if _norm(r.name) == me]
-        if all(_installed(r.name) for r in own if _norm(r.name) != me):
-            satisfied.add(extra)
-    changed = True
-    while changed:  # an extra naming another of the project's extras needs that one too
-        changed = False
-        for extra in sorted(satisfied):
-            if any(not wanted <= satisfied for wanted in selves[extra]):
-                satisfied.discard(extra)
-                changed = True
-    return tuple(sorted(satisfied))
-
-
-def _installed(name):
-    try:
-        importlib.metadata.distribution(name)
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
-
-
-def interpreter_modules():
-    """Every top-level module that ships with the interpreter, so none is ever missing or
-    "local code": ``sys.stdlib_module_names`` and the built-in modules, plus what the
-    interpreter's own folders hold (sysconfig's stdlib and platstdlib, their lib-dynload),
-    which the list leaves out: ``_sysconfigdata_*`` (imported by sysconfig when pandas is),
-    and helpers a distribution's Python adds."""
-    import sysconfig
-
-    found = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
-    paths = sysconfig.get_paths()
-    roots = {paths[k] for k in ("stdlib", "platstdlib") if paths.get(k)}
-    for root in roots:
-        for folder in (root, os.path.join(root, "lib-dynload")):
-            try:
-                entries = os.listdir(folder)
-            except OSError:
-                continue
-            for entry in entries:
-                if entry in ("site-packages", "dist-packages") or entry.startswith("."):
-                    continue
-                full = os.path.join(folder, entry)
-                if entry.endswith((".py", ".so", ".pyd")):
-                    found.add(entry.split(".")[0])
-                elif os.path.isfile(os.path.join(full, "__init__.py")):
-                    found.add(entry)
-    return found
-
-
 class Allowed:
     """Module names a worker can import: top-level names and namespace sub-packages."""
 
-    def __init__(self):
-        self.tops = interpreter_modules()
+    def __init__(self, interpreter_modules=()):
+        # the interpreter's own modules that the list leaves out (``_sysconfigdata_*``...),
+        # found by the parent (``staging.imports.interpreter_modules``)
+        self.tops = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
+        self.tops |= set(interpreter_modules)
         self.namespace = {}  # namespace top -> allowed second-level names
 
     def add_dist(self, dist, fallback_name):
@@ -203,7 +129,7 @@ class Allowed:
 
     def allows(self, fullname):
         top, _, rest = fullname.partition(".")
-        if top in self.tops or top.startswith("_sysconfigdata_"):
+        if top in self.tops:
             return True
         seconds = self.namespace.get(top)
         if seconds is None:
@@ -300,17 +226,13 @@ def error_text(exc):
 class Worker:
     def __init__(self, config):
         self.walk = load_walker(config["walker"])
-        self.allowed = Allowed()
+        self.allowed = Allowed(config.get("interpreter_modules", ()))
         image = config.get("image_requirements")
         roots = image if image is not None else ["apache-beam"]
-        # the local model: apache-beam as installed here, with its satisfied extras
-        starts = (
-            [(r, ()) for r in roots]
-            if image is not None
-            # the dill extra is the pickler's business (BD407 checks its version): a
-            # simulated worker given dill through it loads dill payloads unlike a worker
-            else [("apache-beam", tuple(e for e in installed_extras("apache-beam") if e != "dill"))]
-        )
+        # the local model: apache-beam as installed here, with the extras the parent found
+        # (``environment.distributions.local_worker_extras``)
+        extras = tuple(config.get("extras", ())) if image is None else ()
+        starts = [(r, extras if r == "apache-beam" else ()) for r in roots]
         closure = dependency_closure(starts) if config.get("closure", True) else {}
         for name in roots:
             closure.setdefault(_norm(name), None)
@@ -337,7 +259,7 @@ class Worker:
                 sys.path.append(entry)
         importlib.invalidate_caches()
         for name in message.get("staged_dists", []):
-            for key, dist in dependency_closure([name]).items():
+            for key, dist in dependency_closure([(name, ())]).items():
                 self.allowed.add_dist(dist, key)
                 if dist is None:  # not installed here: pip installs it on the worker
                     self.declared.add(key.replace("-", "_"))

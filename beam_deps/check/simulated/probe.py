@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from beam_deps.environment.distributions import local_worker_extras
+from beam_deps.staging.imports import interpreter_modules
+
 _HERE = Path(__file__).resolve().parent
 CHILD = _HERE / "child.py"
 # The walker is shared with the pickling analysis (what code runs on a worker); stdlib-only.
@@ -91,7 +94,12 @@ class WorkerProbe:
             text=True,
             encoding="utf-8",
         )
-        config = {"walker": str(WALKER), "image_requirements": self.image_requirements}
+        config = {
+            "walker": str(WALKER),
+            "image_requirements": self.image_requirements,
+            "interpreter_modules": sorted(interpreter_modules()),
+            "extras": sorted(local_worker_extras()) if self.image_requirements is None else [],
+        }
         self._write([config])
         return self
 
