@@ -47,6 +47,18 @@ class Declaration:
     line: int | None = None  # the requirements file line), when known
 
     @property
+    def name(self) -> str | None:
+        """The declared distribution's canonical name; None for an unreadable requirement
+        (reported by the rules that read declarations)."""
+        from packaging.requirements import InvalidRequirement, Requirement
+        from packaging.utils import canonicalize_name
+
+        try:
+            return canonicalize_name(Requirement(self.requirement).name)
+        except InvalidRequirement:
+            return None
+
+    @property
     def described(self) -> str:
         """``requirement (origin, file:line)``: for messages that list several."""
         where = f", {os.path.basename(self.file)}:{self.line}" if self.file and self.line else ""

@@ -30,17 +30,11 @@ def _main_attribute(worker_error: str) -> str | None:
 
 def declared_names(declarations: Iterable[Any]) -> dict[str, str]:
     """Canonical distribution name -> the ``@requires``/``requires_base`` requirement that
-    declares it (``staging.requires.Declaration``); unreadable requirements are skipped."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
+    declares it (``environment.declarations.Declaration``); unreadable ones are skipped."""
     out: dict[str, str] = {}
     for declaration in declarations:
-        try:
-            req = Requirement(declaration.requirement)
-        except (InvalidRequirement, AttributeError, TypeError):
-            continue
-        out.setdefault(canonicalize_name(req.name), declaration.requirement)
+        if declaration.name is not None:
+            out.setdefault(declaration.name, declaration.requirement)
     return out
 
 
