@@ -206,5 +206,22 @@ class ParallelRuns:
                     self.futures[sibling.id] = self.pool.submit(self.run, sibling)
         return self.futures[case.id].result()
 
+    def assert_real_run(
+        self, case, lines: Sequence[str] | None = None, output: str = "out.txt"
+    ) -> IsolatedRun:
+        """The case's real run did what it predicts: ran (``fails_with`` None) or failed
+        with those words; and, when ``lines`` are given, wrote them (sorted, blank lines
+        dropped) to ``output`` in its folder."""
+        run = self.get(case)
+        if case.fails_with is None:
+            assert run.ok, run
+        else:
+            assert not run.ok, run
+            assert case.fails_with in run.output.replace("\\'", "'"), run
+        if lines is not None:
+            text = (self.out_dir(case) / output).read_text()
+            assert sorted(filter(None, text.split("\n"))) == list(lines)
+        return run
+
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

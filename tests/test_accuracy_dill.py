@@ -104,12 +104,7 @@ def test_check_predicts_the_real_run_under_dill(example, runs):
         assert not unexpected, report.diagnostics
     if CHECK_ONLY in example.notes:
         return
-    run = runs.get(example)
-    if example.fails_with is None:
-        assert run.ok, run
-    else:
-        assert not run.ok, run
-        assert example.fails_with in run.output.replace("\\'", "'"), run
+    runs.assert_real_run(example)
 
 
 def _result(runs: ExampleRuns, script: str, ssm: bool, name: str) -> list[str]:

@@ -86,14 +86,8 @@ def test_check_predicts_the_real_run(example, runs):
         if d.code == "BD307":  # where, and the worker's own words
             assert d.file == str(EXAMPLES / example.script) and d.line and d.fix, d
             assert example.fails_with in d.message, d.message
-    run = runs.get(example)
-    if example.fails_with is None:
-        assert run.ok, run
-        text = (runs.out_dir(example) / "out.txt").read_text()
-        assert sorted(filter(None, text.split("\n"))) == OUTPUTS[example.script]
-    else:
-        assert not run.ok, run
-        assert example.fails_with in run.output.replace("\\'", "'"), run
+    expected = OUTPUTS[example.script] if example.fails_with is None else None
+    runs.assert_real_run(example, expected)
 
 
 @pytest.mark.skipif(not NEW_DILL, reason="about the newest dill: runs in the tox dillnew env")

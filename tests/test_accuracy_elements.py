@@ -102,16 +102,7 @@ def test_check_predicts_the_real_run(example, runs):
     if example.fails_with and example.errors:  # check says what the worker will say
         assert any(example.fails_with in d.message for d in report.errors), report.errors
 
-    run = runs.get(example)
-    if example.fails_with is None:
-        assert run.ok, run
-    else:
-        assert not run.ok, run
-        assert example.fails_with in run.output.replace("\\'", "'"), run
-    expected = OUTPUTS.get(example.id)
-    if expected is not None:
-        lines = (runs.out_dir(example) / "out.txt").read_text().split("\n")
-        assert sorted(filter(None, lines)) == expected
+    runs.assert_real_run(example, OUTPUTS.get(example.id))
 
 
 def _first(script: str, code: str) -> str:

@@ -182,15 +182,7 @@ def test_check_predicts_the_real_run(case, runs, monkeypatch):
     if case.fails_with:  # check says what the worker will say
         assert any(case.fails_with in d.message for d in report.errors), report.errors
 
-    run = runs.get(case)
-    if case.fails_with is None:
-        assert run.ok, run
-    else:
-        assert not run.ok, run
-        assert case.fails_with in run.output.replace("\\'", "'"), run
-    if case.output:
-        lines = (runs.out_dir(case) / "out.txt").read_text().split("\n")
-        assert tuple(sorted(filter(None, lines))) == case.output
+    runs.assert_real_run(case, case.output if case.output else None)
 
 
 def test_the_state_predicted_is_the_state_the_workers_read(runs, monkeypatch):

@@ -212,12 +212,7 @@ def test_check_predicts_the_real_run(example, real_runs, tinydist, monkeypatch):
         assert d.file == str(EXAMPLES / example.script) and d.line, d
         assert d.transform, d
 
-    run = real_runs.get(example)
-    if example.fails_with is None:
-        assert run.ok, run
-    else:
-        assert not run.ok, run
-        assert example.fails_with in run.output.replace("\\'", "'"), run
+    real_runs.assert_real_run(example)
 
 
 def test_clean_pipeline_really_computed_its_result(real_runs):
