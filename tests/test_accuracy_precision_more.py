@@ -10,12 +10,11 @@ DoFn builds and uses itself is fine (its _fixed variant).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from isolated import IsolatedRun, ParallelRuns, run_isolated
-from test_check_examples import EXAMPLES, Example, ExampleRuns
+from test_check_examples import EXAMPLES, Example, ExampleRuns, helper_project
 
 from beam_deps.check import check_script
 
@@ -97,21 +96,6 @@ STATE_OUTPUTS = {
 }
 
 
-def _state_project(root: Path) -> Path:
-    """The helper modules as a shipped project (a setup.py beside them)."""
-    project = root / "project"
-    if not project.exists():
-        project.mkdir(parents=True)
-        for name in STATE_HELPERS:
-            shutil.copy(EXAMPLES / name, project / name)
-        modules = ", ".join(repr(Path(n).stem) for n in STATE_HELPERS)
-        (project / "setup.py").write_text(
-            "from setuptools import setup\n"
-            f"setup(name='precision-helpers', py_modules=[{modules}])\n"
-        )
-    return project
-
-
 class StateRuns(ParallelRuns):
     """Each state example's real isolated run, the helper project on the workers' path."""
 
@@ -126,7 +110,7 @@ class StateRuns(ParallelRuns):
         return run_isolated(
             EXAMPLES / example.script,
             self.args(example),
-            pythonpath=[_state_project(self.root)],
+            pythonpath=[helper_project(self.root, STATE_HELPERS, "precision-helpers")],
             workdir=out / "work",
         )
 
@@ -146,7 +130,7 @@ def test_state_check_predicts_the_real_run(example, state_runs, monkeypatch):
     argv = [
         *state_runs.args(example),
         "--setup_file",
-        str(_state_project(state_runs.root) / "setup.py"),
+        str(helper_project(state_runs.root, STATE_HELPERS, "precision-helpers") / "setup.py"),
     ]
     report = check_script(EXAMPLES / example.script, argv=argv)
     assert {d.code for d in report.errors} == example.errors, report.diagnostics

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import shutil
 import sys
 import textwrap
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from conftest import DILL_LIBRARY, HAS_DILL
 from isolated import IsolatedRun, ParallelRuns, run_isolated
 from support.golden import check_golden
-from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES
+from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES, helper_project
 
 from beam_deps.check import check_script
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
@@ -117,20 +116,6 @@ def _param(case: Case):
     return pytest.param(case, id=case.id, marks=marks)
 
 
-def _project(root: Path) -> Path:
-    """The examples' helper modules as a shipped project (a setup.py beside them)."""
-    project = root / "project"
-    if not project.exists():
-        project.mkdir(parents=True)
-        for name in HELPERS:
-            shutil.copy(EXAMPLES / name, project / name)
-        modules = ", ".join(repr(Path(n).stem) for n in HELPERS)
-        (project / "setup.py").write_text(
-            f"from setuptools import setup\nsetup(name='state-helpers', py_modules=[{modules}])\n"
-        )
-    return project
-
-
 class Runs(ParallelRuns):
     """Each case's real isolated run; the cases of one pickler start together."""
 
@@ -148,7 +133,7 @@ class Runs(ParallelRuns):
 
     def run(self, case: Case) -> IsolatedRun:
         out = self.out_dir(case)
-        shipped = [_project(self.root)] if case.shipped else []
+        shipped = [helper_project(self.root, HELPERS, "state-helpers")] if case.shipped else []
         return run_isolated(
             EXAMPLES / case.script, self.args(case), pythonpath=shipped, workdir=out / "work"
         )
@@ -166,7 +151,8 @@ def _check(case: Case, runs: Runs, monkeypatch) -> list:
     argv = runs.args(case)
     if case.shipped:
         monkeypatch.setenv("BEAM_DEPS_CACHE_DIR", str(runs.root / "cache"))  # its wheel
-        argv += ["--setup_file", str(_project(runs.root) / "setup.py")]
+        project = helper_project(runs.root, HELPERS, "state-helpers")
+        argv += ["--setup_file", str(project / "setup.py")]
     return check_script(EXAMPLES / case.script, argv=argv)
 
 

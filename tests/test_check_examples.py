@@ -9,6 +9,8 @@ found no error. Each real run happens once per session, several in parallel.
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,6 +157,21 @@ def tinydist(tmp_path_factory) -> Path:
     installed for the submitting process only, never on the workers."""
     root = tmp_path_factory.mktemp("site")
     return install_fake_dist(root, "tinydist", "def double(x):\n    return 2 * x\n")
+
+
+def helper_project(root: Path, helpers: Sequence[str], name: str) -> Path:
+    """Helper modules of tests/examples as a project a user would ship (a setup.py beside
+    them): check reads it as ``--setup_file``, the isolated workers get it on their path."""
+    project = root / "project"
+    if not project.exists():
+        project.mkdir(parents=True)
+        for helper in helpers:
+            shutil.copy(EXAMPLES / helper, project / helper)
+        modules = ", ".join(repr(Path(h).stem) for h in helpers)
+        (project / "setup.py").write_text(
+            f"from setuptools import setup\nsetup(name={name!r}, py_modules=[{modules}])\n"
+        )
+    return project
 
 
 class ExampleRuns(ParallelRuns):
