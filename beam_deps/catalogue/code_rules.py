@@ -281,7 +281,7 @@ RULES = [
         summary="A value that looks like a secret is pickled into the payload.",
         explanation="Pipeline payloads are stored in the job graph, shown in runner UIs and kept in logs "
         "and templates. A value equal to one of your environment variables with a secret-like "
-        "name, shaped like an access key, a private key or a token (a Stripe key, an "
+        "name (not one that names a place: `PWD`, an agent socket, a path that exists), shaped like an access key, a private key or a token (a Stripe key, an "
         "`Authorization: Bearer` header), or held under a secret's name (a `DB_PASSWORD` "
         "global a function reads, a `password` key or attribute), or a URL that carries "
         "credentials (`scheme://user:password@host`, such as a database or broker connection "
