@@ -13,6 +13,10 @@ with and without ``--save_main_session``:
   base transform: "'CleanWords' object has no attribute 'clean'" with the newest dill only;
 * dill_ptransform_label.py: worker code reads ``self.label`` (PTransform's property):
   "'Tag' object has no attribute 'label'" with the newest dill only;
+* dill_ptransform_closure.py: a lambda made in expand() calls a method of ``self`` that
+  calls the base's helper in a comprehension (worker code reached through the closure, and
+  ``self`` read through a cell before Python 3.12): "'Scores' object has no attribute
+  'normalise'" with the newest dill only;
 * dill_ptransform_base_fixed.py: worker code reads only what the class defines itself:
   runs everywhere, no BD307.
 
@@ -35,11 +39,13 @@ NEW_DILL = HAS_DILL and DILL_VERSION != "0.3.1.1"  # dill_unsafe: any dill but 0
 OUTPUTS = {
     "dill_ptransform_base.py": ["cat=1", "dog=1", "the=2"],
     "dill_ptransform_label.py": ["Animals:cat", "Animals:dog"],
+    "dill_ptransform_closure.py": ["0.7", "1.0", "2.5"],
     "dill_ptransform_base_fixed.py": ["Clean:cat=1", "Clean:dog=1", "Clean:the=2"],
 }
 FAILS = {
     "dill_ptransform_base.py": "AttributeError: 'CleanWords' object has no attribute 'clean'",
     "dill_ptransform_label.py": "AttributeError: 'Tag' object has no attribute 'label'",
+    "dill_ptransform_closure.py": "AttributeError: 'Scores' object has no attribute 'normalise'",
 }
 
 

@@ -35,6 +35,7 @@ from beam_deps.check.detectors.main_session import (
     save_main_session,
     session_notes,
 )
+from beam_deps.check.detectors.rebuilt_classes import rebuilt_class_diagnostics
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
 from beam_deps.check.detectors.secret_urls import secret_urls
 from beam_deps.check.detectors.setup_file import setup_file_diagnostics
@@ -200,6 +201,7 @@ def _at_run(
     diagnostics += element_class_diagnostics(captured.pipeline, library, saving)
     diagnostics += element_findings(captured.pipeline, library, saving)
     # in run(): the script's working folder, and its modules as they are once it is built
+    diagnostics += rebuilt_class_diagnostics(serialized.payloads, library)
     diagnostics += local_file_diagnostics(serialized.payloads, options)
     diagnostics += launch_state_diagnostics(serialized.payloads, loaded.script_path)
     return PipelineAnalysis(captured, serialized, diagnostics, staged, saving, session, batch)

@@ -29,32 +29,34 @@ nothing; the two interpreters run in parallel, under a deadline.
 
 from __future__ import annotations
 
-import collections
-import dis
 import json
 import os
 import subprocess
 import sys
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import state_fingerprint
-from beam_deps.check.detectors.worker_code import WorkerFunction, worker_functions
+from beam_deps.check.detectors.worker_code import (
+    MISSING,
+    RUN_ON_WORKERS,
+    WorkerFunction,
+    attribute_chains,
+    closure_value,
+    worker_functions,
+)
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
 from beam_deps.pickling.walk import MUTATORS, global_mutations
 from beam_deps.pipeline.loader import CHECK_FLAG
 
-_RUN_ON_WORKERS = ("dofn", "callable", "combinefn", "source")
-_NOISE = frozenset({"CACHE", "PRECALL", "PUSH_NULL", "EXTENDED_ARG", "NOP", "COPY_FREE_VARS"})
 TIMEOUT = 60.0
 _MARK = "\x00beam-deps-state\x00"
-_MISSING = object()
 
 # Runs in a fresh interpreter: import each module as a worker would, fingerprint each name.
 _CHILD = """
@@ -133,105 +135,6 @@ def _importable(obj: Any, script: Path | None) -> bool:
     return found is obj
 
 
-def _line(ins: dis.Instruction, current: int | None) -> int | None:
-    positions = getattr(ins, "positions", None)
-    if positions is not None and positions.lineno:
-        return positions.lineno
-    start = ins.starts_line
-    return start if isinstance(start, int) and not isinstance(start, bool) else current
-
-
-def _subscript_written(ops: list[dis.Instruction], start: int) -> bool:
-    """True when the container the chain just pushed is the target of a ``STORE_SUBSCR`` /
-    ``DELETE_SUBSCR`` whatever the index expression (``memo[word, 0] = v`` builds a tuple
-    between the two): the worker code fills it itself, so a difference at launch is no
-    finding. Followed by stack depth within straight-line code only; anything else: False."""
-    depth = 1  # the container, and what is pushed above it
-    for ins in ops[start : start + 40]:
-        if ins.opname in ("STORE_SUBSCR", "DELETE_SUBSCR"):
-            return depth == 2  # the container right under the index
-        if "JUMP" in ins.opname or ins.opname.startswith(("RETURN", "RAISE", "FOR_ITER")):
-            return False
-        try:
-            effect = dis.stack_effect(
-                ins.opcode, ins.arg if ins.opcode >= dis.HAVE_ARGUMENT else None, jump=False
-            )
-        except (ValueError, TypeError):
-            return False
-        pops = ins.arg if ins.opname == "BUILD_TUPLE" else _POPS.get(ins.opname)
-        if pops is None or depth - pops < 1:
-            return False  # the container is consumed by something else
-        depth += effect
-    return False
-
-
-# How many stack items an instruction reads before it pushes (only those an index
-# expression uses; anything else ends the search).
-_POPS = {
-    "LOAD_FAST": 0,
-    "LOAD_FAST_CHECK": 0,
-    "LOAD_FAST_AND_CLEAR": 0,
-    "LOAD_CONST": 0,
-    "LOAD_GLOBAL": 0,
-    "LOAD_DEREF": 0,
-    "LOAD_NAME": 0,
-    "LOAD_ATTR": 1,
-    "BINARY_OP": 2,
-}
-
-
-def _chains(entry: WorkerFunction) -> Iterator[tuple[str, str, list[str], bool, int | None]]:
-    """(root kind, root name, attributes, written?, line) for each global, closure or
-    ``self`` attribute chain the function's code reads (``mod.A.b`` -> 'mod', ['A', 'b'])."""
-    self_name = entry.self_name
-    codes = [entry.function.__code__]
-    while codes:
-        code = codes.pop()
-        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-        ops = [i for i in dis.get_instructions(code) if i.opname not in _NOISE]
-        # a local assigned once from a chain (``s = jobsettings.Settings``) reads through it
-        stores = collections.Counter(i.argval for i in ops if i.opname == "STORE_FAST")
-        aliases: dict[str, tuple[str, str, list[str]]] = {}
-        line = code.co_firstlineno
-        for i, ins in enumerate(ops):
-            line = _line(ins, line)
-            prefix: list[str] = []
-            if ins.opname == "LOAD_GLOBAL" and isinstance(ins.argval, str):
-                root = ("global", ins.argval)
-            elif ins.opname.startswith("LOAD_FAST") and ins.argval in aliases:
-                kind, name, prefix = aliases[ins.argval]
-                root = (kind, name)
-            elif (
-                ins.opname == "LOAD_DEREF"
-                and code is entry.function.__code__
-                and ins.argval in code.co_freevars
-            ):
-                root = ("closure", ins.argval)
-            elif (
-                ins.opname.startswith("LOAD_FAST")
-                and self_name is not None
-                and ins.argval == self_name
-                and code is entry.function.__code__
-            ):
-                root = ("self", self_name)
-            else:
-                continue
-            chain: list[str] = list(prefix)
-            j = i + 1
-            while j < len(ops) and ops[j].opname in ("LOAD_ATTR", "LOAD_METHOD"):
-                chain.append(str(ops[j].argval))
-                j += 1
-            following = ops[j].opname if j < len(ops) else ""
-            if following == "STORE_FAST" and root[0] != "self" and stores[ops[j].argval] == 1:
-                aliases[ops[j].argval] = (root[0], root[1], list(chain))
-            written = following in ("STORE_ATTR", "DELETE_ATTR") or _subscript_written(ops, j)
-            if following in ("STORE_ATTR", "DELETE_ATTR"):
-                chain.append(str(ops[j].argval))
-            if root[0] == "self" and not chain:
-                continue
-            yield root[0], root[1], chain, written, line
-
-
 def _anchor(
     entry: WorkerFunction, kind: str, name: str, chain: list[str], script: Path | None
 ) -> tuple[str, list[str], Any, list[str]] | None:
@@ -255,10 +158,8 @@ def _anchor(
                 )
         return None
     if kind == "closure":  # a cell travels by value; a module or class in it does not
-        code = fn.__code__
-        try:
-            value = (fn.__closure__ or ())[code.co_freevars.index(name)].cell_contents
-        except (IndexError, ValueError):
+        value = closure_value(fn, name)
+        if value is MISSING:
             return None
         if isinstance(value, types.ModuleType) and _local_module(value, script):
             return value.__name__, [], value, chain
@@ -290,7 +191,7 @@ def _reads(entries: Iterable[WorkerFunction], script: Path | None) -> tuple[list
         if _importable(fn, script):  # its module's globals, written by the code itself
             for name, _, _ in global_mutations(fn.__code__):
                 written.add(f"{fn.__module__}:{name}")
-        for kind, name, chain, writes, line in _chains(entry):
+        for kind, name, chain, writes, line in attribute_chains(entry):
             anchored = _anchor(entry, kind, name, chain, script)
             if anchored is None:
                 continue
@@ -308,9 +209,9 @@ def _reads(entries: Iterable[WorkerFunction], script: Path | None) -> tuple[list
                         type(value), script
                     )
                     break
-                value = getattr(value, attr, _MISSING)
+                value = getattr(value, attr, MISSING)
                 path.append(attr)
-                if value is _MISSING:
+                if value is MISSING:
                     break
             if not path or managed or isinstance(value, types.ModuleType):
                 continue
@@ -324,8 +225,8 @@ def _reads(entries: Iterable[WorkerFunction], script: Path | None) -> tuple[list
 def _here(read: Read) -> tuple[Any, str]:
     value: Any = sys.modules.get(read.module)
     for attr in read.path:
-        value = getattr(value, attr, _MISSING)
-        if value is _MISSING:
+        value = getattr(value, attr, MISSING)
+        if value is MISSING:
             return state_fingerprint.MISSING, "<missing>"
     return state_fingerprint.fingerprint(value), state_fingerprint.shown(value)
 
@@ -386,7 +287,7 @@ def launch_state_diagnostics(payloads: Iterable[Any], script: Path | None) -> li
     per_payload: list[tuple[Any, list[Read]]] = []
     written: set[str] = set()
     for payload in payloads:
-        if payload.duplicate_of is not None or payload.kind not in _RUN_ON_WORKERS:
+        if payload.duplicate_of is not None or payload.kind not in RUN_ON_WORKERS:
             continue
         try:
             reads, writes = _reads(worker_functions(payload.obj), script)

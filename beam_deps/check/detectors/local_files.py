@@ -41,7 +41,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
-from beam_deps.check.detectors.worker_code import WorkerFunction, worker_functions
+from beam_deps.check.detectors.worker_code import RUN_ON_WORKERS, WorkerFunction, worker_functions
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
 
@@ -50,7 +50,6 @@ _NUMPY = frozenset({"load", "loadtxt", "genfromtxt", "fromfile"})
 _PATH_READERS = frozenset({"read_text", "read_bytes", "open"})
 _JOIN = frozenset({"os.path.join", "posixpath.join", "ntpath.join"})
 _PATH = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
-_RUN_ON_WORKERS = ("dofn", "callable", "combinefn", "source")
 _SYSTEM = ("/usr/", "/etc/", "/proc/", "/sys/", "/dev/", "/opt/", "/var/lib/")
 
 
@@ -294,7 +293,7 @@ def local_file_diagnostics(payloads: Iterable[Any], options: Any) -> list[Diagno
     elsewhere = runner_starts_image(options.get_all_options(drop_default=False))
     out: list[Diagnostic] = []
     for payload in payloads:
-        if payload.duplicate_of is not None or payload.kind not in _RUN_ON_WORKERS:
+        if payload.duplicate_of is not None or payload.kind not in RUN_ON_WORKERS:
             continue
         for entry, line, how, text, _, relative in _guarded(payload.obj):
             fn = entry.function

@@ -33,11 +33,9 @@ def main_session_diagnostics(
 
     Must run while the script's module is still ``sys.modules['__main__']``.
     """
-    rebuilt = rebuilt_class_diagnostics(library, main_globals, file)
     if not save_main_session(options):
-        return rebuilt, None
-    diagnostics, session = _session_diagnostics(options, library, main_globals, file)
-    return rebuilt + diagnostics, session
+        return [], None
+    return _session_diagnostics(options, library, main_globals, file)
 
 
 def _session_diagnostics(
@@ -93,69 +91,6 @@ def _session_diagnostics(
             )
         ], None
     return [], path
-
-
-def rebuilt_class_diagnostics(
-    library: str, main_globals: dict[str, Any], file: str | None
-) -> list[Diagnostic]:
-    """BD307: worker code reads what a class of the script inherits, and dill drops it.
-
-    dill 0.3.6+ pickles a class of ``__main__`` by value and rebuilds it from
-    ``__orig_bases__`` when the class has one, even one it only inherits: a subclass of the
-    Generic ``beam.PTransform`` comes back with PTransform's own bases, without PTransform
-    and without the script's base classes (with or without the main session: the session
-    holds the same rebuilt class). That alone is harmless (most composites only carry
-    ``self`` in a closure and read their own attributes), so we report only a read, by code
-    that runs on the worker, of a name the rebuilt class has lost. What the worker's class
-    lacks is not guessed from a dill version: we pickle the class with Beam's pickler and
-    load it back, and compare. Which code runs on the worker is read from the source
-    (``rebuilt_classes.worker_reads``): a closure or bound method the class's code hands on
-    (``beam.Map(self.words)``), and the methods it calls on ``self``, never code only called
-    while the pipeline is built.
-    """
-    if library == "cloudpickle" or not file or not os.path.isfile(file):
-        return []
-    from beam_deps.check.detectors.rebuilt_classes import lost_names, worker_reads
-
-    out: list[Diagnostic] = []
-    for name, cls in list(main_globals.items()):
-        if not isinstance(cls, type) or cls.__module__ != "__main__" or cls.__name__ != name:
-            continue
-        if "__orig_bases__" in vars(cls) or not hasattr(cls, "__orig_bases__"):
-            continue  # dill uses __bases__, or the class's own __orig_bases__: faithful
-        lost, rebuilt_bases = lost_names(cls, library)
-        if not lost:
-            continue
-        bases = ", ".join(b.__name__ for b in rebuilt_bases)
-        gone = [c.__name__ for c in cls.__mro__[1:] if c not in rebuilt_bases and c is not object]
-        gone = [n for n in gone if n not in bases.split(", ")]
-        for method, attribute, line in worker_reads(cls, file, lost):
-            owner = next(c for c in cls.__mro__ if attribute in vars(c))
-            out.append(
-                diagnostic(
-                    "BD307",
-                    f"{library} (dill {_dill_version()}) rebuilds {cls.__name__} on the worker "
-                    f"from the __orig_bases__ it inherits ({bases}), without "
-                    f"{' and '.join(gone)}; {cls.__name__}.{method} runs there and reads "
-                    f"self.{attribute}, which {cls.__name__} inherits from {owner.__name__}: "
-                    f"\"AttributeError: '{cls.__name__}' object has no attribute "
-                    f"'{attribute}'\"",
-                    path=f"{cls.__name__}.{attribute}",
-                    file=file,
-                    line=line,
-                    transform=cls.__name__,
-                    cls=cls.__name__,
-                    attribute=attribute,
-                    inherited_from=f"{owner.__module__}.{owner.__qualname__}",
-                )
-            )
-    return out
-
-
-def _dill_version() -> str | None:
-    from beam_deps.pickling import dill_version
-
-    return dill_version()
 
 
 @contextlib.contextmanager

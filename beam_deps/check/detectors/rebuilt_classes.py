@@ -1,31 +1,110 @@
-"""What a class of the script loses when dill rebuilds it, and whether worker code reads it.
+"""Worker code reads what a class of the script inherits, and dill drops it (BD307).
 
-Helpers of BD307 (``main_session.rebuilt_class_diagnostics``). dill 0.3.6+ rebuilds a class
-of ``__main__`` from the ``__orig_bases__`` it may only inherit (every subclass of the
-Generic ``beam.PTransform``): the worker's class lacks the bases in between. Two questions,
-each answered without guessing:
+dill 0.3.6+ pickles a class of ``__main__`` by value and rebuilds it from
+``__orig_bases__`` when the class has one, even one it only inherits: a subclass of the
+Generic ``beam.PTransform`` comes back with PTransform's own bases, without PTransform and
+without the script's base classes (with or without the main session: the session holds the
+same rebuilt class). That alone is harmless (most composites only carry ``self`` in a
+closure and read their own attributes), so we report only a read, by code that runs on the
+worker, of a name the rebuilt class has lost. Two questions, each answered without guessing:
 
 * what the worker's class lacks: the class pickled with Beam's pickler and loaded back here
   (``lost_names``), compared name by name with the real one;
-* whether code that runs on the worker reads one of those names on ``self``: read from the
-  script's source (``worker_reads``). Only code the class hands on as a value runs there (a
-  closure or lambda made in a method, a bound method ``self.words`` passed to a transform),
-  and the methods that code calls on ``self``; a method only called while the pipeline is
-  built (``self.name("Read")`` in ``expand()``) is not worker code.
+* which code runs on the worker and what it reads on the object: the payloads' worker code
+  (``worker_code.worker_functions``: a bound method ``self.words`` given to a transform, a
+  closure over ``self`` made in ``expand()``, and the methods they call on it) read by
+  ``worker_code.attribute_chains``. A method only called while the pipeline is built
+  (``self.name("Read")`` in ``expand()``) is in no payload; a name on the instance itself
+  travels with it.
 """
 
 from __future__ import annotations
 
-import ast
-import functools
-import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-Read = tuple[str, str, int]  # (the worker code's name, the attribute read on self, its line)
+from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors.worker_code import (
+    RUN_ON_WORKERS,
+    attribute_chains,
+    held_object,
+    worker_functions,
+)
+from beam_deps.diagnostics import Diagnostic
 
 
-def lost_names(cls: type, library: str) -> tuple[set[str], tuple[type, ...]]:
+def rebuilt_class_diagnostics(payloads: Iterable[Any], library: str) -> list[Diagnostic]:
+    """BD307 for each read, by worker code, of a name its object's class loses on the worker.
+
+    Call inside ``run()``, once the payloads are collected."""
+    if library == "cloudpickle":
+        return []
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, str]] = set()
+    classes: dict[type, tuple[frozenset[str], tuple[type, ...]]] = {}
+    for payload in payloads:
+        if payload.duplicate_of is not None or payload.kind not in RUN_ON_WORKERS:
+            continue
+        try:
+            found = list(_lost_reads(payload.obj, library, classes))
+        except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
+            continue
+        for fn, obj, name, attribute, line, rebuilt_bases in found:
+            cls = type(obj)
+            if (fn.__qualname__, attribute) in seen:
+                continue
+            seen.add((fn.__qualname__, attribute))
+            bases = [b.__name__ for b in rebuilt_bases]
+            gone = [
+                c.__name__
+                for c in cls.__mro__[1:]
+                if c not in rebuilt_bases and c is not object and c.__name__ not in bases
+            ]
+            owner = next(c for c in cls.__mro__ if attribute in vars(c))
+            out.append(
+                diagnostic(
+                    "BD307",
+                    f"{library} (dill {_dill_version()}) rebuilds {cls.__name__} on the worker "
+                    f"from the __orig_bases__ it inherits ({', '.join(bases)}), without "
+                    f"{' and '.join(gone)}; {fn.__qualname__} runs there and reads "
+                    f"{name}.{attribute}, which {cls.__name__} inherits from "
+                    f"{owner.__name__}: \"AttributeError: '{cls.__name__}' object has no "
+                    f"attribute '{attribute}'\"",
+                    path=f"{cls.__name__}.{attribute}",
+                    file=fn.__code__.co_filename,
+                    line=line,
+                    transform=cls.__name__,
+                    cls=cls.__name__,
+                    attribute=attribute,
+                    inherited_from=f"{owner.__module__}.{owner.__qualname__}",
+                )
+            )
+    return out
+
+
+def _lost_reads(
+    obj: Any, library: str, classes: dict[type, tuple[frozenset[str], tuple[type, ...]]]
+) -> Iterator[tuple[Any, Any, str, str, int | None, tuple[type, ...]]]:
+    """(function, object, the name the code calls it, attribute, line, the rebuilt class's
+    bases) for each read of a lost name; ``classes`` keeps ``lost_names`` per class."""
+    for entry in worker_functions(obj):
+        for kind, name, chain, written, line in attribute_chains(entry):
+            if kind == "global" or not chain or (written and len(chain) == 1):
+                continue
+            held = held_object(entry, kind, name)
+            cls = type(held)
+            if cls.__module__ != "__main__" or "__orig_bases__" in vars(cls):
+                continue  # dill rebuilds it from its own __bases__ or __orig_bases__
+            if not hasattr(cls, "__orig_bases__") or chain[0] in getattr(held, "__dict__", {}):
+                continue  # no inherited __orig_bases__; or the instance's own: it travels
+            if cls not in classes:
+                classes[cls] = lost_names(cls, library)
+            lost, rebuilt_bases = classes[cls]
+            if chain[0] in lost:
+                yield entry.function, held, name, chain[0], line, rebuilt_bases
+
+
+def lost_names(cls: type, library: str) -> tuple[frozenset[str], tuple[type, ...]]:
     """(names ``cls`` has and the worker's rebuilt class has not, the rebuilt class's bases).
 
     Dunders are left out (``__init__`` and friends never run on a worker); so are plain data
@@ -36,9 +115,9 @@ def lost_names(cls: type, library: str) -> tuple[set[str], tuple[type, ...]]:
     try:
         rebuilt = loads(dumps(cls, library), library)
     except Exception:  # noqa: BLE001 - not picklable: other codes say so
-        return set(), ()
+        return frozenset(), ()
     if rebuilt is cls or not isinstance(rebuilt, type):
-        return set(), ()
+        return frozenset(), ()
     have = {n for c in rebuilt.__mro__ for n in vars(c)}
     lost = set()
     for c in cls.__mro__:
@@ -47,142 +126,13 @@ def lost_names(cls: type, library: str) -> tuple[set[str], tuple[type, ...]]:
                 continue
             if c.__module__ == "__main__" or hasattr(type(value), "__get__"):
                 lost.add(name)
-    return lost, rebuilt.__bases__
+    return frozenset(lost), rebuilt.__bases__
 
 
-def worker_reads(cls: type, file: str, lost: set[str]) -> list[Read]:
-    """Reads of a ``lost`` name on ``self`` by code of ``cls`` that runs on the worker.
+def _dill_version() -> str | None:
+    from beam_deps.pickling import dill_version
 
-    The class and its bases defined in the script are found in ``file`` by name (top-level
-    classes only: a nested class is BD301's business). A name the script assigns on
-    ``self`` somewhere is an instance attribute: it travels with the instance."""
-    try:
-        stat = os.stat(file)
-        tree = _parse(file, stat.st_mtime_ns)
-    except (OSError, SyntaxError, ValueError):
-        return []
-    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
-    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-    assigned: set[str] = set()
-    for c in cls.__mro__:
-        node = classes.get(c.__name__) if c.__module__ == "__main__" else None
-        if node is None:
-            continue
-        for item in node.body:
-            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                methods.setdefault(item.name, item)
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store):
-                assigned.add(sub.attr)
-    lost = lost - assigned
-    if not lost:
-        return []
-    queue: list[tuple[str, ast.AST, str]] = []
-    for method in methods.values():
-        me = _self_name(method)
-        if me is not None:
-            queue.extend(_handed_on(method, me, methods))
-    out: list[Read] = []
-    done: set[str] = set()
-    while queue:
-        label, node, me = queue.pop(0)
-        if label in done:
-            continue
-        done.add(label)
-        for attribute, line in _self_reads(node, me):
-            if attribute in lost:
-                out.append((label, attribute, line))
-            elif attribute in methods and _self_name(methods[attribute]) is not None:
-                target = methods[attribute]
-                queue.append((attribute, target, _self_name(target) or me))
-    seen: set[tuple[str, str]] = set()
-    return [r for r in out if (r[0], r[1]) not in seen and not seen.add((r[0], r[1]))]
+    return dill_version()
 
 
-@functools.lru_cache(maxsize=16)
-def _parse(file: str, _mtime: int) -> ast.Module:
-    with open(file, encoding="utf-8") as handle:
-        return ast.parse(handle.read(), file)
-
-
-def _self_name(fn: ast.AST) -> str | None:
-    """The name a method calls its instance (``self``); None for static and class methods."""
-    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-        return None
-    for deco in fn.decorator_list:
-        if isinstance(deco, ast.Name) and deco.id in ("staticmethod", "classmethod"):
-            return None
-    args = [*fn.args.posonlyargs, *fn.args.args]
-    return args[0].arg if args else None
-
-
-def _params(fn: ast.AST) -> set[str]:
-    a = getattr(fn, "args", None)
-    if a is None:
-        return set()
-    names = [*a.posonlyargs, *a.args, *a.kwonlyargs, *filter(None, (a.vararg, a.kwarg))]
-    return {p.arg for p in names}
-
-
-def _called(root: ast.AST) -> set[int]:
-    """ids of the nodes ``root`` calls (``f(...)``): what is called is not handed on."""
-    return {id(n.func) for n in ast.walk(root) if isinstance(n, ast.Call)}
-
-
-def _handed_on(
-    method: ast.AST, me: str, methods: dict[str, Any]
-) -> Iterator[tuple[str, ast.AST, str]]:
-    """The worker code ``method`` hands on as a value: ``self.m`` not called (a bound
-    method), a lambda or an inner function over ``self`` not only called in place."""
-    called = _called(method)
-    owner = getattr(method, "name", "?")
-    inner: dict[str, ast.AST] = {}
-    for node in ast.walk(method):
-        if node is method:
-            continue
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.ctx, ast.Load)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == me
-            and node.attr in methods
-            and id(node) not in called
-        ):
-            yield node.attr, methods[node.attr], _self_name(methods[node.attr]) or me
-        elif isinstance(node, ast.Lambda) and me not in _params(node) and _uses(node, me):
-            if id(node) not in called:
-                yield f"{owner}.<locals>.<lambda>:{node.lineno}", node, me
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            if me not in _params(node) and _uses(node, me):
-                inner[node.name] = node
-    for node in ast.walk(method):
-        if (
-            isinstance(node, ast.Name)
-            and isinstance(node.ctx, ast.Load)
-            and node.id in inner
-            and id(node) not in called
-        ):
-            yield f"{owner}.<locals>.{node.id}", inner[node.id], me
-
-
-def _uses(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
-
-
-def _self_reads(node: ast.AST, me: str) -> Iterator[tuple[str, int]]:
-    """(attribute, line) for each ``self.attribute`` read in ``node`` (nested code included,
-    except where a nested function rebinds the name)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n is not node and isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            if me in _params(n):
-                continue
-        if (
-            isinstance(n, ast.Attribute)
-            and isinstance(n.ctx, ast.Load)
-            and isinstance(n.value, ast.Name)
-            and n.value.id == me
-        ):
-            yield n.attr, n.lineno
-        stack.extend(ast.iter_child_nodes(n))
+__all__ = ["lost_names", "rebuilt_class_diagnostics"]

@@ -7,10 +7,14 @@ we start from the entry points Beam calls on the worker (the DoFn, CombineFn and
 methods, the function of a ``Map``) and follow what they call: ``self.helper()`` on the same
 object and global functions of the user's files. Only the user's files are followed
 (``pickling.locations.is_user_file``): a library's own code is the library's business.
+
+``attribute_chains`` is the one reading of what that code reads (``mod.A.b``, ``self.x``,
+an object in its closure), for every detector that asks.
 """
 
 from __future__ import annotations
 
+import collections
 import dis
 import types
 from collections.abc import Iterator
@@ -40,7 +44,12 @@ WORKER_METHODS = (
     "estimate_size",
     "__call__",
 )
+# Which payloads are code the worker runs (pipeline.payloads' kinds).
+RUN_ON_WORKERS = ("dofn", "callable", "combinefn", "source")
 MAX_FUNCTIONS = 200
+MISSING: Any = object()
+_NOISE = frozenset({"CACHE", "PRECALL", "PUSH_NULL", "EXTENDED_ARG", "NOP", "COPY_FREE_VARS"})
+Chain = tuple[str, str, list[str], bool, int | None]
 
 
 @dataclass(frozen=True)
@@ -91,35 +100,146 @@ def _callable_entries(obj: Any) -> Iterator[WorkerFunction]:
                 yield WorkerFunction(method, obj)
 
 
-def _called(entry: WorkerFunction) -> Iterator[WorkerFunction]:
-    """What ``entry`` calls that is the user's: global functions and ``self.<method>``."""
+def closure_value(fn: types.FunctionType, name: str) -> Any:
+    """What the free variable ``name`` of ``fn`` holds (``MISSING`` when it has none)."""
+    try:
+        return (fn.__closure__ or ())[fn.__code__.co_freevars.index(name)].cell_contents
+    except (IndexError, ValueError):
+        return MISSING
+
+
+def _line(ins: dis.Instruction, current: int | None) -> int | None:
+    positions = getattr(ins, "positions", None)
+    if positions is not None and positions.lineno:
+        return positions.lineno
+    start = ins.starts_line
+    return start if isinstance(start, int) and not isinstance(start, bool) else current
+
+
+def _subscript_written(ops: list[dis.Instruction], start: int) -> bool:
+    """True when the container the chain just pushed is the target of a ``STORE_SUBSCR`` /
+    ``DELETE_SUBSCR`` whatever the index expression (``memo[word, 0] = v`` builds a tuple
+    between the two): the worker code fills it itself. Followed by stack depth within
+    straight-line code only; anything else: False."""
+    depth = 1  # the container, and what is pushed above it
+    for ins in ops[start : start + 40]:
+        if ins.opname in ("STORE_SUBSCR", "DELETE_SUBSCR"):
+            return depth == 2  # the container right under the index
+        if "JUMP" in ins.opname or ins.opname.startswith(("RETURN", "RAISE", "FOR_ITER")):
+            return False
+        try:
+            effect = dis.stack_effect(
+                ins.opcode, ins.arg if ins.opcode >= dis.HAVE_ARGUMENT else None, jump=False
+            )
+        except (ValueError, TypeError):
+            return False
+        pops = ins.arg if ins.opname == "BUILD_TUPLE" else _POPS.get(ins.opname)
+        if pops is None or depth - pops < 1:
+            return False  # the container is consumed by something else
+        depth += effect
+    return False
+
+
+# How many stack items an instruction reads before it pushes (only those an index
+# expression uses; anything else ends the search).
+_POPS = {
+    "LOAD_FAST": 0,
+    "LOAD_FAST_CHECK": 0,
+    "LOAD_FAST_AND_CLEAR": 0,
+    "LOAD_CONST": 0,
+    "LOAD_GLOBAL": 0,
+    "LOAD_DEREF": 0,
+    "LOAD_NAME": 0,
+    "LOAD_ATTR": 1,
+    "BINARY_OP": 2,
+}
+
+
+def attribute_chains(entry: WorkerFunction) -> Iterator[Chain]:
+    """(root kind, root name, attributes, written?, line) for each global, closure or
+    ``self`` attribute chain the function's code reads (``mod.A.b`` -> 'mod', ['A', 'b']).
+
+    The root kinds: ``global`` (a name of the function's globals), ``closure`` (a free
+    variable of the function: ``closure_value`` gives what it holds) and ``self`` (the
+    method's instance, ``entry.instance``). Code nested in the function (a comprehension
+    before Python 3.12, an inner lambda) reads ``self`` and the closure through cells: the
+    same roots, unless the nested code binds the name itself. A local assigned once from a
+    chain (``s = jobsettings.Settings``) reads through it."""
     fn = entry.function
-    g = fn.__globals__
-    self_name = entry.self_name
-    stack = [fn.__code__]
-    while stack:
-        code = stack.pop()
-        stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-        previous: dis.Instruction | None = None
-        for ins in dis.get_instructions(code):
-            if ins.opname in ("CACHE", "PRECALL", "PUSH_NULL", "EXTENDED_ARG", "NOP"):
-                continue
+    top: dict[str, str] = {n: "closure" for n in fn.__code__.co_freevars}
+    if entry.self_name is not None:
+        top[entry.self_name] = "self"
+    codes: list[tuple[types.CodeType, dict[str, str]]] = [(fn.__code__, top)]
+    while codes:
+        code, scope = codes.pop()
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                codes.append((const, {n: scope[n] for n in const.co_freevars if n in scope}))
+        ops = [i for i in dis.get_instructions(code) if i.opname not in _NOISE]
+        stores = collections.Counter(i.argval for i in ops if i.opname == "STORE_FAST")
+        aliases: dict[str, tuple[str, str, list[str]]] = {}
+        line = code.co_firstlineno
+        for i, ins in enumerate(ops):
+            line = _line(ins, line)
+            prefix: list[str] = []
             if ins.opname == "LOAD_GLOBAL" and isinstance(ins.argval, str):
-                value = g.get(ins.argval)
-                if is_user_function(value):
-                    yield WorkerFunction(value)
+                root = ("global", ins.argval)
+            elif ins.opname.startswith("LOAD_FAST") and ins.argval in aliases:
+                kind, name, prefix = aliases[ins.argval]
+                root = (kind, name)
+            elif ins.opname == "LOAD_DEREF" and ins.argval in scope:
+                root = (scope[ins.argval], ins.argval)
             elif (
-                ins.opname in ("LOAD_ATTR", "LOAD_METHOD")
-                and previous is not None
-                and previous.opname == "LOAD_FAST"
-                and self_name is not None
-                and previous.argval == self_name
+                ins.opname.startswith("LOAD_FAST")
                 and code is fn.__code__
+                and scope.get(ins.argval) == "self"
             ):
-                method = getattr(type(entry.instance), str(ins.argval), None)
-                if is_user_function(method):
-                    yield WorkerFunction(method, entry.instance)
-            previous = ins
+                root = ("self", ins.argval)
+            else:
+                continue
+            chain: list[str] = list(prefix)
+            j = i + 1
+            while j < len(ops) and ops[j].opname in ("LOAD_ATTR", "LOAD_METHOD"):
+                chain.append(str(ops[j].argval))
+                j += 1
+            following = ops[j].opname if j < len(ops) else ""
+            if following == "STORE_FAST" and root[0] != "self" and stores[ops[j].argval] == 1:
+                aliases[ops[j].argval] = (root[0], root[1], list(chain))
+            written = following in ("STORE_ATTR", "DELETE_ATTR") or _subscript_written(ops, j)
+            if following in ("STORE_ATTR", "DELETE_ATTR"):
+                chain.append(str(ops[j].argval))
+            if root[0] == "self" and not chain:
+                continue
+            yield root[0], root[1], chain, written, line
+
+
+def held_object(entry: WorkerFunction, kind: str, name: str) -> Any:
+    """The object a ``self`` or ``closure`` root of ``attribute_chains`` stands for."""
+    if kind == "self":
+        return entry.instance
+    if kind == "closure":
+        return closure_value(entry.function, name)
+    return MISSING
+
+
+def _called(entry: WorkerFunction) -> Iterator[WorkerFunction]:
+    """What ``entry`` calls that is the user's: global functions, and methods of the
+    objects it holds (``self.<method>``, a method of an object in its closure)."""
+    g = entry.function.__globals__
+    for kind, name, chain, written, _ in attribute_chains(entry):
+        if kind == "global":
+            value = g.get(name)
+            if is_user_function(value):
+                yield WorkerFunction(value)
+            continue
+        obj = held_object(entry, kind, name)
+        if written or not chain or obj is MISSING or isinstance(obj, type | types.ModuleType):
+            continue
+        if isinstance(obj, types.FunctionType | types.MethodType):
+            continue
+        method = getattr(type(obj), chain[0], None)
+        if is_user_function(method):
+            yield WorkerFunction(method, obj)
 
 
 def worker_functions(obj: Any) -> list[WorkerFunction]:
@@ -138,4 +258,14 @@ def worker_functions(obj: Any) -> list[WorkerFunction]:
     return out
 
 
-__all__ = ["WORKER_METHODS", "WorkerFunction", "is_user_function", "worker_functions"]
+__all__ = [
+    "MISSING",
+    "RUN_ON_WORKERS",
+    "WORKER_METHODS",
+    "WorkerFunction",
+    "attribute_chains",
+    "closure_value",
+    "held_object",
+    "is_user_function",
+    "worker_functions",
+]
