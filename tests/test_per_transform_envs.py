@@ -592,8 +592,9 @@ def test_check_judges_each_transform_by_its_own_environment(project, tmp_path):
     }
     manifest.write(out, top)
     default_args = beam_args(out, [manifest.Artifact(**a) for a in top["artifacts"]])
-    argv = ["--runner=PortableRunner", "--environment_type=EXTERNAL",
-            "--environment_config=localhost:1", f"--output={tmp_path / 'o'}"]  # fmt: skip
+    # workers in containers: a local worker would import mergedeep from this interpreter
+    argv = ["--runner=PortableRunner", "--environment_type=DOCKER",
+            f"--output={tmp_path / 'o'}"]  # fmt: skip
     script = project / "two_versions.py"
     report = check_environments(script, out, argv=argv, default_args=default_args)
     found = [(d.code, d.transform, d.extra.get("environment")) for d in report.errors]

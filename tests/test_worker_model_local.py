@@ -3,9 +3,10 @@
 A local worker (DirectRunner, PROCESS, EXTERNAL, LOOPBACK) runs in this environment, so
 apache-beam's extras whose requirements are all installed here (``dataframe`` -> pandas) are on
 it, as they are in every Beam SDK image; third-party packages no satisfied extra names stay out
-(BD401). Also: where a finding made inside Beam's DataFrame API points, BD401's fix for a
-module declared with ``@requires``, the simulated worker's interpreter modules and its quiet
-Beam import, and BD110's catalogue text.
+of the model (BD401), which is a warning when this environment has them (a local worker imports
+them; a runner with its own workers would not). Also: where a finding made inside Beam's
+DataFrame API points, BD401's fix for a module declared with ``@requires``, the simulated
+worker's interpreter modules and its quiet Beam import, and BD110's catalogue text.
 """
 
 from __future__ import annotations
@@ -135,6 +136,31 @@ def test_local_runner_pandas_is_on_the_worker_and_an_outsider_is_not(tmp_path):
     missing = _missing(check_script(script))
     assert set(missing) == {OUTSIDER}
     assert "add `iniconfig==" in missing[OUTSIDER].fix
+
+
+def test_a_package_of_this_environment_is_a_warning_on_local_workers_only(tmp_path):
+    """A local worker is a process of this interpreter: it imports what this environment has
+    installed (an error would be false there); a runner with its own workers does not."""
+    script = tmp_path / "job.py"
+    script.write_text(SCRIPT.format(decorator_import="", decorator=""))
+    local = _missing(check_script(script))[OUTSIDER]
+    assert local.severity.value == "warning", local
+    assert "this runner's workers are processes of this interpreter" in local.message
+    assert local.fix.startswith("Nothing to do for this runner.")
+    freeze = tmp_path / "freeze.txt"  # a worker with its own environment: Beam and pandas
+    freeze.write_text(f"apache-beam=={apache_beam.__version__}\npandas\n")
+    remote = _missing(check_script(script, worker_requirements=freeze))[OUTSIDER]
+    assert remote.severity.value == "error" and "add `iniconfig==" in remote.fix
+
+
+def test_local_workers_import_the_environment_not_this_process_path(tmp_path, monkeypatch):
+    from beam_deps.environment.workers import interpreter_path, local_worker_imports
+
+    (tmp_path / "only_on_my_path.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert str(tmp_path) not in interpreter_path()
+    assert not local_worker_imports("only_on_my_path")  # PYTHONPATH / sys.path: not there
+    assert local_worker_imports(OUTSIDER)  # installed in this environment: there
 
 
 def test_bd401_fix_for_a_requires_declared_module_points_at_stage(tmp_path):

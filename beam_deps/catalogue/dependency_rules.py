@@ -23,7 +23,11 @@ RULES = [
         explanation="The payload refers to this module by name (pickled by reference, or imported by a "
         "function). It is installed in your environment, but neither the worker image nor the "
         "staged requirements provide it, so the worker fails with ModuleNotFoundError when it "
-        "unpickles or runs the code.",
+        "unpickles or runs the code. On a runner whose workers are processes of this "
+        "interpreter (DirectRunner, PROCESS, EXTERNAL, LOOPBACK) a package installed in this "
+        "environment is imported there, so it is a warning: the run works, a runner with its "
+        "own workers (Dataflow, Docker) would not have it. A package this process reaches only "
+        "through `PYTHONPATH` or a `sys.path` change stays an error there too.",
         fix="Stage it: `beam-deps stage SCRIPT` writes a requirements file pinned to your "
         "installed versions, or add it to `--requirements_file` or to your custom container.",
         example="def similarity(pair):\n"

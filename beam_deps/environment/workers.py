@@ -17,6 +17,10 @@ An image beam-deps has no package list for (a custom name, a newer Beam) is said
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +32,7 @@ from beam_deps.environment.distributions import (
     BASE_TOOLS,
     Environment,
     WorkerImage,
+    locate_module,
     worker_image,
 )
 
@@ -163,3 +168,33 @@ def model_for_argv(
     except (Exception, SystemExit):  # noqa: BLE001 - check's BD003 reports what Beam rejects
         options = {}
     return worker_model(options, worker_image=worker_image, worker_requirements=worker_requirements)
+
+
+@functools.lru_cache(maxsize=4)
+def interpreter_path(python: str | None = None) -> tuple[str, ...]:
+    """``sys.path`` of a fresh ``python -I`` of this interpreter (real paths): where a local
+    worker started with it imports from (site-packages and what its ``.pth`` files add, so
+    editable installs too), without this process's ``PYTHONPATH``, script folder or
+    ``sys.path`` changes, which a worker the runner starts does not get. Empty when the
+    interpreter cannot be asked."""
+    try:
+        out = subprocess.run(  # noqa: S603 - our own interpreter
+            [python or sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+        return tuple(os.path.realpath(p) for p in json.loads(out.splitlines()[-1]) if p)
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return ()
+
+
+def local_worker_imports(module: str) -> bool:
+    """Does a worker that is a process of this interpreter import ``module`` although the
+    local model (apache-beam's closure) lacks it? True when the folder it is found in here is
+    on the interpreter's own path (``interpreter_path``): a package installed in this
+    environment, not one this process reaches through ``PYTHONPATH`` or a ``sys.path``
+    change."""
+    found = locate_module(module)
+    return found is not None and os.path.realpath(found[0]) in interpreter_path()

@@ -11,12 +11,13 @@ package list for is said once (BD415), with the ``--worker-requirements`` fix.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from beam_deps.catalogue import diagnostic
-from beam_deps.diagnostics import Diagnostic
+from beam_deps.diagnostics import Diagnostic, Severity
 from beam_deps.environment.distributions import WorkerImage, module_owner
-from beam_deps.environment.workers import WorkerModel
+from beam_deps.environment.workers import WorkerModel, local_worker_imports
 from beam_deps.staging.imports import is_stdlib
 
 MISSING = ("BD401", "BD403")
@@ -32,6 +33,8 @@ def worker_model_diagnostics(
     interpreter itself) provides, plus the model's note and the version differences of
     packages the payloads refer to by reference."""
     found = [d for d in diagnostics if not _ships_with_python(d)]
+    if model.kind == "local":
+        return [_on_local_workers(d) for d in found]
     if model.kind != "sdk-image":
         return found
     image = model.packages()
@@ -50,6 +53,32 @@ def _ships_with_python(d: Diagnostic) -> bool:
     cannot clear."""
     module = _module(d)
     return d.code in NOT_ON_WORKER and module is not None and is_stdlib(module)
+
+
+def _on_local_workers(d: Diagnostic) -> Diagnostic:
+    """BD401 on a runner whose workers are processes of this interpreter (DirectRunner,
+    PROCESS, EXTERNAL, LOOPBACK...) for a package installed in this interpreter's own
+    environment: those workers import it, so the run works and an error would be false; a
+    runner with its own workers would not have it, so it stays said, as a warning. A package
+    reached only through this process's ``PYTHONPATH`` or a ``sys.path`` change stays an
+    error: a worker the runner starts does not get those."""
+    module = _module(d)
+    if d.code != "BD401" or module is None or not local_worker_imports(module):
+        return d
+    owned = module_owner(module)
+    what = f"{owned[0]} {owned[1]}" if owned else "installed here"
+    return dataclasses.replace(
+        d,
+        severity=Severity.WARNING,
+        message=f"{module!r} ({what}) is in this interpreter's environment but not among "
+        "apache-beam's dependencies: this runner's workers are processes of this interpreter "
+        "and import it, but a runner with its own workers (Dataflow, a portable runner's "
+        f"containers) fails with ModuleNotFoundError: No module named {module!r}",
+        fix="Nothing to do for this runner. For one with its own workers: "
+        + (d.fix or "stage it")
+        + "; check with that runner's options to see its workers.",
+        extra={**d.extra, "local_workers_have_it": True},
+    )
 
 
 def _provided(d: Diagnostic, image: WorkerImage) -> bool:
