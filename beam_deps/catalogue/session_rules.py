@@ -288,7 +288,7 @@ RULES = [
     Rule(
         code="BD306",
         name="value-changed-by-coder",
-        severity=W,
+        severity=E,
         reported_by=("check",),
         summary="The coder a declared type picks gives back a value of another type.",
         explanation="Beam picks an element's coder from its declared type, and some coders do not give "
@@ -298,7 +298,11 @@ RULES = [
         "key or a set member fails with \"TypeError: unhashable type: 'list'\") and never "
         "equal to a tuple. Between fused steps nothing is encoded, so the change appears only "
         "at a shuffle, and often only on a cluster. Reported where the declared type says so "
-        "and the code shows the value (a float expression returned under `-> int`).",
+        "and the code shows the value (a float expression returned under `-> int`): an error, "
+        "the results are wrong. For a schema's tuple field: an error where the code after the "
+        "shuffle hashes or compares the field (a set member, a dict key, `==`), nothing where "
+        "it converts every read (`tuple(row.span)`, iterating it), a warning where beam-deps "
+        "cannot tell.",
         fix="Declare the type the values have (`-> float`, `Tuple[str, float]`); for a schema, "
         "convert the field back (`tuple(row.span)`) after the shuffle, or declare it "
         "`Sequence[int]` to say it is a list.",

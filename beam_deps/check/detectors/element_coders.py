@@ -251,16 +251,111 @@ def _row_coded(cls: type) -> bool:
         return False
 
 
+# How a consumer may read a field RowCoder turned into a list (``_field_use``).
+_CONVERTERS = frozenset(
+    {"tuple", "list", "sorted", "len", "set", "frozenset", "sum", "min", "max", "any", "all"}
+)
+_KEYED_METHODS = frozenset({"add", "get", "setdefault", "pop", "discard", "remove", "index"})
+
+
+def _field_use(function: types.FunctionType, field: str) -> str:
+    """How ``function``'s code reads ``.field``: ``"keyed"`` when one read is hashed or
+    compared (a set member, a dict key, ``==``/``in``: fails or is silently False with a
+    list), ``"converted"`` when every read is converted or iterated (``tuple(row.span)``,
+    ``for x in row.span``, ``row.span[0]``: a list does the same), else ``"unknown"``
+    (no read seen, the source unreadable, or used otherwise, e.g. formatted)."""
+    from beam_deps.check.detectors.emitted import _function_root
+
+    root = _function_root(function)
+    if root is None:
+        return "unknown"
+    parents = {child: parent for parent in ast.walk(root) for child in ast.iter_child_nodes(parent)}
+    reads = [
+        n
+        for n in ast.walk(root)
+        if isinstance(n, ast.Attribute) and n.attr == field and isinstance(n.ctx, ast.Load)
+    ]
+    if not reads:
+        return "unknown"
+    verdict = "converted"
+    for read in reads:
+        node, parent = read, parents.get(read)
+        if _converted(node, parent):
+            continue
+        while isinstance(parent, ast.Tuple):  # (row.span, x): a key made of it
+            node, parent = parent, parents.get(parent)
+        if _keyed(node, parent):
+            return "keyed"
+        verdict = "unknown"
+    return verdict
+
+
+def _converted(node: ast.AST, parent: ast.AST | None) -> bool:
+    if isinstance(parent, ast.Call) and node in parent.args:
+        return isinstance(parent.func, ast.Name) and parent.func.id in _CONVERTERS
+    if isinstance(parent, ast.comprehension | ast.For):
+        return parent.iter is node
+    return isinstance(parent, ast.Subscript) and parent.value is node
+
+
+def _keyed(node: ast.AST, parent: ast.AST | None) -> bool:
+    if isinstance(parent, ast.Set | ast.SetComp | ast.Compare):
+        return True
+    if isinstance(parent, ast.Dict):
+        return node in parent.keys
+    if isinstance(parent, ast.DictComp):
+        return parent.key is node
+    if isinstance(parent, ast.Subscript):
+        return parent.slice is node
+    if isinstance(parent, ast.Call) and node in parent.args:
+        func = parent.func
+        if isinstance(func, ast.Name):
+            return func.id == "hash"
+        return isinstance(func, ast.Attribute) and func.attr in _KEYED_METHODS
+    return False
+
+
+def _consumers(pipeline: Any) -> dict[int, list[Any]]:
+    """id of each PCollection -> the transform nodes that read it."""
+    from apache_beam.pipeline import PipelineVisitor
+
+    found: dict[int, list[Any]] = {}
+
+    class Visitor(PipelineVisitor):
+        def visit_transform(self, node: Any) -> None:
+            for pcoll in node.inputs:
+                found.setdefault(id(pcoll), []).append(node)
+
+    pipeline.visit(Visitor())
+    return found
+
+
+def _consumers_use(nodes: list[Any], field: str) -> str:
+    """``_field_use`` over the user functions that read the shuffle's output: ``"keyed"``
+    if any keys on the field, ``"converted"`` if all convert it, else ``"unknown"``."""
+    uses = []
+    for node in nodes:
+        target = _user_callable(node)
+        functions = _emitting_functions(target) if target is not None else []
+        uses += [_field_use(f, field) for f in functions] or ["unknown"]
+    if "keyed" in uses:
+        return "keyed"
+    return "converted" if uses and all(u == "converted" for u in uses) else "unknown"
+
+
 def schema_tuple_diagnostics(pipeline: Any) -> list[Diagnostic]:
     """BD306: a schema row with a ``Tuple`` field crosses a shuffle (proven there; Create's
-    encoding is not claimed)."""
+    encoding is not claimed). An error where the code after the shuffle keys on the field
+    (the set member of the failing example), nothing where it converts every read (the
+    fix), a warning where it cannot be told."""
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import GroupByKey
 
     out: list[Diagnostic] = []
     seen: set[tuple[str, type]] = set()
+    consumers = _consumers(pipeline)
 
-    def report(node: Any, pcoll: Any, how: str) -> None:
+    def report(node: Any, pcoll: Any, how: str, after: list[Any]) -> None:
         for cls in _schema_classes(getattr(pcoll, "element_type", None)):
             fields = _tuple_fields(cls)
             where = _where(node)
@@ -268,13 +363,18 @@ def schema_tuple_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 continue
             seen.add((where["transform"], cls))
             name, hint = fields[0]
+            use = _consumers_use(after, name)
+            if use == "converted":
+                continue
             out.append(
                 diagnostic(
                     "BD306",
                     f"{cls.__qualname__} is encoded as a schema row (RowCoder) {how}, and "
                     f"RowCoder gives its field {name!r} ({hint}) back as a list: unhashable "
                     '(a dict key or set member fails with "TypeError: unhashable type: '
-                    "'list'\") and never equal to a tuple",
+                    "'list'\") and never equal to a tuple"
+                    + (", as the code after it uses it" if use == "keyed" else ""),
+                    severity="error" if use == "keyed" else "warning",
                     path=f"{cls.__qualname__}.{name}",
                     **where,
                 )
@@ -287,7 +387,8 @@ def schema_tuple_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 producer = getattr(pcoll, "producer", None)
                 user = producer if producer is not None else node
                 how = f"at the shuffle of {node.full_label!r}"
-                report(user, pcoll, how)
+                after = [c for o in node.outputs.values() for c in consumers.get(id(o), [])]
+                report(user, pcoll, how, after)
 
         def enter_composite_transform(self, node: Any) -> None:
             self.visit_transform(node)
