@@ -52,6 +52,7 @@ ELEMENT_EXAMPLES = [
     Example("elements_schema_tuple_converted.py", args=("{out}/out.txt",)),
     Example("elements_lossy_int.py", E({"BD306"}), args=("{out}/out.txt",)),
     Example("elements_lossy_int_fixed.py", args=("{out}/out.txt",)),
+    Example("elements_lossy_int_combined.py", args=("{out}/out.txt",)),
     # 10. dill reopens a captured file by its relative path: empty on the worker, no error.
     # The dill this environment has: 0.3.1.1 as `dill` (tox dill), the newest as
     # `dill_unsafe` (tox dillnew); both pickle an open file by its path.
@@ -69,6 +70,7 @@ OUTPUTS = {
     "elements_schema_tuple_converted-cloudpickle": ["a=1", "b=1"],
     "elements_lossy_int-cloudpickle": ["a=2", "b=1"],  # 2.5 + 0.5 arrive as 2 + 0
     "elements_lossy_int_fixed-cloudpickle": ["a=3.0", "b=1.5"],
+    "elements_lossy_int_combined-cloudpickle": ["a=3.0", "b=1.5"],  # lifted: summed as floats
     f"elements_dill_file-{DILL_LIBRARY}": ["cat=unknown", "emu=unknown"],  # read an empty file
     f"elements_dill_file_fixed-{DILL_LIBRARY}": ["cat=known", "emu=unknown"],
     "elements_dill_file-cloudpickle": ["cat=known", "emu=unknown"],  # by content: right

@@ -297,7 +297,8 @@ RULES = [
         "schema) gives a `Tuple[...]` field back as a `list`, which is unhashable (a dict "
         "key or a set member fails with \"TypeError: unhashable type: 'list'\") and never "
         "equal to a tuple. Between fused steps nothing is encoded, so the change appears only "
-        "at a shuffle, and often only on a cluster. Reported where the declared type says so "
+        "at a shuffle that encodes the elements (a `GroupByKey`; a combine per key is lifted "
+        "before its shuffle, so accumulators cross it), and often only on a cluster. Reported where the declared type says so "
         "and the code shows the value (a float expression returned under `-> int`): an error, "
         "the results are wrong. For a schema's tuple field: an error where the code after the "
         "shuffle hashes or compares the field (a set member, a dict key, `==`), nothing where "
@@ -309,11 +310,11 @@ RULES = [
         example="def halve(kv) -> Tuple[str, int]:\n"
         "    return kv[0], kv[1] / 2  # a float, encoded as an int: truncated\n"
         "\n"
-        "pairs | beam.Map(halve) | beam.CombinePerKey(sum)\n",
+        "pairs | beam.Map(halve) | beam.GroupByKey() | beam.MapTuple(lambda k, vs: (k, sum(vs)))\n",
         example_fixed="def halve(kv) -> Tuple[str, float]:\n"
         "    return kv[0], kv[1] / 2\n"
         "\n"
-        "pairs | beam.Map(halve) | beam.CombinePerKey(sum)\n",
+        "pairs | beam.Map(halve) | beam.GroupByKey() | beam.MapTuple(lambda k, vs: (k, sum(vs)))\n",
     ),
     Rule(
         code="BD307",
