@@ -50,6 +50,12 @@ ELEMENT_EXAMPLES = [
     ),
     Example("elements_schema_tuple_fixed.py", args=("{out}/out.txt",)),
     Example("elements_schema_tuple_converted.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_schema_tuple_reshuffle.py",
+        E({"BD306"}),
+        fails_with="unhashable type: 'list'",
+        args=("{out}/out.txt",),
+    ),
     Example("elements_lossy_int.py", E({"BD306"}), args=("{out}/out.txt",)),
     Example("elements_lossy_int_fixed.py", args=("{out}/out.txt",)),
     Example("elements_lossy_int_combined.py", args=("{out}/out.txt",)),
@@ -236,3 +242,33 @@ def test_how_the_code_after_a_shuffle_reads_a_schema_field():
     assert _field_use(_converted, "span") == "converted"
     assert _field_use(_formatted, "span") == "unknown"
     assert _field_use(_converted, "other") == "unknown"  # no read seen
+
+
+FORMATTED = """\
+import sys
+import typing
+import apache_beam as beam
+
+
+class Span(typing.NamedTuple):
+    name: str
+    span: typing.Tuple[int, int]
+
+
+beam.coders.registry.register_coder(Span, beam.coders.RowCoder)
+KV = typing.Tuple[str, Span]
+with beam.Pipeline(argv=sys.argv[1:]) as p:
+    (p | beam.Create([("a", 1)])
+       | beam.Map(lambda r: (r[0], Span(r[0], (r[1], 2)))).with_output_types(KV)
+       | beam.GroupByKey()
+       | beam.MapTuple(lambda k, spans: [f"{s.span}" for s in spans]))
+"""
+
+
+def test_a_schema_field_used_otherwise_is_a_warning(tmp_path):
+    """Formatted, the list shows as [1, 2]: said, as a warning (not a crash: the catalogue
+    allows BD306 both severities)."""
+    script = tmp_path / "formatted.py"
+    script.write_text(FORMATTED)
+    (found,) = [d for d in check_script(script).diagnostics if d.code == "BD306"]
+    assert found.severity.value == "warning", found

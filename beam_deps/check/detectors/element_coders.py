@@ -349,12 +349,19 @@ def _consumers(pipeline: Any) -> dict[int, list[Any]]:
     return found
 
 
-def _consumers_use(nodes: list[Any], field: str) -> str:
-    """``_field_use`` over the user functions that read the shuffle's output: ``"keyed"``
-    if any keys on the field, ``"converted"`` if all convert it, else ``"unknown"``."""
+def _consumers_use(nodes: list[Any], field: str, consumers: dict[int, list[Any]]) -> str:
+    """``_field_use`` over the user functions that read the shuffle's output, through
+    Beam's own steps after it (a Reshuffle's): ``"keyed"`` if any keys on the field,
+    ``"converted"`` if all convert it, else ``"unknown"``."""
     uses = []
-    for node in nodes:
+    queue = [(node, 0) for node in nodes]
+    while queue:
+        node, depth = queue.pop(0)
         target = _user_callable(node)
+        if target is not None and _is_beams(target) and depth < 4:
+            after = [c for o in node.outputs.values() for c in consumers.get(id(o), [])]
+            queue += [(c, depth + 1) for c in after]
+            continue
         functions = _emitting_functions(target) if target is not None else []
         uses += [_field_use(f, field) for f in functions] or ["unknown"]
     if "keyed" in uses:
@@ -382,7 +389,7 @@ def schema_tuple_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 continue
             seen.add((where["transform"], cls))
             name, hint = fields[0]
-            use = _consumers_use(after, name)
+            use = _consumers_use(after, name, consumers)
             if use == "converted":
                 continue
             out.append(

@@ -164,12 +164,18 @@ def _function_root(function: types.FunctionType) -> ast.AST | None:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 return node if node.name == code.co_name else None
         return None
-    lambdas = [
-        t.body
+    # The lambda's lines may parse as whole statements (a parenthesised chain of transforms
+    # spanning lines): then look at every lambda in them.
+    candidates = [
+        node
         for t in trees
-        if isinstance(t, ast.Expression)
-        and isinstance(t.body, ast.Lambda)
-        and [a.arg for a in (*t.body.args.args, *t.body.args.kwonlyargs)] == params
+        for node in ([t.body] if isinstance(t, ast.Expression) else ast.walk(t))
+        if isinstance(node, ast.Lambda)
+    ]
+    lambdas = [
+        node
+        for node in candidates
+        if [a.arg for a in (*node.args.args, *node.args.kwonlyargs)] == params
     ]
     return lambdas[0] if len(lambdas) == 1 else None
 
