@@ -51,6 +51,12 @@ ELEMENT_EXAMPLES = [
     Example("elements_schema_tuple_fixed.py", args=("{out}/out.txt",)),
     Example("elements_schema_tuple_converted.py", args=("{out}/out.txt",)),
     Example(
+        "elements_function_factory.py",
+        E({"BD305"}),
+        fails_with="Can't pickle local object 'make_rule.<locals>.rule'",
+        args=("{out}/out.txt",),
+    ),
+    Example(
         "elements_schema_tuple_reshuffle.py",
         E({"BD306"}),
         fails_with="unhashable type: 'list'",

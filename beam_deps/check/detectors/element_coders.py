@@ -104,7 +104,11 @@ def function_element_diagnostics(
                 seen.add((where["transform"], name))
                 if what == "local":
                     error = f"Can't pickle local object '{name}'"
-                    kind = "a function made inside the transform's code"
+                    kind = (
+                        "a function made inside the transform's code"
+                        if name.startswith(f"{function.__qualname__}.")
+                        else f"a local function {name.split('.<locals>')[0]}() returns"
+                    )
                 else:
                     error = (
                         f"Can't pickle <function {name} at 0x...>: "

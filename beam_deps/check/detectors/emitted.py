@@ -14,6 +14,8 @@ import inspect
 import textwrap
 import types
 
+from beam_deps.pickling.locations import is_user_file
+
 _GROWERS = ("append", "add", "extend", "insert", "appendleft")
 
 
@@ -180,14 +182,17 @@ def _function_root(function: types.FunctionType) -> ast.AST | None:
     return lambdas[0] if len(lambdas) == 1 else None
 
 
-def emitted_functions(function: types.FunctionType) -> list[tuple[str, str]] | None:
+def emitted_functions(
+    function: types.FunctionType, _factory: bool = False
+) -> list[tuple[str, str]] | None:
     """(what, qualified name) for each function ``function`` yields or returns inside its
     elements, as a grouping *value* (keys take another coder): ``what`` is ``"local"`` (a
     lambda or a ``def`` made inside ``function``: the standard pickle refuses "local
     object"s) or ``"script"`` (a function of the script's ``__main__``, which the standard
     pickle looks up by name on the worker, where ``__main__`` is Beam's). Functions of
     importable modules (``len``, ``str.upper``) are pickled by reference and are fine.
-    None when the source cannot be read."""
+    None when the source cannot be read. A call of a user function that returns a local
+    function (a factory, one level deep) counts as that local function."""
     root = _function_root(function)
     if root is None:
         return None
@@ -207,6 +212,14 @@ def emitted_functions(function: types.FunctionType) -> list[tuple[str, str]] | N
                 found.setdefault(f"{owner}.<locals>.<lambda>", "local")
             elif isinstance(leaf, ast.Name):
                 variables.setdefault(leaf.id, set()).add(leaf_role)
+            elif isinstance(leaf, ast.Call) and isinstance(leaf.func, ast.Name) and not _factory:
+                # ``make_rule(2)``: a function of the user's that returns a local function
+                # (a factory) puts that local function in the element
+                made = _outer_value(function, leaf.func.id)
+                if isinstance(made, types.FunctionType) and is_user_file(made.__code__.co_filename):
+                    for what, name in emitted_functions(made, _factory=True) or ():
+                        if what == "local":
+                            found.setdefault(name, "local")
 
     if isinstance(root, ast.Lambda):
         take(root.body, ELEMENT)
