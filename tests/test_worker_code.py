@@ -1,0 +1,82 @@
+"""What worker code reads (``check.detectors.worker_code``), the same on every Python.
+
+The bytecode differs between versions: before 3.12 a comprehension is its own code object
+that reads ``self`` through a cell, from 3.12 it is inlined; 3.13 fuses loads. BD206, BD114
+and BD307 all ask ``attribute_chains`` and ``worker_functions``, so this runs in the py310
+and py313 tox envs too.
+"""
+
+from __future__ import annotations
+
+from beam_deps.check.detectors.worker_code import (
+    WorkerFunction,
+    attribute_chains,
+    closure_value,
+    held_object,
+    worker_functions,
+)
+
+
+class Base:
+    def clean(self, word):
+        return word.lower()
+
+
+class Words(Base):
+    limit = 3
+
+    def __init__(self):
+        self.seen = {}
+
+    def words(self, line):
+        return [self.clean(w) for w in line.split() if len(w) < self.limit]
+
+    def remember(self, word):
+        self.seen[word] = True
+
+    def handed_on(self):
+        return lambda line: self.words(line)
+
+
+def _chains(entry):
+    return {(kind, tuple(chain), written) for kind, _, chain, written, _ in attribute_chains(entry)}
+
+
+def test_self_is_read_inside_a_comprehension():
+    found = _chains(WorkerFunction(Words.words, Words()))
+    assert ("self", ("clean",), False) in found
+    assert ("self", ("limit",), False) in found
+
+
+def test_a_subscript_store_is_a_write():
+    assert ("self", ("seen",), True) in _chains(WorkerFunction(Words.remember, Words()))
+
+
+def test_an_object_in_a_closure_is_followed_into_its_methods():
+    words = Words()
+    fn = words.handed_on()
+    assert _chains(WorkerFunction(fn)) == {("closure", ("words",), False)}
+    assert closure_value(fn, "self") is words
+    assert held_object(WorkerFunction(fn), "closure", "self") is words
+    reached = [(f.function.__qualname__, f.instance) for f in worker_functions(fn)]
+    assert [name for name, _ in reached] == [
+        "Words.handed_on.<locals>.<lambda>",
+        "Words.words",
+        "Base.clean",
+    ]
+    assert reached[1][1] is words  # the method runs with the object the closure holds
+
+
+def test_init_is_not_worker_code():
+    """``__init__`` runs while the pipeline is built: a DoFn's worker code never includes it."""
+    import apache_beam as beam
+
+    class Fn(beam.DoFn):
+        def __init__(self):
+            self.n = 1
+
+        def process(self, x):
+            yield x + self.n
+
+    names = [f.function.__name__ for f in worker_functions(Fn())]
+    assert names == ["process"]
