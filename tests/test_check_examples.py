@@ -107,7 +107,7 @@ EXAMPLES_TABLE = [
         fails_with="No module named 'tinydist'",
         needs_tinydist=True,
     ),
-    Example("pitfall_module_state.py", warnings=E({"BD205"})),
+    Example("pitfall_module_state.py", E({"BD205"})),
     Example(
         "pitfall_unpicklable.py",
         E({"BD106"}) | LOCKED,

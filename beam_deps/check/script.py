@@ -44,7 +44,7 @@ from beam_deps.check.detectors.staged import (
     requirement_pins,
     staged_from_options,
 )
-from beam_deps.check.detectors.worker_findings import findings_to_diagnostics
+from beam_deps.check.detectors.worker_findings import findings_to_diagnostics, read_after_run
 from beam_deps.check.detectors.worker_model import worker_model_diagnostics
 from beam_deps.check.postprocess import (
     dedupe,
@@ -346,6 +346,7 @@ def _probe(
             "BD001", f"the simulated worker failed, so worker-side checks were skipped: {exc}"
         )
         return [placed(failed, None, where)]
+    read_back = read_after_run(*where)
     out = findings_to_diagnostics(
         session,
         subject="__main__",
@@ -365,6 +366,7 @@ def _probe(
             library=library,
             search_path=search_path,
             declarations=declarations,
+            read_back=read_back,
         ):
             out.append(placed_in(d, payload))
     return out

@@ -94,9 +94,12 @@ def findings_to_diagnostics(
     library: str,
     search_path: Sequence[str] = (),
     declarations: Iterable[Any] = (),
+    read_back: dict[str, int] | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for what the simulated worker reported about one payload
-    (``declarations``: the script's ``@requires`` ones, which change BD401's fix)."""
+    (``declarations``: the script's ``@requires`` ones, which change BD401's fix;
+    ``read_back``: the script's globals it reads after the pipeline ran, ``read_after_run``,
+    which make BD205 an error)."""
     declared = declared_names(declarations)
     out: list[Diagnostic] = []
     missing_reported: set[str] = set()
@@ -171,12 +174,25 @@ def findings_to_diagnostics(
             )
         elif kind == "mutation":
             name = f["name"]
+            # a function of the script (pickled by value): the global it fills is the script's
+            read = (read_back or {}).get(name) if f.get("module") == "__main__" else None
+            message = (
+                f"{function} {f.get('how', 'mutates')} module-level {name!r}: each worker "
+                f"process has its own copy, so the change is never seen by your program or "
+                f"by other workers"
+            )
+            if read is None:
+                message += " (fine for a per-worker cache, wrong for a result)"
+            else:
+                message += (
+                    f", and your script reads {name!r} after the pipeline ran (line {read}): "
+                    "it still has this process's value, so the result is wrong"
+                )
             out.append(
                 diagnostic(
                     "BD205",
-                    f"{function} {f.get('how', 'mutates')} module-level {name!r}: each worker "
-                    f"process has its own copy, so the change is never seen by your program or "
-                    f"by other workers (fine for a per-worker cache, wrong for a result)",
+                    message,
+                    severity=None if read is None else "error",
                     path=path,
                     name=name,
                     **where,
@@ -203,3 +219,54 @@ def findings_to_diagnostics(
                 )
             )
     return out
+
+
+def read_after_run(file: str | None, pipeline_line: int | None) -> dict[str, int]:
+    """The names the script reads after its pipeline ran, each with its first line: the
+    statements after the ``with beam.Pipeline(...)`` block that holds ``pipeline_line``, or
+    after the statement that calls ``.run()``/``.wait_until_finish()`` in the body holding
+    it. A global a DoFn fills and the script reads there is a result it never gets (BD205
+    as an error); one nothing reads back may be a per-worker cache (a warning)."""
+    import ast
+
+    if not file or not pipeline_line:
+        return {}
+    try:
+        with open(file, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read(), file)
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    best: tuple[int, list[ast.stmt]] | None = None  # (depth, statements after)
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for i, stmt in enumerate(block):
+                end = getattr(stmt, "end_lineno", None) or stmt.lineno
+                if not stmt.lineno <= pipeline_line <= end:
+                    continue
+                if isinstance(stmt, ast.With):
+                    after = block[i + 1 :]
+                else:
+                    runs = [j for j in range(i, len(block)) if _runs_pipeline(block[j])]
+                    after = block[runs[0] + 1 :] if runs else None
+                if after is not None and (best is None or stmt.lineno >= best[0]):
+                    best = (stmt.lineno, after)
+    found: dict[str, int] = {}
+    for stmt in best[1] if best else ():
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                found.setdefault(node.id, node.lineno)
+    return found
+
+
+def _runs_pipeline(stmt: Any) -> bool:
+    import ast
+
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("run", "wait_until_finish")
+        for n in ast.walk(stmt)
+    )

@@ -340,7 +340,16 @@ class Worker:
                 if not self.importable(module):
                     out.append({"kind": "import", "module": module, "line": line, **where})
             for name, line, how in walk.global_mutations(code):
-                out.append({"kind": "mutation", "name": name, "how": how, "line": line, **where})
+                out.append(
+                    {
+                        "kind": "mutation",
+                        "name": name,
+                        "how": how,
+                        "line": line,
+                        "module": fn.__module__,
+                        **where,
+                    }
+                )
         return out
 
 

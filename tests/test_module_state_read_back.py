@@ -1,0 +1,75 @@
+"""BD205's severity: a global a DoFn fills is an error only where the script reads it after
+the pipeline ran (it expects a result it never gets: pitfall_module_state.py prints "SEEN has 0
+items" on isolated workers, tests/test_check_examples.py); a per-worker cache nothing reads
+back stays a warning."""
+
+from __future__ import annotations
+
+from beam_deps.check import check_script
+from beam_deps.check.detectors.worker_findings import read_after_run
+
+WITH_BLOCK = """\
+import apache_beam as beam
+TOTALS = []
+before = 1
+with beam.Pipeline() as p:
+    p | beam.Create([1]) | beam.Map(TOTALS.append)
+print(TOTALS, later)
+"""
+
+RUN_CALL = """\
+import apache_beam as beam
+
+
+def main():
+    p = beam.Pipeline()
+    p | beam.Create([1])
+    early = TOTALS
+    p.run().wait_until_finish()
+    return len(TOTALS)
+"""
+
+CACHE = """\
+import sys
+import apache_beam as beam
+
+CACHE = {}
+
+
+def lookup(x):
+    if x not in CACHE:
+        CACHE[x] = x * 2  # a per-worker cache: nothing reads it back
+    return CACHE[x]
+
+
+with beam.Pipeline(argv=sys.argv[1:]) as p:
+    p | beam.Create([1, 2]) | beam.Map(lookup)
+print("done")
+"""
+
+
+def test_names_read_after_a_with_block(tmp_path):
+    script = tmp_path / "a.py"
+    script.write_text(WITH_BLOCK)
+    found = read_after_run(str(script), 5)
+    assert found == {"print": 6, "TOTALS": 6, "later": 6}
+
+
+def test_names_read_after_run_in_the_same_body(tmp_path):
+    script = tmp_path / "b.py"
+    script.write_text(RUN_CALL)
+    found = read_after_run(str(script), 5)
+    assert found == {"len": 9, "TOTALS": 9}  # `early = TOTALS` is before the run
+
+
+def test_unreadable_or_unknown_places_give_nothing(tmp_path):
+    assert read_after_run(str(tmp_path / "missing.py"), 3) == {}
+    assert read_after_run(None, None) == {}
+
+
+def test_a_cache_nothing_reads_back_stays_a_warning(tmp_path):
+    script = tmp_path / "cache.py"
+    script.write_text(CACHE)
+    (found,) = [d for d in check_script(script).diagnostics if d.code == "BD205"]
+    assert found.severity.value == "warning", found
+    assert "per-worker cache" in found.message
