@@ -12,8 +12,8 @@ fails with the message check predicted.
   the session; BD201 without it (a true error, it fails).
 * item 3: ``dill_composite_self.py`` builds a closure over a composite's ``self`` that holds
   a PCollection: no BD111/BD201; ``dill_composite_reads_pcoll.py`` really reads it on the
-  worker: BD111 stays. ``dill_composite_super.py``: the ``super()`` form, a true BD412 on
-  dill 0.3.1.1 only.
+  worker: BD111, an error (the closure reads it there). ``dill_composite_super.py``: the
+  ``super()`` form, a true BD412 on dill 0.3.1.1 only.
 * item 14: BD203 once per check, and only where a finding relies on the worker's
   ``__main__``.
 """
@@ -67,7 +67,7 @@ def _examples(library: str) -> list[Example]:
     out.append(
         Example(
             "dill_composite_reads_pcoll.py",
-            warnings=E({"BD111"}),
+            E({"BD111"}),
             fails_with="'_InvalidUnpickledPCollection' object is not iterable",
             library=library,
         )

@@ -109,6 +109,13 @@ EXAMPLES_TABLE = [
     ),
     Example("pitfall_module_state.py", E({"BD205"})),
     Example(
+        "pitfall_pcollection_in_dofn.py",
+        E({"BD111"}),
+        fails_with="'_InvalidUnpickledPCollection' object is not iterable",
+        args=("{out}/out.txt",),
+    ),
+    Example("pitfall_pcollection_in_dofn_fixed.py", args=("{out}/out.txt",)),
+    Example(
         "pitfall_unpicklable.py",
         E({"BD106"}) | LOCKED,
         E() if LOCKED else E({"BD104"}),

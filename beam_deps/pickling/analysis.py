@@ -21,7 +21,7 @@ from typing import Any
 from apache_beam.internal import pickler as beam_pickler
 
 from beam_deps.catalogue import diagnostic
-from beam_deps.diagnostics import Diagnostic, Report
+from beam_deps.diagnostics import Diagnostic, Report, Severity
 from beam_deps.pickling import hazards
 from beam_deps.pickling.graph import class_qualname, is_pickled_by_value, root_label
 from beam_deps.pickling.inspector import Finding, find_unpicklable, iter_graph, locate
@@ -358,11 +358,19 @@ def _located_diagnostics(
             continue
         reported.append(path)
         filename, line = user_location(chain)
+        message, severity = hazard.message, hazard.severity
+        reader = _read_on_worker(chain) if hazard.code == "BD111" else None
+        if reader is not None:
+            message += (
+                f", and {reader} reads it there: it fails on the worker (\"'"
+                "_InvalidUnpickledPCollection' object is not iterable\" or another error)"
+            )
+            severity = Severity.ERROR
         out.append(
             diagnostic(
                 hazard.code,
-                hazard.message,
-                severity=hazard.severity,
+                message,
+                severity=severity,
                 path=path,
                 file=filename,
                 line=line,
@@ -542,6 +550,12 @@ def _held_only_for_construction(chain: list[tuple[Any, str]]) -> bool:
     from beam_deps.pickling.walk import held_only_for_construction
 
     return held_only_for_construction(chain)
+
+
+def _read_on_worker(chain: list[tuple[Any, str]]) -> str | None:
+    from beam_deps.pickling.walk import attribute_reader
+
+    return attribute_reader(chain)
 
 
 def _captured_by_beam(chain: list[tuple[Any, str]]) -> bool:

@@ -225,6 +225,32 @@ def held_only_for_construction(chain: list[tuple[Any, str]]) -> bool:
     return not attribute_read_at_run_time(chain[0][0], label[1:])
 
 
+def attribute_reader(chain: list[tuple[Any, str]]) -> str | None:
+    """For a pickled-object path ``chain`` ((object, step label) pairs, root first) ending at
+    an attribute of a user object (``Enrich.rates`` of a DoFn, ``ScaleBy.factors`` of a
+    composite), the qualified name of a function that runs on a worker and loads that
+    attribute, if any: a user function reachable from the payload (``user_functions``: a
+    transform's construction-time methods left out), other than ``__init__`` and the other
+    construction dunders, whose code loads ``<attribute>`` (a store is not a read). Unlike
+    ``attribute_read_at_run_time`` (may it read it?), a name here is a read the code makes."""
+    if len(chain) < 2:
+        return None
+    label, holder = chain[-1][1], chain[-2][0]
+    if not (label.startswith(".") and label[1:].isidentifier()):
+        return None
+    if not _is_user_class(type(holder)):
+        return None
+    attribute = label[1:]
+    for fn in user_functions(chain[0][0]):
+        if fn.__name__ in _CONSTRUCTION_DUNDERS:
+            continue
+        for code in code_objects(fn.__code__):
+            for ins in dis.get_instructions(code):
+                if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and ins.argval == attribute:
+                    return fn.__qualname__
+    return None
+
+
 def _children(
     obj: Any, function_counts: Any = is_user_function, class_counts: Any = _is_user_class
 ) -> Iterator[Any]:
