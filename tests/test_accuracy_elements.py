@@ -229,6 +229,16 @@ def _compared(k, spans):
     return [s for s in spans if s.span == (1, 2)]
 
 
+def _looked_up(k, spans, seen):
+    return [s for s in spans if s.span not in seen]
+
+
+def _compared_safely(k, spans):
+    return [
+        s for s in spans for t in spans if s.span == t.span and 1 in s.span and s.span is not None
+    ]
+
+
 def _converted(k, spans):
     return len({tuple(s.span) for s in spans}), [x for s in spans for x in s.span], spans[0].span[0]
 
@@ -245,6 +255,8 @@ def test_how_the_code_after_a_shuffle_reads_a_schema_field():
     assert _field_use(_keyed_read, "span") == "keyed"
     assert _field_use(_keyed_in_tuple, "span") == "keyed"
     assert _field_use(_compared, "span") == "keyed"
+    assert _field_use(_looked_up, "span") == "keyed"
+    assert _field_use(_compared_safely, "span") == "unknown"  # list or tuple: the same
     assert _field_use(_converted, "span") == "converted"
     assert _field_use(_formatted, "span") == "unknown"
     assert _field_use(_converted, "other") == "unknown"  # no read seen

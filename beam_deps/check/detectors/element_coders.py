@@ -278,15 +278,16 @@ def _row_coded(cls: type) -> bool:
 _CONVERTERS = frozenset(
     {"tuple", "list", "sorted", "len", "set", "frozenset", "sum", "min", "max", "any", "all"}
 )
-_KEYED_METHODS = frozenset({"add", "get", "setdefault", "pop", "discard", "remove", "index"})
+_KEYED_METHODS = frozenset({"add", "get", "setdefault", "pop", "discard"})
 
 
 def _field_use(function: types.FunctionType, field: str) -> str:
     """How ``function``'s code reads ``.field``: ``"keyed"`` when one read is hashed or
-    compared (a set member, a dict key, ``==``/``in``: fails or is silently False with a
-    list), ``"converted"`` when every read is converted or iterated (``tuple(row.span)``,
-    ``for x in row.span``, ``row.span[0]``: a list does the same), else ``"unknown"``
-    (no read seen, the source unreadable, or used otherwise, e.g. formatted)."""
+    compared as a tuple (a set member, a dict key, looked up ``in`` a container, ``==`` a
+    tuple: fails or is silently False with a list), ``"converted"`` when every read is
+    converted or iterated (``tuple(row.span)``, ``for x in row.span``, ``row.span[0]``: a
+    list does the same), else ``"unknown"`` (no read seen, the source unreadable, or used
+    otherwise, e.g. formatted)."""
     from beam_deps.check.detectors.emitted import _function_root
 
     root = _function_root(function)
@@ -322,7 +323,18 @@ def _converted(node: ast.AST, parent: ast.AST | None) -> bool:
 
 
 def _keyed(node: ast.AST, parent: ast.AST | None) -> bool:
-    if isinstance(parent, ast.Set | ast.SetComp | ast.Compare):
+    if isinstance(parent, ast.Compare):
+        # only where a list and a tuple differ: looked up ``in`` a container (hashed, or
+        # never equal to its tuples), or ``==`` a tuple written in the code; not ``is``,
+        # ``<``, ``x in row.span``, nor two such fields compared with each other
+        op, other = parent.ops[0], parent.comparators[0]
+        if parent.left is node and isinstance(op, ast.In | ast.NotIn):
+            return True
+        if isinstance(op, ast.Eq | ast.NotEq):
+            sides = (parent.left, other)
+            return node in sides and any(isinstance(x, ast.Tuple) for x in sides if x is not node)
+        return False
+    if isinstance(parent, ast.Set | ast.SetComp):
         return True
     if isinstance(parent, ast.Dict):
         return node in parent.keys
