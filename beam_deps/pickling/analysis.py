@@ -28,6 +28,7 @@ from beam_deps.pickling.inspector import Finding, find_unpicklable, iter_graph, 
 from beam_deps.pickling.libraries import normalize_library, observing, using_library
 from beam_deps.pickling.locations import is_third_party_file, is_user_file, user_location
 from beam_deps.pickling.references import format_reference
+from beam_deps.pickling.walk import attribute_reader, held_only_for_construction
 
 
 @dataclass
@@ -351,7 +352,7 @@ def _located_diagnostics(
     for path, hazard, chain in sorted(located, key=lambda item: len(item[0])):
         if hazard.code == "BD111" and _captured_by_beam(chain):
             continue  # Beam's own closure keeps the side inputs it was given: not the user's
-        if hazard.code == "BD111" and _held_only_for_construction(chain):
+        if hazard.code == "BD111" and held_only_for_construction(chain):
             continue  # a composite's PCollection attribute no run-time code reads
         # A queue's inner locks, a condition's lock: report the outer object only.
         if hazard.code in ("BD104", "BD108", "BD111") and any(_inside(path, p) for p in reported):
@@ -359,7 +360,7 @@ def _located_diagnostics(
         reported.append(path)
         filename, line = user_location(chain)
         message, severity = hazard.message, hazard.severity
-        reader = _read_on_worker(chain) if hazard.code == "BD111" else None
+        reader = attribute_reader(chain) if hazard.code == "BD111" else None
         if reader is not None:
             message += (
                 f", and {reader} reads it there: it fails on the worker (\"'"
@@ -543,19 +544,6 @@ def _is_beam_function(obj: Any) -> bool:
     if not isinstance(fn, types.FunctionType) or not isinstance(fn.__module__, str):
         return False
     return fn.__module__.startswith("apache_beam.") and not is_user_file(fn.__code__.co_filename)
-
-
-def _held_only_for_construction(chain: list[tuple[Any, str]]) -> bool:
-    # The walker decides what code runs on a worker (shared with the simulated worker).
-    from beam_deps.pickling.walk import held_only_for_construction
-
-    return held_only_for_construction(chain)
-
-
-def _read_on_worker(chain: list[tuple[Any, str]]) -> str | None:
-    from beam_deps.pickling.walk import attribute_reader
-
-    return attribute_reader(chain)
 
 
 def _captured_by_beam(chain: list[tuple[Any, str]]) -> bool:

@@ -215,14 +215,20 @@ def held_only_for_construction(chain: list[tuple[Any, str]]) -> bool:
     the PCollections it was given (side inputs, the other branch of a join) for ``expand()``;
     a closure made there that captures ``self`` carries them along, as placeholders nothing
     on the worker touches."""
-    if len(chain) < 3:
+    held = _held_attribute(chain) if len(chain) >= 3 else None
+    if held is None or not _is_ptransform(type(held[0])):
         return False
+    return not attribute_read_at_run_time(chain[0][0], held[1])
+
+
+def _held_attribute(chain: list[tuple[Any, str]]) -> tuple[Any, str] | None:
+    """(holder, attribute name) when ``chain`` ends at an attribute (``... .factors``)."""
+    if len(chain) < 2:
+        return None
     label, holder = chain[-1][1], chain[-2][0]
     if not (label.startswith(".") and label[1:].isidentifier()):
-        return False
-    if not _is_ptransform(type(holder)):
-        return False
-    return not attribute_read_at_run_time(chain[0][0], label[1:])
+        return None
+    return holder, label[1:]
 
 
 def attribute_reader(chain: list[tuple[Any, str]]) -> str | None:
@@ -233,14 +239,10 @@ def attribute_reader(chain: list[tuple[Any, str]]) -> str | None:
     transform's construction-time methods left out), other than ``__init__`` and the other
     construction dunders, whose code loads ``<attribute>`` (a store is not a read). Unlike
     ``attribute_read_at_run_time`` (may it read it?), a name here is a read the code makes."""
-    if len(chain) < 2:
+    held = _held_attribute(chain)
+    if held is None or not _is_user_class(type(held[0])):
         return None
-    label, holder = chain[-1][1], chain[-2][0]
-    if not (label.startswith(".") and label[1:].isidentifier()):
-        return None
-    if not _is_user_class(type(holder)):
-        return None
-    attribute = label[1:]
+    attribute = held[1]
     for fn in user_functions(chain[0][0]):
         if fn.__name__ in _CONSTRUCTION_DUNDERS:
             continue
