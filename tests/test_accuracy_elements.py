@@ -17,10 +17,14 @@ from conftest import DILL_LIBRARY, HAS_DILL
 from support.golden import check_golden
 from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES, Example, ExampleRuns
 
+from beam_deps.beam import profile
 from beam_deps.check import check_script
 from beam_deps.check.detectors.emitted import emitted_constructors, emitted_functions
 
 E = frozenset
+# Beam up to 2.77: RowCoder gives a schema's Tuple field back as a list (2.78 as a tuple, and
+# the same examples run and get no BD306): each Beam is held to what it really does.
+LISTS = profile().row_tuples_as_lists
 ELEMENT_EXAMPLES = [
     # 4. Enum members emitted as grouped values
     Example(
@@ -44,8 +48,8 @@ ELEMENT_EXAMPLES = [
     # 9. the coder a declared type picks changes the value
     Example(
         "elements_schema_tuple.py",
-        E({"BD306"}),
-        fails_with="unhashable type: 'list'",
+        E({"BD306"}) if LISTS else E(),
+        fails_with="unhashable type: 'list'" if LISTS else None,
         args=("{out}/out.txt",),
     ),
     Example("elements_schema_tuple_fixed.py", args=("{out}/out.txt",)),
@@ -58,8 +62,8 @@ ELEMENT_EXAMPLES = [
     ),
     Example(
         "elements_schema_tuple_reshuffle.py",
-        E({"BD306"}),
-        fails_with="unhashable type: 'list'",
+        E({"BD306"}) if LISTS else E(),
+        fails_with="unhashable type: 'list'" if LISTS else None,
         args=("{out}/out.txt",),
     ),
     Example("elements_lossy_int.py", E({"BD306"}), args=("{out}/out.txt",)),
@@ -135,7 +139,8 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_enum_value", _first("elements_enum_value.py", "BD302"))
     check_golden("check_function_in_element", _first("elements_function.py", "BD305"))
     check_golden("check_loop_late_binding", _first("loop_late_binding.py", "BD112"))
-    check_golden("check_schema_tuple", _first("elements_schema_tuple.py", "BD306"))
+    if LISTS:  # the page shows the message of the Beams that give a list back
+        check_golden("check_schema_tuple", _first("elements_schema_tuple.py", "BD306"))
     check_golden("check_lossy_int", _first("elements_lossy_int.py", "BD306"))
 
 
@@ -288,5 +293,8 @@ def test_a_schema_field_used_otherwise_is_a_warning(tmp_path):
     allows BD306 both severities)."""
     script = tmp_path / "formatted.py"
     script.write_text(FORMATTED)
-    (found,) = [d for d in check_script(script).diagnostics if d.code == "BD306"]
-    assert found.severity.value == "warning", found
+    found = [d for d in check_script(script).diagnostics if d.code == "BD306"]
+    if not LISTS:  # Beam 2.78+ gives the tuple back: nothing to say
+        assert found == []
+        return
+    assert [d.severity.value for d in found] == ["warning"], found

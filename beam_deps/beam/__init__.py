@@ -15,6 +15,7 @@ Beam       default  cloudpickle      dill        also
 2.70       cloud.   vendored         [dill]      ``pickler.roundtrip``; Python >= 3.10
 2.71+      cloud.   vendored         [dill]      cloudpickle's dump_session saves registries;
                                                  --save_main_session default on Dataflow
+2.78       cloud.   vendored         [dill]      RowCoder gives a Tuple field back as a tuple
 =========  =======  ===============  ==========  ===========================================
 """
 
@@ -56,6 +57,8 @@ class BeamProfile:
     # the deterministic key coder writes a key's class with plain dill.dumps (to 2.67), so a
     # class of the script used as a grouping key fails on the worker (RecursionError)
     key_classes_by_dill: bool
+    # RowCoder gives a schema's Tuple field back as a list (to 2.77; 2.78 gives a tuple)
+    row_tuples_as_lists: bool
 
     @property
     def minor(self) -> int:
@@ -105,7 +108,24 @@ def profile() -> BeamProfile:
         files_to_stage=version >= Version("2.64"),
         dumps_flags=tuple(inspect.signature(pickler.dumps).parameters)[1:],
         key_classes_by_dill=not hasattr(coder_impl, "cloudpickle"),
+        row_tuples_as_lists=_row_tuples_as_lists(),
     )
+
+
+def _row_tuples_as_lists() -> bool:
+    """Found by feature: a NamedTuple with a ``Tuple`` field through this Beam's RowCoder."""
+    import typing
+
+    from apache_beam.coders.row_coder import RowCoder
+
+    # the functional form: this module's annotations are strings, which RowCoder cannot read
+    pair = typing.Tuple[int, int]  # noqa: UP006 - the typing form users write
+    probe = typing.NamedTuple("_BeamDepsProbe", [("pair", pair)])  # noqa: UP014
+    try:
+        coder = RowCoder.from_type_hint(probe, None)
+        return isinstance(coder.decode(coder.encode(probe((1, 2)))).pair, list)
+    except Exception:  # noqa: BLE001 - no schema support to speak of: nothing to report
+        return False
 
 
 def cloudpickle_module() -> ModuleType:

@@ -393,6 +393,10 @@ def schema_tuple_diagnostics(pipeline: Any) -> list[Diagnostic]:
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import GroupByKey
 
+    from beam_deps.beam import profile
+
+    if not profile().row_tuples_as_lists:
+        return []  # Beam 2.78+: RowCoder gives the tuple back
     out: list[Diagnostic] = []
     seen: set[tuple[str, type]] = set()
     consumers = _consumers(pipeline)
