@@ -10,6 +10,7 @@ lacks (BD408); any other unpickling failure (BD412).
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -227,8 +228,6 @@ def read_after_run(file: str | None, pipeline_line: int | None) -> dict[str, int
     after the statement that calls ``.run()``/``.wait_until_finish()`` in the body holding
     it. A global a DoFn fills and the script reads there is a result it never gets (BD205
     as an error); one nothing reads back may be a per-worker cache (a warning)."""
-    import ast
-
     if not file or not pipeline_line:
         return {}
     try:
@@ -262,8 +261,6 @@ def read_after_run(file: str | None, pipeline_line: int | None) -> dict[str, int
 
 
 def _runs_pipeline(stmt: Any) -> bool:
-    import ast
-
     return any(
         isinstance(n, ast.Call)
         and isinstance(n.func, ast.Attribute)
