@@ -14,6 +14,7 @@ import inspect
 import textwrap
 import types
 
+from beam_deps.check.detectors.worker_code import MISSING, closure_value
 from beam_deps.pickling.locations import is_user_file
 
 _GROWERS = ("append", "add", "extend", "insert", "appendleft")
@@ -268,11 +269,9 @@ def _outer_value(function: types.FunctionType, name: str):
     """What ``name`` means inside ``function`` when it is not one of its own variables: a
     variable of an enclosing function (a closure cell) or a global."""
     code = function.__code__
-    if name in code.co_freevars and function.__closure__:
-        try:
-            return function.__closure__[code.co_freevars.index(name)].cell_contents
-        except ValueError:  # an empty cell
-            return None
+    if name in code.co_freevars:
+        value = closure_value(function, name)
+        return None if value is MISSING else value  # an empty cell: nothing
     if name in code.co_varnames:
         return None
     return function.__globals__.get(name)
