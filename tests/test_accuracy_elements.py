@@ -69,6 +69,31 @@ ELEMENT_EXAMPLES = [
     Example("elements_lossy_int.py", E({"BD306"}), args=("{out}/out.txt",)),
     Example("elements_lossy_int_fixed.py", args=("{out}/out.txt",)),
     Example("elements_lossy_int_combined.py", args=("{out}/out.txt",)),
+    Example("elements_none_under_bool.py", E({"BD306"}), args=("{out}/out.txt",)),
+    Example("elements_none_under_bool_fixed.py", args=("{out}/out.txt",)),
+    # the coder a declared type picks refuses a value the code emits (BD308)
+    Example(
+        "elements_none_under_int.py",
+        E({"BD308"}),
+        fails_with="TypeError: an integer is required",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_none_under_int_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_map_returns_none.py",
+        E({"BD308"}),
+        fails_with="TypeError: 'NoneType' object is not iterable",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_map_returns_none_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_bytes_under_str.py",
+        E({"BD308"}),
+        fails_with="AttributeError: 'bytes' object has no attribute 'encode'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_bytes_under_str_fixed.py", args=("{out}/out.txt",)),
+    Example("elements_declared_clean.py", args=("{out}/out.txt",)),
     # 10. dill reopens a captured file by its relative path: empty on the worker, no error.
     # The dill this environment has: 0.3.1.1 as `dill` (tox dill), the newest as
     # `dill_unsafe` (tox dillnew); both pickle an open file by its path.
@@ -87,6 +112,12 @@ OUTPUTS = {
     "elements_lossy_int-cloudpickle": ["a=2", "b=1"],  # 2.5 + 0.5 arrive as 2 + 0
     "elements_lossy_int_fixed-cloudpickle": ["a=3.0", "b=1.5"],
     "elements_lossy_int_combined-cloudpickle": ["a=3.0", "b=1.5"],  # lifted: summed as floats
+    "elements_none_under_bool-cloudpickle": ["a=[False, True]", "b=[False]"],  # None read as no
+    "elements_none_under_bool_fixed-cloudpickle": ["a=[None, True]", "b=[False]"],
+    "elements_none_under_int_fixed-cloudpickle": ["a=[1, None]", "b=[3]"],
+    "elements_map_returns_none_fixed-cloudpickle": ["a=[1]", "b=[3]"],
+    "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],
+    "elements_declared_clean-cloudpickle": ["a!=[2]", "b!=[1]"],
     f"elements_dill_file-{DILL_LIBRARY}": ["cat=unknown", "emu=unknown"],  # read an empty file
     f"elements_dill_file_fixed-{DILL_LIBRARY}": ["cat=known", "emu=unknown"],
     "elements_dill_file-cloudpickle": ["cat=known", "emu=unknown"],  # by content: right
@@ -142,6 +173,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     if LISTS:  # the page shows the message of the Beams that give a list back
         check_golden("check_schema_tuple", _first("elements_schema_tuple.py", "BD306"))
     check_golden("check_lossy_int", _first("elements_lossy_int.py", "BD306"))
+    check_golden("check_map_returns_none", _first("elements_map_returns_none.py", "BD308"))
 
 
 @pytest.mark.parametrize(
@@ -156,7 +188,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
 def test_no_new_finding_on_clean_examples(script, tmp_path):
     args = ["--output", f"{tmp_path}/t.txt"] if script == "clean_basic.py" else [f"{tmp_path}/o"]
     report = check_script(EXAMPLES / script, argv=args + CLOUDPICKLE)
-    assert not {"BD112", "BD305", "BD306"} & {d.code for d in report.diagnostics}
+    assert not {"BD112", "BD305", "BD306", "BD308"} & {d.code for d in report.diagnostics}
     assert not [d for d in report.errors if d.code in ("BD302", "BD105")]
 
 
@@ -166,7 +198,7 @@ def test_no_new_finding_on_beams_examples(script, args, tmp_path):
     text.write_text("the cat sat on the mat\nthe dog ate the cat\n")
     argv = [a.replace("{in}", str(text)).replace("{out}", str(tmp_path)) for a in args]
     report = check_script(EXAMPLES / "beam" / script, argv=argv + CLOUDPICKLE)
-    assert not {"BD112", "BD305", "BD306"} & {d.code for d in report.diagnostics}
+    assert not {"BD112", "BD305", "BD306", "BD308"} & {d.code for d in report.diagnostics}
 
 
 class Level:  # stands for a script class in the unit tests below
@@ -255,7 +287,7 @@ def _formatted(k, spans):
 def test_how_the_code_after_a_shuffle_reads_a_schema_field():
     """BD306 on a schema's tuple field is an error only where the field is hashed or
     compared as RowCoder gives it (a list), nothing where every read converts it."""
-    from beam_deps.check.detectors.element_coders import _field_use
+    from beam_deps.check.detectors.declared_types import _field_use
 
     assert _field_use(_keyed_read, "span") == "keyed"
     assert _field_use(_keyed_in_tuple, "span") == "keyed"
@@ -298,3 +330,74 @@ def test_a_schema_field_used_otherwise_is_a_warning(tmp_path):
         assert found == []
         return
     assert [d.severity.value for d in found] == ["warning"], found
+
+
+def _sampled(source: str):
+    import ast
+
+    from beam_deps.check.detectors.declared_types import _UNKNOWN, _sample
+
+    value = _sample(ast.parse(source, mode="eval").body)
+    return "?" if value is _UNKNOWN else value
+
+
+def test_what_an_expression_is_known_to_be():
+    """BD306/BD308 put only values whose type the code fixes through the coder: a literal,
+    an f-string, s.encode(), a true division; a name, an item or a call of the user's own
+    function could be anything, so it is never claimed."""
+    assert _sampled("None") is None
+    assert _sampled("'a'") == "a" and _sampled("f'{x}!'") == "text"
+    assert _sampled("word.lower().encode('utf-8')") == b"data"
+    assert _sampled("payload.decode()") == "text" and _sampled("str(x)") == "text"
+    assert _sampled("'%s-%s' % (a, b)") == "text" and _sampled("', '.join(xs)") == "text"
+    assert _sampled("kv[1] / 2") == 2.7 and _sampled("len(xs)") == 1
+    for unknown in ("x", "row['count']", "parse(x)", "x.strip()", "a + b", "x.join(y)"):
+        assert _sampled(unknown) == "?", unknown
+
+
+def _ends(source: str) -> bool:
+    import ast
+    import textwrap
+
+    from beam_deps.check.detectors.declared_types import _falls_through
+
+    return _falls_through(ast.parse(textwrap.dedent(source)).body[0].body)
+
+
+def test_where_a_map_function_returns_none():
+    """The implicit None of a Map is claimed only where a way through the def reaches its
+    end: an if without else, a try whose handler does not return; never after a loop that
+    returns from inside, a match, or an endless while."""
+    assert _ends("def f(x):\n    if x:\n        return 1\n")
+    assert _ends(
+        "def f(x):\n    try:\n        return int(x)\n    except ValueError:\n        pass\n"
+    )
+    assert _ends("def f(x):\n    print(x)\n")
+    assert not _ends("def f(x):\n    if x:\n        return 1\n    else:\n        return 2\n")
+    assert not _ends("def f(x):\n    if x:\n        return 1\n    raise ValueError(x)\n")
+    assert not _ends(
+        "def f(x):\n    try:\n        return int(x)\n    except ValueError:\n        return 0\n"
+    )
+    assert not _ends("def f(x):\n    for y in x:\n        return y\n")
+    assert not _ends("def f(x):\n    while True:\n        return x\n")
+    assert not _ends("def f(x):\n    with open(x) as f:\n        return f.read()\n")
+
+
+def test_the_coder_decides_what_is_refused_or_changed():
+    """The outcome is Beam's own coder's, the compiled one the worker runs."""
+    from apache_beam.coders import coders
+
+    from beam_deps.check.detectors.declared_types import _round_trip
+
+    assert _round_trip(coders.VarIntCoder(), None) == (
+        "rejected",
+        "TypeError: an integer is required",
+    )
+    assert _round_trip(coders.VarIntCoder(), 2.7) == ("changed", "2.7 arrives as 2")
+    assert _round_trip(coders.BooleanCoder(), None) == ("changed", "None arrives as False")
+    assert _round_trip(coders.BytesCoder(), "text") == (
+        "rejected",
+        "TypeError: Expected bytes, got str",
+    )
+    assert _round_trip(coders.FloatCoder(), 1) is None  # 1 arrives as 1.0: equal, not claimed
+    assert _round_trip(coders.NullableCoder(coders.VarIntCoder()), None) is None

@@ -292,19 +292,22 @@ RULES = [
         name="value-changed-by-coder",
         severity=E,
         also=(W,),
-        severity_note="A float under a declared `int`, or a schema's tuple field the code after the shuffle hashes or compares: error. A schema's tuple field whose use beam-deps cannot read: warning.",
+        severity_note="A value the coder changes (a float under a declared `int`, None under `bool`), or a schema's tuple field the code after the shuffle hashes or compares: error. A schema's tuple field whose use beam-deps cannot read: warning.",
         reported_by=("check",),
         summary="The coder a declared type picks gives back a value of another type.",
         explanation="Beam picks an element's coder from its declared type, and some coders do not give "
         "back what they were given. `int` picks `VarIntCoder`, which truncates a float "
-        "(2.7 arrives as 2) without an error. A `typing.NamedTuple` with `RowCoder` (a "
+        "(2.7 arrives as 2) without an error; `bool` picks `BooleanCoder`, which gives None "
+        "back as False and any other value as its truth. A `typing.NamedTuple` with `RowCoder` (a "
         "schema) gives a `Tuple[...]` field back as a `list` (Beam 2.77 and older; 2.78 gives a "
         "tuple), which is unhashable (a dict "
         "key or a set member fails with \"TypeError: unhashable type: 'list'\") and never "
         "equal to a tuple. Between fused steps nothing is encoded, so the change appears only "
         "at a shuffle that encodes the elements (a `GroupByKey`; a combine per key is lifted "
         "before its shuffle, so accumulators cross it), and often only on a cluster. Reported where the declared type says so "
-        "and the code shows the value (a float expression returned under `-> int`): an error, "
+        "and the code shows the value (a literal, or an expression of one type whatever its "
+        "inputs, such as a true division returned under `-> int`; beam-deps puts it through "
+        "Beam's own coder): an error, "
         "the results are wrong. For a schema's tuple field: an error where the code after the "
         "shuffle hashes or compares the field (a set member, a dict key, `==`), nothing where "
         "it converts every read (`tuple(row.span)`, iterating it), a warning where beam-deps "
@@ -358,5 +361,43 @@ RULES = [
         "\n"
         "    def expand(self, pcoll):\n"
         "        return pcoll | beam.FlatMap(self.words)\n",
+    ),
+    Rule(
+        code="BD308",
+        name="value-refused-by-coder",
+        severity=E,
+        reported_by=("check",),
+        summary="The coder a declared type picks cannot encode a value the code emits.",
+        explanation="Beam picks an element's coder from its declared type (a return annotation "
+        "such as `-> Tuple[str, int]`, or `.with_output_types(...)`), and at a shuffle every "
+        "element is encoded with it. A value of another type makes the job fail there, "
+        'reported against the transform that produced it: None under `int` ("TypeError: an '
+        "integer is required\"), bytes under `str` (\"AttributeError: 'bytes' object has no "
+        'attribute \'encode\'"), a str under `bytes` ("TypeError: Expected bytes, got str"), '
+        "and a Map whose function returns None on some path (a parse function that skips bad "
+        'lines with `if ...: return k, v` and no `else`) under a pair type ("TypeError: '
+        "'NoneType' object is not iterable\"). Between fused steps nothing is encoded, so a "
+        "small local test without a shuffle passes. Reported where the declared type says it "
+        "and the code shows the value: a literal (`None`), an expression of one type "
+        "whatever its inputs (`s.encode()`, an f-string, `str(x)`), or the end of a Map's "
+        "`def` reached without a `return`. beam-deps puts the value through Beam's own coder, "
+        "so the message is the worker's.",
+        fix="Declare the type the values really have (`Optional[int]` for a value that may be "
+        "None, `bytes` for encoded text), or make the code emit that type; to drop bad input, "
+        "use `beam.FlatMap` and `yield` only the good elements (or `beam.Filter` before the "
+        "shuffle) instead of returning None from a `Map`.",
+        example="def parse(line) -> Tuple[str, int]:\n"
+        "    name, count = line.split(',')\n"
+        "    if count.isdigit():\n"
+        "        return name, int(count)\n"
+        "    # a bad line: the function returns None\n"
+        "\n"
+        "lines | beam.Map(parse) | beam.GroupByKey()\n",
+        example_fixed="def parse(line) -> Iterable[Tuple[str, int]]:\n"
+        "    name, count = line.split(',')\n"
+        "    if count.isdigit():\n"
+        "        yield name, int(count)\n"
+        "\n"
+        "lines | beam.FlatMap(parse) | beam.GroupByKey()\n",
     ),
 ]

@@ -25,7 +25,8 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors.arguments import ignored_arguments
 from beam_deps.check.detectors.construction import construction_failures, stopped_after_run
 from beam_deps.check.detectors.declared import declared_conflicts
-from beam_deps.check.detectors.element_coders import element_findings
+from beam_deps.check.detectors.declared_types import declared_type_diagnostics
+from beam_deps.check.detectors.element_coders import function_element_diagnostics
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
 from beam_deps.check.detectors.late_binding import late_binding_findings
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
@@ -199,7 +200,9 @@ def _at_run(
     )
     batch.close_input()
     diagnostics += element_class_diagnostics(captured.pipeline, library, saving)
-    diagnostics += element_findings(captured.pipeline, library, saving)
+    # in run(): the coders the script registers (register_coder) are in Beam's registry now
+    diagnostics += function_element_diagnostics(captured.pipeline, library, saving)
+    diagnostics += declared_type_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     diagnostics += rebuilt_class_diagnostics(serialized.payloads, library)
     diagnostics += local_file_diagnostics(serialized.payloads, options)

@@ -10,39 +10,13 @@ the two apart needs the data flow of the function, which the source shows plainl
 from __future__ import annotations
 
 import ast
-import inspect
-import textwrap
 import types
 
+from beam_deps.check.detectors.function_source import function_root, own_nodes, source_trees
 from beam_deps.check.detectors.worker_code import MISSING, closure_value
 from beam_deps.pickling.locations import is_user_file
 
 _GROWERS = ("append", "add", "extend", "insert", "appendleft")
-
-
-def _source_trees(function: types.FunctionType) -> list[ast.AST] | None:
-    try:
-        source = textwrap.dedent(inspect.getsource(function))
-    except (OSError, TypeError):
-        return None
-    try:
-        return [ast.parse(source)]
-    except SyntaxError:
-        pass
-    # A lambda's source is the line it sits on, usually not a whole statement
-    # (``| beam.Map(lambda x: Point(x))``): parse the longest expression from each "lambda".
-    trees: list[ast.AST] = []
-    text = " ".join(source.split("\n"))
-    start = text.find("lambda")
-    while start != -1:
-        for end in range(len(text), start, -1):
-            try:
-                trees.append(ast.parse(text[start:end], mode="eval"))
-                break
-            except SyntaxError:
-                continue
-        start = text.find("lambda", start + 1)
-    return trees or None
 
 
 ELEMENT, KEY, VALUE = "element", "key", "value"
@@ -94,7 +68,7 @@ def emitted_constructors(function: types.FunctionType) -> dict[str, set[str]] | 
     """{name: roles} for each ``N`` such that a value built by ``N(...)`` is yielded or
     returned by ``function`` (or a function nested in it), as a grouping ``"key"`` or as
     (part of) a ``"value"``; None when its source cannot be read."""
-    trees = _source_trees(function)
+    trees = source_trees(function)
     if trees is None:
         return None
     found: dict[str, set[str]] = {}
@@ -140,49 +114,6 @@ def emitted_constructors(function: types.FunctionType) -> dict[str, set[str]] | 
     return found
 
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-
-
-def _own_nodes(root: ast.AST):
-    """The nodes of ``root``'s body, not those of the functions and classes nested in it:
-    a helper's ``return`` is not what the function emits."""
-    stack = list(ast.iter_child_nodes(root))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, _SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
-
-
-def _function_root(function: types.FunctionType) -> ast.AST | None:
-    """The AST of ``function`` itself: its ``def``, or the one lambda on its line whose
-    parameters are its own (None when that is ambiguous or the source cannot be read)."""
-    trees = _source_trees(function)
-    if not trees:
-        return None
-    code = function.__code__
-    params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
-    if code.co_name != "<lambda>":
-        for node in ast.walk(trees[0]):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                return node if node.name == code.co_name else None
-        return None
-    # The lambda's lines may parse as whole statements (a parenthesised chain of transforms
-    # spanning lines): then look at every lambda in them.
-    candidates = [
-        node
-        for t in trees
-        for node in ([t.body] if isinstance(t, ast.Expression) else ast.walk(t))
-        if isinstance(node, ast.Lambda)
-    ]
-    lambdas = [
-        node
-        for node in candidates
-        if [a.arg for a in (*node.args.args, *node.args.kwonlyargs)] == params
-    ]
-    return lambdas[0] if len(lambdas) == 1 else None
-
-
 def emitted_functions(
     function: types.FunctionType, _factory: bool = False
 ) -> list[tuple[str, str]] | None:
@@ -194,12 +125,12 @@ def emitted_functions(
     importable modules (``len``, ``str.upper``) are pickled by reference and are fine.
     None when the source cannot be read. A call of a user function that returns a local
     function (a factory, one level deep) counts as that local function."""
-    root = _function_root(function)
+    root = function_root(function)
     if root is None:
         return None
     owner = function.__qualname__
     local_defs = {
-        n.name for n in _own_nodes(root) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        n.name for n in own_nodes(root) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
     }
     variables: dict[str, set[str]] = {}
     assigned: list[tuple[str, ast.AST]] = []
@@ -224,7 +155,7 @@ def emitted_functions(
 
     if isinstance(root, ast.Lambda):
         take(root.body, ELEMENT)
-    for node in _own_nodes(root):
+    for node in own_nodes(root):
         if isinstance(node, ast.Yield | ast.YieldFrom | ast.Return):
             take(node.value, ELEMENT)
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr):

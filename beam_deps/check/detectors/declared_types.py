@@ -1,0 +1,476 @@
+"""What the coder a declared type picks does to the values the code emits (BD306, BD308).
+
+Beam picks an element's coder from the PCollection's declared type (a return annotation,
+``with_output_types``), and at a shuffle the worker encodes every element with it. Some
+coders do not give back what they were given, or refuse it:
+
+* BD306: the value comes back changed. ``int`` picks ``VarIntCoder``, which truncates a float
+  (2.7 arrives as 2); ``bool`` picks ``BooleanCoder`` (None arrives as False); a
+  ``typing.NamedTuple`` with ``RowCoder`` (a schema) brings a ``Tuple[...]`` field back as a
+  ``list`` on Beam 2.77 and older (unhashable, and never ``==`` a tuple).
+* BD308: the coder refuses the value and the job fails: None under ``int`` ("an integer is
+  required"), bytes under ``str`` ("'bytes' object has no attribute 'encode'"), a str under
+  ``bytes``, a Map that returns None (no ``return`` on some path) under a pair type.
+
+Reported only where the declared type says it and the code shows the value: a literal, an
+expression whose type is fixed (an f-string, ``s.encode()``, a true division), or the None a
+Map's ``def`` returns when it ends without a ``return``. Each such value is put through
+Beam's own coder here, so the outcome and the message are the worker's. Nothing is encoded
+between fused steps, and a combine per key is lifted before its shuffle (accumulators cross
+it), so only a shuffle that encodes the producer's elements counts. (Proven on isolated
+workers in tests/test_accuracy_elements.py.)
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import types
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors import shuffle_inputs as shuffles
+from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
+from beam_deps.diagnostics import Diagnostic
+
+_UNKNOWN = object()
+
+
+_FLOAT_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Pow, ast.Mod)
+# Calls whose result has one type whatever the arguments (receiver-independent methods only:
+# ``x.strip()`` may be str or bytes, ``x.encode()`` is always bytes).
+_STR_CALLS = frozenset({"str", "repr", "format", "chr", "hex", "oct", "ascii"})
+_STR_METHODS = frozenset({"decode", "hexdigest", "isoformat", "strftime"})
+_BYTES_METHODS = frozenset({"encode", "digest", "SerializeToString", "to_bytes", "tobytes"})
+_INT_CALLS = frozenset({"int", "len", "ord", "hash"})
+TEXT, DATA = "text", b"data"  # what a str or bytes expression stands for in a round trip
+
+
+def _always_float(expr: ast.AST) -> bool:
+    """A float whatever the (int or float) inputs: a float literal, a true division,
+    ``float(...)``, or arithmetic with one of those."""
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, float)
+    if isinstance(expr, ast.BinOp):
+        if isinstance(expr.op, ast.Div):
+            return True
+        return isinstance(expr.op, _FLOAT_OPS) and (
+            _always_float(expr.left) or _always_float(expr.right)
+        )
+    if isinstance(expr, ast.UnaryOp):
+        return _always_float(expr.operand)
+    return (
+        isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "float"
+    )
+
+
+def _is_text(expr: ast.AST) -> bool:
+    return isinstance(expr, ast.JoinedStr) or (
+        isinstance(expr, ast.Constant) and isinstance(expr.value, str)
+    )
+
+
+def _sample(expr: ast.AST) -> Any:
+    """A value of the type ``expr`` evaluates to whatever its inputs, or ``_UNKNOWN``: a
+    literal is itself, an always-float expression 2.7, a str expression (an f-string,
+    ``str(x)``, ``b.decode()``, ``"%s" % x``) ``"text"``, a bytes one (``s.encode()``,
+    ``bytes(x)``) ``b"data"``, ``len(x)`` 1."""
+    if isinstance(expr, ast.Constant):
+        value = expr.value
+        return value if value is None or isinstance(value, str | bytes | int | float) else _UNKNOWN
+    if _always_float(expr):
+        return 2.7
+    if isinstance(expr, ast.JoinedStr):
+        return TEXT
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Mod):
+        if _is_text(expr.left) or (isinstance(expr.op, ast.Add) and _is_text(expr.right)):
+            return TEXT
+        return _UNKNOWN
+    if not isinstance(expr, ast.Call):
+        return _UNKNOWN
+    func = expr.func
+    if isinstance(func, ast.Name):
+        if func.id in _STR_CALLS:
+            return TEXT
+        if func.id == "bytes":
+            return DATA
+        return 1 if func.id in _INT_CALLS else _UNKNOWN
+    if isinstance(func, ast.Attribute):
+        if func.attr in _BYTES_METHODS:
+            return DATA
+        if func.attr in _STR_METHODS or (_is_text(func.value) and func.attr in ("format", "join")):
+            return TEXT
+    return _UNKNOWN
+
+
+def _described(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "a bool"
+    return {int: "an int", float: "a float", str: "a str", bytes: "bytes"}[type(value)]
+
+
+def _round_trip(coder: Any, value: Any) -> tuple[str, str] | None:
+    """What ``coder`` (Beam's own, as the worker runs it) does to ``value``: ("rejected",
+    the worker's error) or ("changed", what arrives), or None when it comes back equal."""
+    from apache_beam.coders.coder_impl import create_InputStream, create_OutputStream
+
+    impl = coder.get_impl()  # what the worker calls (a coder's own encode() may differ)
+    try:
+        stream = create_OutputStream()
+        impl.encode_to_stream(value, stream, True)
+        back = impl.decode_from_stream(create_InputStream(stream.get()), True)
+    except Exception as error:  # noqa: BLE001 - the coder's own failure is the finding
+        return "rejected", f"{type(error).__name__}: {error}"
+    if back != value or (value is None) != (back is None):
+        return "changed", f"{value!r} arrives as {back!r}"
+    return None
+
+
+def _clashes(
+    coder: Any, expr: ast.AST, part: str = ""
+) -> Iterator[tuple[str, ast.AST, Any, Any, tuple[str, str]]]:
+    """(part of the element, expression, its sample value, the coder it meets, round-trip
+    outcome) for each
+    expression of ``expr`` the element's coder rejects or changes: a pair's items meet the
+    tuple coder's components (``"item [1]"``), both branches of ``a if c else b`` count."""
+    from apache_beam.coders.coders import TupleCoder
+
+    if isinstance(expr, ast.IfExp):
+        yield from _clashes(coder, expr.body, part)
+        yield from _clashes(coder, expr.orelse, part)
+        return
+    components = getattr(coder, "_coders", None) if isinstance(coder, TupleCoder) else None
+    if isinstance(expr, ast.Tuple) and components is not None:
+        items = expr.elts
+        if len(items) == len(components) and not any(isinstance(e, ast.Starred) for e in items):
+            for i, (inner, item) in enumerate(zip(components, items, strict=True)):
+                yield from _clashes(inner, item, f"{part or 'item '}[{i}]")
+        return
+    value = _sample(expr)
+    if value is _UNKNOWN:
+        return
+    outcome = _round_trip(coder, value)
+    if outcome is not None:
+        yield part or "the element", expr, value, coder, outcome
+
+
+def _falls_through(body: list[ast.stmt]) -> bool:
+    """Whether running ``body`` can reach its end (a function then returns None): not after
+    a ``return`` or ``raise``, nor an ``if``/``try``/``with`` whose every way ends so."""
+    if not body:
+        return True
+    last = body[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return False
+    if isinstance(last, ast.If):
+        return _falls_through(last.body) or _falls_through(last.orelse)
+    if isinstance(last, ast.With | ast.AsyncWith):
+        return _falls_through(last.body)
+    if isinstance(last, ast.Try):
+        if last.finalbody and not _falls_through(last.finalbody):
+            return False
+        ways = [last.orelse or last.body, *(h.body for h in last.handlers)]
+        return any(_falls_through(way) for way in ways)
+    if isinstance(last, ast.While):
+        endless = isinstance(last.test, ast.Constant) and last.test.value is True
+        return not endless or any(isinstance(n, ast.Break) for n in ast.walk(last))
+    # A loop that returns from inside, or a match's cases, is not followed: not claimed.
+    return not isinstance(last, ast.For | ast.AsyncFor | ast.Match)
+
+
+class _NoValue(ast.Constant):
+    """The None a ``def`` returns where it ends, or returns, without a value."""
+
+
+def _returned_none(function: types.FunctionType) -> list[ast.AST]:
+    """A ``None`` standing for the implicit result of a Map's ``def`` that can end without
+    a ``return`` (``if valid: return k, v``), and for each bare ``return``."""
+    root = function_root(function)
+    if not isinstance(root, ast.FunctionDef):
+        return []
+    implicit: list[ast.AST] = [
+        _NoValue(None, lineno=n.lineno)
+        for n in own_nodes(root)
+        if isinstance(n, ast.Return) and n.value is None
+    ]
+    if _falls_through(root.body):
+        implicit.append(_NoValue(None, lineno=root.body[-1].end_lineno or root.lineno))
+    return implicit
+
+
+def declared_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD306 and BD308: a value the code emits meets the coder of its declared type right
+    before a shuffle that encodes the elements (not a lifted combine's), and the coder
+    changes it (BD306: a float truncated under ``int``, None read back as False under
+    ``bool``) or refuses it (BD308: None under ``int``, bytes under ``str``). Each value is
+    put through Beam's own coder here, so the message is the one the worker gives."""
+    from apache_beam.coders import typecoders
+
+    out: list[Diagnostic] = []
+    for producer, gbk, target, _ in shuffles.producers_into_shuffles(pipeline):
+        if not isinstance(target, types.FunctionType) or shuffles.lifted(gbk):
+            continue
+        outputs = list(producer.outputs.values())
+        hint = getattr(outputs[0], "element_type", None) if len(outputs) == 1 else None
+        try:
+            coder = typecoders.registry.get_coder(hint)
+        except Exception:  # noqa: BLE001 - no coder for the hint: Beam says so itself
+            continue
+        returns = shuffles.returns_elements(producer)
+        expressions = shuffles.element_expressions(target, returns)
+        if returns:
+            expressions += _returned_none(target)
+        seen: set[str] = set()
+        for expr in expressions:
+            for part, node, value, leaf, (outcome, detail) in _clashes(coder, expr):
+                if part in seen:
+                    continue
+                seen.add(part)
+                out.append(
+                    _clash(producer, gbk, target, hint, part, node, value, leaf, outcome, detail)
+                )
+    return out
+
+
+def _shown(hint: Any) -> str:
+    """``Tuple[str, int]`` for Beam's ``Tuple[<class 'str'>, <class 'int'>]``."""
+    return re.sub(r"<class '(?:builtins\.)?([\w.]+)'>", r"\1", str(hint))
+
+
+def _clash(
+    producer: Any,
+    gbk: Any,
+    target: types.FunctionType,
+    hint: Any,
+    part: str,
+    node: ast.AST,
+    value: Any,
+    coder: Any,
+    outcome: str,
+    detail: str,
+) -> Diagnostic:
+    name = "the lambda" if target.__name__ == "<lambda>" else target.__qualname__
+    if isinstance(node, _NoValue):
+        shown = "the None it returns where it ends without a value"
+    else:
+        shown = ast.unparse(node)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    line = line_of(target, node)
+    at = f", line {line}" if line else ""
+    said = (
+        f"{name} is declared to give {_shown(hint)} but {part} is {_described(value)} "
+        f"({shown}{at}); the shuffle of {gbk.full_label!r} encodes it with {coder}"
+    )
+    if outcome == "changed":
+        message = f"{said}, which changes it silently ({detail})"
+        return diagnostic(
+            "BD306", message, path=f"{target.__qualname__} {part}", **shuffles.where(producer)
+        )
+    message = f'{said}, and the worker will fail with "{detail}"'
+    return diagnostic(
+        "BD308", message, path=f"{target.__qualname__} {part}", **shuffles.where(producer)
+    )
+
+
+def _tuple_fields(cls: type) -> list[tuple[str, Any]]:
+    hints = getattr(cls, "__annotations__", {}) or {}
+    out = []
+    for name, hint in hints.items():
+        origin = typing.get_origin(hint) or hint
+        if origin is tuple:
+            out.append((name, hint))
+    return out
+
+
+def _schema_classes(hint: Any, depth: int = 0) -> list[type]:
+    """NamedTuple classes encoded as schema rows (RowCoder registered) inside ``hint``."""
+    if depth > 6 or hint is None:
+        return []
+    if isinstance(hint, type):
+        if issubclass(hint, tuple) and hasattr(hint, "_fields") and _row_coded(hint):
+            return [hint]
+        return []
+    out: list[type] = []
+    for attr in ("tuple_types", "union_types", "inner_type", "key_type", "value_type"):
+        inner = getattr(hint, attr, None)
+        if inner is None:
+            continue
+        for part in inner if isinstance(inner, list | tuple | set | frozenset) else (inner,):
+            out.extend(_schema_classes(part, depth + 1))
+    return out
+
+
+def _row_coded(cls: type) -> bool:
+    from apache_beam.coders import typecoders
+    from apache_beam.coders.row_coder import RowCoder
+
+    try:
+        return isinstance(typecoders.registry.get_coder(cls), RowCoder)
+    except Exception:  # noqa: BLE001 - a broken registration is Beam's error to report
+        return False
+
+
+# How a consumer may read a field RowCoder turned into a list (``_field_use``).
+_CONVERTERS = frozenset(
+    {"tuple", "list", "sorted", "len", "set", "frozenset", "sum", "min", "max", "any", "all"}
+)
+_KEYED_METHODS = frozenset({"add", "get", "setdefault", "pop", "discard"})
+
+
+def _field_use(function: types.FunctionType, field: str) -> str:
+    """How ``function``'s code reads ``.field``: ``"keyed"`` when one read is hashed or
+    compared as a tuple (a set member, a dict key, looked up ``in`` a container, ``==`` a
+    tuple: fails or is silently False with a list), ``"converted"`` when every read is
+    converted or iterated (``tuple(row.span)``, ``for x in row.span``, ``row.span[0]``: a
+    list does the same), else ``"unknown"`` (no read seen, the source unreadable, or used
+    otherwise, e.g. formatted)."""
+    root = function_root(function)
+    if root is None:
+        return "unknown"
+    parents = {child: parent for parent in ast.walk(root) for child in ast.iter_child_nodes(parent)}
+    reads = [
+        n
+        for n in ast.walk(root)
+        if isinstance(n, ast.Attribute) and n.attr == field and isinstance(n.ctx, ast.Load)
+    ]
+    if not reads:
+        return "unknown"
+    verdict = "converted"
+    for read in reads:
+        node, parent = read, parents.get(read)
+        if _converted(node, parent):
+            continue
+        while isinstance(parent, ast.Tuple):  # (row.span, x): a key made of it
+            node, parent = parent, parents.get(parent)
+        if _keyed(node, parent):
+            return "keyed"
+        verdict = "unknown"
+    return verdict
+
+
+def _converted(node: ast.AST, parent: ast.AST | None) -> bool:
+    if isinstance(parent, ast.Call) and node in parent.args:
+        return isinstance(parent.func, ast.Name) and parent.func.id in _CONVERTERS
+    if isinstance(parent, ast.comprehension | ast.For):
+        return parent.iter is node
+    return isinstance(parent, ast.Subscript) and parent.value is node
+
+
+def _keyed(node: ast.AST, parent: ast.AST | None) -> bool:
+    if isinstance(parent, ast.Compare):
+        # only where a list and a tuple differ: looked up ``in`` a container (hashed, or
+        # never equal to its tuples), or ``==`` a tuple written in the code; not ``is``,
+        # ``<``, ``x in row.span``, nor two such fields compared with each other
+        op, other = parent.ops[0], parent.comparators[0]
+        if parent.left is node and isinstance(op, ast.In | ast.NotIn):
+            return True
+        if isinstance(op, ast.Eq | ast.NotEq):
+            sides = (parent.left, other)
+            return node in sides and any(isinstance(x, ast.Tuple) for x in sides if x is not node)
+        return False
+    if isinstance(parent, ast.Set | ast.SetComp):
+        return True
+    if isinstance(parent, ast.Dict):
+        return node in parent.keys
+    if isinstance(parent, ast.DictComp):
+        return parent.key is node
+    if isinstance(parent, ast.Subscript):
+        return parent.slice is node
+    if isinstance(parent, ast.Call) and node in parent.args:
+        func = parent.func
+        if isinstance(func, ast.Name):
+            return func.id == "hash"
+        return isinstance(func, ast.Attribute) and func.attr in _KEYED_METHODS
+    return False
+
+
+def _consumers_use(nodes: list[Any], field: str, consumers: dict[int, list[Any]]) -> str:
+    """``_field_use`` over the user functions that read the shuffle's output, through
+    Beam's own steps after it (a Reshuffle's): ``"keyed"`` if any keys on the field,
+    ``"converted"`` if all convert it, else ``"unknown"``."""
+    uses = []
+    queue = [(node, 0) for node in nodes]
+    while queue:
+        node, depth = queue.pop(0)
+        target = shuffles.user_callable(node)
+        if target is not None and shuffles.is_beams(target) and depth < 4:
+            after = [c for o in node.outputs.values() for c in consumers.get(id(o), [])]
+            queue += [(c, depth + 1) for c in after]
+            continue
+        functions = shuffles.emitting_functions(target) if target is not None else []
+        uses += [_field_use(f, field) for f in functions] or ["unknown"]
+    if "keyed" in uses:
+        return "keyed"
+    return "converted" if uses and all(u == "converted" for u in uses) else "unknown"
+
+
+def schema_tuple_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD306: a schema row with a ``Tuple`` field crosses a shuffle (proven there; Create's
+    encoding is not claimed). An error where the code after the shuffle keys on the field
+    (the set member of the failing example), nothing where it converts every read (the
+    fix), a warning where it cannot be told."""
+    from apache_beam.pipeline import PipelineVisitor
+    from apache_beam.transforms.core import GroupByKey
+
+    from beam_deps.beam import profile
+
+    if not profile().row_tuples_as_lists:
+        return []  # Beam 2.78+: RowCoder gives the tuple back
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, type]] = set()
+    consumers = shuffles.consumers(pipeline)
+
+    def report(node: Any, pcoll: Any, how: str, after: list[Any]) -> None:
+        for cls in _schema_classes(getattr(pcoll, "element_type", None)):
+            fields = _tuple_fields(cls)
+            where = shuffles.where(node)
+            if not fields or (where["transform"], cls) in seen:
+                continue
+            seen.add((where["transform"], cls))
+            name, hint = fields[0]
+            use = _consumers_use(after, name, consumers)
+            if use == "converted":
+                continue
+            out.append(
+                diagnostic(
+                    "BD306",
+                    f"{cls.__qualname__} is encoded as a schema row (RowCoder) {how}, and "
+                    f"RowCoder gives its field {name!r} ({hint}) back as a list: unhashable "
+                    '(a dict key or set member fails with "TypeError: unhashable type: '
+                    "'list'\") and never equal to a tuple"
+                    + (", as the code after it uses it" if use == "keyed" else ""),
+                    severity="error" if use == "keyed" else "warning",
+                    path=f"{cls.__qualname__}.{name}",
+                    **where,
+                )
+            )
+
+    class Visitor(PipelineVisitor):
+        def visit_transform(self, node: Any) -> None:
+            if isinstance(node.transform, GroupByKey) and node.inputs and not shuffles.lifted(node):
+                pcoll = node.inputs[0]
+                producer = getattr(pcoll, "producer", None)
+                user = producer if producer is not None else node
+                how = f"at the shuffle of {node.full_label!r}"
+                after = [c for o in node.outputs.values() for c in consumers.get(id(o), [])]
+                report(user, pcoll, how, after)
+
+        def enter_composite_transform(self, node: Any) -> None:
+            self.visit_transform(node)
+
+    pipeline.visit(Visitor())
+    return out
+
+
+def declared_type_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """Every finding of this module for one pipeline. Runs inside the script's ``run()``:
+    the coders the script registered (``register_coder(X, RowCoder)``) are in Beam's
+    registry only then."""
+    return [*declared_value_diagnostics(pipeline), *schema_tuple_diagnostics(pipeline)]
+
+
+__all__ = ["declared_type_diagnostics", "declared_value_diagnostics", "schema_tuple_diagnostics"]

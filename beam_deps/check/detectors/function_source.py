@@ -1,0 +1,98 @@
+"""The source of a user function as an AST: what its code emits, reads and returns.
+
+Several detectors read a DoFn's or a lambda's own code (what it yields, which field it keys
+on, which expression it returns under a declared type). ``inspect.getsource`` gives the
+lines a function sits on, which for a lambda is usually not a whole statement
+(``| beam.Map(lambda x: (x, 1))``); this module finds the function's own node in them, so
+every detector reads the same node for the same function.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+import types
+from collections.abc import Iterator
+
+
+def source_trees(function: types.FunctionType) -> list[ast.AST] | None:
+    """The parsed source of ``function``'s lines (several trees for a lambda's line), or None."""
+    try:
+        source = textwrap.dedent(inspect.getsource(function))
+    except (OSError, TypeError):
+        return None
+    try:
+        return [ast.parse(source)]
+    except SyntaxError:
+        pass
+    # A lambda's source is the line it sits on, usually not a whole statement
+    # (``| beam.Map(lambda x: Point(x))``): parse the longest expression from each "lambda".
+    trees: list[ast.AST] = []
+    text = " ".join(source.split("\n"))
+    start = text.find("lambda")
+    while start != -1:
+        for end in range(len(text), start, -1):
+            try:
+                trees.append(ast.parse(text[start:end], mode="eval"))
+                break
+            except SyntaxError:
+                continue
+        start = text.find("lambda", start + 1)
+    return trees or None
+
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``root``'s body, not those of the functions and classes nested in it:
+    a helper's ``return`` is not what the function emits."""
+    stack = list(ast.iter_child_nodes(root))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def function_root(function: types.FunctionType) -> ast.AST | None:
+    """The AST of ``function`` itself: its ``def``, or the one lambda on its line whose
+    parameters are its own (None when that is ambiguous or the source cannot be read)."""
+    trees = source_trees(function)
+    if not trees:
+        return None
+    code = function.__code__
+    params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    if code.co_name != "<lambda>":
+        for node in ast.walk(trees[0]):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                return node if node.name == code.co_name else None
+        return None
+    # The lambda's lines may parse as whole statements (a parenthesised chain of transforms
+    # spanning lines): then look at every lambda in them.
+    candidates = [
+        node
+        for t in trees
+        for node in ([t.body] if isinstance(t, ast.Expression) else ast.walk(t))
+        if isinstance(node, ast.Lambda)
+    ]
+    lambdas = [
+        node
+        for node in candidates
+        if [a.arg for a in (*node.args.args, *node.args.kwonlyargs)] == params
+    ]
+    return lambdas[0] if len(lambdas) == 1 else None
+
+
+def line_of(function: types.FunctionType, node: ast.AST) -> int | None:
+    """The file line of ``node`` of ``function_root(function)``: the source of a ``def``
+    starts at its first line (``co_firstlineno``, its first decorator); a lambda's lines
+    are joined into one, so its nodes have no line of their own (None)."""
+    if function.__code__.co_name == "<lambda>":
+        return None
+    lineno = getattr(node, "lineno", None)
+    return None if lineno is None else function.__code__.co_firstlineno + lineno - 1
+
+
+__all__ = ["SCOPES", "function_root", "line_of", "own_nodes", "source_trees"]

@@ -1,0 +1,136 @@
+"""What reaches a shuffle: the user transform that produces its elements, and their code.
+
+Between fused steps elements are Python objects; at a shuffle (GroupByKey, and the
+CombinePerKey and Reshuffle built on it) the worker encodes them with the coder of the
+PCollection's type. The detectors of what that encoding does (element_coders,
+declared_types) start from here: the first user transform upstream of the shuffle, through
+Beam's own steps (Reshuffle's key-adding Map), never through another user transform, which
+may reshape the element; and the expressions its code returns or yields.
+"""
+
+from __future__ import annotations
+
+import ast
+import types
+from collections.abc import Iterator
+from typing import Any
+
+from beam_deps.check.detectors.function_source import function_root, own_nodes
+
+
+def user_callable(node: Any) -> Any | None:
+    """The user's function (Map/FlatMap/MapTuple/Filter) or DoFn of a ParDo node."""
+    from apache_beam.transforms.core import ParDo
+
+    from beam_deps.pipeline.payloads import unwrap_callable
+
+    transform = getattr(node, "transform", None)
+    if not isinstance(transform, ParDo):
+        return None
+    fn = transform.fn
+    return unwrap_callable(fn._fn) if hasattr(fn, "_fn") else fn
+
+
+def is_beams(target: Any) -> bool:
+    module = getattr(target, "__module__", None) or type(target).__module__ or ""
+    return module.startswith("apache_beam.")
+
+
+def producers_into_shuffles(pipeline: Any) -> Iterator[tuple[Any, Any, Any, bool]]:
+    """(producer node, GroupByKey node, the producer's user function or DoFn, wrapped):
+    ``wrapped`` when Beam's own steps in between may have put the element inside another
+    (Reshuffle pairs it with a random key), so the producer's keys are values there."""
+    from beam_deps.check.detectors.identity import shuffles_of
+
+    for gbk in shuffles_of(pipeline):
+        producer = getattr(gbk.inputs[0], "producer", None) if gbk.inputs else None
+        wrapped = False
+        for _ in range(4):
+            target = user_callable(producer) if producer is not None else None
+            if target is None:
+                break
+            if not is_beams(target):
+                yield producer, gbk, target, wrapped
+                break
+            wrapped = True
+            producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
+
+
+def emitting_functions(target: Any) -> list[types.FunctionType]:
+    """The functions whose results are the elements: a callable itself, or a DoFn's
+    ``process`` (defined in the user's code)."""
+    if isinstance(target, types.FunctionType):
+        return [target]
+    process = getattr(type(target), "process", None)
+    return [process] if isinstance(process, types.FunctionType) else []
+
+
+def where(node: Any) -> dict[str, Any]:
+    file, line = getattr(node, "_beam_deps_location", (None, None))
+    label = getattr(node, "_beam_deps_user_label", None) or node.full_label
+    return {"transform": label, "file": file, "line": line}
+
+
+def returns_elements(node: Any) -> bool:
+    """Whether the user function's ``return`` value is the element (Map, MapTuple), rather
+    than an iterable of elements (FlatMap, a DoFn's ``process``, whose ``yield``s are)."""
+    fn = getattr(getattr(node, "transform", None), "fn", None)
+    wrapper = getattr(fn, "_fn", None)
+    qualname = getattr(wrapper, "__qualname__", "")
+    return qualname.startswith(("Map.", "MapTuple."))
+
+
+def element_expressions(function: types.FunctionType, returns: bool) -> list[ast.AST]:
+    root = function_root(function)
+    if root is None:
+        return []
+    if isinstance(root, ast.Lambda):
+        return [root.body] if returns else []
+    wanted = ast.Return if returns else ast.Yield
+    return [n.value for n in own_nodes(root) if isinstance(n, wanted) and n.value is not None]
+
+
+def lifted(gbk: Any) -> bool:
+    """The shuffle of a combine per key (``CombinePerKey``, and ``Count.PerKey``,
+    ``CombineGlobally``... built on it): runners lift the combine before it, so what crosses
+    it are accumulators, not the producer's elements (``CombinePerKey(sum)`` of the floats
+    of an ``int``-declared pair sums them as floats and is right: proven on isolated
+    workers)."""
+    from apache_beam.transforms.core import CombinePerKey
+
+    node = getattr(gbk, "parent", None)
+    for _ in range(6):
+        if node is None:
+            return False
+        if isinstance(getattr(node, "transform", None), CombinePerKey):
+            return True
+        node = getattr(node, "parent", None)
+    return False
+
+
+def consumers(pipeline: Any) -> dict[int, list[Any]]:
+    """id of each PCollection -> the transform nodes that read it."""
+    from apache_beam.pipeline import PipelineVisitor
+
+    found: dict[int, list[Any]] = {}
+
+    class Visitor(PipelineVisitor):
+        def visit_transform(self, node: Any) -> None:
+            for pcoll in node.inputs:
+                found.setdefault(id(pcoll), []).append(node)
+
+    pipeline.visit(Visitor())
+    return found
+
+
+__all__ = [
+    "consumers",
+    "element_expressions",
+    "emitting_functions",
+    "is_beams",
+    "lifted",
+    "producers_into_shuffles",
+    "returns_elements",
+    "user_callable",
+    "where",
+]
