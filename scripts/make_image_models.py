@@ -47,7 +47,7 @@ build>=1.0,<2
 """
 EXTRAS = "gcp,dataframe,test"
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
-RELEASES = tuple(f"2.{minor}.0" for minor in range(61, 78))
+RELEASES = tuple(f"2.{minor}.0" for minor in range(61, 79))
 
 
 def release_info(version: str) -> tuple[str, list[str]]:

@@ -164,6 +164,21 @@ ARGS: dict[str, list[str]] = {
         "--output",
         "{out}/counts",
     ],
+    # Beam 2.78: the local decision model (the default one calls a web API with a key)
+    "inference/decision_models/fraud_review.py": [
+        "--model",
+        "local",
+        "--primitive",
+        "both",
+        "--dead-letter-dir",
+        "{out}/dead",
+    ],
+    "inference/decision_models/message_router.py": [
+        "--model",
+        "local",
+        "--output-dir",
+        "{out}/routed",
+    ],
 }
 
 
