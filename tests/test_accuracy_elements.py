@@ -94,6 +94,20 @@ ELEMENT_EXAMPLES = [
     ),
     Example("elements_bytes_under_str_fixed.py", args=("{out}/out.txt",)),
     Example("elements_declared_clean.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_dofn_bytes_no_shuffle.py",
+        E({"BD308"}),
+        fails_with="AttributeError: 'bytes' object has no attribute 'encode'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_dofn_bytes_no_shuffle_fixed.py", args=("{out}/out.txt",)),
+    # None only where a row lacks the key: a warning (this data has such a row)
+    Example(
+        "elements_get_under_int.py",
+        warnings=E({"BD308"}),
+        fails_with="TypeError: an integer is required",
+        args=("{out}/out.txt",),
+    ),
     # 10. dill reopens a captured file by its relative path: empty on the worker, no error.
     # The dill this environment has: 0.3.1.1 as `dill` (tox dill), the newest as
     # `dill_unsafe` (tox dillnew); both pickle an open file by its path.
@@ -118,6 +132,7 @@ OUTPUTS = {
     "elements_map_returns_none_fixed-cloudpickle": ["a=[1]", "b=[3]"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],
     "elements_declared_clean-cloudpickle": ["a!=[2]", "b!=[1]"],
+    "elements_dofn_bytes_no_shuffle_fixed-cloudpickle": ["b'cat'", "b'dog'"],
     f"elements_dill_file-{DILL_LIBRARY}": ["cat=unknown", "emu=unknown"],  # read an empty file
     f"elements_dill_file_fixed-{DILL_LIBRARY}": ["cat=known", "emu=unknown"],
     "elements_dill_file-cloudpickle": ["cat=known", "emu=unknown"],  # by content: right

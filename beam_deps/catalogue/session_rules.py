@@ -292,7 +292,7 @@ RULES = [
         name="value-changed-by-coder",
         severity=E,
         also=(W,),
-        severity_note="A value the coder changes (a float under a declared `int`, None under `bool`), or a schema's tuple field the code after the shuffle hashes or compares: error. A schema's tuple field whose use beam-deps cannot read: warning.",
+        severity_note="A value the coder changes (a float under a declared `int`, None under `bool`), or a schema's tuple field the code after the shuffle hashes or compares: error. A schema's tuple field whose use beam-deps cannot read, or a mapping's `get` without a default (None only where the data lacks the key): warning.",
         reported_by=("check",),
         summary="The coder a declared type picks gives back a value of another type.",
         explanation="Beam picks an element's coder from its declared type, and some coders do not give "
@@ -366,21 +366,27 @@ RULES = [
         code="BD308",
         name="value-refused-by-coder",
         severity=E,
+        also=(W,),
+        severity_note="A value the code always gives that way (a literal, an expression of one type, the end of a Map's `def`): error. A mapping's `get` without a default, None only where the data lacks the key: warning.",
         reported_by=("check",),
         summary="The coder a declared type picks cannot encode a value the code emits.",
         explanation="Beam picks an element's coder from its declared type (a return annotation "
         "such as `-> Tuple[str, int]`, or `.with_output_types(...)`), and at a shuffle every "
-        "element is encoded with it. A value of another type makes the job fail there, "
-        'reported against the transform that produced it: None under `int` ("TypeError: an '
+        "element is encoded with it; everywhere else the worker encodes each transform's "
+        "output with it to estimate its size (always the first elements of a bundle, then a "
+        "sample). A value it cannot encode makes the job fail, reported against the "
+        "transform that produced it, on the DirectRunner too once such a value comes: None "
+        'under `int` ("TypeError: an '
         "integer is required\"), bytes under `str` (\"AttributeError: 'bytes' object has no "
         'attribute \'encode\'"), a str under `bytes` ("TypeError: Expected bytes, got str"), '
         "and a Map whose function returns None on some path (a parse function that skips bad "
         'lines with `if ...: return k, v` and no `else`) under a pair type ("TypeError: '
-        "'NoneType' object is not iterable\"). Between fused steps nothing is encoded, so a "
-        "small local test without a shuffle passes. Reported where the declared type says it "
+        "'NoneType' object is not iterable\"). Reported where the declared type says it "
         "and the code shows the value: a literal (`None`), an expression of one type "
         "whatever its inputs (`s.encode()`, an f-string, `str(x)`), or the end of a Map's "
-        "`def` reached without a `return`. beam-deps puts the value through Beam's own coder, "
+        "`def` reached without a `return` (an error); a mapping's `.get(key)` without a "
+        "default, None where a row lacks the key (a warning). beam-deps puts the value "
+        "through Beam's own coder, "
         "so the message is the worker's.",
         fix="Declare the type the values really have (`Optional[int]` for a value that may be "
         "None, `bytes` for encoded text), or make the code emit that type; to drop bad input, "

@@ -1,7 +1,7 @@
 """BD308: parse() is declared to return Tuple[str, int] and gives None for a count it
-cannot read; Beam picks VarIntCoder for the count from the declared type, and the shuffle
-fails on the worker with "TypeError: an integer is required" (a local test without a
-GroupByKey passes: nothing is encoded between fused steps)."""
+cannot read; Beam picks VarIntCoder for the count from the declared type, and the worker
+fails with "TypeError: an integer is required" where it encodes the count (at the shuffle,
+or where it estimates the size of Parse's output)."""
 
 import sys
 import typing

@@ -15,10 +15,12 @@ coders do not give back what they were given, or refuse it:
 Reported only where the declared type says it and the code shows the value: a literal, an
 expression whose type is fixed (an f-string, ``s.encode()``, a true division), or the None a
 Map's ``def`` returns when it ends without a ``return``. Each such value is put through
-Beam's own coder here, so the outcome and the message are the worker's. Nothing is encoded
-between fused steps, and a combine per key is lifted before its shuffle (accumulators cross
-it), so only a shuffle that encodes the producer's elements counts. (Proven on isolated
-workers in tests/test_accuracy_elements.py.)
+Beam's own coder here, so the outcome and the message are the worker's. A refused value
+fails wherever it is emitted: besides encoding at a shuffle, the worker encodes every
+transform's output to estimate its size (always the first elements of a bundle). A changed
+value is changed only where it is decoded again: at a shuffle that encodes the producer's
+elements (not a combine per key's, which is lifted before it: accumulators cross it).
+(Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import re
 import types
 import typing
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
@@ -36,6 +39,7 @@ from beam_deps.check.detectors.function_source import function_root, line_of, ow
 from beam_deps.diagnostics import Diagnostic
 
 _UNKNOWN = object()
+_MAYBE_NONE = object()  # None only for some data: said as a warning
 
 
 _FLOAT_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Pow, ast.Mod)
@@ -105,7 +109,22 @@ def _sample(expr: ast.AST) -> Any:
     return _UNKNOWN
 
 
+def _maybe_none(expr: ast.AST) -> bool:
+    """``row.get("amount")``: a mapping's ``get`` without a default is None where the key
+    is missing (a row from a file or a table without that column), which only the data
+    decides."""
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "get"
+        and len(expr.args) == 1
+        and not expr.keywords
+    )
+
+
 def _described(value: Any) -> str:
+    if value is _MAYBE_NONE:
+        return "None where the key is missing"
     if value is None:
         return "None"
     if isinstance(value, bool):
@@ -151,9 +170,11 @@ def _clashes(
                 yield from _clashes(inner, item, f"{part or 'item '}[{i}]")
         return
     value = _sample(expr)
+    if value is _UNKNOWN and _maybe_none(expr):
+        value = _MAYBE_NONE
     if value is _UNKNOWN:
         return
-    outcome = _round_trip(coder, value)
+    outcome = _round_trip(coder, None if value is _MAYBE_NONE else value)
     if outcome is not None:
         yield part or "the element", expr, value, coder, outcome
 
@@ -203,36 +224,45 @@ def _returned_none(function: types.FunctionType) -> list[ast.AST]:
 
 
 def declared_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
-    """BD306 and BD308: a value the code emits meets the coder of its declared type right
-    before a shuffle that encodes the elements (not a lifted combine's), and the coder
-    changes it (BD306: a float truncated under ``int``, None read back as False under
-    ``bool``) or refuses it (BD308: None under ``int``, bytes under ``str``). Each value is
-    put through Beam's own coder here, so the message is the one the worker gives."""
+    """BD306 and BD308: a value the code emits meets the coder of its declared type.
+
+    The worker encodes a transform's output with that coder at a shuffle, and estimates its
+    size with it wherever it counts the output (every output, the first elements of each
+    bundle always): a value the coder refuses (BD308: None under ``int``, bytes under
+    ``str``) fails the job wherever it is emitted. A value it changes (BD306: a float
+    truncated under ``int``, None read back as False under ``bool``) is changed only where
+    it is encoded and decoded: right before a shuffle that encodes the elements (not a
+    lifted combine's, whose accumulators cross it). Each value is put through Beam's own
+    coder here, so the outcome and the message are the worker's."""
     from apache_beam.coders import typecoders
 
+    into_shuffle = {
+        id(producer): gbk
+        for producer, gbk, _, _ in shuffles.producers_into_shuffles(pipeline)
+        if not shuffles.lifted(gbk)
+    }
     out: list[Diagnostic] = []
-    for producer, gbk, target, _ in shuffles.producers_into_shuffles(pipeline):
-        if not isinstance(target, types.FunctionType) or shuffles.lifted(gbk):
-            continue
+    for producer, target in shuffles.user_transforms(pipeline):
         outputs = list(producer.outputs.values())
         hint = getattr(outputs[0], "element_type", None) if len(outputs) == 1 else None
         try:
             coder = typecoders.registry.get_coder(hint)
         except Exception:  # noqa: BLE001 - no coder for the hint: Beam says so itself
             continue
+        gbk = into_shuffle.get(id(producer))
         returns = shuffles.returns_elements(producer)
-        expressions = shuffles.element_expressions(target, returns)
-        if returns:
-            expressions += _returned_none(target)
         seen: set[str] = set()
-        for expr in expressions:
-            for part, node, value, leaf, (outcome, detail) in _clashes(coder, expr):
-                if part in seen:
-                    continue
-                seen.add(part)
-                out.append(
-                    _clash(producer, gbk, target, hint, part, node, value, leaf, outcome, detail)
-                )
+        for function in shuffles.emitting_functions(target):
+            expressions = shuffles.element_expressions(function, returns)
+            if returns:
+                expressions += _returned_none(function)
+            for expr in expressions:
+                for part, node, value, leaf, (outcome, detail) in _clashes(coder, expr):
+                    if part in seen or (outcome == "changed" and gbk is None):
+                        continue
+                    seen.add(part)
+                    found = _Clash(function, hint, part, node, value, leaf, outcome, detail)
+                    out.append(found.diagnostic(producer, gbk))
     return out
 
 
@@ -241,39 +271,52 @@ def _shown(hint: Any) -> str:
     return re.sub(r"<class '(?:builtins\.)?([\w.]+)'>", r"\1", str(hint))
 
 
-def _clash(
-    producer: Any,
-    gbk: Any,
-    target: types.FunctionType,
-    hint: Any,
-    part: str,
-    node: ast.AST,
-    value: Any,
-    coder: Any,
-    outcome: str,
-    detail: str,
-) -> Diagnostic:
-    name = "the lambda" if target.__name__ == "<lambda>" else target.__qualname__
-    if isinstance(node, _NoValue):
-        shown = "the None it returns where it ends without a value"
-    else:
-        shown = ast.unparse(node)
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    line = line_of(target, node)
-    at = f", line {line}" if line else ""
-    said = (
-        f"{name} is declared to give {_shown(hint)} but {part} is {_described(value)} "
-        f"({shown}{at}); the shuffle of {gbk.full_label!r} encodes it with {coder}"
-    )
-    if outcome == "changed":
-        message = f"{said}, which changes it silently ({detail})"
-        return diagnostic(
-            "BD306", message, path=f"{target.__qualname__} {part}", **shuffles.where(producer)
+@dataclass(frozen=True)
+class _Clash:
+    """One value of ``function`` that the coder of its declared type refuses or changes."""
+
+    function: types.FunctionType
+    hint: Any
+    part: str  # "the element", or "item [1]" of a pair
+    node: ast.AST
+    value: Any  # what the expression stands for in the round trip
+    coder: Any  # the coder that part meets
+    outcome: str  # "rejected" or "changed"
+    detail: str  # the worker's error, or what arrives
+
+    def diagnostic(self, producer: Any, gbk: Any | None) -> Diagnostic:
+        function = self.function
+        name = "the lambda" if function.__name__ == "<lambda>" else function.__qualname__
+        if isinstance(self.node, _NoValue):
+            shown = "the None it returns where it ends without a value"
+        else:
+            shown = ast.unparse(self.node)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        line = line_of(function, self.node)
+        at = f", line {line}" if line else ""
+        said = (
+            f"{name} is declared to give {_shown(self.hint)} but {self.part} is "
+            f"{_described(self.value)} ({shown}{at}); "
         )
-    message = f'{said}, and the worker will fail with "{detail}"'
-    return diagnostic(
-        "BD308", message, path=f"{target.__qualname__} {part}", **shuffles.where(producer)
-    )
+        if gbk is not None:
+            said += f"the shuffle of {gbk.full_label!r} encodes it with {self.coder}"
+        else:
+            said += (
+                f"Beam encodes the output with {self.coder} to estimate its size (always for "
+                "the first elements of a bundle)"
+            )
+        path = f"{function.__qualname__} {self.part}"
+        # None only for some data (``row.get(key)``): a warning, "when it is"
+        maybe = self.value is _MAYBE_NONE
+        severity = "warning" if maybe else "error"
+        when = " when it is" if maybe else ""
+        if self.outcome == "changed":
+            message = f"{said}, which changes it silently ({self.detail}){when}"
+            code = "BD306"
+        else:
+            message = f'{said}, and the worker will fail with "{self.detail}"{when}'
+            code = "BD308"
+        return diagnostic(code, message, severity=severity, path=path, **shuffles.where(producer))
 
 
 def _tuple_fields(cls: type) -> list[tuple[str, Any]]:

@@ -56,6 +56,23 @@ def producers_into_shuffles(pipeline: Any) -> Iterator[tuple[Any, Any, Any, bool
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
 
 
+def user_transforms(pipeline: Any) -> list[tuple[Any, Any]]:
+    """(node, the user's function or DoFn) for every ParDo of the pipeline that runs the
+    user's code (not Beam's own steps, such as Create's or Reshuffle's)."""
+    from apache_beam.pipeline import PipelineVisitor
+
+    found: list[tuple[Any, Any]] = []
+
+    class Visitor(PipelineVisitor):
+        def visit_transform(self, node: Any) -> None:
+            target = user_callable(node)
+            if target is not None and not is_beams(target):
+                found.append((node, target))
+
+    pipeline.visit(Visitor())
+    return found
+
+
 def emitting_functions(target: Any) -> list[types.FunctionType]:
     """The functions whose results are the elements: a callable itself, or a DoFn's
     ``process`` (defined in the user's code)."""
@@ -132,5 +149,6 @@ __all__ = [
     "producers_into_shuffles",
     "returns_elements",
     "user_callable",
+    "user_transforms",
     "where",
 ]
