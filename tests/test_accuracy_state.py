@@ -34,7 +34,7 @@ from beam_deps.check.detectors.launch_state import launch_state_diagnostics
 from beam_deps.check.detectors.local_files import local_file_diagnostics
 
 E = frozenset
-MINE = ("BD114", "BD206")
+MINE = ("BD114", "BD206", "BD207")
 HELPERS = ("state_jobconfig.py", "state_registry.py")
 
 
@@ -97,6 +97,20 @@ CASES = [
         output=("a", "b"),  # the script's 'upper' rule is never applied there
         shipped=True,
     ),
+    # a library's process-wide setting changed at launch (BD207): the workers' defaults
+    Case(
+        "state_launch_decimal.py",
+        E({"BD207"}),
+        output=("0.3333333333333333333333333333", "0.6666666666666666666666666667"),
+        args=("--precision", "4"),  # 4 digits here, 28 on the workers
+    ),
+    Case(
+        "state_launch_decimal_fixed.py",
+        output=("0.3333", "0.6667"),
+        args=("--precision", "4"),
+    ),
+    Case("state_launch_numpy_print.py", E({"BD207"}), output=("[0.33333333 0.66666667]",)),
+    Case("state_launch_numpy_clean.py", output=("1.5", "4.0")),  # computes only: not said
 ]
 
 
@@ -193,8 +207,31 @@ def test_errors_page_messages(monkeypatch):
     monkeypatch.chdir(EXAMPLES)
     local_file = _first("files_relative_path.py", "BD114")
     launch_state = _first("state_launch_setting.py", "BD206", ("--env", "prod"))
+    launch_setting = _first("state_launch_decimal.py", "BD207", ("--precision", "4"))
     check_golden("check_local_file", local_file)
     check_golden("check_launch_state", launch_state)
+    check_golden("check_launch_setting", launch_setting)
+
+
+def test_check_puts_back_the_library_settings_the_script_changed():
+    """The script runs in the checking process: what it sets (a notebook's decimal context,
+    numpy's print options) is put back, and the next check starts from the same defaults."""
+    import decimal
+
+    import numpy as np
+
+    before = (decimal.getcontext().prec, np.get_printoptions()["precision"])
+    for _ in range(2):  # the second check still sees the change: nothing leaked
+        report = check_script(
+            EXAMPLES / "state_launch_decimal.py",
+            argv=["{out}/out.txt", "--precision", "4", *CLOUDPICKLE],
+        )
+        assert "BD207" in {d.code for d in report.diagnostics}
+        report = check_script(
+            EXAMPLES / "state_launch_numpy_print.py", argv=["{out}/out.txt", *CLOUDPICKLE]
+        )
+        assert "BD207" in {d.code for d in report.diagnostics}
+    assert (decimal.getcontext().prec, np.get_printoptions()["precision"]) == before
 
 
 @pytest.mark.parametrize(

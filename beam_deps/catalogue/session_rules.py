@@ -148,6 +148,42 @@ RULES = [
         "\n"
         "words | beam.Map(tag, env=args.env)  # pickled with the transform\n",
     ),
+    Rule(
+        code="BD207",
+        name="launch-setting-not-on-worker",
+        severity=E,
+        also=(W,),
+        severity_note="An error where the results surely differ: numpy print options with worker code that makes text, the decimal context with worker code that divides or rounds (a true division, `quantize`, `sqrt`). A warning for the other settings and uses (an exact decimal sum is the same at any precision).",
+        reported_by=("check",),
+        summary="Worker code uses a library whose process-wide setting was changed while the pipeline was built.",
+        explanation="`decimal.getcontext().prec = 4`, `np.set_printoptions(precision=2)`, "
+        "`np.seterr(all='raise')`, `pd.set_option(...)` and `locale.setlocale(...)` change a "
+        "setting of the process that runs them (the decimal context only in that thread). "
+        "A worker is another process that imports the library afresh, so the code running "
+        "there computes and formats with the library's defaults: nothing fails, the results "
+        "are silently different (`1/3` is `0.3333333333333333333333333333` instead of "
+        "`0.3333`, an array prints with 8 digits instead of 2). beam-deps reads each setting "
+        "before your script runs and again once the pipeline is built, and reports a changed "
+        "one where the worker code uses that library (for display settings: where it also "
+        "makes text, with `str()`, an f-string or `.to_string()`), and not where that code "
+        "sets its own (`decimal.localcontext()`, `np.printoptions()`).",
+        fix="Make the setting where the code runs: in `DoFn.setup()` (once per worker), or "
+        "locally where it is used (`with decimal.localcontext() as ctx: ctx.prec = 4`, "
+        "`np.array2string(a, precision=2)`, `with np.printoptions(precision=2):`); pass the "
+        "value as an argument or a pipeline option.",
+        example="decimal.getcontext().prec = args.precision  # this process only\n"
+        "\n"
+        "def share(x):\n"
+        "    return str(decimal.Decimal(x) / 3)  # 28 digits on the workers\n"
+        "\n"
+        "numbers | beam.Map(share)\n",
+        example_fixed="def share(x, precision):\n"
+        "    with decimal.localcontext() as ctx:\n"
+        "        ctx.prec = precision\n"
+        "        return str(decimal.Decimal(x) / 3)\n"
+        "\n"
+        "numbers | beam.Map(share, precision=args.precision)\n",
+    ),
     # ---------------------------------------------------------------- BD3 classes and identity
     Rule(
         code="BD301",
@@ -292,7 +328,7 @@ RULES = [
         name="value-changed-by-coder",
         severity=E,
         also=(W,),
-        severity_note="A value the coder changes (a float under a declared `int`, None under `bool`), or a schema's tuple field the code after the shuffle hashes or compares: error. A schema's tuple field whose use beam-deps cannot read, or a mapping's `get` without a default (None only where the data lacks the key): warning.",
+        severity_note="A value the coder changes on every call (a float under a declared `int`), or a schema's tuple field the code after the shuffle hashes or compares: error. A changed value on a branch only some inputs take (None under `bool` in `a if c else None`): warning. A schema's tuple field whose use beam-deps cannot read, or a mapping's `get` without a default (None only where the data lacks the key): warning.",
         reported_by=("check",),
         summary="The coder a declared type picks gives back a value of another type.",
         explanation="Beam picks an element's coder from its declared type, and some coders do not give "
@@ -367,7 +403,7 @@ RULES = [
         name="value-refused-by-coder",
         severity=E,
         also=(W,),
-        severity_note="A value the code always gives that way (a literal, an expression of one type, the end of a Map's `def`): error. A mapping's `get` without a default, None only where the data lacks the key: warning.",
+        severity_note="A value the code gives on every call (a literal, an expression of one type, the end of a Map's `def` that never returns a value): error. A value on a branch only some inputs take (inside an `if`, an `except`, one side of `a if c else b`, the end of a `def` that returns a value on another path), or a mapping's `get` without a default: warning, since the data decides whether a worker meets it.",
         reported_by=("check",),
         summary="The coder a declared type picks cannot encode a value the code emits.",
         explanation="Beam picks an element's coder from its declared type (a return annotation "
@@ -384,9 +420,11 @@ RULES = [
         "'NoneType' object is not iterable\"). Reported where the declared type says it "
         "and the code shows the value: a literal (`None`), an expression of one type "
         "whatever its inputs (`s.encode()`, an f-string, `str(x)`), or the end of a Map's "
-        "`def` reached without a `return` (an error); a mapping's `.get(key)` without a "
-        "default, None where a row lacks the key (a warning). beam-deps puts the value "
-        "through Beam's own coder, "
+        "`def` reached without a `return`. It is an error where every call gives such a "
+        "value, and a warning where only some inputs do (a branch of an `if`, an `except`, "
+        "the end of a `def` that returns a value on another path, a mapping's `.get(key)` "
+        "without a default): the data decides whether a worker meets it. beam-deps puts the "
+        "value through Beam's own coder, "
         "so the message is the worker's.",
         fix="Declare the type the values really have (`Optional[int]` for a value that may be "
         "None, `bytes` for encoded text), or make the code emit that type; to drop bad input, "
@@ -405,5 +443,27 @@ RULES = [
         "        yield name, int(count)\n"
         "\n"
         "lines | beam.FlatMap(parse) | beam.GroupByKey()\n",
+    ),
+    Rule(
+        code="BD309",
+        name="map-emits-none",
+        severity=E,
+        reported_by=("check",),
+        summary="A Map whose function returns nothing feeds a later step: every element is None.",
+        explanation="`beam.Map` emits exactly one element per input, whatever its function "
+        "returns. A function that only has an effect returns None: `print`, `logging.info`, "
+        "`rows.append(x)`, a `def` with no `return` value. At the end of a chain that is "
+        "harmless (`| beam.Map(print)` to look at the elements), but a step that reads the "
+        "Map's output gets None for every element: `WriteToText` writes the text 'None' once "
+        "per element, a step that uses the element fails on it (\"'NoneType' object is not "
+        'subscriptable"). Reported where the function surely returns None and a later '
+        "step reads the output.",
+        fix="Return the element (`beam.Map(lambda x: print(x) or x)` prints and keeps it), "
+        "use `beam.FlatMap` and `yield` what goes on, or move the `beam.Map(print)` to a "
+        "branch of its own (`elements | beam.Map(print)` next to the main chain).",
+        example="words | beam.Map(str.upper) | beam.Map(print) | beam.io.WriteToText(out)\n",
+        example_fixed="upper = words | beam.Map(str.upper)\n"
+        "upper | beam.Map(print)  # a branch of its own: nothing reads its Nones\n"
+        "upper | beam.io.WriteToText(out)\n",
     ),
 ]

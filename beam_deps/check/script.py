@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors import launch_settings
 from beam_deps.check.detectors.arguments import ignored_arguments
 from beam_deps.check.detectors.construction import construction_failures, stopped_after_run
 from beam_deps.check.detectors.declared import declared_conflicts
@@ -36,6 +37,7 @@ from beam_deps.check.detectors.main_session import (
     save_main_session,
     session_notes,
 )
+from beam_deps.check.detectors.none_elements import none_element_diagnostics
 from beam_deps.check.detectors.rebuilt_classes import rebuilt_class_diagnostics
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
 from beam_deps.check.detectors.secret_urls import secret_urls
@@ -113,6 +115,10 @@ def check_script(
         compile_script(script)  # a missing or broken script fails before any work starts
     model = model_for_argv(argv, worker_image=worker_image, worker_requirements=worker_requirements)
     probe = WorkerProbe(image_requirements or model.probe_names()).start()
+    # Library settings as a worker starts with them: read before the script runs (BD207),
+    # and put back after it (it runs in this process).
+    settings = launch_settings.snapshot()
+    restore_settings = launch_settings.saved()
     analyses: list[PipelineAnalysis] = []
     try:
         with collecting() as declarations:  # @requires / requires_base, as stage reads them
@@ -122,7 +128,11 @@ def check_script(
                 argv=argv,
                 timeout=timeout,
                 on_pipeline=functools.partial(
-                    _at_run, probe=probe, worker_requirements=worker_requirements, model=model
+                    _at_run,
+                    probe=probe,
+                    worker_requirements=worker_requirements,
+                    model=model,
+                    settings=settings,
                 ),
             )
         analyses = [c.result for c in loaded.pipelines if isinstance(c.result, PipelineAnalysis)]
@@ -139,6 +149,7 @@ def check_script(
         )
     finally:
         probe.close()
+        restore_settings()
         for analysis in analyses:
             if analysis.session_file:
                 with contextlib.suppress(OSError):
@@ -172,6 +183,7 @@ def _at_run(
     probe: WorkerProbe,
     worker_requirements: str | os.PathLike | None = None,
     model: WorkerModel | None = None,
+    settings: dict[str, str] | None = None,
 ) -> PipelineAnalysis:
     """Runs inside the script's ``run()``: __main__ is the script, as when Beam pickles."""
     options, library = captured.options, captured.pickle_library
@@ -203,10 +215,12 @@ def _at_run(
     # in run(): the coders the script registers (register_coder) are in Beam's registry now
     diagnostics += function_element_diagnostics(captured.pipeline, library, saving)
     diagnostics += declared_type_diagnostics(captured.pipeline)
+    diagnostics += none_element_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     diagnostics += rebuilt_class_diagnostics(serialized.payloads, library)
     diagnostics += local_file_diagnostics(serialized.payloads, options)
     diagnostics += launch_state_diagnostics(serialized.payloads, loaded.script_path)
+    diagnostics += launch_settings.launch_setting_diagnostics(serialized.payloads, settings or {})
     return PipelineAnalysis(captured, serialized, diagnostics, staged, saving, session, batch)
 
 

@@ -91,10 +91,20 @@ def _sample(expr: ast.AST) -> Any:
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Mod):
         if _is_text(expr.left) or (isinstance(expr.op, ast.Add) and _is_text(expr.right)):
             return TEXT
+        sides = (expr.left, expr.right) if isinstance(expr.op, ast.Add) else (expr.left,)
+        return DATA if any(_literal(side) is bytes for side in sides) else _UNKNOWN
+    if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Call):
+        # line.split(b",")[0]: a piece of what is split, of the separator's type
+        call = expr.value
+        if isinstance(call.func, ast.Attribute) and call.func.attr in _SPLITTERS:
+            return _by_argument(call)
         return _UNKNOWN
     if not isinstance(expr, ast.Call):
         return _UNKNOWN
     func = expr.func
+    if isinstance(func, ast.Attribute) and func.attr in _SAME_TYPE_METHODS:
+        if (kind := _by_argument(expr)) is not _UNKNOWN:
+            return kind
     if isinstance(func, ast.Name):
         if func.id in _STR_CALLS:
             return TEXT
@@ -107,6 +117,28 @@ def _sample(expr: ast.AST) -> Any:
         if func.attr in _STR_METHODS or (_is_text(func.value) and func.attr in ("format", "join")):
             return TEXT
     return _UNKNOWN
+
+
+# Methods of both str and bytes whose result (or pieces) have their arguments' type: called
+# with a bytes literal they work only on bytes, with a str literal only on str.
+_SPLITTERS = frozenset({"split", "rsplit", "partition", "rpartition"})
+_SAME_TYPE_METHODS = frozenset(
+    {"replace", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix"}
+)
+
+
+def _literal(expr: ast.AST) -> type | None:
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str | bytes):
+        return type(expr.value)
+    return str if isinstance(expr, ast.JoinedStr) else None
+
+
+def _by_argument(call: ast.Call) -> Any:
+    """``b"data"`` or ``"text"`` when a literal argument fixes a str/bytes method's type."""
+    kinds = {_literal(arg) for arg in call.args} - {None}
+    if len(kinds) != 1:
+        return _UNKNOWN
+    return DATA if kinds == {bytes} else TEXT
 
 
 def _maybe_none(expr: ast.AST) -> bool:
@@ -150,24 +182,24 @@ def _round_trip(coder: Any, value: Any) -> tuple[str, str] | None:
 
 
 def _clashes(
-    coder: Any, expr: ast.AST, part: str = ""
-) -> Iterator[tuple[str, ast.AST, Any, Any, tuple[str, str]]]:
+    coder: Any, expr: ast.AST, part: str = "", sometimes: bool = False
+) -> Iterator[tuple[str, ast.AST, Any, Any, tuple[str, str], bool]]:
     """(part of the element, expression, its sample value, the coder it meets, round-trip
-    outcome) for each
-    expression of ``expr`` the element's coder rejects or changes: a pair's items meet the
-    tuple coder's components (``"item [1]"``), both branches of ``a if c else b`` count."""
+    outcome, whether only some inputs take it) for each expression of ``expr`` the element's
+    coder rejects or changes: a pair's items meet the tuple coder's components
+    (``"item [1]"``), both branches of ``a if c else b`` count (each only sometimes)."""
     from apache_beam.coders.coders import TupleCoder
 
     if isinstance(expr, ast.IfExp):
-        yield from _clashes(coder, expr.body, part)
-        yield from _clashes(coder, expr.orelse, part)
+        yield from _clashes(coder, expr.body, part, True)
+        yield from _clashes(coder, expr.orelse, part, True)
         return
     components = getattr(coder, "_coders", None) if isinstance(coder, TupleCoder) else None
     if isinstance(expr, ast.Tuple) and components is not None:
         items = expr.elts
         if len(items) == len(components) and not any(isinstance(e, ast.Starred) for e in items):
             for i, (inner, item) in enumerate(zip(components, items, strict=True)):
-                yield from _clashes(inner, item, f"{part or 'item '}[{i}]")
+                yield from _clashes(inner, item, f"{part or 'item '}[{i}]", sometimes)
         return
     value = _sample(expr)
     if value is _UNKNOWN and _maybe_none(expr):
@@ -176,7 +208,7 @@ def _clashes(
         return
     outcome = _round_trip(coder, None if value is _MAYBE_NONE else value)
     if outcome is not None:
-        yield part or "the element", expr, value, coder, outcome
+        yield part or "the element", expr, value, coder, outcome, sometimes
 
 
 def _falls_through(body: list[ast.stmt]) -> bool:
@@ -207,20 +239,52 @@ class _NoValue(ast.Constant):
     """The None a ``def`` returns where it ends, or returns, without a value."""
 
 
-def _returned_none(function: types.FunctionType) -> list[ast.AST]:
-    """A ``None`` standing for the implicit result of a Map's ``def`` that can end without
-    a ``return`` (``if valid: return k, v``), and for each bare ``return``."""
+_BRANCHES = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.ExceptHandler,
+    ast.match_case,
+    ast.IfExp,
+    ast.BoolOp,
+    ast.comprehension,
+)
+
+
+def _on_a_branch(node: ast.AST, parents: dict[ast.AST, ast.AST], root: ast.AST) -> bool:
+    """Whether ``node`` runs only for some inputs: inside an ``if``, a loop, an ``except``,
+    a ``match`` case (the data decides whether a worker ever meets it)."""
+    while node is not root and node in parents:
+        node = parents[node]
+        if isinstance(node, _BRANCHES):
+            return True
+    return False
+
+
+def _emitted(function: types.FunctionType, returns: bool) -> list[tuple[ast.AST, bool]]:
+    """(expression, only sometimes) for what ``function`` emits; for a Map's ``def``, a
+    ``None`` for each bare ``return`` and for the end reached without a ``return`` (only
+    sometimes when the function returns a value on another path)."""
     root = function_root(function)
-    if not isinstance(root, ast.FunctionDef):
+    if root is None:
         return []
-    implicit: list[ast.AST] = [
-        _NoValue(None, lineno=n.lineno)
-        for n in own_nodes(root)
-        if isinstance(n, ast.Return) and n.value is None
+    parents = {child: node for node in ast.walk(root) for child in ast.iter_child_nodes(node)}
+    found = [
+        (expr, _on_a_branch(expr, parents, root))
+        for expr in shuffles.element_expressions(function, returns, root)
     ]
+    if not returns or not isinstance(root, ast.FunctionDef):
+        return found
+    returns_values = False
+    for node in own_nodes(root):
+        if isinstance(node, ast.Return) and node.value is None:
+            found.append((_NoValue(None, lineno=node.lineno), _on_a_branch(node, parents, root)))
+        returns_values = returns_values or (isinstance(node, ast.Return) and node.value is not None)
     if _falls_through(root.body):
-        implicit.append(_NoValue(None, lineno=root.body[-1].end_lineno or root.lineno))
-    return implicit
+        end = _NoValue(None, lineno=root.body[-1].end_lineno or root.lineno)
+        found.append((end, returns_values))
+    return found
 
 
 def declared_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
@@ -253,15 +317,16 @@ def declared_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
         returns = shuffles.returns_elements(producer)
         seen: set[str] = set()
         for function in shuffles.emitting_functions(target):
-            expressions = shuffles.element_expressions(function, returns)
-            if returns:
-                expressions += _returned_none(function)
-            for expr in expressions:
-                for part, node, value, leaf, (outcome, detail) in _clashes(coder, expr):
+            for expr, branch in _emitted(function, returns):
+                for part, node, value, leaf, (outcome, detail), sometimes in _clashes(
+                    coder, expr, sometimes=branch
+                ):
                     if part in seen or (outcome == "changed" and gbk is None):
                         continue
                     seen.add(part)
-                    found = _Clash(function, hint, part, node, value, leaf, outcome, detail)
+                    found = _Clash(
+                        function, hint, part, node, value, leaf, outcome, detail, sometimes
+                    )
                     out.append(found.diagnostic(producer, gbk))
     return out
 
@@ -283,6 +348,7 @@ class _Clash:
     coder: Any  # the coder that part meets
     outcome: str  # "rejected" or "changed"
     detail: str  # the worker's error, or what arrives
+    sometimes: bool = False  # on a branch only some inputs take
 
     def diagnostic(self, producer: Any, gbk: Any | None) -> Diagnostic:
         function = self.function
@@ -308,8 +374,10 @@ class _Clash:
         path = f"{function.__qualname__} {self.part}"
         # None only for some data (``row.get(key)``): a warning, "when it is"
         maybe = self.value is _MAYBE_NONE
-        severity = "warning" if maybe else "error"
-        when = " when it is" if maybe else ""
+        severity = "warning" if maybe or self.sometimes else "error"
+        when = (
+            " when it is" if maybe else " when an input takes that path" if self.sometimes else ""
+        )
         if self.outcome == "changed":
             message = f"{said}, which changes it silently ({self.detail}){when}"
             code = "BD306"

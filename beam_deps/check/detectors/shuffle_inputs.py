@@ -97,8 +97,13 @@ def returns_elements(node: Any) -> bool:
     return qualname.startswith(("Map.", "MapTuple."))
 
 
-def element_expressions(function: types.FunctionType, returns: bool) -> list[ast.AST]:
-    root = function_root(function)
+def element_expressions(
+    function: types.FunctionType, returns: bool, root: ast.AST | None = None
+) -> list[ast.AST]:
+    """The expressions whose values are the elements: what a Map's function returns (a
+    lambda's body), what a FlatMap's or a DoFn's ``yield``s. Nodes of ``root`` when given
+    (``function_root(function)``, so the caller can walk up from them)."""
+    root = root or function_root(function)
     if root is None:
         return []
     if isinstance(root, ast.Lambda):
