@@ -129,6 +129,9 @@ GOLDEN_ELSEWHERE = {
     "check_loop_late_binding": "test_accuracy_elements.py",
     "check_schema_tuple": "test_accuracy_elements.py",
     "check_lossy_int": "test_accuracy_elements.py",
+    "check_map_returns_none": "test_accuracy_elements.py",
+    "check_map_print": "test_accuracy_elements.py",
+    "check_launch_setting": "test_accuracy_state.py",
     "check_local_file": "test_accuracy_state.py",
     "check_launch_state": "test_accuracy_state.py",
     "check_rebuilt_class": "test_accuracy_dill_ptransform.py",  # tox dillnew
