@@ -370,7 +370,11 @@ def test_what_an_expression_is_known_to_be():
     assert _sampled("None") is None
     assert _sampled("'a'") == "a" and _sampled("f'{x}!'") == "text"
     assert _sampled("word.lower().encode('utf-8')") == b"data"
-    assert _sampled("payload.decode()") == "text" and _sampled("str(x)") == "text"
+    assert _sampled("payload.decode('utf-8')") == "text" and _sampled("str(x)") == "text"
+    # encode/decode of any other object (a tokenizer, geohash) may give anything
+    assert _sampled("payload.decode()") == "?" and _sampled("vocab.encode(text)") == "?"
+    assert _sampled("'%.1f%%' % (100 * v / 7)") == "text"  # text, whatever the float in it
+    assert _sampled("line.split(',')[1:]") == "?"  # a slice of the pieces is a list
     assert _sampled("'%s-%s' % (a, b)") == "text" and _sampled("', '.join(xs)") == "text"
     assert _sampled("kv[1] / 2") == 2.7 and _sampled("len(xs)") == 1
     # a str/bytes method's type, fixed by a literal argument (only bytes split on b",")
@@ -427,3 +431,36 @@ def test_the_coder_decides_what_is_refused_or_changed():
     )
     assert _round_trip(coders.FloatCoder(), 1) is None  # 1 arrives as 1.0: equal, not claimed
     assert _round_trip(coders.NullableCoder(coders.VarIntCoder()), None) is None
+
+
+def test_which_map_functions_return_none_for_every_element():
+    """BD309 claims None only where the function surely gives it: print, a logger, a list's
+    mutating method, a def without a return value; never np.append (it returns an array),
+    and never a callable object it cannot read (no crash on an unhashable one either)."""
+    import dataclasses
+    import logging
+
+    import numpy as np
+
+    from beam_deps.check.detectors.none_elements import _returns_none
+
+    seen: list = []
+    log = logging.getLogger("t")
+
+    @dataclasses.dataclass
+    class Scale:  # unhashable (eq without frozen), callable
+        factor: int
+
+        def __call__(self, x):
+            return x * self.factor
+
+    def effect(x):
+        seen.append(x)
+
+    assert _returns_none(print) == "print returns None"
+    assert _returns_none(log.info) is not None and _returns_none(logging.info) is not None
+    assert _returns_none(lambda x: seen.append(x)) == "seen.append() returns None"
+    assert _returns_none(effect) is not None
+    assert _returns_none(lambda a: np.append(a, 0)) is None
+    assert _returns_none(Scale(2)) is None
+    assert _returns_none(lambda x: x * 2) is None

@@ -153,7 +153,7 @@ RULES = [
         name="launch-setting-not-on-worker",
         severity=E,
         also=(W,),
-        severity_note="An error where the results surely differ: numpy print options with worker code that makes text, the decimal context with worker code that divides or rounds (a true division, `quantize`, `sqrt`). A warning for the other settings and uses (an exact decimal sum is the same at any precision).",
+        severity_note="An error where the results surely differ: numpy print options with worker code that makes an array and turns it into text (`str()`, `repr()`), the decimal context with worker code that divides a `Decimal(...)` or rounds (`quantize`, `sqrt`). A warning for the other settings and uses (an exact decimal sum is the same at any precision, a numpy scalar in an f-string prints the same).",
         reported_by=("check",),
         summary="Worker code uses a library whose process-wide setting was changed while the pipeline was built.",
         explanation="`decimal.getcontext().prec = 4`, `np.set_printoptions(precision=2)`, "
@@ -448,6 +448,8 @@ RULES = [
         code="BD309",
         name="map-emits-none",
         severity=E,
+        also=(W,),
+        severity_note="An error where a sink or your own code reads the Nones. A warning where only Beam's own steps read them (a `Count` or a `Reshuffle` may only count or move them).",
         reported_by=("check",),
         summary="A Map whose function returns nothing feeds a later step: every element is None.",
         explanation="`beam.Map` emits exactly one element per input, whatever its function "

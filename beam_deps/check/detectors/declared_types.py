@@ -46,8 +46,12 @@ _FLOAT_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Pow, ast.Mod)
 # Calls whose result has one type whatever the arguments (receiver-independent methods only:
 # ``x.strip()`` may be str or bytes, ``x.encode()`` is always bytes).
 _STR_CALLS = frozenset({"str", "repr", "format", "chr", "hex", "oct", "ascii"})
-_STR_METHODS = frozenset({"decode", "hexdigest", "isoformat", "strftime"})
-_BYTES_METHODS = frozenset({"encode", "digest", "SerializeToString", "to_bytes", "tobytes"})
+# Method names specific enough to fix the result's type (hashlib, datetime, protobuf); not
+# ``encode``/``decode``/``digest``, which user objects and libraries also define (geohash,
+# a tokenizer's ``encode`` returning ids): those only with an encoding name as argument.
+_STR_METHODS = frozenset({"hexdigest", "isoformat", "strftime"})
+_BYTES_METHODS = frozenset({"SerializeToString"})
+_ENCODINGS = frozenset({"utf-8", "utf8", "ascii", "latin-1", "latin1", "utf-16", "cp1252"})
 _INT_CALLS = frozenset({"int", "len", "ord", "hash"})
 TEXT, DATA = "text", b"data"  # what a str or bytes expression stands for in a round trip
 
@@ -84,18 +88,24 @@ def _sample(expr: ast.AST) -> Any:
     if isinstance(expr, ast.Constant):
         value = expr.value
         return value if value is None or isinstance(value, str | bytes | int | float) else _UNKNOWN
-    if _always_float(expr):
-        return 2.7
     if isinstance(expr, ast.JoinedStr):
         return TEXT
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Mod):
+        # "%.1f%%" % (a / b) is text, whatever the float on its right
         if _is_text(expr.left) or (isinstance(expr.op, ast.Add) and _is_text(expr.right)):
             return TEXT
         sides = (expr.left, expr.right) if isinstance(expr.op, ast.Add) else (expr.left,)
-        return DATA if any(_literal(side) is bytes for side in sides) else _UNKNOWN
+        if any(_literal(side) is bytes for side in sides):
+            return DATA
+    if _always_float(expr):
+        return 2.7
+    if isinstance(expr, ast.BinOp):
+        return _UNKNOWN
     if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Call):
         # line.split(b",")[0]: a piece of what is split, of the separator's type
         call = expr.value
+        if isinstance(expr.slice, ast.Slice):  # line.split(",")[1:] is a list
+            return _UNKNOWN
         if isinstance(call.func, ast.Attribute) and call.func.attr in _SPLITTERS:
             return _by_argument(call)
         return _UNKNOWN
@@ -112,6 +122,8 @@ def _sample(expr: ast.AST) -> Any:
             return DATA
         return 1 if func.id in _INT_CALLS else _UNKNOWN
     if isinstance(func, ast.Attribute):
+        if func.attr in ("encode", "decode") and _encoding_argument(expr):
+            return DATA if func.attr == "encode" else TEXT
         if func.attr in _BYTES_METHODS:
             return DATA
         if func.attr in _STR_METHODS or (_is_text(func.value) and func.attr in ("format", "join")):
@@ -125,6 +137,18 @@ _SPLITTERS = frozenset({"split", "rsplit", "partition", "rpartition"})
 _SAME_TYPE_METHODS = frozenset(
     {"replace", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix"}
 )
+
+
+def _encoding_argument(call: ast.Call) -> bool:
+    """``s.encode("utf-8")``, ``b.decode(encoding="ascii")``: only str and bytes take an
+    encoding's name there."""
+    args = [*call.args, *(k.value for k in call.keywords if k.arg == "encoding")]
+    return (
+        len(args) >= 1
+        and isinstance(args[0], ast.Constant)
+        and isinstance(args[0].value, str)
+        and args[0].value.lower() in _ENCODINGS
+    )
 
 
 def _literal(expr: ast.AST) -> type | None:
@@ -270,17 +294,20 @@ def _emitted(function: types.FunctionType, returns: bool) -> list[tuple[ast.AST,
     if root is None:
         return []
     parents = {child: node for node in ast.walk(root) for child in ast.iter_child_nodes(node)}
+    returns_nodes = [n for n in own_nodes(root) if isinstance(n, ast.Return)]
+    # A def with several returns: which one runs depends on the input, like a branch.
+    several = len(returns_nodes) > 1
     found = [
-        (expr, _on_a_branch(expr, parents, root))
+        (expr, _on_a_branch(expr, parents, root) or (returns and several))
         for expr in shuffles.element_expressions(function, returns, root)
     ]
     if not returns or not isinstance(root, ast.FunctionDef):
         return found
-    returns_values = False
-    for node in own_nodes(root):
-        if isinstance(node, ast.Return) and node.value is None:
-            found.append((_NoValue(None, lineno=node.lineno), _on_a_branch(node, parents, root)))
-        returns_values = returns_values or (isinstance(node, ast.Return) and node.value is not None)
+    returns_values = any(n.value is not None for n in returns_nodes)
+    for node in returns_nodes:
+        if node.value is None:
+            sometimes = _on_a_branch(node, parents, root) or several
+            found.append((_NoValue(None, lineno=node.lineno), sometimes))
     if _falls_through(root.body):
         end = _NoValue(None, lineno=root.body[-1].end_lineno or root.lineno)
         found.append((end, returns_values))

@@ -3,8 +3,8 @@
 Several detectors read a DoFn's or a lambda's own code (what it yields, which field it keys
 on, which expression it returns under a declared type). ``inspect.getsource`` gives the
 lines a function sits on, which for a lambda is usually not a whole statement
-(``| beam.Map(lambda x: (x, 1))``); this module finds the function's own node in them, so
-every detector reads the same node for the same function.
+(``| beam.Map(lambda x: (x, 1))``); this module finds the function's own node in them, the
+same way for every detector (each parses it again: nothing is cached).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ for display settings, turns something into text), so a setting only the script's
 
 from __future__ import annotations
 
+import ast
 import dis
 import functools
 import json
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors.function_source import function_root
 from beam_deps.check.detectors.worker_code import RUN_ON_WORKERS, worker_functions
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
@@ -47,8 +49,9 @@ class Setting:
     read: str  # an expression of ``m`` (the library) giving the setting's value
     formatting: bool = False  # only matters where the worker code makes text
     own: frozenset[str] = frozenset()  # names of code that sets its own (localcontext)
-    # an error where the results surely differ: "always" (with ``formatting``: any text
-    # made), "divides" (a rounded operation: /, quantize, sqrt...); otherwise a warning
+    # an error where the results surely differ: "arrays" (an array made and turned into
+    # text with str() or repr()), "divides" (a Decimal divided or rounded: quantize,
+    # sqrt...); otherwise a warning
     error_when: str = "never"
 
 
@@ -58,8 +61,6 @@ _PANDAS = (
     "display.max_columns",
     "display.max_rows",
     "display.width",
-    "mode.copy_on_write",
-    "mode.chained_assignment",
 )
 
 SETTINGS = (
@@ -80,13 +81,14 @@ SETTINGS = (
         own=frozenset(
             {"printoptions", "set_printoptions", "array2string", "format_float_positional"}
         ),
-        error_when="always",
+        error_when="arrays",  # a numpy scalar in an f-string prints the same either way
     ),
     Setting("numpy", "np.seterr()", "m.geterr()", own=frozenset({"errstate", "seterr"})),
     Setting(
         "pandas",
         "pd.set_option()",
         "{k: _option(m, k) for k in " + repr(_PANDAS) + "}",
+        formatting=True,
         own=frozenset({"option_context", "set_option"}),
     ),
     Setting("locale", "locale.setlocale()", "m.setlocale(m.LC_ALL)", own=frozenset({"setlocale"})),
@@ -250,7 +252,8 @@ class _Use:
     libraries: frozenset[str]  # top-level libraries reached through globals and closure
     names: frozenset[str]  # every name and attribute its code reads
     text: bool  # makes text: str(), an f-string, .to_string()...
-    divides: bool  # a rounded operation: a true division, quantize(), sqrt()...
+    divides: bool  # a Decimal divided (Decimal(x) / 3) or rounded (quantize(), sqrt()...)
+    arrays: bool  # makes an array (np.array, np.zeros...) and turns something into text
 
     def depends_on(self, setting: Setting) -> bool:
         if setting.library not in self.libraries or self.names & setting.own:
@@ -260,19 +263,16 @@ class _Use:
     def surely_differs(self, setting: Setting) -> bool:
         if setting.error_when == "divides":
             return self.divides
-        return setting.error_when == "always"
+        return setting.error_when == "arrays" and self.arrays
 
 
 def _use(function: types.FunctionType) -> _Use:
     libraries: set[str] = set()
     names: set[str] = set()
-    text = divides = False
+    text = False
     for code in _codes(function.__code__):
         names.update(code.co_names)
-        for ins in dis.get_instructions(code):
-            text = text or ins.opname in _TEXT_OPS
-            divides = divides or ins.opname in ("BINARY_TRUE_DIVIDE", "INPLACE_TRUE_DIVIDE")
-            divides = divides or (ins.opname == "BINARY_OP" and ins.argrepr in ("/", "/="))
+        text = text or any(ins.opname in _TEXT_OPS for ins in dis.get_instructions(code))
     scope = function.__globals__
     for name in names:
         if name in scope and (root := _root(scope[name])):
@@ -289,8 +289,51 @@ def _use(function: types.FunctionType) -> _Use:
         frozenset(libraries),
         frozenset(names),
         text or bool(names & _TEXT_NAMES),
-        divides or bool(names & _ROUNDED),
+        _divides_a_decimal(function) or bool(names & _ROUNDED),
+        bool(names & _ARRAY_MAKERS) and bool(names & {"str", "repr", *_ARRAY_TEXT}),
     )
+
+
+_ARRAY_MAKERS = frozenset(
+    {
+        "array",
+        "asarray",
+        "arange",
+        "zeros",
+        "ones",
+        "full",
+        "linspace",
+        "stack",
+        "concatenate",
+        "vstack",
+        "hstack",
+        "reshape",
+        "ndarray",
+    }
+)
+_ARRAY_TEXT = frozenset({"array2string", "array_str", "array_repr", "savetxt"})
+
+
+def _decimal_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Name) and func.id == "Decimal") or (
+        isinstance(func, ast.Attribute) and func.attr == "Decimal"
+    )
+
+
+def _divides_a_decimal(function: types.FunctionType) -> bool:
+    """``Decimal(x) / 3`` in the function's code (a float divided does not use the decimal
+    context; only what the code shows to be a Decimal is claimed)."""
+    root = function_root(function)
+    if root is None:
+        return False
+    for node in ast.walk(root):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
+            if _decimal_call(node.left) or _decimal_call(node.right):
+                return True
+    return False
 
 
 def launch_setting_diagnostics(payloads: Iterable[Any], before: dict[str, Any]) -> list[Diagnostic]:
@@ -317,6 +360,8 @@ def launch_setting_diagnostics(payloads: Iterable[Any], before: dict[str, Any]) 
         except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
             continue
         for setting in changed:
+            if any(use.names & setting.own for use in uses):
+                continue  # the payload sets its own (in setup(), or around the call)
             found = [use for use in uses if use.depends_on(setting)]
             if found:
                 sure = [use for use in found if use.surely_differs(setting)]

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
+import inspect
 import logging
 import types
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.function_source import function_root, own_nodes
+from beam_deps.check.detectors.worker_code import MISSING, closure_value
 from beam_deps.diagnostics import Diagnostic
 
 _LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
@@ -35,19 +38,20 @@ _MUTATORS = frozenset(
 
 def _returns_none(fn: Any) -> str | None:
     """How ``fn`` gives None for every input (``"print returns None"``), or None when it
-    may return a value."""
+    may return a value (or cannot be read: a callable object, a partial)."""
     if fn is builtins.print:
         return "print returns None"
-    if getattr(fn, "__module__", None) == "logging" or fn in {
-        getattr(logging, name, None) for name in _LOGGING
-    }:
+    if isinstance(fn, types.BuiltinFunctionType | types.FunctionType | types.MethodType) and (
+        getattr(fn, "__module__", None) == "logging"
+        or getattr(fn, "__self__", None).__class__ is logging.Logger
+    ):
         return f"logging.{getattr(fn, '__name__', 'log')} returns None"
     if not isinstance(fn, types.FunctionType):
         return None
     root = function_root(fn)
     if isinstance(root, ast.Lambda):
-        return _none_call(root.body)
-    if not isinstance(root, ast.FunctionDef) or fn.__code__.co_flags & 0x20:  # a generator
+        return _none_call(root.body, fn)
+    if not isinstance(root, ast.FunctionDef) or fn.__code__.co_flags & inspect.CO_GENERATOR:
         return None
     nodes = list(own_nodes(root))
     if any(isinstance(n, ast.Return) and n.value is not None for n in nodes):
@@ -57,45 +61,72 @@ def _returns_none(fn: Any) -> str | None:
     return f"{fn.__qualname__} has no return with a value"
 
 
-def _none_call(body: ast.AST) -> str | None:
-    """``print(x)``, ``logging.info(x)``, ``seen.append(x)`` as a lambda's body."""
+def _none_call(body: ast.AST, fn: types.FunctionType) -> str | None:
+    """``print(x)``, ``logging.info(x)``, ``seen.append(x)`` as a lambda's body: the owner
+    is looked up (``np.append`` returns an array; only a list's, set's or dict's mutating
+    method, and a logger's, return None)."""
     if not isinstance(body, ast.Call):
         return None
     func = body.func
     if isinstance(func, ast.Name) and func.id == "print":
-        return "print returns None"
-    if isinstance(func, ast.Attribute):
-        owner = func.value
-        if isinstance(owner, ast.Name) and owner.id in ("logging", "logger", "log", "LOGGER"):
-            if func.attr in _LOGGING:
-                return f"{owner.id}.{func.attr} returns None"
-        if func.attr in _MUTATORS:
-            return f".{func.attr}() returns None"
+        return None if func.id in fn.__globals__ else "print returns None"
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return None
+    name = func.value.id
+    owner = closure_value(fn, name)
+    owner = fn.__globals__.get(name, MISSING) if owner is MISSING else owner
+    if func.attr in _LOGGING and (owner is logging or isinstance(owner, logging.Logger)):
+        return f"{name}.{func.attr} returns None"
+    if func.attr in _MUTATORS and isinstance(owner, list | set | dict | collections.deque):
+        return f"{name}.{func.attr}() returns None"
     return None
+
+
+def _uses_elements(reader: Any) -> bool:
+    """A reader that looks at each element: a sink (it writes it) or the user's own code.
+    Beam's other steps (``Count``, ``Reshuffle``) may only count or move the Nones."""
+    target = shuffles.user_callable(reader)
+    if target is not None and not shuffles.is_beams(target):
+        return True
+    node = reader  # a sink's step sits inside it (WriteToText/Write/WriteImpl/...)
+    for _ in range(8):
+        if node is None:
+            return False
+        if (type(getattr(node, "transform", None)).__module__ or "").startswith("apache_beam.io."):
+            return True
+        node = getattr(node, "parent", None)
+    return False
 
 
 def none_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
     """BD309 for each user Map whose function returns None for every input and whose output
-    a later step reads."""
+    a later step reads: an error where that step is a sink or the user's code, a warning
+    where it is one of Beam's own (it may only count them)."""
     readers = shuffles.consumers(pipeline)
     out: list[Diagnostic] = []
     for node, target in shuffles.user_transforms(pipeline):
         if not shuffles.returns_elements(node):
             continue
-        why = _returns_none(target)
+        try:
+            why = _returns_none(target)
+        except Exception:  # noqa: BLE001 - a hostile callable: no finding, no crash
+            continue
         if why is None:
             continue
         after = [r for o in node.outputs.values() for r in readers.get(id(o), [])]
         if not after:
             continue  # the end of a chain: nothing reads the Nones
+        using = [r for r in after if _uses_elements(r)]
+        reader = (using or after)[0]
+        label = getattr(reader, "_beam_deps_user_label", None) or reader.full_label
         where = shuffles.where(node)
-        reader = getattr(after[0], "_beam_deps_user_label", None) or after[0].full_label
         out.append(
             diagnostic(
                 "BD309",
                 f"{where['transform']} emits None for every element ({why}; Map emits what its "
-                f"function returns), and {reader!r} reads those Nones: a sink writes the text "
+                f"function returns), and {label!r} reads those Nones: a sink writes the text "
                 "'None', a step that uses the element fails on it",
+                severity="error" if using else "warning",
                 path=where["transform"],
                 **where,
             )
