@@ -357,10 +357,10 @@ def test_a_schema_field_used_otherwise_is_a_warning(tmp_path):
 def _sampled(source: str):
     import ast
 
-    from beam_deps.check.detectors.declared_types import _UNKNOWN, _sample
+    from beam_deps.check.detectors.value_types import UNKNOWN, sample
 
-    value = _sample(ast.parse(source, mode="eval").body)
-    return "?" if value is _UNKNOWN else value
+    value = sample(ast.parse(source, mode="eval").body)
+    return "?" if value is UNKNOWN else value
 
 
 def test_what_an_expression_is_known_to_be():
