@@ -193,7 +193,7 @@ def declared_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
 
     into_shuffle = {
         id(producer): gbk
-        for producer, gbk, _, _ in shuffles.producers_into_shuffles(pipeline)
+        for producer, gbk, _ in shuffles.producers_into_shuffles(pipeline)
         if not shuffles.lifted(gbk)
     }
     out: list[Diagnostic] = []

@@ -28,7 +28,7 @@ def function_element_diagnostics(
 
     out: list[Diagnostic] = []
     seen: set[tuple[str, str]] = set()
-    for producer, gbk, target, _ in shuffles.producers_into_shuffles(pipeline):
+    for producer, gbk, target in shuffles.producers_into_shuffles(pipeline):
         for function in shuffles.emitting_functions(target):
             for what, name in emitted_functions(function) or ():
                 if what == "script" and library.startswith("dill") and save_main_session:

@@ -36,23 +36,21 @@ def is_beams(target: Any) -> bool:
     return module.startswith("apache_beam.")
 
 
-def producers_into_shuffles(pipeline: Any) -> Iterator[tuple[Any, Any, Any, bool]]:
-    """(producer node, GroupByKey node, the producer's user function or DoFn, wrapped):
-    ``wrapped`` when Beam's own steps in between may have put the element inside another
-    (Reshuffle pairs it with a random key), so the producer's keys are values there."""
+def producers_into_shuffles(pipeline: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """(producer node, GroupByKey node, the producer's user function or DoFn): the first user
+    transform upstream of each shuffle, through Beam's own steps (Reshuffle's key-adding
+    Map, which keeps the element whole as a value)."""
     from beam_deps.check.detectors.identity import shuffles_of
 
     for gbk in shuffles_of(pipeline):
         producer = getattr(gbk.inputs[0], "producer", None) if gbk.inputs else None
-        wrapped = False
         for _ in range(4):
             target = user_callable(producer) if producer is not None else None
             if target is None:
                 break
             if not is_beams(target):
-                yield producer, gbk, target, wrapped
+                yield producer, gbk, target
                 break
-            wrapped = True
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
 
 
