@@ -42,6 +42,21 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_function_fixed.py", args=("{out}/out.txt",)),
+    # ... a script function picked from a dispatch table
+    Example(
+        "elements_function_table.py",
+        E({"BD305"}),
+        fails_with="attribute lookup as_percent on __main__ failed",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_function_table_fixed.py", args=("{out}/out.txt",)),
+    # dill's main session puts the script's functions in the worker's __main__: it runs
+    Example(
+        "elements_function_table.py",
+        library=DILL_LIBRARY,
+        save_main_session=True,
+        args=("{out}/out.txt",),
+    ),
     # 8. late binding of a loop variable: silently wrong, a warning
     Example("loop_late_binding.py", E({"BD112"}), args=("{out}/out.txt",)),
     Example("loop_late_binding_fixed.py", args=("{out}/out.txt",)),
@@ -123,6 +138,11 @@ ELEMENT_EXAMPLES = [
 OUTPUTS = {
     "elements_enum_value_fixed-cloudpickle": ["a=['HIGH', 'LOW']", "b=['LOW']"],
     "elements_function_fixed-cloudpickle": ["a=[20, 40]", "b=[30]"],
+    "elements_function_table_fixed-cloudpickle": ["price=['$3.50']", "share=['25%', '50%']"],
+    f"elements_function_table-{DILL_LIBRARY}-save_main_session": [
+        "price=['$3.50']",
+        "share=['25%', '50%']",
+    ],
     "loop_late_binding-cloudpickle": ["price=12", "qty=12"],  # price read the last column
     "loop_late_binding_fixed-cloudpickle": ["pprice=30", "pqty=12", "price=30", "qty=12"],
     "elements_schema_tuple_fixed-cloudpickle": ["a=1", "b=1"],
@@ -269,8 +289,37 @@ def emits_lambda_key(row):
     yield (lambda: 1), row
 
 
+def _in_main(source: str, name: str):
+    """A function as a script defines it (its module is ``__main__``)."""
+    namespace = {"__name__": "__main__"}
+    exec(source, namespace)
+    return namespace[name]
+
+
+_UPPER = _in_main("def upper(s):\n    return s.upper()\n", "upper")
+TABLE = {"upper": _UPPER}
+MIXED_TABLE = {"upper": _UPPER, "length": len}
+
+
+def picks_from_a_table(row):
+    handler = TABLE.get(row[1])
+    yield row[0], (handler, row[2])
+
+
+def picks_from_a_mixed_table(row):
+    yield row[0], (MIXED_TABLE[row[1]], row[2])
+
+
+def applies_from_a_table(row):
+    yield row[0], TABLE[row[1]](row[2])
+
+
 def test_functions_in_elements():
     assert emitted_functions(emits_local) == [("local", "emits_local.<locals>.scale")]
+    assert emitted_functions(picks_from_a_table) == [("script", "upper")]
+    # a table that also holds an importable function may give one that pickles: not claimed
+    assert emitted_functions(picks_from_a_mixed_table) == []
+    assert emitted_functions(applies_from_a_table) == []  # only its result travels
     assert emitted_functions(uses_local) == []  # only its result travels
     assert emitted_functions(emits_builtin) == []  # pickled by reference: fine
     assert emitted_functions(emits_lambda_key) == []  # keys take the deterministic coder

@@ -306,7 +306,9 @@ RULES = [
         "`pickle`, whatever `--pickle_library` says, and the standard pickle refers to a "
         "function by name: a lambda or a `def` made inside your code fails with \"Can't "
         "pickle local object 'F.<locals>.g'\", a function of your script with \"attribute "
-        "lookup g on __main__ failed\" (the worker's `__main__` is Beam's).",
+        "lookup g on __main__ failed\" (the worker's `__main__` is Beam's). A function "
+        "picked from a dispatch table of your script (`HANDLERS[kind]`, "
+        "`FORMATTERS.get(kind)`) counts when every entry is one of your script's functions.",
         fix="Send data, not code: emit what the function needs (a name, a factor) and apply a "
         "function of the consuming transform after the shuffle, or look the function up by "
         "name in a dict that the consuming transform carries.",

@@ -142,6 +142,10 @@ def emitted_functions(
                 continue
             if isinstance(leaf, ast.Lambda):
                 found.setdefault(f"{owner}.<locals>.<lambda>", "local")
+            elif (table := _looked_up(leaf)) is not None:
+                # HANDLERS[h], HANDLERS.get(h): one of a global table's functions
+                for what, name in _table_functions(_outer_value(function, table)):
+                    found.setdefault(name, what)
             elif isinstance(leaf, ast.Name):
                 variables.setdefault(leaf.id, set()).add(leaf_role)
             elif isinstance(leaf, ast.Call) and isinstance(leaf.func, ast.Name) and not _factory:
@@ -181,10 +185,47 @@ def emitted_functions(
             found.setdefault(f"{owner}.<locals>.{name}", "local")
         elif name not in assigned_names and name not in _parameters(root):
             value = _outer_value(function, name)
-            if isinstance(value, types.FunctionType) and value.__module__ == "__main__":
+            if _script_function(value):
                 local = "<locals>" in value.__qualname__
                 found.setdefault(value.__qualname__, "local" if local else "script")
     return [(what, name) for name, what in found.items()]
+
+
+def _script_function(value: object) -> bool:
+    return isinstance(value, types.FunctionType) and value.__module__ == "__main__"
+
+
+def _looked_up(leaf: ast.AST) -> str | None:
+    """``T`` for ``T[key]`` and ``T.get(key)``: an item of a table the function does not
+    define itself (the caller resolves ``T`` as a closure variable or a global)."""
+    if isinstance(leaf, ast.Subscript) and isinstance(leaf.value, ast.Name):
+        if not isinstance(leaf.slice, ast.Slice):
+            return leaf.value.id
+    if (
+        isinstance(leaf, ast.Call)
+        and isinstance(leaf.func, ast.Attribute)
+        and leaf.func.attr == "get"
+        and isinstance(leaf.func.value, ast.Name)
+    ):
+        return leaf.func.value.id
+    return None
+
+
+def _table_functions(table: object) -> list[tuple[str, str]]:
+    """The script's function an item of ``table`` surely is: a dict's values or a list's
+    items when every one is a function of ``__main__`` (a dispatch table). Only the first is
+    named, since the item depends on the data; a table that also holds importable functions
+    (``len``) or other values may give one that pickles, so it is not claimed."""
+    if isinstance(table, dict):
+        items = list(table.values())
+    elif isinstance(table, list | tuple):
+        items = list(table)
+    else:
+        return []
+    if not items or not all(_script_function(item) for item in items):
+        return []
+    first = items[0]
+    return [("local" if "<locals>" in first.__qualname__ else "script", first.__qualname__)]
 
 
 def _parameters(root: ast.AST) -> set[str]:
