@@ -438,9 +438,9 @@ def _ends(source: str) -> bool:
     import ast
     import textwrap
 
-    from beam_deps.check.detectors.declared_types import _falls_through
+    from beam_deps.check.detectors.function_source import falls_through
 
-    return _falls_through(ast.parse(textwrap.dedent(source)).body[0].body)
+    return falls_through(ast.parse(textwrap.dedent(source)).body[0].body)
 
 
 def test_where_a_map_function_returns_none():
@@ -466,20 +466,20 @@ def test_the_coder_decides_what_is_refused_or_changed():
     """The outcome is Beam's own coder's, the compiled one the worker runs."""
     from apache_beam.coders import coders
 
-    from beam_deps.check.detectors.declared_types import _round_trip
+    from beam_deps.check.detectors.value_types import round_trip
 
-    assert _round_trip(coders.VarIntCoder(), None) == (
+    assert round_trip(coders.VarIntCoder(), None) == (
         "rejected",
         "TypeError: an integer is required",
     )
-    assert _round_trip(coders.VarIntCoder(), 2.7) == ("changed", "2.7 arrives as 2")
-    assert _round_trip(coders.BooleanCoder(), None) == ("changed", "None arrives as False")
-    assert _round_trip(coders.BytesCoder(), "text") == (
+    assert round_trip(coders.VarIntCoder(), 2.7) == ("changed", "2.7 arrives as 2")
+    assert round_trip(coders.BooleanCoder(), None) == ("changed", "None arrives as False")
+    assert round_trip(coders.BytesCoder(), "text") == (
         "rejected",
         "TypeError: Expected bytes, got str",
     )
-    assert _round_trip(coders.FloatCoder(), 1) is None  # 1 arrives as 1.0: equal, not claimed
-    assert _round_trip(coders.NullableCoder(coders.VarIntCoder()), None) is None
+    assert round_trip(coders.FloatCoder(), 1) is None  # 1 arrives as 1.0: equal, not claimed
+    assert round_trip(coders.NullableCoder(coders.VarIntCoder()), None) is None
 
 
 def test_which_map_functions_return_none_for_every_element():

@@ -36,7 +36,7 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors import value_types
-from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
+from beam_deps.check.detectors.function_source import function_root, line_of
 from beam_deps.diagnostics import Diagnostic
 
 _MAYBE_NONE = object()  # None only for some data: said as a warning
@@ -50,23 +50,6 @@ def _described(value: Any) -> str:
     if isinstance(value, bool):
         return "a bool"
     return {int: "an int", float: "a float", str: "a str", bytes: "bytes"}[type(value)]
-
-
-def _round_trip(coder: Any, value: Any) -> tuple[str, str] | None:
-    """What ``coder`` (Beam's own, as the worker runs it) does to ``value``: ("rejected",
-    the worker's error) or ("changed", what arrives), or None when it comes back equal."""
-    from apache_beam.coders.coder_impl import create_InputStream, create_OutputStream
-
-    impl = coder.get_impl()  # what the worker calls (a coder's own encode() may differ)
-    try:
-        stream = create_OutputStream()
-        impl.encode_to_stream(value, stream, True)
-        back = impl.decode_from_stream(create_InputStream(stream.get()), True)
-    except Exception as error:  # noqa: BLE001 - the coder's own failure is the finding
-        return "rejected", f"{type(error).__name__}: {error}"
-    if back != value or (value is None) != (back is None):
-        return "changed", f"{value!r} arrives as {back!r}"
-    return None
 
 
 def _clashes(
@@ -94,88 +77,9 @@ def _clashes(
         value = _MAYBE_NONE
     if value is value_types.UNKNOWN:
         return
-    outcome = _round_trip(coder, None if value is _MAYBE_NONE else value)
+    outcome = value_types.round_trip(coder, None if value is _MAYBE_NONE else value)
     if outcome is not None:
         yield part or "the element", expr, value, coder, outcome, sometimes
-
-
-def _falls_through(body: list[ast.stmt]) -> bool:
-    """Whether running ``body`` can reach its end (a function then returns None): not after
-    a ``return`` or ``raise``, nor an ``if``/``try``/``with`` whose every way ends so."""
-    if not body:
-        return True
-    last = body[-1]
-    if isinstance(last, ast.Return | ast.Raise):
-        return False
-    if isinstance(last, ast.If):
-        return _falls_through(last.body) or _falls_through(last.orelse)
-    if isinstance(last, ast.With | ast.AsyncWith):
-        return _falls_through(last.body)
-    if isinstance(last, ast.Try):
-        if last.finalbody and not _falls_through(last.finalbody):
-            return False
-        ways = [last.orelse or last.body, *(h.body for h in last.handlers)]
-        return any(_falls_through(way) for way in ways)
-    if isinstance(last, ast.While):
-        endless = isinstance(last.test, ast.Constant) and last.test.value is True
-        return not endless or any(isinstance(n, ast.Break) for n in ast.walk(last))
-    # A loop that returns from inside, or a match's cases, is not followed: not claimed.
-    return not isinstance(last, ast.For | ast.AsyncFor | ast.Match)
-
-
-class _NoValue(ast.Constant):
-    """The None a ``def`` returns where it ends, or returns, without a value."""
-
-
-_BRANCHES = (
-    ast.If,
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.ExceptHandler,
-    ast.match_case,
-    ast.IfExp,
-    ast.BoolOp,
-    ast.comprehension,
-)
-
-
-def _on_a_branch(node: ast.AST, parents: dict[ast.AST, ast.AST], root: ast.AST) -> bool:
-    """Whether ``node`` runs only for some inputs: inside an ``if``, a loop, an ``except``,
-    a ``match`` case (the data decides whether a worker ever meets it)."""
-    while node is not root and node in parents:
-        node = parents[node]
-        if isinstance(node, _BRANCHES):
-            return True
-    return False
-
-
-def _emitted(function: types.FunctionType, returns: bool) -> list[tuple[ast.AST, bool]]:
-    """(expression, only sometimes) for what ``function`` emits; for a Map's ``def``, a
-    ``None`` for each bare ``return`` and for the end reached without a ``return`` (only
-    sometimes when the function returns a value on another path)."""
-    root = function_root(function)
-    if root is None:
-        return []
-    parents = {child: node for node in ast.walk(root) for child in ast.iter_child_nodes(node)}
-    returns_nodes = [n for n in own_nodes(root) if isinstance(n, ast.Return)]
-    # A def with several returns: which one runs depends on the input, like a branch.
-    several = len(returns_nodes) > 1
-    found = [
-        (expr, _on_a_branch(expr, parents, root) or (returns and several))
-        for expr in shuffles.element_expressions(function, returns, root)
-    ]
-    if not returns or not isinstance(root, ast.FunctionDef):
-        return found
-    returns_values = any(n.value is not None for n in returns_nodes)
-    for node in returns_nodes:
-        if node.value is None:
-            sometimes = _on_a_branch(node, parents, root) or several
-            found.append((_NoValue(None, lineno=node.lineno), sometimes))
-    if _falls_through(root.body):
-        end = _NoValue(None, lineno=root.body[-1].end_lineno or root.lineno)
-        found.append((end, returns_values))
-    return found
 
 
 def declared_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
@@ -208,7 +112,7 @@ def declared_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
         returns = shuffles.returns_elements(producer)
         seen: set[str] = set()
         for function in shuffles.emitting_functions(target):
-            for expr, branch in _emitted(function, returns):
+            for expr, branch in shuffles.emitted_values(function, returns):
                 for part, node, value, leaf, (outcome, detail), sometimes in _clashes(
                     coder, expr, sometimes=branch
                 ):
@@ -244,7 +148,7 @@ class _Clash:
     def diagnostic(self, producer: Any, gbk: Any | None) -> Diagnostic:
         function = self.function
         name = "the lambda" if function.__name__ == "<lambda>" else function.__qualname__
-        if isinstance(self.node, _NoValue):
+        if isinstance(self.node, shuffles.NoValue):
             shown = "the None it returns where it ends without a value"
         else:
             shown = ast.unparse(self.node)

@@ -95,4 +95,59 @@ def line_of(function: types.FunctionType, node: ast.AST) -> int | None:
     return None if lineno is None else function.__code__.co_firstlineno + lineno - 1
 
 
-__all__ = ["SCOPES", "function_root", "line_of", "own_nodes", "source_trees"]
+def falls_through(body: list[ast.stmt]) -> bool:
+    """Whether running ``body`` can reach its end (a function then returns None): not after
+    a ``return`` or ``raise``, nor an ``if``/``try``/``with`` whose every way ends so."""
+    if not body:
+        return True
+    last = body[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return False
+    if isinstance(last, ast.If):
+        return falls_through(last.body) or falls_through(last.orelse)
+    if isinstance(last, ast.With | ast.AsyncWith):
+        return falls_through(last.body)
+    if isinstance(last, ast.Try):
+        if last.finalbody and not falls_through(last.finalbody):
+            return False
+        ways = [last.orelse or last.body, *(h.body for h in last.handlers)]
+        return any(falls_through(way) for way in ways)
+    if isinstance(last, ast.While):
+        endless = isinstance(last.test, ast.Constant) and last.test.value is True
+        return not endless or any(isinstance(n, ast.Break) for n in ast.walk(last))
+    # A loop that returns from inside, or a match's cases, is not followed: not claimed.
+    return not isinstance(last, ast.For | ast.AsyncFor | ast.Match)
+
+
+_BRANCHES = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.ExceptHandler,
+    ast.match_case,
+    ast.IfExp,
+    ast.BoolOp,
+    ast.comprehension,
+)
+
+
+def on_a_branch(node: ast.AST, parents: dict[ast.AST, ast.AST], root: ast.AST) -> bool:
+    """Whether ``node`` runs only for some inputs: inside an ``if``, a loop, an ``except``,
+    a ``match`` case (the data decides whether a worker ever meets it)."""
+    while node is not root and node in parents:
+        node = parents[node]
+        if isinstance(node, _BRANCHES):
+            return True
+    return False
+
+
+__all__ = [
+    "SCOPES",
+    "falls_through",
+    "function_root",
+    "line_of",
+    "on_a_branch",
+    "own_nodes",
+    "source_trees",
+]

@@ -15,7 +15,12 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from beam_deps.check.detectors.function_source import function_root, own_nodes
+from beam_deps.check.detectors.function_source import (
+    falls_through,
+    function_root,
+    on_a_branch,
+    own_nodes,
+)
 
 
 def user_callable(node: Any) -> Any | None:
@@ -110,6 +115,38 @@ def element_expressions(
     return [n.value for n in own_nodes(root) if isinstance(n, wanted) and n.value is not None]
 
 
+class NoValue(ast.Constant):
+    """The None a ``def`` returns where it ends, or returns, without a value."""
+
+
+def emitted_values(function: types.FunctionType, returns: bool) -> list[tuple[ast.AST, bool]]:
+    """(expression, only sometimes) for what ``function`` emits; for a Map's ``def``, a
+    ``None`` for each bare ``return`` and for the end reached without a ``return`` (only
+    sometimes when the function returns a value on another path)."""
+    root = function_root(function)
+    if root is None:
+        return []
+    parents = {child: node for node in ast.walk(root) for child in ast.iter_child_nodes(node)}
+    returns_nodes = [n for n in own_nodes(root) if isinstance(n, ast.Return)]
+    # A def with several returns: which one runs depends on the input, like a branch.
+    several = len(returns_nodes) > 1
+    found = [
+        (expr, on_a_branch(expr, parents, root) or (returns and several))
+        for expr in element_expressions(function, returns, root)
+    ]
+    if not returns or not isinstance(root, ast.FunctionDef):
+        return found
+    returns_values = any(n.value is not None for n in returns_nodes)
+    for node in returns_nodes:
+        if node.value is None:
+            sometimes = on_a_branch(node, parents, root) or several
+            found.append((NoValue(None, lineno=node.lineno), sometimes))
+    if falls_through(root.body):
+        end = NoValue(None, lineno=root.body[-1].end_lineno or root.lineno)
+        found.append((end, returns_values))
+    return found
+
+
 def lifted(gbk: Any) -> bool:
     """The shuffle of a combine per key (``CombinePerKey``, and ``Count.PerKey``,
     ``CombineGlobally``... built on it): runners lift the combine before it, so what crosses
@@ -144,8 +181,10 @@ def consumers(pipeline: Any) -> dict[int, list[Any]]:
 
 
 __all__ = [
+    "NoValue",
     "consumers",
     "element_expressions",
+    "emitted_values",
     "emitting_functions",
     "is_beams",
     "lifted",

@@ -150,4 +150,21 @@ def maybe_none(expr: ast.AST) -> bool:
     )
 
 
-__all__ = ["DATA", "TEXT", "UNKNOWN", "maybe_none", "sample"]
+def round_trip(coder: Any, value: Any) -> tuple[str, str] | None:
+    """What ``coder`` (Beam's own, as the worker runs it) does to ``value``: ("rejected",
+    the worker's error) or ("changed", what arrives), or None when it comes back equal."""
+    from apache_beam.coders.coder_impl import create_InputStream, create_OutputStream
+
+    impl = coder.get_impl()  # what the worker calls (a coder's own encode() may differ)
+    try:
+        stream = create_OutputStream()
+        impl.encode_to_stream(value, stream, True)
+        back = impl.decode_from_stream(create_InputStream(stream.get()), True)
+    except Exception as error:  # noqa: BLE001 - the coder's own failure is the finding
+        return "rejected", f"{type(error).__name__}: {error}"
+    if back != value or (value is None) != (back is None):
+        return "changed", f"{value!r} arrives as {back!r}"
+    return None
+
+
+__all__ = ["DATA", "TEXT", "UNKNOWN", "maybe_none", "round_trip", "sample"]
