@@ -447,6 +447,41 @@ RULES = [
         "lines | beam.FlatMap(parse) | beam.GroupByKey()\n",
     ),
     Rule(
+        code="BD310",
+        name="key-not-deterministic",
+        severity=E,
+        also=(W,),
+        severity_note="A key every call gives: error. A key on a branch only some inputs take: warning.",
+        reported_by=("check",),
+        summary="A grouping key of a type Beam's deterministic coder refuses or changes.",
+        explanation="A shuffle (GroupByKey, CombinePerKey, Count.PerKey, Count.PerElement, "
+        "Distinct) groups equal keys by their bytes, so Beam encodes each key with a "
+        "deterministic coder. For a key whose type is not declared it takes Python's own "
+        "scalars (int, float, str, bytes, bool, None), tuples and lists of them, Enum "
+        "members, NamedTuples and frozen dataclasses. A numpy scalar (`np.int64(x)`, "
+        "`np.floor(x / 10)`), a `datetime.date` or `datetime`, a `Decimal` or a `frozenset` "
+        "is refused from Beam 2.68 on (\"Unable to deterministically encode '1' of type "
+        "'<class 'numpy.int64'>', please provide a type hint for the input of "
+        "'GroupByKey'\"), and a dataclass that is not frozen by every version. Older Beam "
+        "(2.61 to 2.67 on Python 3.11+) encodes a numpy scalar key by its empty state: every "
+        "key arrives as 0 and keys that differ are grouped together, silently. Reported "
+        "where the code fixes the key's type: a call of numpy's scalar types or functions, "
+        "a `datetime` constructor or `.date()`, `Decimal(...)`, `frozenset(...)`, a "
+        "dataclass of yours. beam-deps puts a key of that type through Beam's own coder, "
+        "so the message is the worker's for the Beam you have.",
+        fix="Make the key a Python value: `int(k)` or `k.item()` for a numpy scalar, "
+        "`d.isoformat()` for a date, `str(amount)` for a Decimal, `tuple(sorted(s))` for a "
+        "frozenset; or declare the dataclass `@dataclass(frozen=True)`.",
+        example="def bucket(x):\n"
+        "    return np.floor(x / 10), 1  # a numpy.float64 key\n"
+        "\n"
+        "values | beam.Map(bucket) | beam.CombinePerKey(sum)\n",
+        example_fixed="def bucket(x):\n"
+        "    return int(np.floor(x / 10)), 1  # a Python int key\n"
+        "\n"
+        "values | beam.Map(bucket) | beam.CombinePerKey(sum)\n",
+    ),
+    Rule(
         code="BD309",
         name="map-emits-none",
         severity=E,

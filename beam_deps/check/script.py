@@ -28,6 +28,7 @@ from beam_deps.check.detectors.construction import construction_failures, stoppe
 from beam_deps.check.detectors.declared import declared_conflicts
 from beam_deps.check.detectors.declared_types import declared_type_diagnostics
 from beam_deps.check.detectors.element_coders import function_element_diagnostics
+from beam_deps.check.detectors.grouping_keys import grouping_key_diagnostics
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
 from beam_deps.check.detectors.late_binding import late_binding_findings
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
@@ -216,6 +217,7 @@ def _at_run(
     diagnostics += function_element_diagnostics(captured.pipeline, library, saving)
     diagnostics += declared_type_diagnostics(captured.pipeline)
     diagnostics += none_element_diagnostics(captured.pipeline)
+    diagnostics += grouping_key_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     diagnostics += rebuilt_class_diagnostics(serialized.payloads, library)
     diagnostics += local_file_diagnostics(serialized.payloads, options)

@@ -144,14 +144,14 @@ def emitted_functions(
                 found.setdefault(f"{owner}.<locals>.<lambda>", "local")
             elif (table := _looked_up(leaf)) is not None:
                 # HANDLERS[h], HANDLERS.get(h): one of a global table's functions
-                for what, name in _table_functions(_outer_value(function, table)):
+                for what, name in _table_functions(outer_value(function, table)):
                     found.setdefault(name, what)
             elif isinstance(leaf, ast.Name):
                 variables.setdefault(leaf.id, set()).add(leaf_role)
             elif isinstance(leaf, ast.Call) and isinstance(leaf.func, ast.Name) and not _factory:
                 # ``make_rule(2)``: a function of the user's that returns a local function
                 # (a factory) puts that local function in the element
-                made = _outer_value(function, leaf.func.id)
+                made = outer_value(function, leaf.func.id)
                 if isinstance(made, types.FunctionType) and is_user_file(made.__code__.co_filename):
                     for what, name in emitted_functions(made, _factory=True) or ():
                         if what == "local":
@@ -184,7 +184,7 @@ def emitted_functions(
         if name in local_defs:
             found.setdefault(f"{owner}.<locals>.{name}", "local")
         elif name not in assigned_names and name not in _parameters(root):
-            value = _outer_value(function, name)
+            value = outer_value(function, name)
             if _script_function(value):
                 local = "<locals>" in value.__qualname__
                 found.setdefault(value.__qualname__, "local" if local else "script")
@@ -237,7 +237,7 @@ def _parameters(root: ast.AST) -> set[str]:
     }
 
 
-def _outer_value(function: types.FunctionType, name: str):
+def outer_value(function: types.FunctionType, name: str):
     """What ``name`` means inside ``function`` when it is not one of its own variables: a
     variable of an enclosing function (a closure cell) or a global."""
     code = function.__code__

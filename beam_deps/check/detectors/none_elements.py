@@ -25,6 +25,7 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
+from beam_deps.check.detectors import value_types
 from beam_deps.check.detectors.function_source import function_root, own_nodes
 from beam_deps.check.detectors.worker_code import MISSING, closure_value
 from beam_deps.diagnostics import Diagnostic
@@ -98,6 +99,22 @@ def _uses_elements(reader: Any) -> bool:
     return False
 
 
+def _refused(node: Any) -> bool:
+    """The Map's declared output type takes a coder that refuses None (``-> int``): the
+    worker fails on the first None (BD308 says so), no None reaches the next step."""
+    from apache_beam.coders import typecoders
+
+    outputs = list(node.outputs.values())
+    if len(outputs) != 1:
+        return False
+    try:
+        coder = typecoders.registry.get_coder(outputs[0].element_type)
+    except Exception:  # noqa: BLE001 - no coder for the hint: Beam says so itself
+        return False
+    outcome = value_types.round_trip(coder, None)
+    return outcome is not None and outcome[0] == "rejected"
+
+
 def none_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
     """BD309 for each user Map whose function returns None for every input and whose output
     a later step reads: an error where that step is a sink or the user's code, a warning
@@ -111,7 +128,7 @@ def none_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
             why = _returns_none(target)
         except Exception:  # noqa: BLE001 - a hostile callable: no finding, no crash
             continue
-        if why is None:
+        if why is None or _refused(node):
             continue
         after = [r for o in node.outputs.values() for r in readers.get(id(o), [])]
         if not after:
