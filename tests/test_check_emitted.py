@@ -66,10 +66,10 @@ def test_helpers_used_inside_are_not_emitted(function):
 def test_a_lambda_inside_a_pipeline_expression_is_parsed():
     import apache_beam as beam
 
-    from beam_deps.pipeline.payloads import unwrap_callable
+    from beam_deps.pipeline.payloads import user_code
 
     transform = beam.Map(lambda x: (x, Point(x)))
-    assert "Point" in emitted_constructors(unwrap_callable(transform.fn._fn))
+    assert "Point" in emitted_constructors(user_code(transform.fn))
 
 
 def test_unreadable_source_is_unknown():

@@ -300,6 +300,18 @@ def unwrap_callable(fn: Any) -> Any:
 _CORE = ("transforms/core.py", "transforms\\core.py")
 
 
+def user_code(fn: Any) -> Any:
+    """What a ParDo's DoFn runs of the user's: the callable a Map/FlatMap/Filter/MapTuple
+    wrapper (or a CombineFn made of a callable) holds, or the DoFn itself. Every detector
+    that reads the user's function of a step starts here, so they agree on what it is (a
+    DoFn of the user's own that keeps a function as ``self._fn`` is still that DoFn)."""
+    from apache_beam.transforms.core import CallableWrapperCombineFn, CallableWrapperDoFn
+
+    if isinstance(fn, CallableWrapperDoFn | CallableWrapperCombineFn):
+        return unwrap_callable(fn._fn)
+    return fn
+
+
 def _sink_in(pardo: tuple) -> Any:
     """The user's Sink inside one of Beam's Write steps (as ``fn.sink`` or an argument)."""
     from apache_beam.io.iobase import Sink

@@ -322,15 +322,14 @@ def _classes_into_shuffles(pipeline: Any):
     X on __main__ failed" (proven in tests/test_check_examples.py)."""
     from apache_beam.transforms.core import ParDo
 
-    from beam_deps.pipeline.payloads import unwrap_callable
+    from beam_deps.pipeline.payloads import user_code
 
     for gbk in shuffles_of(pipeline):
         producer = getattr(gbk.inputs[0], "producer", None) if gbk.inputs else None
         for _ in range(3):
             if producer is None or not isinstance(producer.transform, ParDo):
                 break
-            fn = producer.transform.fn
-            target = unwrap_callable(getattr(fn, "_fn", None)) if hasattr(fn, "_fn") else fn
+            target = user_code(producer.transform.fn)
             for cls, roles in _constructed_main_classes(target).items():
                 yield producer, gbk, cls, roles
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
@@ -347,7 +346,7 @@ def _classes_emitted(pipeline: Any):
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import ParDo
 
-    from beam_deps.pipeline.payloads import unwrap_callable
+    from beam_deps.pipeline.payloads import user_code
 
     nodes: list[Any] = []
 
@@ -358,8 +357,7 @@ def _classes_emitted(pipeline: Any):
 
     pipeline.visit(Leaves())
     for node in nodes:
-        fn = node.transform.fn
-        target = unwrap_callable(getattr(fn, "_fn", None)) if hasattr(fn, "_fn") else fn
+        target = user_code(node.transform.fn)
         for cls, roles in _constructed_main_classes(target, output_only=True).items():
             yield node, cls, roles
 

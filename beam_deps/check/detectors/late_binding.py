@@ -54,7 +54,7 @@ def _transform_functions(pipeline: Any) -> list[tuple[Any, types.FunctionType]]:
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import ParDo
 
-    from beam_deps.pipeline.payloads import unwrap_callable
+    from beam_deps.pipeline.payloads import user_code
 
     found: list[tuple[Any, types.FunctionType]] = []
 
@@ -63,8 +63,7 @@ def _transform_functions(pipeline: Any) -> list[tuple[Any, types.FunctionType]]:
             transform = node.transform
             if not isinstance(transform, ParDo):
                 return
-            fn = transform.fn
-            target = unwrap_callable(fn._fn) if hasattr(fn, "_fn") else None
+            target = user_code(transform.fn)  # a DoFn is no function: only callables
             if isinstance(target, types.FunctionType) and target.__closure__:
                 if not (target.__module__ or "").startswith("apache_beam."):
                     found.append((node, target))

@@ -45,15 +45,15 @@ def secret_urls(analyses: Iterable[Any]) -> list[Diagnostic]:
 def _roots(obj: Any, name: str) -> list[tuple[str, Any]]:
     """The user's objects in what Beam pickles: a ParDo's (fn, args, kwargs, side inputs,
     windowing) tuple starts from the DoFn, or from the function a Map/FlatMap wraps."""
-    from beam_deps.pipeline.payloads import unwrap_callable
+    from beam_deps.pipeline.payloads import user_code
 
     try:
-        from apache_beam.transforms.core import CallableWrapperDoFn, DoFn
+        from apache_beam.transforms.core import DoFn
     except ImportError:  # pragma: no cover - Beam is there whenever a payload is
         return [(name, obj)]
     if isinstance(obj, tuple) and len(obj) == 5 and isinstance(obj[0], DoFn):
         fn, args, kwargs = obj[0], obj[1], obj[2]
-        first = unwrap_callable(fn._fn) if isinstance(fn, CallableWrapperDoFn) else fn
+        first = user_code(fn)
         roots = [(name, first)]
         roots += [(f"{name}.args[{i}]", a) for i, a in enumerate(args or ())]
         roots += [(f"{name}.kwargs[{k!r}]", v) for k, v in (kwargs or {}).items()]

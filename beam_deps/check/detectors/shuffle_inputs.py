@@ -27,13 +27,12 @@ def user_callable(node: Any) -> Any | None:
     """The user's function (Map/FlatMap/MapTuple/Filter) or DoFn of a ParDo node."""
     from apache_beam.transforms.core import ParDo
 
-    from beam_deps.pipeline.payloads import unwrap_callable
+    from beam_deps.pipeline.payloads import user_code
 
     transform = getattr(node, "transform", None)
     if not isinstance(transform, ParDo):
         return None
-    fn = transform.fn
-    return unwrap_callable(fn._fn) if hasattr(fn, "_fn") else fn
+    return user_code(transform.fn)
 
 
 def is_beams(target: Any) -> bool:

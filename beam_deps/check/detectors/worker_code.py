@@ -75,15 +75,11 @@ def is_user_function(fn: Any) -> bool:
 
 def _entries(obj: Any) -> Iterator[WorkerFunction]:
     """The worker entry points of one pickled payload object."""
-    from apache_beam.transforms.core import CallableWrapperCombineFn, CallableWrapperDoFn
-
-    from beam_deps.pipeline.payloads import unwrap_callable
+    from beam_deps.pipeline.payloads import user_code
 
     if isinstance(obj, tuple) and obj and not isinstance(obj[0], type):
         obj = obj[0]  # a ParDo payload: (fn, args, kwargs, side inputs, windowing)
-    if isinstance(obj, CallableWrapperDoFn | CallableWrapperCombineFn):
-        obj = unwrap_callable(obj._fn)
-    yield from _callable_entries(obj)
+    yield from _callable_entries(user_code(obj))
 
 
 def _callable_entries(obj: Any) -> Iterator[WorkerFunction]:
