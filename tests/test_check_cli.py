@@ -582,3 +582,31 @@ def test_check_always_ends_and_never_passes_without_checking(tmp_path):
     proc, took = check("stubborn.py", "--timeout", "1")
     assert proc.returncode == 2 and proc.stdout == "" and "did not finish within 1s" in proc.stderr
     assert "Traceback" not in proc.stderr and took < 120
+
+
+def test_a_bug_of_ours_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    """A detector that crashes (here made to) is beam-deps' bug: one line that says so,
+    exit 2, a JSON document that still parses; the child's traceback only with --debug."""
+    import beam_deps.check.script as script_module
+    from beam_deps.cli import main as cli_main
+
+    def broken(pipeline):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(script_module, "grouping_key_diagnostics", broken)
+    script = tmp_path / "pipe.py"
+    script.write_text(
+        "import apache_beam as beam\n"
+        "with beam.Pipeline() as p:\n"
+        "    p | beam.Create([1]) | beam.Map(str)\n"
+    )
+    assert cli_main(["check", str(script), "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.startswith("beam-deps")]
+    assert len(lines) == 1 and "internal error" in lines[0] and "KeyError: 'boom'" in lines[0]
+    assert "Traceback" not in captured.err
+    document = json.loads(captured.out)
+    assert "internal error" in json.dumps(document)
+
+    with pytest.raises(KeyError, match="boom"):  # --debug: the real traceback
+        cli_main(["check", str(script), "--debug"])

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from beam_deps.diagnostics import Report
-from beam_deps.errors import UsageError
+from beam_deps.errors import InternalError, UsageError
 from beam_deps.pipeline import ScriptError
 
 # Beyond --timeout (which the script's construction gets, in the child), what the analysis
@@ -71,7 +71,7 @@ def run_isolated(check: Callable[[], Report], *, timeout: float | None, name: st
         return value
     if kind == "usage":
         raise ScriptError(value)
-    raise RuntimeError(f"beam-deps check failed in its child process:\n{value}")
+    raise InternalError(value)
 
 
 def _child(check: Callable[[], Report], write_end: int) -> None:

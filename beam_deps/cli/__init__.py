@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from beam_deps import __version__
-from beam_deps.errors import BeamDepsError
+from beam_deps.errors import BeamDepsError, InternalError
 
 COMMAND_MODULES = ("check", "stage", "explain")
 
@@ -47,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             require_supported()
         return int(args.func(args) or 0)
     except BeamDepsError as exc:
+        if isinstance(exc, InternalError) and getattr(args, "debug", False):
+            print(exc.traceback, file=sys.stderr)  # the child's own traceback
+            return 2
         if getattr(args, "debug", False):
             raise
         print(f"beam-deps: error: {exc}", file=sys.stderr)
@@ -54,6 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("beam-deps: interrupted", file=sys.stderr)
+        return 2
+    except Exception:  # noqa: BLE001 - a bug of ours: one line, the traceback with --debug
+        if getattr(args, "debug", False):
+            raise
+        import traceback
+
+        message = str(InternalError(traceback.format_exc()))
+        print(f"beam-deps: error: {message}", file=sys.stderr)
+        _failure_document(args, message)
         return 2
 
 
