@@ -151,9 +151,12 @@ def key_sample(expr: ast.AST, function: types.FunctionType) -> Any:
         return UNKNOWN
     made = _made_by(_resolved(expr.func, function))
     if made is UNKNOWN and isinstance(expr.func, ast.Attribute) and not expr.args:
-        # ``ts.date()``: datetime's and pandas' Timestamp's ``date()`` give a datetime.date
+        # ``datetime.strptime(...).date()``: a datetime's ``date()`` is a datetime.date; any
+        # other object's ``date()`` (a class of the user's) may give anything
         if expr.func.attr == "date" and not expr.keywords:
-            return _SAMPLES[datetime.date]
+            receiver = key_sample(expr.func.value, function)
+            if isinstance(receiver, datetime.datetime):
+                return _SAMPLES[datetime.date]
     return made
 
 
@@ -210,13 +213,18 @@ def _path_to(producer: Any, gbk: Any) -> list[str] | None:
 
 
 def _key_coder(gbk: Any) -> Any:
-    """The deterministic coder the shuffle encodes keys with, or None (a declared key type
-    whose coder Beam itself refuses as non-deterministic: Beam says so when it builds)."""
+    """The deterministic coder the shuffle encodes a key of undeclared type with, or None
+    (a declared key type: its own coder)."""
     from apache_beam.coders import coders, typecoders
 
     try:
         coder = typecoders.registry.get_coder(gbk.inputs[0].element_type)
         key = coder.key_coder() if coder.is_kv_coder() else coders.FastPrimitivesCoder()
+        if not isinstance(key, coders.FastPrimitivesCoder):
+            # A declared key type (``-> Tuple[int, int]``) takes its own coder: what it does
+            # to a value depends on the value (np.floor gives whole numbers, which an int
+            # coder keeps), so a sample of the type decides nothing; BD308 owns declared types.
+            return None
         return key.as_deterministic_coder(gbk.full_label)
     except Exception:  # noqa: BLE001
         return None
