@@ -6,10 +6,11 @@ coder takes Python's own scalars (int, float, str, bytes, bool, None), tuples an
 them, Enum members, NamedTuples and frozen dataclasses. Other values go through a fallback,
 and what it does depends on the Beam version:
 
-* Beam 2.68 and newer refuse them, and the job fails: a numpy scalar ("Unable to
-  deterministically encode '1' of type '<class 'numpy.int64'>', please provide a type hint
-  for the input of 'GroupByKey'"), a ``datetime.date``, a ``Decimal``, a ``frozenset``.
-* Older Beam (2.61 on Python 3.11) encodes a numpy scalar by its ``__getstate__``, which holds
+* Every version refuses a ``datetime.date``, a ``Decimal``, a ``frozenset``, and the job
+  fails ("Unable to deterministically encode ..."); Beam 2.62 and newer refuse a numpy
+  scalar too ("... of type '<class 'numpy.int64'>', please provide a type hint for the
+  input of 'GroupByKey'"), as read in the wheels of 2.61 to 2.68.
+* Beam 2.61 (on Python 3.11+) encodes a numpy scalar by its ``__getstate__``, which holds
   nothing: every key arrives as 0, and keys that differ are grouped together, silently.
 * A dataclass that is not frozen is refused by every version ("non-frozen").
 
