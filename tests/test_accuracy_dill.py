@@ -16,12 +16,16 @@ fails with the message check predicted.
   ``super()`` form, a true BD412 on dill 0.3.1.1 only.
 * item 14: BD203 once per check, and only where a finding relies on the worker's
   ``__main__``.
+* ``dill_super_named.py``: ``super(Normalize, self)`` in ``setup()`` finds the session's copy
+  of the class under dill_unsafe with the session (BD311, m16 t04); ``super()`` fixes it.
 """
 
 from __future__ import annotations
 
 import pytest
 from conftest import DILL_LIBRARY, DILL_VERSION, HAS_DILL
+from isolated import run_isolated
+from support.golden import check_golden
 from test_check_examples import CLOUDPICKLE, EXAMPLES, Example, ExampleRuns
 
 from beam_deps.check import check_script
@@ -33,6 +37,7 @@ SUPER_FAILS = "Can't get attribute 'ScaleBy' on <module 'apache_beam.runners.wor
 # do until the job times out, so that one is checked, not run (its payload fails the same
 # way, proven by the run without the session).
 CHECK_ONLY = "the worker cannot load the main session and the job hangs"
+SUPER_COPY = "super(type, obj): obj must be an instance or subtype of type"
 
 
 def _examples(library: str) -> list[Example]:
@@ -64,6 +69,33 @@ def _examples(library: str) -> list[Example]:
                 notes=(CHECK_ONLY,) if dill and OLD_DILL and ssm else (),
             ),
         ]
+        # BD311: super(Normalize, self) finds the session's copy of the class
+        if dill and OLD_DILL:
+            named = fixed = E({"BD412"})
+            named_fails = fixed_fails = "Can't get attribute 'Normalize' on <module 'apache_beam"
+        elif dill:
+            named, fixed = E({"BD311"}) if ssm else E({"BD201"}), E()
+            named_fails = SUPER_COPY if ssm else "name 'Normalize' is not defined"
+            fixed_fails = None
+        else:
+            named = fixed = E()
+            named_fails = fixed_fails = None
+        hangs = (CHECK_ONLY,) if dill and OLD_DILL and ssm else ()
+        for script, errors, fails in (
+            ("dill_super_named.py", named, named_fails),
+            ("dill_super_named_fixed.py", fixed, fixed_fails),
+        ):
+            out.append(
+                Example(
+                    script,
+                    errors,
+                    fails_with=fails,
+                    library=library,
+                    save_main_session=ssm,
+                    args=("{out}/words.txt",),
+                    notes=hangs,
+                )
+            )
     out.append(
         Example(
             "dill_composite_reads_pcoll.py",
@@ -129,6 +161,52 @@ def test_the_saved_session_really_computed_the_weights(runs):
 def test_the_composite_closure_really_scaled(runs, ssm):
     """The closure over the composite's self ran on the workers (item 3): x * 3 + 10."""
     assert _result(runs, "dill_composite_self.py", ssm, "scaled.txt") == ["13", "16"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ssm", [False, True], ids=["no_session", "save_main_session"])
+def test_the_fixed_super_really_normalized(runs, ssm):
+    """super() with no arguments: the fixed DoFn ran its setup() on the workers."""
+    if HAS_DILL and OLD_DILL:
+        pytest.skip("dill 0.3.1.1 cannot unpickle a super() of a script class (BD412, above)")
+    assert _result(runs, "dill_super_named_fixed.py", ssm, "words.txt") == ["hello", "world"]
+
+
+@pytest.mark.skipif(not HAS_DILL or OLD_DILL, reason="BD311 is dill_unsafe's: tox dillnew")
+def test_super_of_another_copy_is_shown_on_the_errors_page(tmp_path):
+    script = "dill_super_named.py"
+    report = check_script(
+        EXAMPLES / script,
+        argv=[str(tmp_path / "w.txt"), f"--pickle_library={DILL_LIBRARY}", "--save_main_session"],
+    )
+    (found,) = [d for d in report.diagnostics if d.code == "BD311"]
+    assert found.line == 16 and found.severity.value == "error"
+    line = f"{script}:{found.line}: {found.code} [{found.severity.value}] {found.message}\n"
+    check_golden("check_super_copy", line)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_DILL or OLD_DILL, reason="BD311 is dill_unsafe's: tox dillnew")
+def test_super_named_in_init_only_is_not_reported(tmp_path):
+    """__init__ runs while the pipeline is built: its super(Normalize, self) never meets the
+    session's copy. No BD311, and the job really runs."""
+    text = (EXAMPLES / "dill_super_named_fixed.py").read_text()
+    script = tmp_path / "init_named.py"
+    script.write_text(
+        text.replace(
+            "    def setup(self):",
+            "    def __init__(self):\n"
+            "        super(Normalize, self).__init__()\n"
+            "        self.lower = True\n\n"
+            "    def setup(self):",
+        )
+    )
+    argv = [str(tmp_path / "w.txt"), f"--pickle_library={DILL_LIBRARY}", "--save_main_session"]
+    report = check_script(script, argv=argv)
+    assert not report.errors, report.diagnostics
+    run = run_isolated(script, argv)
+    assert run.ok, run
+    assert sorted((tmp_path / "w.txt").read_text().split()) == ["hello", "world"]
 
 
 # -- item 14: BD203 once, and only where it changes something (check only: cloudpickle) --

@@ -136,6 +136,7 @@ GOLDEN_ELSEWHERE = {
     "check_local_file": "test_accuracy_state.py",
     "check_launch_state": "test_accuracy_state.py",
     "check_rebuilt_class": "test_accuracy_dill_ptransform.py",  # tox dillnew
+    "check_super_copy": "test_accuracy_dill.py",  # tox dillnew
 }
 
 # Lines such as "_pickle.PicklingError: Can't pickle ..." or "RuntimeError: Unable to ...".

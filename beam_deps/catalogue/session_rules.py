@@ -482,6 +482,32 @@ RULES = [
         "values | beam.Map(bucket) | beam.CombinePerKey(sum)\n",
     ),
     Rule(
+        code="BD311",
+        name="super-of-another-copy",
+        severity=E,
+        reported_by=("check",),
+        summary="`super(Name, self)` finds another copy of the class on the worker.",
+        explanation="The two-argument `super(Name, self)` looks `Name` up as a global when "
+        "the method runs and requires `self` to be an instance of what it finds. dill 0.3.6 "
+        "and newer (`--pickle_library=dill_unsafe`) pickle a class of your script by value, "
+        "so the worker rebuilds it for the payload; with `--save_main_session` the loaded "
+        "session puts its own copy of the class under the same name in the worker's "
+        "`__main__`. The method then reads the session's copy, the instance is of the "
+        "payload's copy, and every call fails with \"TypeError: super(type, obj): obj must "
+        'be an instance or subtype of type". beam-deps unpickles the payload after the '
+        "session in the simulated worker and compares the two classes, so it reports only "
+        "what the worker will really see (cloudpickle and dill 0.3.1.1 find one class).",
+        fix="Write `super()` with no arguments: it uses the class the method was defined "
+        "in, whatever the global name finds. Or define the class in a staged module "
+        "(pickled by reference), or leave out `--save_main_session`.",
+        example="class CleanUpper(Base):\n"
+        "    def process(self, line):\n"
+        "        yield super(CleanUpper, self).clean(line).upper()  # the session's CleanUpper\n",
+        example_fixed="class CleanUpper(Base):\n"
+        "    def process(self, line):\n"
+        "        yield super().clean(line).upper()  # the class this method belongs to\n",
+    ),
+    Rule(
         code="BD309",
         name="map-emits-none",
         severity=E,

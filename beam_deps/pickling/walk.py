@@ -80,6 +80,7 @@ def _reachable_functions(
     function_counts: Any,
     class_counts: Any,
     stats: dict[str, bool] | None = None,
+    classes: list[type] | None = None,
 ) -> Iterator[types.FunctionType]:
     seen: set[int] = set()
     stack = [root]
@@ -101,6 +102,8 @@ def _reachable_functions(
         budget -= 1
         if _is_placeholder(obj):
             continue
+        if classes is not None and isinstance(obj, type) and class_counts(obj):
+            classes.append(obj)
         try:
             if isinstance(obj, type) and class_counts(obj) and _is_ptransform(obj):
                 children = list(_ptransform_class_children(obj, deferred))
@@ -309,6 +312,16 @@ def _children(
             yield getattr(obj, slot)
 
 
+def instruction_line(ins: dis.Instruction, current: int | None) -> int | None:
+    """The source line of ``ins``, else ``current``. Why not ``starts_line``: from Python
+    3.13 it is a bool (the line moved to ``line_number``), so every line read as 1."""
+    positions = getattr(ins, "positions", None)
+    if positions is not None and positions.lineno:
+        return positions.lineno
+    start = ins.starts_line
+    return start if isinstance(start, int) and not isinstance(start, bool) else current
+
+
 def code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
     """``code`` and every code object nested in it (inner functions, lambdas, comprehensions)."""
     stack = [code]
@@ -323,10 +336,66 @@ def global_reads(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
     for c in code_objects(code):
         line = c.co_firstlineno
         for ins in dis.get_instructions(c):
-            if ins.starts_line:
-                line = ins.starts_line
+            line = instruction_line(ins, line)
             if ins.opname == "LOAD_GLOBAL" and isinstance(ins.argval, str):
                 yield ins.argval, line
+
+
+def super_copies(
+    root: Any, limit: int = MAX_OBJECTS
+) -> Iterator[tuple[types.FunctionType, str, int | None, type]]:
+    """(method, name, line, its class) for each ``super(Name, ...)`` in a method of a user
+    class reachable from ``root`` where ``Name``, looked up in the method's globals, finds
+    another class of the same name than the one the method's class inherits from.
+
+    Why: that is a second copy of the class. dill 0.3.6+ with the main session rebuilds the
+    payload's class by value while the session holds its own copy under the name, so
+    ``super(CleanUpper, self)`` raises "super(type, obj): obj must be an instance or
+    subtype of type" on every call. Only the two-copies case is reported, never a name
+    that finds some unrelated class (that is the user's own business)."""
+    classes: list[type] = []
+    for _ in _reachable_functions(root, limit, is_user_function, _is_user_class, classes=classes):
+        pass
+    for cls in classes:
+        try:
+            mro = cls.__mro__
+            members = list(vars(cls).values())
+        except Exception:  # noqa: BLE001 - hostile classes
+            continue
+        for member in members:
+            fn = getattr(member, "__func__", member)
+            if not isinstance(fn, types.FunctionType) or fn.__name__ == "__init__":
+                continue  # __init__ runs while the pipeline is built, not on a worker
+            for name, line in _super_names(fn.__code__):
+                found = fn.__globals__.get(name)
+                if (
+                    isinstance(found, type)
+                    and found not in mro
+                    and any(_same_name(c, found) for c in mro)
+                ):
+                    yield fn, name, line, cls
+
+
+def _same_name(a: type, b: type) -> bool:
+    return (a.__module__, a.__qualname__) == (getattr(b, "__module__", None), b.__qualname__)
+
+
+def _super_names(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
+    """(name, line) for each ``super(name, ...)`` whose class argument is a global name."""
+    for c in code_objects(code):
+        line = c.co_firstlineno
+        previous = None
+        for ins in dis.get_instructions(c):
+            line = instruction_line(ins, line)
+            if (
+                ins.opname == "LOAD_GLOBAL"
+                and previous is not None
+                and previous.opname == "LOAD_GLOBAL"
+                and previous.argval == "super"
+                and isinstance(ins.argval, str)
+            ):
+                yield ins.argval, line
+            previous = ins
 
 
 def global_names(code: types.CodeType) -> set[str]:
@@ -339,8 +408,7 @@ def imports(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
         line = c.co_firstlineno
         previous: list[Any] = []
         for ins in dis.get_instructions(c):
-            if ins.starts_line:
-                line = ins.starts_line
+            line = instruction_line(ins, line)
             if ins.opname == "IMPORT_NAME" and isinstance(ins.argval, str):
                 level = previous[-2].argval if len(previous) >= 2 else 0
                 if not level:
@@ -371,8 +439,7 @@ def global_mutations(code: types.CodeType) -> Iterator[tuple[str, int | None, st
         loaded: str | None = None
         depth = 0
         for ins in dis.get_instructions(c):
-            if ins.starts_line:
-                line = ins.starts_line
+            line = instruction_line(ins, line)
             op = ins.opname
             if op in _NOISE:
                 continue

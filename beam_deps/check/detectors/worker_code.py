@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from beam_deps.pickling.locations import is_user_file
+from beam_deps.pickling.walk import instruction_line
 
 # What Beam calls on the worker (DoFn, CombineFn, sources, sinks' writers), never at build.
 WORKER_METHODS = (
@@ -104,14 +105,6 @@ def closure_value(fn: types.FunctionType, name: str) -> Any:
         return MISSING
 
 
-def _line(ins: dis.Instruction, current: int | None) -> int | None:
-    positions = getattr(ins, "positions", None)
-    if positions is not None and positions.lineno:
-        return positions.lineno
-    start = ins.starts_line
-    return start if isinstance(start, int) and not isinstance(start, bool) else current
-
-
 def _subscript_written(ops: list[dis.Instruction], start: int) -> bool:
     """True when the container the chain just pushed is the target of a ``STORE_SUBSCR`` /
     ``DELETE_SUBSCR`` whatever the index expression (``memo[word, 0] = v`` builds a tuple
@@ -176,7 +169,7 @@ def attribute_chains(entry: WorkerFunction) -> Iterator[Chain]:
         aliases: dict[str, tuple[str, str, list[str]]] = {}
         line = code.co_firstlineno
         for i, ins in enumerate(ops):
-            line = _line(ins, line)
+            line = instruction_line(ins, line)
             prefix: list[str] = []
             if ins.opname == "LOAD_GLOBAL" and isinstance(ins.argval, str):
                 root = ("global", ins.argval)

@@ -4,8 +4,9 @@ The child reports raw records (``kind``, module or name, line); only here, where
 environment can be seen, is each one classified: a module missing on the worker but
 installed here (BD401), local code that is not staged (BD402), missing everywhere (BD403);
 names that will be undefined (BD201) or that resolve only because ``sdk_worker_main``
-imports them (BD202); module state a DoFn mutates (BD205); a pickle library the worker
-lacks (BD408); any other unpickling failure (BD412).
+imports them (BD202); module state a DoFn mutates (BD205); ``super(Name, self)`` whose
+name finds another copy of the class (BD311); a pickle library the worker lacks (BD408);
+any other unpickling failure (BD412).
 """
 
 from __future__ import annotations
@@ -196,6 +197,22 @@ def findings_to_diagnostics(
                     severity=None if read is None else "error",
                     path=path,
                     name=name,
+                    **where,
+                )
+            )
+        elif kind == "super":
+            name, cls = f["name"], f.get("cls") or f["name"]
+            out.append(
+                diagnostic(
+                    "BD311",
+                    f"{function} calls super({name}, ...), and on the worker {name!r} names "
+                    f"another copy of the class than the one {library} rebuilt for this "
+                    f'payload (the main session holds its own copy): "TypeError: '
+                    f'super(type, obj): obj must be an instance or subtype of type" on '
+                    f"every call",
+                    path=path,
+                    name=name,
+                    cls=cls,
                     **where,
                 )
             )

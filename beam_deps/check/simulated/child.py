@@ -350,6 +350,17 @@ class Worker:
                         **where,
                     }
                 )
+        for fn, name, line, cls in walk.super_copies(obj):
+            out.append(
+                {
+                    "kind": "super",
+                    "name": name,
+                    "line": line,
+                    "cls": cls.__qualname__,
+                    "function": fn.__qualname__,
+                    "file": fn.__code__.co_filename,
+                }
+            )
         return out
 
 
