@@ -18,6 +18,8 @@ fails with the message check predicted.
   ``__main__``.
 * ``dill_super_named.py``: ``super(Normalize, self)`` in ``setup()`` finds the session's copy
   of the class under dill_unsafe with the session (BD311, m16 t04); ``super()`` fixes it.
+* ``dill_namedtuple_method.py``: the session's NamedTuple has fields only, so a method read
+  on the worker is gone, with either dill (BD312, m16 s18); a function of the script fixes it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ SUPER_FAILS = "Can't get attribute 'ScaleBy' on <module 'apache_beam.runners.wor
 # way, proven by the run without the session).
 CHECK_ONLY = "the worker cannot load the main session and the job hangs"
 SUPER_COPY = "super(type, obj): obj must be an instance or subtype of type"
+NO_TOTAL = "'Purchase' object has no attribute 'total'"
 
 
 def _examples(library: str) -> list[Example]:
@@ -81,6 +84,34 @@ def _examples(library: str) -> list[Example]:
             named = fixed = E()
             named_fails = fixed_fails = None
         hangs = (CHECK_ONLY,) if dill and OLD_DILL and ssm else ()
+        # BD312: the session's NamedTuple has fields only
+        if not dill:
+            method = fixed_method = E({"BD302"})
+            method_fails = fixed_method_fails = "Can't pickle <class '__main__.Purchase'>"
+        elif not ssm:
+            method = fixed_method = E({"BD302", "BD201"})
+            method_fails = fixed_method_fails = "name 'Purchase' is not defined"
+        else:
+            method, fixed_method = E({"BD312"}), E()
+            method_fails, fixed_method_fails = NO_TOTAL, None
+        out += [
+            Example(
+                "dill_namedtuple_method.py",
+                method,
+                fails_with=method_fails,
+                library=library,
+                save_main_session=ssm,
+                args=("{out}/totals.txt",),
+            ),
+            Example(
+                "dill_namedtuple_method_fixed.py",
+                fixed_method,
+                fails_with=fixed_method_fails,
+                library=library,
+                save_main_session=ssm,
+                args=("{out}/totals.txt",),
+            ),
+        ]
         for script, errors, fails in (
             ("dill_super_named.py", named, named_fails),
             ("dill_super_named_fixed.py", fixed, fixed_fails),
@@ -170,6 +201,32 @@ def test_the_fixed_super_really_normalized(runs, ssm):
     if HAS_DILL and OLD_DILL:
         pytest.skip("dill 0.3.1.1 cannot unpickle a super() of a script class (BD412, above)")
     assert _result(runs, "dill_super_named_fixed.py", ssm, "words.txt") == ["hello", "world"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_DILL, reason="the main session of dill: tox dill and dillnew")
+def test_the_function_instead_of_the_method_really_totalled(runs):
+    """dill_namedtuple_method_fixed.py with the session: the totals, per purchase."""
+    assert _result(runs, "dill_namedtuple_method_fixed.py", True, "totals.txt") == [
+        "a=1.0",
+        "a=5.0",
+        "b=3.0",
+    ]
+
+
+@pytest.mark.skipif(not HAS_DILL, reason="the main session of dill: tox dill and dillnew")
+def test_session_namedtuple_member_is_shown_on_the_errors_page(tmp_path):
+    script = "dill_namedtuple_method.py"
+    report = check_script(
+        EXAMPLES / script,
+        argv=[str(tmp_path / "t.txt"), f"--pickle_library={DILL_LIBRARY}", "--save_main_session"],
+    )
+    (found,) = [d for d in report.diagnostics if d.code == "BD312"]
+    assert found.line == 39 and found.severity.value == "error"
+    assert f", and {DILL_LIBRARY} saves a NamedTuple class" in found.message
+    message = found.message.replace(f", and {DILL_LIBRARY} saves", ", and dill saves")
+    line = f"{script}:{found.line}: {found.code} [{found.severity.value}] {message}\n"
+    check_golden("check_session_namedtuple", line)
 
 
 @pytest.mark.skipif(not HAS_DILL or OLD_DILL, reason="BD311 is dill_unsafe's: tox dillnew")

@@ -508,6 +508,43 @@ RULES = [
         "        yield super().clean(line).upper()  # the class this method belongs to\n",
     ),
     Rule(
+        code="BD312",
+        name="session-class-loses-members",
+        severity=E,
+        reported_by=("check",),
+        summary="The main session gives the worker a NamedTuple class without its methods.",
+        explanation="With dill and `--save_main_session` the worker's `__main__` is filled "
+        "from the saved session before any DoFn runs, and code of your script finds its "
+        "classes there. dill (0.3.1.1 and newer) saves a `typing.NamedTuple` or `namedtuple` "
+        "class by its name and field names only, so the session's class has the fields but "
+        "none of the methods, properties or class attributes you wrote. Elements made on the "
+        "worker (`Purchase(user, price, qty)` in a Map) or decoded there are of that class, "
+        "and code that reads one of those members fails with \"AttributeError: 'Purchase' "
+        "object has no attribute 'total'\". beam-deps loads the session in the simulated "
+        "worker and compares each class with the script's, and reports a member read by "
+        "code that runs on the worker.",
+        fix="Put the logic in a function of the script (`def total(p): return p.price * "
+        "p.qty`), which the session carries whole; or define the class in a staged module "
+        "(pickled by reference, members intact); or use cloudpickle, Beam's default, "
+        "without `--save_main_session`.",
+        example="class Purchase(typing.NamedTuple):\n"
+        "    price: float\n"
+        "    qty: int\n"
+        "\n"
+        "    def total(self):  # not in the session's Purchase\n"
+        "        return self.price * self.qty\n"
+        "\n"
+        "rows | beam.Map(parse) | beam.Map(lambda p: p.total())\n",
+        example_fixed="class Purchase(typing.NamedTuple):\n"
+        "    price: float\n"
+        "    qty: int\n"
+        "\n"
+        "def total(purchase):  # a function: the session carries it\n"
+        "    return purchase.price * purchase.qty\n"
+        "\n"
+        "rows | beam.Map(parse) | beam.Map(total)\n",
+    ),
+    Rule(
         code="BD309",
         name="map-emits-none",
         severity=E,

@@ -34,6 +34,7 @@ from beam_deps.check.detectors.late_binding import late_binding_findings
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
 from beam_deps.check.detectors.local_files import local_file_diagnostics
 from beam_deps.check.detectors.main_session import (
+    main_class_members,
     main_session_diagnostics,
     save_main_session,
     session_notes,
@@ -207,6 +208,7 @@ def _at_run(
         staged=staged,
         main_session=session,
         main_names=[n for n in loaded.main_globals if not n.startswith("__")],
+        main_classes=main_class_members(loaded.main_globals) if session else None,
     )
     serialized = collect_payloads(
         captured.pipeline, library, on_payload=lambda p: batch.send(_probe_input(p))

@@ -398,6 +398,17 @@ def _super_names(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
             previous = ins
 
 
+def attribute_reads(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
+    """(name, line) for every attribute read (``x.name``, ``x.name()``) in ``code`` and its
+    nested code objects."""
+    for c in code_objects(code):
+        line = c.co_firstlineno
+        for ins in dis.get_instructions(c):
+            line = instruction_line(ins, line)
+            if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and isinstance(ins.argval, str):
+                yield ins.argval, line
+
+
 def global_names(code: types.CodeType) -> set[str]:
     return {name for name, _ in global_reads(code)}
 

@@ -26,6 +26,28 @@ def save_main_session(options: Any) -> bool:
     return bool(options.view_as(SetupOptions).save_main_session)
 
 
+def main_class_members(main_globals: dict[str, Any]) -> dict[str, list[str]]:
+    """The names each class the script defines holds itself (dunders aside), by class name.
+
+    Why: a session is not the script. dill saves a ``typing.NamedTuple`` or ``namedtuple``
+    class by its name and fields only, so on the worker the session's class lacks the
+    methods and properties the script gave it; the simulated worker compares these names
+    with what the loaded class has (BD312)."""
+    out: dict[str, list[str]] = {}
+    for name, value in main_globals.items():
+        if (
+            isinstance(value, type)
+            and getattr(value, "__module__", None) == "__main__"
+            and getattr(value, "__name__", None) == name
+        ):
+            try:
+                own = vars(value)
+            except TypeError:
+                continue
+            out[name] = sorted(n for n in own if not (n.startswith("__") and n.endswith("__")))
+    return out
+
+
 def main_session_diagnostics(
     options: Any, library: str, main_globals: dict[str, Any], file: str | None
 ) -> tuple[list[Diagnostic], str | None]:

@@ -5,8 +5,8 @@ environment can be seen, is each one classified: a module missing on the worker 
 installed here (BD401), local code that is not staged (BD402), missing everywhere (BD403);
 names that will be undefined (BD201) or that resolve only because ``sdk_worker_main``
 imports them (BD202); module state a DoFn mutates (BD205); ``super(Name, self)`` whose
-name finds another copy of the class (BD311); a pickle library the worker lacks (BD408);
-any other unpickling failure (BD412).
+name finds another copy of the class (BD311); a member the session's copy of a class lost
+(BD312); a pickle library the worker lacks (BD408); any other unpickling failure (BD412).
 """
 
 from __future__ import annotations
@@ -210,6 +210,25 @@ def findings_to_diagnostics(
                     f'payload (the main session holds its own copy): "TypeError: '
                     f'super(type, obj): obj must be an instance or subtype of type" on '
                     f"every call",
+                    path=path,
+                    name=name,
+                    cls=cls,
+                    **where,
+                )
+            )
+        elif kind == "lost":
+            name, cls = f["name"], f["cls"]
+            how = (
+                "saves a NamedTuple class by its name and fields only"
+                if f.get("namedtuple")
+                else "rebuilds it without it"
+            )
+            out.append(
+                diagnostic(
+                    "BD312",
+                    f"{function} reads .{name}, which {cls} defines in your script, but on "
+                    f"the worker {cls} comes from the main session, and {library} {how}: "
+                    f"\"AttributeError: '{cls}' object has no attribute '{name}'\"",
                     path=path,
                     name=name,
                     cls=cls,

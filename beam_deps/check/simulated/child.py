@@ -247,6 +247,7 @@ class Worker:
 
         self.pickler = pickler
         self.session_names = set()
+        self.lost = {}  # attribute -> (class, namedtuple?) the loaded session's class lacks
         self.broken = None
         self.declared = set()
 
@@ -280,6 +281,7 @@ class Worker:
             try:
                 pickler.load_session(session)
                 self.session_names = set(message.get("main_names", []))
+                self.lost = lost_members(self.main.__dict__, message.get("main_classes", {}))
             except Exception as exc:  # noqa: BLE001 - the worker would crash here
                 findings.append(
                     {"kind": "session", "message": error_text(exc), "missing": _missing(exc)}
@@ -350,6 +352,23 @@ class Worker:
                         **where,
                     }
                 )
+        for fn in walk.user_functions(obj) if self.lost else ():
+            if fn.__name__ == "__init__":
+                continue  # runs while the pipeline is built
+            for name, line in walk.attribute_reads(fn.__code__):
+                if name in self.lost:
+                    cls, namedtuple = self.lost[name]
+                    out.append(
+                        {
+                            "kind": "lost",
+                            "name": name,
+                            "cls": cls,
+                            "namedtuple": namedtuple,
+                            "line": line,
+                            "function": fn.__qualname__,
+                            "file": fn.__code__.co_filename,
+                        }
+                    )
         for fn, name, line, cls in walk.super_copies(obj):
             out.append(
                 {
@@ -362,6 +381,26 @@ class Worker:
                 }
             )
         return out
+
+
+def lost_members(main_dict, members):
+    """attribute -> (class name, is a namedtuple) for each member a class of the script has
+    there (``members``, sent by the parent) and the class the loaded session gives lacks.
+    An attribute some other class of the session still has is left out: the code reading
+    it may read that class's."""
+    lost = {}
+    for name, names in members.items():
+        cls = main_dict.get(name)
+        if isinstance(cls, type):
+            namedtuple = issubclass(cls, tuple) and hasattr(cls, "_fields")
+            for member in names:
+                if not hasattr(cls, member):
+                    lost.setdefault(member, (name, namedtuple))
+    for value in list(main_dict.values()):
+        if isinstance(value, type):
+            for member in [m for m in lost if hasattr(value, m)]:
+                del lost[member]
+    return lost
 
 
 def _importable(module):

@@ -177,8 +177,12 @@ class WorkerProbe:
         staged: Staged | None = None,
         main_session: str | None = None,
         main_names: Iterable[str] = (),
+        main_classes: dict[str, list[str]] | None = None,
     ) -> ProbeBatch:
-        """Start one pipeline's batch: payloads can be sent while they are being made."""
+        """Start one pipeline's batch: payloads can be sent while they are being made.
+
+        ``main_classes``: the member names of each class the script defines, which the
+        worker compares with the classes the loaded session gives it."""
         staged = staged or Staged()
         dists = list(staged.dists)
         if library.startswith("dill") and self.image_requirements is None:
@@ -191,6 +195,7 @@ class WorkerProbe:
             "staged_paths": staged.paths,
             "main_session": main_session,
             "main_names": sorted(main_names),
+            "main_classes": main_classes or {},
         }
         self.start()
         batch = ProbeBatch(self, header, self._last_batch)
