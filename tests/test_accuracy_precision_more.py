@@ -51,8 +51,19 @@ PRECISION_EXAMPLES += [
     ),
     Example("elements_emitted_no_shuffle_fixed.py", args=("{out}/out.txt",)),
 ]
+# a helper's result: emitted (through a helper method) or only used (a method of it is)
+PRECISION_EXAMPLES += [
+    Example("precision_helper_result_used.py", args=("{out}/out.txt",)),
+    Example(
+        "precision_helper_result_emitted.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <class '__main__.Stamp'>: attribute lookup Stamp on __main__",
+        args=("{out}/out.txt",),
+    ),
+]
 OUTPUTS: dict[str, list[str]] = {
     "elements_emitted_no_shuffle_fixed-cloudpickle": ["a=3.0", "b=4.0"],
+    "precision_helper_result_used-cloudpickle": ["2024-01-02:2", "2024-01-03:1"],
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import types
+from typing import Any
 
 from beam_deps.check.detectors.function_source import function_root, own_nodes, source_trees
 from beam_deps.check.detectors.worker_code import MISSING, closure_value
@@ -64,10 +65,31 @@ def _called_name(node: ast.AST) -> str | None:
     return None
 
 
+def _call_target(node: ast.AST) -> str | None:
+    """``f`` for ``f(...)`` and ``obj.f(...)``: the function or method whose result it is."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
+def emitted_calls(function: types.FunctionType) -> set[str] | None:
+    """The names of the functions and methods whose results ``function`` yields or returns
+    (``parse`` for ``yield parse(line)``, ``build`` for ``return self.build(x)``, and not
+    ``parse`` for ``parse(line).date()``); None when its source cannot be read."""
+    found = _emitted_names(function, _call_target)
+    return None if found is None else set(found)
+
+
 def emitted_constructors(function: types.FunctionType) -> dict[str, set[str]] | None:
     """{name: roles} for each ``N`` such that a value built by ``N(...)`` is yielded or
     returned by ``function`` (or a function nested in it), as a grouping ``"key"`` or as
     (part of) a ``"value"``; None when its source cannot be read."""
+    return _emitted_names(function, _called_name)
+
+
+def _emitted_names(function: types.FunctionType, name_of: Any) -> dict[str, set[str]] | None:
     trees = source_trees(function)
     if trees is None:
         return None
@@ -79,7 +101,7 @@ def emitted_constructors(function: types.FunctionType) -> dict[str, set[str]] | 
         for leaf, leaf_role in _leaves(expr, role):
             if isinstance(leaf, ast.Name):
                 variables.setdefault(leaf.id, set()).add(leaf_role)
-            elif (name := _called_name(leaf)) is not None:
+            elif (name := name_of(leaf)) is not None:
                 found.setdefault(name, set()).add(VALUE if leaf_role == ELEMENT else leaf_role)
 
     for tree in trees:

@@ -241,15 +241,17 @@ def _constructed_main_classes(fn: Any, *, output_only: bool = False) -> dict[typ
     only inside the function are left out: they never meet a coder. ``output_only``: only
     the function whose results are the outputs (a DoFn's ``process``, a Map's callable), not
     the helpers it reaches (a model handler's ``load_model`` returns objects it never
-    emits)."""
+    emits). Otherwise the helpers whose results it emits count too (``yield parse(line)``),
+    not those whose results it only uses (``parse(line).date()``)."""
     import enum
 
     from beam_deps.check.detectors.emitted import emitted_constructors
     from beam_deps.pickling.hazards import beam_base_name
-    from beam_deps.pickling.walk import code_objects, user_functions
+    from beam_deps.pickling.walk import code_objects
 
     found: dict[type, set[str] | None] = {}
-    functions = _output_function(fn) if output_only else user_functions(fn)
+    outputs = _output_function(fn)
+    functions = outputs if output_only else _emitting_functions(fn, outputs)
     for function in functions:
         g = function.__globals__
         emitted: dict[str, set[str]] | None | bool = False  # False: not computed yet
@@ -277,6 +279,31 @@ def _constructed_main_classes(fn: Any, *, output_only: bool = False) -> dict[typ
                     roles = found.get(value) or set()
                     found[value] = roles | emitted[ins.argval]
     return found
+
+
+def _emitting_functions(fn: Any, outputs: list[Any]) -> list[Any]:
+    """The output functions and the user functions whose results they emit, by name and
+    through helpers of helpers; every user function ``fn`` reaches when the output function
+    is not known (a CombineFn's methods) or a source cannot be read."""
+    from beam_deps.check.detectors.emitted import emitted_calls
+    from beam_deps.pickling.walk import user_functions
+
+    reachable = list(user_functions(fn))
+    if not outputs:
+        return reachable
+    by_name: dict[str, list[Any]] = {}
+    for function in reachable:
+        by_name.setdefault(function.__name__, []).append(function)
+    chosen, queue, names = list(outputs), list(outputs), set()
+    while queue:
+        called = emitted_calls(queue.pop())
+        if called is None:
+            return reachable
+        for name in called - names:
+            names.add(name)
+            chosen += by_name.get(name, [])
+            queue += by_name.get(name, [])
+    return chosen
 
 
 def _output_function(fn: Any) -> list[Any]:
