@@ -268,7 +268,7 @@ def describe(o: Any) -> tuple[str, str]:
         if sink is not None:
             return "sink", type(sink).__name__
         if isinstance(fn, CallableWrapperDoFn):
-            wrapped = unwrap_callable(fn._fn)
+            wrapped = user_code(fn)
             if _is_read_wrapper(wrapped):
                 source = _read_wrapper_source(wrapped)
                 return "source", type(source).__name__
@@ -354,7 +354,7 @@ def _mark_source_wrappers(payloads: list[Payload]) -> None:
     sources = {id(p.obj): p.index for p in payloads if p.kind == "source" and p.obj is not None}
     for p in payloads:
         if p.kind == "source" and isinstance(p.obj, tuple):
-            source = _read_wrapper_source(unwrap_callable(p.obj[0]._fn))
+            source = _read_wrapper_source(user_code(p.obj[0]))
             if id(source) in sources:
                 p.duplicate_of = sources[id(source)]
 
