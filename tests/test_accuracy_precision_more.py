@@ -55,6 +55,12 @@ PRECISION_EXAMPLES += [
 PRECISION_EXAMPLES += [
     Example("precision_helper_result_used.py", args=("{out}/out.txt",)),
     Example(
+        "elements_classmethod_map.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <class '__main__.LogLine'>: attribute lookup LogLine on __main__",
+        args=("{out}/out.txt",),
+    ),
+    Example(
         "precision_helper_result_emitted.py",
         E({"BD302"}),
         fails_with="Can't pickle <class '__main__.Stamp'>: attribute lookup Stamp on __main__",

@@ -512,17 +512,20 @@ RULES = [
         name="session-class-loses-members",
         severity=E,
         reported_by=("check",),
-        summary="The main session gives the worker a NamedTuple class without its methods.",
-        explanation="With dill and `--save_main_session` the worker's `__main__` is filled "
-        "from the saved session before any DoFn runs, and code of your script finds its "
-        "classes there. dill (0.3.1.1 and newer) saves a `typing.NamedTuple` or `namedtuple` "
-        "class by its name and field names only, so the session's class has the fields but "
-        "none of the methods, properties or class attributes you wrote. Elements made on the "
-        "worker (`Purchase(user, price, qty)` in a Map) or decoded there are of that class, "
-        "and code that reads one of those members fails with \"AttributeError: 'Purchase' "
-        "object has no attribute 'total'\". beam-deps loads the session in the simulated "
-        "worker and compares each class with the script's, and reports a member read by "
-        "code that runs on the worker.",
+        summary="dill gives the worker a NamedTuple class without its methods.",
+        explanation="dill (0.3.1.1 and newer) pickles a `typing.NamedTuple` or `namedtuple` "
+        "class of your script by its name and field names only, so the worker's class has "
+        "the fields but none of the methods, properties or class attributes you wrote. "
+        "With `--save_main_session` the worker's `__main__` is filled from the saved "
+        "session, and your functions find that class there: elements made on the worker "
+        "(`Purchase(user, price, qty)` in a Map) or decoded there are of it. Without the "
+        "session an instance a DoFn holds (its settings) comes back the same way. A "
+        "NamedTuple imported from a module of yours that is not staged too: where the "
+        "worker cannot import the module, dill rebuilds the class from the fields. Code "
+        "that reads one of the lost members fails with \"AttributeError: 'Purchase' "
+        "object has no attribute 'total'\". beam-deps loads the session and the payloads "
+        "in the simulated worker, compares each class with the script's, and reports a "
+        "member read by code that runs on the worker, of a class that code reaches.",
         fix="Put the logic in a function of the script (`def total(p): return p.price * "
         "p.qty`), which the session carries whole; or define the class in a staged module "
         "(pickled by reference, members intact); or use cloudpickle, Beam's default, "

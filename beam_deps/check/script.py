@@ -49,6 +49,7 @@ from beam_deps.check.detectors.staged import (
     requirement_pins,
     staged_from_options,
 )
+from beam_deps.check.detectors.worker_code import classes_on_workers
 from beam_deps.check.detectors.worker_findings import findings_to_diagnostics, read_after_run
 from beam_deps.check.detectors.worker_model import worker_model_diagnostics
 from beam_deps.check.postprocess import (
@@ -208,7 +209,7 @@ def _at_run(
         staged=staged,
         main_session=session,
         main_names=[n for n in loaded.main_globals if not n.startswith("__")],
-        main_classes=main_class_members(loaded.main_globals) if session else None,
+        main_classes=main_class_members(loaded.main_globals),
     )
     serialized = collect_payloads(
         captured.pipeline, library, on_payload=lambda p: batch.send(_probe_input(p))
@@ -377,6 +378,7 @@ def _probe(
     )
     out = [placed(d, None, where) for d in out]
     by_id = {p.index: p for p in analysis.serialized.payloads}
+    reached = classes_on_workers(analysis.serialized.payloads)
     for pid, findings in sorted(results.items()):
         payload = by_id[pid]
         if payload.duplicate_of is not None:
@@ -388,6 +390,7 @@ def _probe(
             search_path=search_path,
             declarations=declarations,
             read_back=read_back,
+            classes_on_workers=reached,
         ):
             out.append(placed_in(d, payload))
     return out

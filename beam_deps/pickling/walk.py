@@ -20,6 +20,9 @@ from collections.abc import Iterator
 from typing import Any
 
 MAX_OBJECTS = 20_000
+# Methods whose failure does not fail a job: ``__init__`` runs while the pipeline is built,
+# and Beam logs an exception of ``teardown`` (best effort) and goes on.
+NOT_FAILING_JOBS = frozenset({"__init__", "teardown"})
 _ATOMIC = (str, bytes, bytearray, int, float, complex, bool, type(None), range, slice)
 MUTATORS = frozenset(
     {
@@ -102,7 +105,7 @@ def _reachable_functions(
         budget -= 1
         if _is_placeholder(obj):
             continue
-        if classes is not None and isinstance(obj, type) and class_counts(obj):
+        if classes is not None and isinstance(obj, type):
             classes.append(obj)
         try:
             if isinstance(obj, type) and class_counts(obj) and _is_ptransform(obj):
@@ -298,6 +301,8 @@ def _children(
         return
     if isinstance(obj, list | tuple | set | frozenset):
         yield from list(obj)[:5000]
+        if type(obj) not in (list, tuple, set, frozenset):
+            yield type(obj)  # a NamedTuple's class: its methods may run where it is held
         return
     if type(obj).__name__ == "partial":
         yield obj.func
@@ -353,10 +358,9 @@ def super_copies(
     ``super(CleanUpper, self)`` raises "super(type, obj): obj must be an instance or
     subtype of type" on every call. Only the two-copies case is reported, never a name
     that finds some unrelated class (that is the user's own business)."""
-    classes: list[type] = []
-    for _ in _reachable_functions(root, limit, is_user_function, _is_user_class, classes=classes):
-        pass
-    for cls in classes:
+    for cls in reached_classes(root, limit):
+        if not _is_user_class(cls):
+            continue
         try:
             mro = cls.__mro__
             members = list(vars(cls).values())
@@ -364,8 +368,8 @@ def super_copies(
             continue
         for member in members:
             fn = getattr(member, "__func__", member)
-            if not isinstance(fn, types.FunctionType) or fn.__name__ == "__init__":
-                continue  # __init__ runs while the pipeline is built, not on a worker
+            if not isinstance(fn, types.FunctionType) or fn.__name__ in NOT_FAILING_JOBS:
+                continue
             for name, line in _super_names(fn.__code__):
                 found = fn.__globals__.get(name)
                 if (
@@ -374,6 +378,15 @@ def super_copies(
                     and any(_same_name(c, found) for c in mro)
                 ):
                     yield fn, name, line, cls
+
+
+def reached_classes(root: Any, limit: int = MAX_OBJECTS) -> list[type]:
+    """Every class the user functions reachable from ``root`` read by name, and the class
+    of every object it holds (user classes or not), in the order reached."""
+    classes: list[type] = []
+    for _ in _reachable_functions(root, limit, is_user_function, _is_user_class, classes=classes):
+        pass
+    return classes
 
 
 def _same_name(a: type, b: type) -> bool:

@@ -245,11 +245,18 @@ def _constructed_main_classes(fn: Any, *, output_only: bool = False) -> dict[typ
     not those whose results it only uses (``parse(line).date()``)."""
     import enum
 
-    from beam_deps.check.detectors.emitted import emitted_constructors
-    from beam_deps.pickling.hazards import beam_base_name
+    from beam_deps.check.detectors.emitted import VALUE, emitted_constructors
     from beam_deps.pickling.walk import code_objects
 
     found: dict[type, set[str] | None] = {}
+    owner = getattr(fn, "__self__", None)
+    if isinstance(fn, type) and _plain_main_class(fn):  # beam.Map(Price): the class builds them
+        found[fn] = {VALUE}
+    elif isinstance(owner, type) and _plain_main_class(owner):  # beam.Map(LogLine.from_raw)
+        code = getattr(getattr(fn, "__func__", None), "__code__", None)
+        made = emitted_constructors(fn.__func__) if code is not None else None
+        if made and code.co_varnames[:1] and code.co_varnames[0] in made:  # cls(...)
+            found[owner] = made[code.co_varnames[0]]
     outputs = _output_function(fn)
     functions = outputs if output_only else _emitting_functions(fn, outputs)
     for function in functions:
@@ -263,13 +270,7 @@ def _constructed_main_classes(fn: Any, *, output_only: bool = False) -> dict[typ
                 value = g.get(ins.argval)
                 # an Enum's members are emitted without a call (Level.HIGH)
                 is_enum = isinstance(value, type) and issubclass(value, enum.Enum)
-                if not (
-                    (called or is_enum)
-                    and isinstance(value, type)
-                    and value.__module__ == "__main__"
-                    and not issubclass(value, BaseException)
-                    and beam_base_name(value) is None
-                ):
+                if not ((called or is_enum) and _plain_main_class(value)):
                     continue
                 if emitted is False:
                     emitted = emitted_constructors(function)
@@ -279,6 +280,19 @@ def _constructed_main_classes(fn: Any, *, output_only: bool = False) -> dict[typ
                     roles = found.get(value) or set()
                     found[value] = roles | emitted[ins.argval]
     return found
+
+
+def _plain_main_class(value: Any) -> bool:
+    """A class of the script whose instances can be elements: not an exception, not one of
+    Beam's kinds (a DoFn, a PTransform...)."""
+    from beam_deps.pickling.hazards import beam_base_name
+
+    return (
+        isinstance(value, type)
+        and value.__module__ == "__main__"
+        and not issubclass(value, BaseException)
+        and beam_base_name(value) is None
+    )
 
 
 def _emitting_functions(fn: Any, outputs: list[Any]) -> list[Any]:

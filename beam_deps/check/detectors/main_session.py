@@ -32,13 +32,14 @@ def main_class_members(main_globals: dict[str, Any]) -> dict[str, list[str]]:
     Why: a session is not the script. dill saves a ``typing.NamedTuple`` or ``namedtuple``
     class by its name and fields only, so on the worker the session's class lacks the
     methods and properties the script gave it; the simulated worker compares these names
-    with what the loaded class has (BD312)."""
+    with what the loaded class has (BD312). A NamedTuple imported from another module is
+    included: where the worker cannot import that module, dill rebuilds it the same way."""
     out: dict[str, list[str]] = {}
     for name, value in main_globals.items():
         if (
             isinstance(value, type)
-            and getattr(value, "__module__", None) == "__main__"
             and getattr(value, "__name__", None) == name
+            and (getattr(value, "__module__", None) == "__main__" or _namedtuple(value))
         ):
             try:
                 own = vars(value)
@@ -46,6 +47,12 @@ def main_class_members(main_globals: dict[str, Any]) -> dict[str, list[str]]:
                 continue
             out[name] = sorted(n for n in own if not (n.startswith("__") and n.endswith("__")))
     return out
+
+
+def _namedtuple(cls: type) -> bool:
+    # one imported from a module of the user's: dill saves it by module, name and fields,
+    # and a worker that cannot import the module rebuilds it from the fields alone
+    return issubclass(cls, tuple) and hasattr(cls, "_fields")
 
 
 def main_session_diagnostics(

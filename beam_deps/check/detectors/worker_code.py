@@ -17,7 +17,7 @@ from __future__ import annotations
 import collections
 import dis
 import types
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,3 +258,20 @@ __all__ = [
     "is_user_function",
     "worker_functions",
 ]
+
+
+def classes_on_workers(payloads: Iterable[Any]) -> set[str]:
+    """The names of the classes that code running on workers reads by name, or whose
+    instances the payloads hold. Why: only their members can be read there, so a member the
+    worker's copy of another class lost (BD312) is not what ``x.total`` reads."""
+    from beam_deps.pickling.walk import reached_classes
+
+    names: set[str] = set()
+    for payload in payloads:
+        if payload.duplicate_of is not None or payload.obj is None:
+            continue
+        try:
+            names.update(c.__name__ for c in reached_classes(payload.obj))
+        except Exception:  # noqa: BLE001 - a hostile user object: nothing to add
+            continue
+    return names

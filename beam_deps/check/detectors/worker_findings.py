@@ -97,11 +97,13 @@ def findings_to_diagnostics(
     search_path: Sequence[str] = (),
     declarations: Iterable[Any] = (),
     read_back: dict[str, int] | None = None,
+    classes_on_workers: set[str] | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for what the simulated worker reported about one payload
     (``declarations``: the script's ``@requires`` ones, which change BD401's fix;
     ``read_back``: the script's globals it reads after the pipeline ran, ``read_after_run``,
-    which make BD205 an error)."""
+    which make BD205 an error; ``classes_on_workers``: the classes worker code reaches,
+    ``worker_code.classes_on_workers``, the only ones whose lost members BD312 reports)."""
     declared = declared_names(declarations)
     out: list[Diagnostic] = []
     missing_reported: set[str] = set()
@@ -218,6 +220,8 @@ def findings_to_diagnostics(
             )
         elif kind == "lost":
             name, cls = f["name"], f["cls"]
+            if classes_on_workers is not None and cls not in classes_on_workers:
+                continue
             how = (
                 "saves a NamedTuple class by its name and fields only"
                 if f.get("namedtuple")
@@ -226,9 +230,10 @@ def findings_to_diagnostics(
             out.append(
                 diagnostic(
                     "BD312",
-                    f"{function} reads .{name}, which {cls} defines in your script, but on "
-                    f"the worker {cls} comes from the main session, and {library} {how}: "
-                    f"\"AttributeError: '{cls}' object has no attribute '{name}'\"",
+                    f"{function} reads .{name}, which {cls} defines in your script, but "
+                    f"{library} {how}, so the worker's {cls} (from the main session or the "
+                    f"payload) lacks it: \"AttributeError: '{cls}' object has no attribute "
+                    f"'{name}'\"",
                     path=path,
                     name=name,
                     cls=cls,

@@ -247,6 +247,7 @@ class Worker:
 
         self.pickler = pickler
         self.session_names = set()
+        self.members = {}  # class name -> the member names the script's class has
         self.lost = {}  # attribute -> (class, namedtuple?) the loaded session's class lacks
         self.broken = None
         self.declared = set()
@@ -276,12 +277,14 @@ class Worker:
             self.broken = error_text(exc)
             findings.append({"kind": "library", "message": self.broken})
             return findings
+        self.members = message.get("main_classes", {})
+        self.lost = {}
         session = message.get("main_session")
         if session:
             try:
                 pickler.load_session(session)
                 self.session_names = set(message.get("main_names", []))
-                self.lost = lost_members(self.main.__dict__, message.get("main_classes", {}))
+                self.lost = lost_members(self.main.__dict__, self.members)
             except Exception as exc:  # noqa: BLE001 - the worker would crash here
                 findings.append(
                     {"kind": "session", "message": error_text(exc), "missing": _missing(exc)}
@@ -352,12 +355,16 @@ class Worker:
                         **where,
                     }
                 )
-        for fn in walk.user_functions(obj) if self.lost else ():
-            if fn.__name__ == "__init__":
-                continue  # runs while the pipeline is built
+        # the session's classes, and those the payload itself rebuilt (a NamedTuple a DoFn
+        # holds travels by its name and fields only, with or without the session)
+        held = {c.__name__: c for c in walk.reached_classes(obj) if c.__name__ in self.members}
+        lost = {**lost_members(held, self.members), **self.lost} if held else self.lost
+        for fn in walk.user_functions(obj) if lost else ():
+            if fn.__name__ in walk.NOT_FAILING_JOBS:
+                continue
             for name, line in walk.attribute_reads(fn.__code__):
-                if name in self.lost:
-                    cls, namedtuple = self.lost[name]
+                if name in lost:
+                    cls, namedtuple = lost[name]
                     out.append(
                         {
                             "kind": "lost",
@@ -385,16 +392,18 @@ class Worker:
 
 def lost_members(main_dict, members):
     """attribute -> (class name, is a namedtuple) for each member a class of the script has
-    there (``members``, sent by the parent) and the class the loaded session gives lacks.
-    An attribute some other class of the session still has is left out: the code reading
-    it may read that class's."""
+    there (``members``, sent by the parent) and the worker's class of that name (in
+    ``main_dict``: the loaded session's, or those a payload rebuilt) lacks.
+    An attribute some other class of the session still has, or a builtin type has
+    (``line.split()``), is left out: the code reading it may read that object's."""
     lost = {}
+    builtin = (str, bytes, list, dict, set, int, float)
     for name, names in members.items():
         cls = main_dict.get(name)
         if isinstance(cls, type):
             namedtuple = issubclass(cls, tuple) and hasattr(cls, "_fields")
             for member in names:
-                if not hasattr(cls, member):
+                if not hasattr(cls, member) and not any(hasattr(t, member) for t in builtin):
                     lost.setdefault(member, (name, namedtuple))
     for value in list(main_dict.values()):
         if isinstance(value, type):
