@@ -257,31 +257,29 @@ def test_the_precision_cases_really_computed(runs):
 
 
 @pytest.mark.skipif(not HAS_DILL, reason="the main session of dill: tox dill and dillnew")
-def test_session_namedtuple_member_is_shown_on_the_errors_page(tmp_path):
-    script = "dill_namedtuple_method.py"
+def _session_finding(tmp_path, script: str, code: str, line: int):
+    """The one ``code`` finding check reports on ``script`` with this dill and the session,
+    an error at ``line``, and its line as the errors page shows it."""
     report = check_script(
         EXAMPLES / script,
-        argv=[str(tmp_path / "t.txt"), f"--pickle_library={DILL_LIBRARY}", "--save_main_session"],
+        argv=[str(tmp_path / "o.txt"), f"--pickle_library={DILL_LIBRARY}", "--save_main_session"],
     )
-    (found,) = [d for d in report.diagnostics if d.code == "BD312"]
-    assert found.line == 39 and found.severity.value == "error"
+    (found,) = [d for d in report.diagnostics if d.code == code]
+    assert found.line == line and found.severity.value == "error"
+    return found, f"{script}:{found.line}: {found.code} [{found.severity.value}] "
+
+
+def test_session_namedtuple_member_is_shown_on_the_errors_page(tmp_path):
+    found, where = _session_finding(tmp_path, "dill_namedtuple_method.py", "BD312", 39)
     assert f"but {DILL_LIBRARY} saves a NamedTuple class" in found.message
     message = found.message.replace(f"but {DILL_LIBRARY} saves", "but dill saves")
-    line = f"{script}:{found.line}: {found.code} [{found.severity.value}] {message}\n"
-    check_golden("check_session_namedtuple", line)
+    check_golden("check_session_namedtuple", f"{where}{message}\n")
 
 
 @pytest.mark.skipif(not HAS_DILL or OLD_DILL, reason="BD311 is dill_unsafe's: tox dillnew")
 def test_super_of_another_copy_is_shown_on_the_errors_page(tmp_path):
-    script = "dill_super_named.py"
-    report = check_script(
-        EXAMPLES / script,
-        argv=[str(tmp_path / "w.txt"), f"--pickle_library={DILL_LIBRARY}", "--save_main_session"],
-    )
-    (found,) = [d for d in report.diagnostics if d.code == "BD311"]
-    assert found.line == 16 and found.severity.value == "error"
-    line = f"{script}:{found.line}: {found.code} [{found.severity.value}] {found.message}\n"
-    check_golden("check_super_copy", line)
+    found, where = _session_finding(tmp_path, "dill_super_named.py", "BD311", 16)
+    check_golden("check_super_copy", f"{where}{found.message}\n")
 
 
 @pytest.mark.slow
