@@ -306,6 +306,23 @@ def test_super_named_in_init_only_is_not_reported(tmp_path):
     assert sorted((tmp_path / "w.txt").read_text().split()) == ["hello", "world"]
 
 
+# BD312/BD311 precision found by a review (check only): a library class named like the
+# script's (re.Pattern), a classmethod factory and a helper only __init__ calls, pandas'
+# Series.mean, a descriptor that fails on the class.
+PRECISION_SCRIPTS = sorted(p.name for p in EXAMPLES.glob("precision_bd312_*.py"))
+
+
+@pytest.mark.dill
+@pytest.mark.parametrize("ssm", [False, True], ids=["no_session", "save_main_session"])
+@pytest.mark.parametrize("script", PRECISION_SCRIPTS)
+def test_no_session_code_error_where_nothing_is_lost(script, ssm, tmp_path):
+    library = DILL_LIBRARY if HAS_DILL else "cloudpickle"
+    argv = [str(tmp_path), f"--pickle_library={library}"] + (["--save_main_session"] * ssm)
+    report = check_script(EXAMPLES / script, argv=argv)
+    codes = {d.code for d in report.diagnostics}
+    assert not codes & {"BD311", "BD312", "BD412", "BD001"}, report.diagnostics
+
+
 # -- item 14: BD203 once, and only where it changes something (check only: cloudpickle) --
 
 

@@ -380,6 +380,54 @@ def super_copies(
                     yield fn, name, line, cls
 
 
+# The methods Beam calls on a worker (a DoFn's, a CombineFn's, a source's).
+WORKER_ENTRIES = frozenset(
+    {
+        "process",
+        "process_batch",
+        "setup",
+        "start_bundle",
+        "finish_bundle",
+        "create_accumulator",
+        "add_input",
+        "add_inputs",
+        "merge_accumulators",
+        "compact",
+        "extract_output",
+        "read",
+        "__call__",
+    }
+)
+
+
+def worker_entry_functions(root: Any, limit: int = MAX_OBJECTS) -> list[types.FunctionType]:
+    """The user functions reachable from ``root`` that run on a worker: those that are not
+    methods (a Map's lambda, a function, a closure), the methods Beam calls there
+    (``WORKER_ENTRIES``), and the methods those name, transitively. Why: a classmethod
+    factory or a helper that only ``__init__`` calls runs while the pipeline is built."""
+    functions = list(user_functions(root, limit))
+
+    def is_method(fn: types.FunctionType) -> bool:
+        parts = fn.__qualname__.split(".")
+        return len(parts) >= 2 and parts[-2] != "<locals>"
+
+    methods: dict[str, list[types.FunctionType]] = {}
+    for fn in functions:
+        if is_method(fn):
+            methods.setdefault(fn.__name__, []).append(fn)
+    chosen = [f for f in functions if not is_method(f) or f.__name__ in WORKER_ENTRIES]
+    queue, named = list(chosen), set()
+    while queue:
+        for code in code_objects(queue.pop().__code__):
+            for name in set(code.co_names) - named:
+                named.add(name)
+                for fn in methods.get(name, ()):
+                    if fn not in chosen:
+                        chosen.append(fn)
+                        queue.append(fn)
+    return chosen
+
+
 def reached_classes(root: Any, limit: int = MAX_OBJECTS) -> list[type]:
     """Every class the user functions reachable from ``root`` read by name, and the class
     of every object it holds (user classes or not), in the order reached."""

@@ -26,33 +26,31 @@ def save_main_session(options: Any) -> bool:
     return bool(options.view_as(SetupOptions).save_main_session)
 
 
-def main_class_members(main_globals: dict[str, Any]) -> dict[str, list[str]]:
-    """The names each class the script defines holds itself (dunders aside), by class name.
+def main_class_members(main_globals: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """The fields and own members (dunders aside) of each NamedTuple class the script
+    defines or imports, by name.
 
-    Why: a session is not the script. dill saves a ``typing.NamedTuple`` or ``namedtuple``
-    class by its name and fields only, so on the worker the session's class lacks the
-    methods and properties the script gave it; the simulated worker compares these names
-    with what the loaded class has (BD312). A NamedTuple imported from another module is
-    included: where the worker cannot import that module, dill rebuilds it the same way."""
-    out: dict[str, list[str]] = {}
+    Why: dill pickles a ``typing.NamedTuple`` or ``namedtuple`` class by its name and fields
+    only, so on the worker (from the main session, or a payload) the class lacks the methods
+    and properties the script gave it; the simulated worker compares these names with what
+    its copy has (BD312). An imported one is included: where the worker cannot import its
+    module, dill rebuilds it the same way."""
+    out: dict[str, dict[str, list[str]]] = {}
     for name, value in main_globals.items():
-        if (
-            isinstance(value, type)
-            and getattr(value, "__name__", None) == name
-            and (getattr(value, "__module__", None) == "__main__" or _namedtuple(value))
-        ):
-            try:
-                own = vars(value)
-            except TypeError:
+        try:
+            if not (
+                isinstance(value, type)
+                and getattr(value, "__name__", None) == name
+                and issubclass(value, tuple)
+                and isinstance(getattr(value, "_fields", None), tuple)
+            ):
                 continue
-            out[name] = sorted(n for n in own if not (n.startswith("__") and n.endswith("__")))
+            own = [n for n in vars(value) if not (n.startswith("__") and n.endswith("__"))]
+            fields = [str(f) for f in value._fields]
+        except Exception:  # noqa: BLE001 - a hostile class: not compared
+            continue
+        out[name] = {"fields": fields, "members": sorted(set(own) - set(fields))}
     return out
-
-
-def _namedtuple(cls: type) -> bool:
-    # one imported from a module of the user's: dill saves it by module, name and fields,
-    # and a worker that cannot import the module rebuilds it from the fields alone
-    return issubclass(cls, tuple) and hasattr(cls, "_fields")
 
 
 def main_session_diagnostics(

@@ -222,16 +222,12 @@ def findings_to_diagnostics(
             name, cls = f["name"], f["cls"]
             if classes_on_workers is not None and cls not in classes_on_workers:
                 continue
-            how = (
-                "saves a NamedTuple class by its name and fields only"
-                if f.get("namedtuple")
-                else "rebuilds it without it"
-            )
             out.append(
                 diagnostic(
                     "BD312",
                     f"{function} reads .{name}, which {cls} defines in your script, but "
-                    f"{library} {how}, so the worker's {cls} (from the main session or the "
+                    f"{library} saves a NamedTuple class by its name and fields only, so the "
+                    f"worker's {cls} (from the main session or the "
                     f"payload) lacks it: \"AttributeError: '{cls}' object has no attribute "
                     f"'{name}'\"",
                     path=path,

@@ -248,7 +248,8 @@ class Worker:
         self.pickler = pickler
         self.session_names = set()
         self.members = {}  # class name -> the member names the script's class has
-        self.lost = {}  # attribute -> (class, namedtuple?) the loaded session's class lacks
+        self.lost = {}  # attribute -> the class whose copy in the loaded session lacks it
+        self.library = "cloudpickle"
         self.broken = None
         self.declared = set()
 
@@ -279,16 +280,20 @@ class Worker:
             return findings
         self.members = message.get("main_classes", {})
         self.lost = {}
+        self.library = message.get("library") or "cloudpickle"
         session = message.get("main_session")
         if session:
             try:
                 pickler.load_session(session)
                 self.session_names = set(message.get("main_names", []))
-                self.lost = lost_members(self.main.__dict__, self.members)
             except Exception as exc:  # noqa: BLE001 - the worker would crash here
                 findings.append(
                     {"kind": "session", "message": error_text(exc), "missing": _missing(exc)}
                 )
+            try:
+                self.lost = lost_members(self.main.__dict__, self.members)
+            except Exception:  # noqa: BLE001 - no BD312 from the session, nothing else lost
+                self.lost = {}
         return findings
 
     def payload(self, message):
@@ -325,6 +330,38 @@ class Worker:
             findings.append({"kind": "internal", "message": error_text(exc)})
         return findings
 
+    def lost_reads(self, obj):
+        """BD312 records: a member of a script NamedTuple that worker code reads and the
+        worker's copy of the class (the session's, or the payload's own) lacks. dill only:
+        it pickles a NamedTuple class by its name and fields."""
+        if not self.members or not self.library.startswith("dill"):
+            return []
+        walk = self.walk
+        held = {}
+        for cls in walk.reached_classes(obj):
+            spec = self.members.get(cls.__name__)
+            if spec is not None and _same_tuple(cls, spec):
+                held[cls.__name__] = cls
+        lost = {**lost_members(held, self.members), **self.lost} if held else self.lost
+        out = []
+        for fn in walk.worker_entry_functions(obj) if lost else ():
+            reads = [(n, line) for n, line in walk.attribute_reads(fn.__code__) if n in lost]
+            ambiguous = _module_members(fn, walk) if reads else set()
+            for name, line in reads:
+                if name in ambiguous:
+                    continue
+                out.append(
+                    {
+                        "kind": "lost",
+                        "name": name,
+                        "cls": lost[name],
+                        "line": line,
+                        "function": fn.__qualname__,
+                        "file": fn.__code__.co_filename,
+                    }
+                )
+        return out
+
     def importable(self, module):
         return module.split(".")[0] in self.declared or _importable(module)
 
@@ -355,27 +392,10 @@ class Worker:
                         **where,
                     }
                 )
-        # the session's classes, and those the payload itself rebuilt (a NamedTuple a DoFn
-        # holds travels by its name and fields only, with or without the session)
-        held = {c.__name__: c for c in walk.reached_classes(obj) if c.__name__ in self.members}
-        lost = {**lost_members(held, self.members), **self.lost} if held else self.lost
-        for fn in walk.user_functions(obj) if lost else ():
-            if fn.__name__ in walk.NOT_FAILING_JOBS:
-                continue
-            for name, line in walk.attribute_reads(fn.__code__):
-                if name in lost:
-                    cls, namedtuple = lost[name]
-                    out.append(
-                        {
-                            "kind": "lost",
-                            "name": name,
-                            "cls": cls,
-                            "namedtuple": namedtuple,
-                            "line": line,
-                            "function": fn.__qualname__,
-                            "file": fn.__code__.co_filename,
-                        }
-                    )
+        try:
+            out.extend(self.lost_reads(obj))
+        except Exception as exc:  # noqa: BLE001 - keep what was found above
+            out.append({"kind": "internal", "message": error_text(exc)})
         for fn, name, line, cls in walk.super_copies(obj):
             out.append(
                 {
@@ -390,26 +410,66 @@ class Worker:
         return out
 
 
-def lost_members(main_dict, members):
-    """attribute -> (class name, is a namedtuple) for each member a class of the script has
-    there (``members``, sent by the parent) and the worker's class of that name (in
-    ``main_dict``: the loaded session's, or those a payload rebuilt) lacks.
-    An attribute some other class of the session still has, or a builtin type has
-    (``line.split()``), is left out: the code reading it may read that object's."""
+def _has(cls, member):
+    """Whether ``cls`` defines ``member`` itself or by inheritance, without running a
+    descriptor (a hostile or unusual class counts as having it)."""
+    try:
+        return any(member in vars(k) for k in cls.__mro__)
+    except Exception:  # noqa: BLE001
+        return True
+
+
+def _same_tuple(cls, spec):
+    """``cls`` is the worker's copy of the script's NamedTuple ``spec`` describes: a tuple
+    class with the same fields (a library class of the same name is not)."""
+    try:
+        return (
+            isinstance(cls, type)
+            and issubclass(cls, tuple)
+            and list(getattr(cls, "_fields", ()) or ()) == spec["fields"]
+        )
+    except Exception:  # noqa: BLE001
+        return False
+
+
+_BUILTIN_TYPES = (str, bytes, list, dict, set, int, float)
+
+
+def lost_members(classes, members):
+    """attribute -> class name for each member the script's NamedTuple has (``members``,
+    sent by the parent: fields and members by class name) and the worker's copy of it (in
+    ``classes``: the loaded session's ``__main__``, or the classes a payload rebuilt)
+    lacks. An attribute another class there, or a builtin type, has is left out: the code
+    reading it may read that object's (``line.split()``)."""
     lost = {}
-    builtin = (str, bytes, list, dict, set, int, float)
-    for name, names in members.items():
-        cls = main_dict.get(name)
-        if isinstance(cls, type):
-            namedtuple = issubclass(cls, tuple) and hasattr(cls, "_fields")
-            for member in names:
-                if not hasattr(cls, member) and not any(hasattr(t, member) for t in builtin):
-                    lost.setdefault(member, (name, namedtuple))
-    for value in list(main_dict.values()):
-        if isinstance(value, type):
-            for member in [m for m in lost if hasattr(value, m)]:
+    for name, spec in members.items():
+        cls = classes.get(name)
+        if not _same_tuple(cls, spec):
+            continue
+        for member in spec["members"]:
+            if not _has(cls, member) and not any(_has(t, member) for t in _BUILTIN_TYPES):
+                lost.setdefault(member, name)
+    for value in list(classes.values()):
+        if isinstance(value, type) and not any(_same_tuple(value, s) for s in members.values()):
+            for member in [m for m in lost if _has(value, m)]:
                 del lost[member]
     return lost
+
+
+def _module_members(fn, walk):
+    """The attribute names the classes of the modules ``fn`` reads define (``pd`` gives
+    ``DataFrame.mean``): a read of such a name may be of one of them."""
+    names = set()
+    for name in walk.global_names(fn.__code__):
+        module = fn.__globals__.get(name)
+        if isinstance(module, type(sys)):
+            for value in list(vars(module).values())[:2000]:
+                if isinstance(value, type):
+                    try:
+                        names.update(vars(value))
+                    except Exception:  # noqa: BLE001
+                        continue
+    return names
 
 
 def _importable(module):
