@@ -256,7 +256,6 @@ def test_the_precision_cases_really_computed(runs):
     assert _result(runs, "dill_super_teardown.py", True, "enriched.txt") == ["?", "A"]
 
 
-@pytest.mark.skipif(not HAS_DILL, reason="the main session of dill: tox dill and dillnew")
 def _session_finding(tmp_path, script: str, code: str, line: int):
     """The one ``code`` finding check reports on ``script`` with this dill and the session,
     an error at ``line``, and its line as the errors page shows it."""
@@ -269,6 +268,7 @@ def _session_finding(tmp_path, script: str, code: str, line: int):
     return found, f"{script}:{found.line}: {found.code} [{found.severity.value}] "
 
 
+@pytest.mark.skipif(not HAS_DILL, reason="the main session of dill: tox dill and dillnew")
 def test_session_namedtuple_member_is_shown_on_the_errors_page(tmp_path):
     found, where = _session_finding(tmp_path, "dill_namedtuple_method.py", "BD312", 39)
     assert f"but {DILL_LIBRARY} saves a NamedTuple class" in found.message
