@@ -22,29 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from beam_deps.pickling.locations import is_user_file
-from beam_deps.pickling.walk import instruction_line
+from beam_deps.pickling.walk import WORKER_ENTRIES, instruction_line
 
 # What Beam calls on the worker (DoFn, CombineFn, sources, sinks' writers), never at build.
-WORKER_METHODS = (
-    "setup",
-    "start_bundle",
-    "process",
-    "process_batch",
-    "finish_bundle",
-    "teardown",
-    "__setstate__",
-    "create_accumulator",
-    "add_input",
-    "add_inputs",
-    "merge_accumulators",
-    "compact",
-    "extract_output",
-    "read",
-    "split",
-    "get_range_tracker",
-    "estimate_size",
-    "__call__",
-)
+WORKER_METHODS = WORKER_ENTRIES
 # Which payloads are code the worker runs (pipeline.payloads' kinds).
 RUN_ON_WORKERS = ("dofn", "callable", "combinefn", "source")
 MAX_FUNCTIONS = 200
