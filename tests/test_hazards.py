@@ -385,6 +385,34 @@ def test_enum_defined_in_a_script_is_noted(tmp_path):
     assert ["BD304", "dict['shade'].__class__"] in json.loads(out.splitlines()[-1])
 
 
+def test_a_script_namedtuple_is_described_as_each_library_sends_it(tmp_path, library):
+    """cloudpickle carries a script's NamedTuple whole; dill (every version, also under
+    dill_unsafe) saves only its name and fields, so BD304 must not say "by value" there."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import json, sys, typing, beam_deps\n"
+        "class Sale(typing.NamedTuple):\n"
+        "    price: float\n"
+        "    def doubled(self):\n"
+        "        return self.price * 2\n"
+        "report = beam_deps.check_object({'sale': Sale(1.0)}, sys.argv[1])\n"
+        "print(json.dumps([(d.code, d.message) for d in report.diagnostics]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script), library], capture_output=True, text=True, check=True
+    ).stdout
+    messages = [m for code, m in json.loads(out.splitlines()[-1]) if code == "BD304"]
+    assert len(messages) == 1
+    if library == "cloudpickle":
+        assert "travels by value" in messages[0]
+    else:
+        assert "travels by its name and fields" in messages[0]
+        assert "without its methods" in messages[0]
+
+
 def test_names_pickled_by_reference_include_ufunc_like_objects():
     import numpy as np
 

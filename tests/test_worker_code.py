@@ -80,3 +80,68 @@ def test_init_is_not_worker_code():
 
     names = [f.function.__name__ for f in worker_functions(Fn())]
     assert names == ["process"]
+
+
+COUNTS: dict[str, int] = {}
+
+
+class Shaped(tuple):
+    def total(self):
+        return sum(self)
+
+
+def _read_lines(line):
+    import json  # first line of the body
+
+    COUNTS.setdefault(line, 0)
+    value = json.loads(line)
+    return Shaped(value).total() + len(COUNTS)
+
+
+def _first_line(fn, text):
+    """The source line of ``fn`` that holds ``text``."""
+    import inspect
+
+    lines, start = inspect.getsourcelines(fn)
+    return start + next(i for i, s in enumerate(lines) if text in s)
+
+
+def test_the_walker_reads_source_lines_on_every_python():
+    """Python 3.13 made ``dis.Instruction.starts_line`` a bool: every line the walker read
+    was 1 there (``walk.instruction_line`` reads the position first). The line of a global
+    read, an import, an attribute read and a mutation must be the one in the source."""
+    from beam_deps.pickling import walk
+
+    code = _read_lines.__code__
+    assert ("json", _first_line(_read_lines, "import json")) in set(walk.imports(code))
+    assert ("COUNTS", _first_line(_read_lines, "setdefault")) in set(walk.global_reads(code))
+    assert ("total", _first_line(_read_lines, ".total()")) in set(walk.attribute_reads(code))
+    mutations = {(n, line) for n, line, _ in walk.global_mutations(code)}
+    assert ("COUNTS", _first_line(_read_lines, "setdefault")) in mutations
+
+
+_SCRIPT = """
+class Shaped(tuple):
+    def total(self):
+        return sum(self)
+
+def summed(values):
+    return Shaped(values).total()
+"""
+
+
+def test_one_walk_gives_the_functions_and_the_classes():
+    """``walk.reach`` is ``user_functions`` and ``reached_classes`` from one walk (code of
+    a module that cannot be imported travels by value: the user's)."""
+    from beam_deps.pickling import walk
+
+    namespace: dict = {"__name__": "a_script_nobody_can_import"}
+    exec(compile(_SCRIPT, "a_script.py", "exec"), namespace)
+    holder = [namespace["summed"], namespace["Shaped"]((1, 2))]
+    reached = walk.reach(holder)
+    assert [f.__name__ for f in reached.functions] == [
+        f.__name__ for f in walk.user_functions(holder)
+    ]
+    assert reached.classes == walk.reached_classes(holder)
+    assert namespace["Shaped"] in reached.classes
+    assert {f.__name__ for f in reached.functions} == {"summed", "total"}

@@ -378,7 +378,9 @@ def _probe(
     )
     out = [placed(d, None, where) for d in out]
     by_id = {p.index: p for p in analysis.serialized.payloads}
-    reached = classes_on_workers(analysis.serialized.payloads)
+    # BD312 only: a walk of every payload, for the rare run where a member was lost
+    lost = any(f.get("kind") == "lost" for fs in results.values() for f in fs)
+    reached = classes_on_workers(analysis.serialized.payloads) if lost else None
     for pid, findings in sorted(results.items()):
         payload = by_id[pid]
         if payload.duplicate_of is not None:

@@ -241,7 +241,7 @@ def _scan_code_object(obj: Any, library: str, out: _Scan) -> None:
     if isinstance(obj, types.FunctionType):
         _function_named_strings(obj, out.named)
     if isinstance(obj, type) and _defined_in_user_code(obj):
-        hazard = hazards.describe_class(obj, True)
+        hazard = hazards.describe_class(obj, True, library)
         if hazard is not None and (hazard.code == "BD301" or _identity_sensitive(obj)):
             out.hazards.append((obj, hazard))
 
@@ -302,7 +302,7 @@ def _graph_hazards(root: Any, library: str, label: str, skip: set[int]) -> list[
             hazard = _secret_hazard(reason) if reason else None
         elif isinstance(obj, type):
             by_value = is_pickled_by_value(obj, library) and _defined_in_user_code(obj)
-            hazard = hazards.describe_class(obj, by_value)
+            hazard = hazards.describe_class(obj, by_value, library)
             if hazard is not None and hazard.code != "BD301" and not _identity_sensitive(obj):
                 hazard = None
         else:

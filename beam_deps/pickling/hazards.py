@@ -387,8 +387,10 @@ def beam_base_name(cls: type) -> str | None:
     return None
 
 
-def describe_class(cls: type, by_value: bool) -> Hazard | None:
-    """Classes that travel by value: nested ones and ones defined in the script."""
+def describe_class(cls: type, by_value: bool, library: str = "cloudpickle") -> Hazard | None:
+    """Classes that travel by value: nested ones and ones defined in the script. Under dill
+    a NamedTuple is the exception: dill saves its name and fields only (its methods,
+    properties and class attributes stay behind: BD312)."""
     if not by_value:
         return None
     qualname = class_qualname(cls)
@@ -404,6 +406,14 @@ def describe_class(cls: type, by_value: bool) -> Hazard | None:
             )
         return Hazard("BD301", None, f"class {qualname} is defined inside a function")
     if cls.__module__ == "__main__":
+        if library.startswith("dill") and issubclass(cls, tuple) and hasattr(cls, "_fields"):
+            return Hazard(
+                "BD304",
+                None,
+                f"NamedTuple {qualname} from your script travels by its name and fields "
+                f"({library} rebuilds it without its methods, properties and class "
+                f"attributes)",
+            )
         return Hazard("BD304", None, f"class {qualname} from your script travels by value")
     return None
 

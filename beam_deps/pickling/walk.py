@@ -16,8 +16,8 @@ import builtins
 import dis
 import sys
 import types
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 MAX_OBJECTS = 20_000
 # Methods whose failure does not fail a job: ``__init__`` runs while the pipeline is built,
@@ -75,6 +75,25 @@ def user_functions(root: Any, limit: int = MAX_OBJECTS) -> Iterator[types.Functi
     but only the methods run-time code calls by name (``self.helper(x)``) are the worker's
     business; the rest are left out until some reached function names them."""
     return _reachable_functions(root, limit, is_user_function, _is_user_class)
+
+
+class Reached(NamedTuple):
+    """What one walk of a payload reaches: the user functions (as ``user_functions``) and
+    every class met on the way (as ``reached_classes``), in the order reached."""
+
+    functions: list[types.FunctionType]
+    classes: list[type]
+
+
+def reach(root: Any, limit: int = MAX_OBJECTS) -> Reached:
+    """``user_functions`` and ``reached_classes`` of ``root`` from one walk. Why: the
+    simulated worker needs both for every payload, and a walk costs tens of milliseconds at
+    the object budget."""
+    classes: list[type] = []
+    functions = list(
+        _reachable_functions(root, limit, is_user_function, _is_user_class, classes=classes)
+    )
+    return Reached(functions, classes)
 
 
 def _reachable_functions(
@@ -347,18 +366,19 @@ def global_reads(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
 
 
 def super_copies(
-    root: Any, limit: int = MAX_OBJECTS
+    classes: Iterable[type],
 ) -> Iterator[tuple[types.FunctionType, str, int | None, type]]:
     """(method, name, line, its class) for each ``super(Name, ...)`` in a method of a user
-    class reachable from ``root`` where ``Name``, looked up in the method's globals, finds
-    another class of the same name than the one the method's class inherits from.
+    class among ``classes`` (those a payload reaches, ``reach``) where ``Name``, looked up
+    in the method's globals, finds another class of the same name than the one the
+    method's class inherits from.
 
     Why: that is a second copy of the class. dill 0.3.6+ with the main session rebuilds the
     payload's class by value while the session holds its own copy under the name, so
     ``super(CleanUpper, self)`` raises "super(type, obj): obj must be an instance or
     subtype of type" on every call. Only the two-copies case is reported, never a name
     that finds some unrelated class (that is the user's own business)."""
-    for cls in reached_classes(root, limit):
+    for cls in classes:
         if not _is_user_class(cls):
             continue
         try:
@@ -403,12 +423,12 @@ WORKER_ENTRIES = (
 )
 
 
-def worker_entry_functions(root: Any, limit: int = MAX_OBJECTS) -> list[types.FunctionType]:
-    """The user functions reachable from ``root`` that run on a worker: those that are not
-    methods (a Map's lambda, a function, a closure), the methods Beam calls there
-    (``WORKER_ENTRIES``), and the methods those name, transitively. Why: a classmethod
-    factory or a helper that only ``__init__`` calls runs while the pipeline is built."""
-    functions = list(user_functions(root, limit))
+def worker_entry_functions(functions: list[types.FunctionType]) -> list[types.FunctionType]:
+    """Those of ``functions`` (a payload's user functions, ``reach``) that run on a
+    worker: those that are not methods (a Map's lambda, a function, a closure), the
+    methods Beam calls there (``WORKER_ENTRIES``), and the methods those name,
+    transitively. Why: a classmethod factory or a helper that only ``__init__`` calls
+    runs while the pipeline is built."""
 
     def is_method(fn: types.FunctionType) -> bool:
         parts = fn.__qualname__.split(".")
@@ -438,10 +458,7 @@ def worker_entry_functions(root: Any, limit: int = MAX_OBJECTS) -> list[types.Fu
 def reached_classes(root: Any, limit: int = MAX_OBJECTS) -> list[type]:
     """Every class the user functions reachable from ``root`` read by name, and the class
     of every object it holds (user classes or not), in the order reached."""
-    classes: list[type] = []
-    for _ in _reachable_functions(root, limit, is_user_function, _is_user_class, classes=classes):
-        pass
-    return classes
+    return reach(root, limit).classes
 
 
 def _same_name(a: type, b: type) -> bool:

@@ -330,21 +330,22 @@ class Worker:
             findings.append({"kind": "internal", "message": error_text(exc)})
         return findings
 
-    def lost_reads(self, obj):
+    def lost_reads(self, reached):
         """BD312 records: a member of a script NamedTuple that worker code reads and the
         worker's copy of the class (the session's, or the payload's own) lacks. dill only:
-        it pickles a NamedTuple class by its name and fields."""
+        it pickles a NamedTuple class by its name and fields. ``reached``: the payload's
+        ``walk.reach``."""
         if not self.members or not self.library.startswith("dill"):
             return []
         walk = self.walk
         held = {}
-        for cls in walk.reached_classes(obj):
+        for cls in reached.classes:
             spec = self.members.get(cls.__name__)
             if spec is not None and _same_tuple(cls, spec):
                 held[cls.__name__] = cls
         lost = {**lost_members(held, self.members), **self.lost} if held else self.lost
         out = []
-        for fn in walk.worker_entry_functions(obj) if lost else ():
+        for fn in walk.worker_entry_functions(reached.functions) if lost else ():
             reads = [(n, line) for n, line in walk.attribute_reads(fn.__code__) if n in lost]
             ambiguous = _module_members(fn, walk) if reads else set()
             for name, line in reads:
@@ -369,7 +370,8 @@ class Worker:
         walk = self.walk
         out = []
         main_dict = self.main.__dict__
-        for fn in walk.user_functions(obj):
+        reached = walk.reach(obj)
+        for fn in reached.functions:
             code = fn.__code__
             where = {"function": fn.__qualname__, "file": code.co_filename}
             for name, line, _ in walk.unresolved(fn):
@@ -393,10 +395,10 @@ class Worker:
                     }
                 )
         try:
-            out.extend(self.lost_reads(obj))
+            out.extend(self.lost_reads(reached))
         except Exception as exc:  # noqa: BLE001 - keep what was found above
             out.append({"kind": "internal", "message": error_text(exc)})
-        for fn, name, line, cls in walk.super_copies(obj):
+        for fn, name, line, cls in walk.super_copies(reached.classes):
             out.append(
                 {
                     "kind": "super",
