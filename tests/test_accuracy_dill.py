@@ -20,6 +20,10 @@ fails with the message check predicted.
   of the class under dill_unsafe with the session (BD311, m16 t04); ``super()`` fixes it.
 * ``dill_namedtuple_method.py``: the session's NamedTuple has fields only, so a method read
   on the worker is gone, with either dill (BD312, m16 s18); a function of the script fixes it.
+* ``dill_init_global.py``: globals only ``__init__`` and a factory classmethod read are not
+  undefined on the worker (no BD201 without the session): that code never runs there.
+* ``dill_namedtuple_default.py``: dill 0.3.1.1 drops the fields' defaults as well, so a call
+  on the worker that leaves one out fails (BD312, m17 n13); passing every field fixes it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ SUPER_FAILS = "Can't get attribute 'ScaleBy' on <module 'apache_beam.runners.wor
 CHECK_ONLY = "the worker cannot load the main session and the job hangs"
 SUPER_COPY = "super(type, obj): obj must be an instance or subtype of type"
 NO_TOTAL = "'Purchase' object has no attribute 'total'"
+NO_UNIT = "missing 1 required positional argument: 'unit'"
 
 
 def _examples(library: str) -> list[Example]:
@@ -125,6 +130,40 @@ def _examples(library: str) -> list[Example]:
                     save_main_session=ssm,
                     args=("{out}/enriched.txt",),
                     notes=hangs,
+                )
+            )
+        # no BD201 for globals only __init__ and a factory classmethod read (they run
+        # while the pipeline is built, never on the worker)
+        out.append(
+            Example(
+                "dill_init_global.py",
+                library=library,
+                save_main_session=ssm,
+                args=("{out}/scaled",),
+            )
+        )
+        # BD312: dill 0.3.1.1 drops a NamedTuple's field defaults too (m17 n13)
+        if dill and not ssm:
+            default = fixed_default = E({"BD201"})
+            default_fails = fixed_default_fails = "name 'to_line' is not defined"
+        elif dill and OLD_DILL:
+            default, fixed_default = E({"BD312"}), E()
+            default_fails, fixed_default_fails = NO_UNIT, None
+        else:
+            default = fixed_default = E()
+            default_fails = fixed_default_fails = None
+        for script, errors, fails in (
+            ("dill_namedtuple_default.py", default, default_fails),
+            ("dill_namedtuple_default_fixed.py", fixed_default, fixed_default_fails),
+        ):
+            out.append(
+                Example(
+                    script,
+                    errors,
+                    fails_with=fails,
+                    library=library,
+                    save_main_session=ssm,
+                    args=("{out}/readings.txt",),
                 )
             )
         out += [
@@ -256,6 +295,28 @@ def test_the_precision_cases_really_computed(runs):
     assert _result(runs, "dill_super_teardown.py", True, "enriched.txt") == ["?", "A"]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("ssm", [False, True], ids=["no_session", "save_main_session"])
+def test_construction_code_reading_script_globals_really_ran(runs, ssm):
+    """__init__ and the factory read DEFAULT_FACTOR and PRESETS while the pipeline was
+    built; the workers scaled with the state they left, under every pickler."""
+    assert _result(runs, "dill_init_global.py", ssm, "scaled-preset") == ["2", "4", "80"]
+    assert _result(runs, "dill_init_global.py", ssm, "scaled-default") == ["3", "50", "6"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ssm", [False, True], ids=["no_session", "save_main_session"])
+def test_the_fixed_defaults_really_made_the_readings(runs, ssm):
+    """Every field passed: the readings, with their unit, on every pickler that defines
+    Reading on the worker (cloudpickle carries it; dill only through the session)."""
+    if HAS_DILL and not ssm:
+        pytest.skip("dill without the session: no Reading on the worker (BD201, above)")
+    assert _result(runs, "dill_namedtuple_default_fixed.py", ssm, "readings.txt") == [
+        "t1 20.5C",
+        "t2 18.2C",
+    ]
+
+
 def _session_finding(tmp_path, script: str, code: str, line: int):
     """The one ``code`` finding check reports on ``script`` with this dill and the session,
     an error at ``line``, and its line as the errors page shows it."""
@@ -274,6 +335,13 @@ def test_session_namedtuple_member_is_shown_on_the_errors_page(tmp_path):
     assert f"but {DILL_LIBRARY} saves a NamedTuple class" in found.message
     message = found.message.replace(f"but {DILL_LIBRARY} saves", "but dill saves")
     check_golden("check_session_namedtuple", f"{where}{message}\n")
+
+
+@pytest.mark.skipif(not (HAS_DILL and OLD_DILL), reason="dill 0.3.1.1 drops defaults: tox dill")
+def test_session_namedtuple_default_is_shown_on_the_errors_page(tmp_path):
+    found, where = _session_finding(tmp_path, "dill_namedtuple_default.py", "BD312", 29)
+    assert found.extra["cls"] == "Reading" and "without 'unit'" in found.message
+    check_golden("check_session_namedtuple_default", f"{where}{found.message}\n")
 
 
 @pytest.mark.skipif(not HAS_DILL or OLD_DILL, reason="BD311 is dill_unsafe's: tox dillnew")

@@ -145,3 +145,61 @@ def test_one_walk_gives_the_functions_and_the_classes():
     assert reached.classes == walk.reached_classes(holder)
     assert namespace["Shaped"] in reached.classes
     assert {f.__name__ for f in reached.functions} == {"summed", "total"}
+
+
+_CONSTRUCTION = """
+DEFAULT = 3
+
+class Helper:
+    def __init__(self):
+        self.base = DEFAULT
+
+    def value(self):
+        return self.base
+
+
+class Scale:
+    def __init__(self, factor=None):
+        self.factor = factor or DEFAULT
+        self.helper = Helper()
+
+    @classmethod
+    def from_text(cls, text):
+        return cls(int(text))
+
+    @classmethod
+    def fresh(cls):
+        return cls()
+
+    @staticmethod
+    def clip(x):
+        return min(x, 100)
+
+    def process(self, x):
+        yield self.clip(x * self.factor) + self.helper.value()
+
+
+class Rebuilding(Scale):
+    def process(self, x):
+        yield self.fresh().factor * x
+"""
+
+
+def test_construction_only_code_is_init_and_factories_no_worker_code_names():
+    """``walk.construction_only``: ``__init__`` and classmethods/staticmethods that nothing a
+    worker runs names. A staticmethod ``process`` calls is worker code; a classmethod it
+    calls may build ``cls(...)``, so that class's ``__init__`` is worker code too."""
+    from beam_deps.pickling import walk
+
+    namespace: dict = {"__name__": "a_script_nobody_can_import"}
+    exec(compile(_CONSTRUCTION, "a_script.py", "exec"), namespace)
+    only = walk.construction_only(walk.reach(namespace["Scale"]()))
+    assert {f.__qualname__ for f in only} == {
+        "Scale.__init__",
+        "Scale.from_text",
+        "Scale.fresh",
+        "Helper.__init__",
+    }
+    rebuilding = walk.construction_only(walk.reach(namespace["Rebuilding"]()))
+    # fresh() builds cls(), whose __init__ builds a Helper: all of it runs on the worker
+    assert {f.__qualname__ for f in rebuilding} == {"Scale.from_text"}

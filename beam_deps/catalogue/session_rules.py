@@ -512,7 +512,7 @@ RULES = [
         name="session-class-loses-members",
         severity=E,
         reported_by=("check",),
-        summary="dill gives the worker a NamedTuple class without its methods.",
+        summary="dill gives the worker a NamedTuple class without its methods (or defaults).",
         explanation="dill (0.3.1.1 and newer) pickles a `typing.NamedTuple` or `namedtuple` "
         "class of your script by its name and field names only, so the worker's class has "
         "the fields but none of the methods, properties or class attributes you wrote. "
@@ -525,7 +525,11 @@ RULES = [
         "that reads one of the lost members fails with \"AttributeError: 'Purchase' "
         "object has no attribute 'total'\". beam-deps loads the session and the payloads "
         "in the simulated worker, compares each class with the script's, and reports a "
-        "member read by code that runs on the worker, of a class that code reaches.",
+        "member read by code that runs on the worker, of a class that code reaches. dill "
+        "before 0.3.5 (Beam's `dill`, the default pickler of Beam 2.61 to 2.64) drops the "
+        "fields' defaults too: a call on the worker that leaves a defaulted field out "
+        '(`Item(name)` for `qty: int = 1`) fails with "TypeError: Item.__new__() missing '
+        "1 required positional argument: 'qty'\"; beam-deps reports each such call.",
         fix="Put the logic in a function of the script (`def total(p): return p.price * "
         "p.qty`), which the session carries whole; or define the class in a staged module "
         "(pickled by reference, members intact); or use cloudpickle, Beam's default, "

@@ -96,6 +96,54 @@ def reach(root: Any, limit: int = MAX_OBJECTS) -> Reached:
     return Reached(functions, classes)
 
 
+def construction_only(reached: Reached) -> set[types.FunctionType]:
+    """Those of ``reached.functions`` that run only while the pipeline is built: the
+    ``__init__`` and the classmethods and staticmethods of the reached user classes, unless
+    other reached code names them (``ScaleFn.from_text(...)``, ``Parser(...)`` or
+    ``self.__class__(...)`` in ``process`` runs them on the worker too), transitively.
+
+    Why: Beam pickles a DoFn after ``__init__`` ran; the worker unpickles its state and
+    never calls ``__init__`` (nor a factory classmethod that built it) again. Under dill a
+    script global such code reads is undefined on the worker, yet nothing fails: the most
+    common DoFn (``self.factor = factor or DEFAULT``) must not get BD201. Plain methods stay
+    worker code whatever their name: Beam calls many (timers, restriction providers) by
+    names of the user's choosing."""
+    candidates: dict[types.FunctionType, tuple[str, type, bool]] = {}
+    for cls in reached.classes:
+        try:
+            if not _is_user_class(cls):
+                continue
+            members = list(vars(cls).items())
+        except Exception:  # noqa: BLE001 - hostile classes
+            continue
+        for name, value in members:
+            builds = isinstance(value, classmethod)  # it may build ``cls(...)``
+            if isinstance(value, classmethod | staticmethod):
+                value = value.__func__
+            elif name != "__init__":
+                continue
+            if isinstance(value, types.FunctionType):
+                candidates[value] = (name, cls, builds)
+    if not candidates:
+        return set()
+    named: set[str] = set()
+    for fn in reached.functions:
+        if fn not in candidates:
+            named.update(_names_used(fn.__code__))
+    woken = True
+    while woken:
+        woken = False
+        for fn, (name, cls, builds) in list(candidates.items()):
+            wakes = {name, "__class__"} | ({cls.__name__} if name == "__init__" else set())
+            if wakes & named:
+                del candidates[fn]
+                named.update(_names_used(fn.__code__))
+                if builds:
+                    named.add(cls.__name__)
+                woken = True
+    return set(candidates)
+
+
 def _reachable_functions(
     root: Any,
     limit: int,
@@ -492,6 +540,62 @@ def attribute_reads(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
             line = instruction_line(ins, line)
             if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and isinstance(ins.argval, str):
                 yield ins.argval, line
+
+
+_CALL_OPS = frozenset({"CALL", "CALL_FUNCTION", "CALL_FUNCTION_KW", "CALL_KW"})
+# Control flow between a callable and its call: the stack is not followed through it.
+_FLOW = ("JUMP", "POP_JUMP", "RETURN", "FOR_ITER", "SEND", "YIELD", "RAISE", "CALL_FUNCTION_EX")
+
+
+def global_calls(
+    code: types.CodeType, name: str
+) -> Iterator[tuple[int | None, int, tuple[str, ...]]]:
+    """(line, positional count, keyword names) for each call ``name(...)`` of the global
+    ``name`` in ``code`` and its nested code objects whose arguments the bytecode spells
+    out. A call with ``*args``/``**kwargs``, or with a branch inside its arguments
+    (``f(a if c else b)``), is left out: its argument count is not known without running
+    it. Why: a class that lost its field defaults on the worker fails only where a call
+    leaves a field out."""
+    for c in code_objects(code):
+        instructions = list(dis.get_instructions(c))
+        line = c.co_firstlineno
+        for i, ins in enumerate(instructions):
+            line = instruction_line(ins, line)
+            if ins.opname == "LOAD_GLOBAL" and ins.argval == name:
+                call = _call_of(c, instructions, i)
+                if call is not None:
+                    yield (line, *call)
+
+
+def _call_of(
+    code: types.CodeType, instructions: list[dis.Instruction], start: int
+) -> tuple[int, tuple[str, ...]] | None:
+    """(positional count, keyword names) of the call that consumes the callable loaded at
+    ``instructions[start]``, followed by stack depth: the call after which only its result
+    is left where the callable was."""
+    depth = _effect(instructions[start])
+    keywords: Any = ()
+    previous = instructions[start]
+    for ins in instructions[start + 1 :]:
+        op = ins.opname
+        if op.startswith(_FLOW):
+            return None
+        if op == "KW_NAMES":  # 3.11 and 3.12: the names of the next call's keywords
+            keywords = code.co_consts[ins.arg] if ins.arg is not None else ()
+        after = depth + _effect(ins)
+        if op in _CALL_OPS:
+            if op in ("CALL_FUNCTION_KW", "CALL_KW"):  # the names were pushed just before
+                keywords = previous.argval
+            if after == 1:
+                names = tuple(keywords) if isinstance(keywords, tuple) else None
+                if names is None or not isinstance(ins.arg, int):
+                    return None
+                return ins.arg - len(names), names
+            keywords = ()
+        if after < 1:
+            return None
+        depth, previous = after, ins
+    return None
 
 
 def global_names(code: types.CodeType) -> set[str]:

@@ -27,13 +27,14 @@ def save_main_session(options: Any) -> bool:
 
 
 def main_class_members(main_globals: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
-    """The fields and own members (dunders aside) of each NamedTuple class the script
-    defines or imports, by name.
+    """The fields, own members (dunders aside) and fields with defaults of each NamedTuple
+    class the script defines or imports, by name.
 
     Why: dill pickles a ``typing.NamedTuple`` or ``namedtuple`` class by its name and fields
     only, so on the worker (from the main session, or a payload) the class lacks the methods
     and properties the script gave it; the simulated worker compares these names with what
-    its copy has (BD312). An imported one is included: where the worker cannot import its
+    its copy has (BD312). dill before 0.3.5 (Beam's ``dill``) drops the field defaults too.
+    An imported one is included: where the worker cannot import its
     module, dill rebuilds it the same way."""
     out: dict[str, dict[str, list[str]]] = {}
     for name, value in main_globals.items():
@@ -47,9 +48,14 @@ def main_class_members(main_globals: dict[str, Any]) -> dict[str, dict[str, list
                 continue
             own = [n for n in vars(value) if not (n.startswith("__") and n.endswith("__"))]
             fields = [str(f) for f in value._fields]
+            defaults = [str(f) for f in getattr(value, "_field_defaults", None) or {}]
         except Exception:  # noqa: BLE001 - a hostile class: not compared
             continue
-        out[name] = {"fields": fields, "members": sorted(set(own) - set(fields))}
+        out[name] = {
+            "fields": fields,
+            "members": sorted(set(own) - set(fields)),
+            "defaults": defaults,
+        }
     return out
 
 

@@ -236,6 +236,27 @@ def findings_to_diagnostics(
                     **where,
                 )
             )
+        elif kind == "defaults":
+            cls, fields = f["cls"], list(f["fields"])
+            shown = ", ".join(repr(x) for x in fields)
+            out.append(
+                diagnostic(
+                    "BD312",
+                    f"{function} calls {cls}(...) without {shown}, which {cls} gives a "
+                    f"default in your script, but the dill this pickles with (before 0.3.5) "
+                    f"saves a NamedTuple class by its name and fields only, so the worker's "
+                    f'{cls} has no defaults: "TypeError: {cls}.__new__() missing '
+                    f'{len(fields)} required positional argument{"s" if len(fields) > 1 else ""}"',
+                    fix=f"Pass every field in the call ({cls}(..., {fields[0]}=...)), or "
+                    f"define {cls} in a staged module (pickled by reference, defaults "
+                    f"intact), or pickle with cloudpickle or dill 0.3.5+ "
+                    f"(--pickle_library=dill_unsafe).",
+                    path=path,
+                    name=cls,
+                    cls=cls,
+                    **where,
+                )
+            )
         elif kind == "library":
             out.append(
                 diagnostic(

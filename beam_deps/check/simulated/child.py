@@ -332,9 +332,10 @@ class Worker:
 
     def lost_reads(self, reached):
         """BD312 records: a member of a script NamedTuple that worker code reads and the
-        worker's copy of the class (the session's, or the payload's own) lacks. dill only:
-        it pickles a NamedTuple class by its name and fields. ``reached``: the payload's
-        ``walk.reach``."""
+        worker's copy of the class (the session's, or the payload's own) lacks; and a call
+        of the class that leaves out a field whose default the copy lacks. dill only: it
+        pickles a NamedTuple class by its name and fields (before 0.3.5 without defaults).
+        ``reached``: the payload's ``walk.reach``."""
         if not self.members or not self.library.startswith("dill"):
             return []
         walk = self.walk
@@ -344,22 +345,21 @@ class Worker:
             if spec is not None and _same_tuple(cls, spec):
                 held[cls.__name__] = cls
         lost = {**lost_members(held, self.members), **self.lost} if held else self.lost
+        with_defaults = {n for n, spec in self.members.items() if spec.get("defaults")}
         out = []
-        for fn in walk.worker_entry_functions(reached.functions) if lost else ():
+        for fn in walk.worker_entry_functions(reached.functions) if lost or with_defaults else ():
+            where = {"function": fn.__qualname__, "file": fn.__code__.co_filename}
             reads = [(n, line) for n, line in walk.attribute_reads(fn.__code__) if n in lost]
             ambiguous = _module_members(fn, walk) if reads else set()
             for name, line in reads:
-                if name in ambiguous:
-                    continue
-                out.append(
-                    {
-                        "kind": "lost",
-                        "name": name,
-                        "cls": lost[name],
-                        "line": line,
-                        "function": fn.__qualname__,
-                        "file": fn.__code__.co_filename,
-                    }
+                if name not in ambiguous:
+                    out.append(
+                        {"kind": "lost", "name": name, "cls": lost[name], "line": line, **where}
+                    )
+            for name in with_defaults & walk.global_names(fn.__code__):
+                out.extend(
+                    {"kind": "defaults", "cls": name, "fields": fields, "line": line, **where}
+                    for line, fields in _calls_without_defaults(fn, name, self.members[name], walk)
                 )
         return out
 
@@ -371,7 +371,10 @@ class Worker:
         out = []
         main_dict = self.main.__dict__
         reached = walk.reach(obj)
+        construction = walk.construction_only(reached)
         for fn in reached.functions:
+            if fn in construction:
+                continue  # runs while the pipeline is built, never on the worker
             code = fn.__code__
             where = {"function": fn.__qualname__, "file": code.co_filename}
             for name, line, _ in walk.unresolved(fn):
@@ -432,6 +435,28 @@ def _same_tuple(cls, spec):
         )
     except Exception:  # noqa: BLE001
         return False
+
+
+def _calls_without_defaults(fn, name, spec, walk):
+    """(line, fields) for each call ``name(...)`` in ``fn`` that leaves out fields whose
+    defaults the class ``name`` finds on the worker lacks (dill before 0.3.5 rebuilds a
+    NamedTuple without them): "TypeError: __new__() missing 1 required positional
+    argument" there."""
+    cls = fn.__globals__.get(name)
+    if not _same_tuple(cls, spec):
+        return
+    try:
+        have = set(getattr(cls, "_field_defaults", None) or {})
+    except Exception:  # noqa: BLE001
+        return
+    dropped = [f for f in spec["defaults"] if f not in have]
+    if not dropped:
+        return
+    for line, positional, keywords in walk.global_calls(fn.__code__, name):
+        given = set(spec["fields"][:positional]) | set(keywords)
+        left_out = [f for f in dropped if f not in given]
+        if left_out:
+            yield line, left_out
 
 
 _BUILTIN_TYPES = (str, bytes, list, dict, set, int, float)
