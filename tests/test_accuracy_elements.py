@@ -60,6 +60,30 @@ ELEMENT_EXAMPLES = [
     # 8. late binding of a loop variable: silently wrong, a warning
     Example("loop_late_binding.py", E({"BD112"}), args=("{out}/out.txt",)),
     Example("loop_late_binding_fixed.py", args=("{out}/out.txt",)),
+    # ... at the script's top level the loop variable is a global (m18 f23): the same wrong
+    # totals with cloudpickle and with dill's main session; dill without it: a NameError
+    Example("loop_late_binding_main.py", E({"BD112"}), args=("{out}/out.txt",)),
+    Example("loop_late_binding_main_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "loop_late_binding_main.py",
+        E({"BD112"}),
+        library=DILL_LIBRARY,
+        save_main_session=True,
+        args=("{out}/out.txt",),
+    ),
+    Example(
+        "loop_late_binding_main.py",
+        E({"BD201"}),
+        fails_with="NameError",
+        library=DILL_LIBRARY,
+        args=("{out}/out.txt",),
+    ),
+    Example(
+        "loop_late_binding_main_fixed.py",
+        library=DILL_LIBRARY,
+        save_main_session=True,
+        args=("{out}/out.txt",),
+    ),
     # 9. the coder a declared type picks changes the value
     Example(
         "elements_schema_tuple.py",
@@ -147,6 +171,10 @@ OUTPUTS = {
     ],
     "loop_late_binding-cloudpickle": ["price=12", "qty=12"],  # price read the last column
     "loop_late_binding_fixed-cloudpickle": ["pprice=30", "pqty=12", "price=30", "qty=12"],
+    "loop_late_binding_main-cloudpickle": ["price=12", "qty=12"],
+    "loop_late_binding_main_fixed-cloudpickle": ["price=30", "qty=12"],
+    f"loop_late_binding_main-{DILL_LIBRARY}-save_main_session": ["price=12", "qty=12"],
+    f"loop_late_binding_main_fixed-{DILL_LIBRARY}-save_main_session": ["price=30", "qty=12"],
     "elements_schema_tuple_fixed-cloudpickle": ["a=1", "b=1"],
     "elements_schema_tuple_converted-cloudpickle": ["a=1", "b=1"],
     "elements_lossy_int-cloudpickle": ["a=2", "b=1"],  # 2.5 + 0.5 arrive as 2 + 0

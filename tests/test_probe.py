@@ -12,6 +12,7 @@ from conftest import HAS_DILL
 from beam_deps.beam import profile
 from beam_deps.check.detectors.worker_findings import classify_missing, findings_to_diagnostics
 from beam_deps.check.simulated.probe import ProbeInput, Staged, WorkerProbe
+from beam_deps.pickling import bytecode as probe_bytecode
 from beam_deps.pickling import dumps, references, required_modules
 from beam_deps.pickling import walk as probe_walk
 
@@ -156,15 +157,15 @@ def test_walker_finds_global_reads_imports_and_mutations():
         COUNTS.setdefault(item[0], []).append(item[1])
         return [undefined_name for _ in range(x)]  # noqa: F821
 
-    mutations = {(name, how) for name, _, how in probe_walk.global_mutations(fn.__code__)}
+    mutations = {(name, how) for name, _, how in probe_bytecode.global_mutations(fn.__code__)}
     assert mutations == {
         ("COUNTS", "assigns an item of"),
         ("COUNTS", "updates an item of"),
         ("TOTAL", "rebinds"),
         ("COUNTS", "calls .setdefault() on"),
     }
-    assert [m for m, _ in probe_walk.imports(fn.__code__)] == ["os.path", "collections"]
-    assert [n for n, _, _ in probe_walk.unresolved(fn)] == ["undefined_name"]
+    assert [m for m, _ in probe_bytecode.imports(fn.__code__)] == ["os.path", "collections"]
+    assert [n for n, _, _ in probe_bytecode.unresolved(fn)] == ["undefined_name"]
 
 
 def test_walker_reaches_functions_through_closures_instances_and_containers():

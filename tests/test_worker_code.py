@@ -108,9 +108,9 @@ def _first_line(fn, text):
 
 def test_the_walker_reads_source_lines_on_every_python():
     """Python 3.13 made ``dis.Instruction.starts_line`` a bool: every line the walker read
-    was 1 there (``walk.instruction_line`` reads the position first). The line of a global
-    read, an import, an attribute read and a mutation must be the one in the source."""
-    from beam_deps.pickling import walk
+    was 1 there (``bytecode.instruction_line`` reads the position first). The line of a
+    global read, an import, an attribute read and a mutation must be the one in the source."""
+    from beam_deps.pickling import bytecode as walk
 
     code = _read_lines.__code__
     assert ("json", _first_line(_read_lines, "import json")) in set(walk.imports(code))

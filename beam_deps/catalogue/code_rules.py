@@ -322,7 +322,10 @@ RULES = [
         "again and again. Nothing fails, the results are silently wrong, locally and on "
         "every runner. beam-deps reports it when several transforms of one pipeline have "
         "functions that share the cell of a variable the loop assigns: at least one of them "
-        "computes with another iteration's value, so it is an error, like BD206.",
+        "computes with another iteration's value, so it is an error, like BD206. A loop at "
+        'the script\'s top level (a pipeline built under `if __name__ == "__main__":`) '
+        "makes the variable a global, which every copy reads: cloudpickle and dill's main "
+        "session carry its last value (dill without the session: a NameError, BD201).",
         fix="Bind the value when the function is made: a default argument (`lambda row, "
         "col=col: row[col]`), `functools.partial(f, col)`, or an extra argument of the "
         "transform (`beam.Map(f, col)`).",

@@ -71,7 +71,8 @@ from beam_deps.diagnostics import Diagnostic, Report
 from beam_deps.environment.skew import image_from_options, version_skew_diagnostics
 from beam_deps.environment.workers import WorkerModel, model_for_argv
 from beam_deps.errors import UsageError
-from beam_deps.pickling.walk import imports, user_functions
+from beam_deps.pickling.bytecode import imports
+from beam_deps.pickling.walk import user_functions
 from beam_deps.pipeline import CapturedPipeline, LoadedScript, load_script
 from beam_deps.pipeline.loader import compile_script
 from beam_deps.pipeline.payloads import Payload, Serialized, collect_payloads

@@ -1,8 +1,9 @@
-"""Which user functions an object carries, and which global names and imports they use.
+"""Which user functions and classes an object carries, and which of them run on a worker.
 
-Standard library only, on purpose: the simulated worker loads this file by path before it
-locks its imports down, so it must not import beam-deps (which a worker does not have).
-The submitting side uses the same code for its own checks (module-level state).
+Standard library only, on purpose: the simulated worker loads this file (and
+``bytecode.py``, what each function's code reads) by path before it locks its imports
+down, so it must not import beam-deps (which a worker does not have). The submitting side
+uses the same code for its own checks (module-level state).
 
 A function "belongs to the user" when it was pickled by value: defined in ``__main__``,
 or rebuilt from a payload with a globals dict that is not its module's ``__dict__``.
@@ -12,36 +13,32 @@ run against their own module's globals and are not our business.
 
 from __future__ import annotations
 
-import builtins
 import dis
 import sys
 import types
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+if "_beam_deps_probe_bytecode" in sys.modules:  # the simulated worker loaded it by path
+    from _beam_deps_probe_bytecode import (  # type: ignore[import-not-found]
+        code_objects,
+        global_names,
+        names_used,
+        super_names,
+    )
+else:
+    from beam_deps.pickling.bytecode import (
+        code_objects,
+        global_names,
+        names_used,
+        super_names,
+    )
+
 MAX_OBJECTS = 20_000
 # Methods whose failure does not fail a job: ``__init__`` runs while the pipeline is built,
 # and Beam logs an exception of ``teardown`` (best effort) and goes on.
 NOT_FAILING_JOBS = frozenset({"__init__", "teardown"})
 _ATOMIC = (str, bytes, bytearray, int, float, complex, bool, type(None), range, slice)
-MUTATORS = frozenset(
-    {
-        "append",
-        "extend",
-        "insert",
-        "add",
-        "update",
-        "setdefault",
-        "pop",
-        "popitem",
-        "clear",
-        "remove",
-        "discard",
-        "__setitem__",
-        "__delitem__",
-        "__iadd__",
-    }
-)
 
 
 def is_user_function(fn: types.FunctionType) -> bool:
@@ -129,7 +126,7 @@ def construction_only(reached: Reached) -> set[types.FunctionType]:
     named: set[str] = set()
     for fn in reached.functions:
         if fn not in candidates:
-            named.update(_names_used(fn.__code__))
+            named.update(names_used(fn.__code__))
     woken = True
     while woken:
         woken = False
@@ -137,7 +134,7 @@ def construction_only(reached: Reached) -> set[types.FunctionType]:
             wakes = {name, "__class__"} | ({cls.__name__} if name == "__init__" else set())
             if wakes & named:
                 del candidates[fn]
-                named.update(_names_used(fn.__code__))
+                named.update(names_used(fn.__code__))
                 if builds:
                     named.add(cls.__name__)
                 woken = True
@@ -182,7 +179,7 @@ def _reachable_functions(
         except Exception:  # noqa: BLE001 - hostile objects
             children = []
         if isinstance(obj, types.FunctionType) and function_counts(obj):
-            named.update(_names_used(obj.__code__))
+            named.update(names_used(obj.__code__))
             yield obj
         stack.extend(children)
     if stats is not None:
@@ -246,15 +243,6 @@ def _ptransform_class_children(cls: type, deferred: dict[str, list[Any]]) -> Ite
     yield from cls.__bases__
 
 
-def _names_used(code: types.CodeType) -> set[str]:
-    """Every attribute, global and string constant ``code`` (and its nested code) names."""
-    out: set[str] = set()
-    for c in code_objects(code):
-        out.update(c.co_names)
-        out.update(k for k in c.co_consts if isinstance(k, str))
-    return out
-
-
 def attribute_read_at_run_time(root: Any, attribute: str, limit: int = MAX_OBJECTS) -> bool:
     """Whether code that can run on a worker, reachable from ``root``, may read ``attribute``.
 
@@ -265,7 +253,7 @@ def attribute_read_at_run_time(root: Any, attribute: str, limit: int = MAX_OBJEC
     so a False is sound for code that reads attributes by their names."""
     stats: dict[str, bool] = {}
     for fn in _reachable_functions(root, limit, _not_beams_function, _not_beams_class, stats):
-        names = _names_used(fn.__code__)
+        names = names_used(fn.__code__)
         if attribute in names or "__dict__" in names or "vars" in names:
             return True
     return stats.get("exhausted", True)  # not all of it seen: it may
@@ -384,35 +372,6 @@ def _children(
             yield getattr(obj, slot)
 
 
-def instruction_line(ins: dis.Instruction, current: int | None) -> int | None:
-    """The source line of ``ins``, else ``current``. Why not ``starts_line``: from Python
-    3.13 it is a bool (the line moved to ``line_number``), so every line read as 1."""
-    positions = getattr(ins, "positions", None)
-    if positions is not None and positions.lineno:
-        return positions.lineno
-    start = ins.starts_line
-    return start if isinstance(start, int) and not isinstance(start, bool) else current
-
-
-def code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
-    """``code`` and every code object nested in it (inner functions, lambdas, comprehensions)."""
-    stack = [code]
-    while stack:
-        c = stack.pop()
-        yield c
-        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
-
-
-def global_reads(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
-    """(name, line) for every global name read by ``code`` and its nested code objects."""
-    for c in code_objects(code):
-        line = c.co_firstlineno
-        for ins in dis.get_instructions(c):
-            line = instruction_line(ins, line)
-            if ins.opname == "LOAD_GLOBAL" and isinstance(ins.argval, str):
-                yield ins.argval, line
-
-
 def super_copies(
     classes: Iterable[type],
 ) -> Iterator[tuple[types.FunctionType, str, int | None, type]]:
@@ -438,7 +397,7 @@ def super_copies(
             fn = getattr(member, "__func__", member)
             if not isinstance(fn, types.FunctionType) or fn.__name__ in NOT_FAILING_JOBS:
                 continue
-            for name, line in _super_names(fn.__code__):
+            for name, line in super_names(fn.__code__):
                 found = fn.__globals__.get(name)
                 if (
                     isinstance(found, type)
@@ -511,164 +470,3 @@ def reached_classes(root: Any, limit: int = MAX_OBJECTS) -> list[type]:
 
 def _same_name(a: type, b: type) -> bool:
     return (a.__module__, a.__qualname__) == (getattr(b, "__module__", None), b.__qualname__)
-
-
-def _super_names(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
-    """(name, line) for each ``super(name, ...)`` whose class argument is a global name."""
-    for c in code_objects(code):
-        line = c.co_firstlineno
-        previous = None
-        for ins in dis.get_instructions(c):
-            line = instruction_line(ins, line)
-            if (
-                ins.opname == "LOAD_GLOBAL"
-                and previous is not None
-                and previous.opname == "LOAD_GLOBAL"
-                and previous.argval == "super"
-                and isinstance(ins.argval, str)
-            ):
-                yield ins.argval, line
-            previous = ins
-
-
-def attribute_reads(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
-    """(name, line) for every attribute read (``x.name``, ``x.name()``) in ``code`` and its
-    nested code objects."""
-    for c in code_objects(code):
-        line = c.co_firstlineno
-        for ins in dis.get_instructions(c):
-            line = instruction_line(ins, line)
-            if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and isinstance(ins.argval, str):
-                yield ins.argval, line
-
-
-_CALL_OPS = frozenset({"CALL", "CALL_FUNCTION", "CALL_FUNCTION_KW", "CALL_KW"})
-# Control flow between a callable and its call: the stack is not followed through it.
-_FLOW = ("JUMP", "POP_JUMP", "RETURN", "FOR_ITER", "SEND", "YIELD", "RAISE", "CALL_FUNCTION_EX")
-
-
-def global_calls(
-    code: types.CodeType, name: str
-) -> Iterator[tuple[int | None, int, tuple[str, ...]]]:
-    """(line, positional count, keyword names) for each call ``name(...)`` of the global
-    ``name`` in ``code`` and its nested code objects whose arguments the bytecode spells
-    out. A call with ``*args``/``**kwargs``, or with a branch inside its arguments
-    (``f(a if c else b)``), is left out: its argument count is not known without running
-    it. Why: a class that lost its field defaults on the worker fails only where a call
-    leaves a field out."""
-    for c in code_objects(code):
-        instructions = list(dis.get_instructions(c))
-        line = c.co_firstlineno
-        for i, ins in enumerate(instructions):
-            line = instruction_line(ins, line)
-            if ins.opname == "LOAD_GLOBAL" and ins.argval == name:
-                call = _call_of(c, instructions, i)
-                if call is not None:
-                    yield (line, *call)
-
-
-def _call_of(
-    code: types.CodeType, instructions: list[dis.Instruction], start: int
-) -> tuple[int, tuple[str, ...]] | None:
-    """(positional count, keyword names) of the call that consumes the callable loaded at
-    ``instructions[start]``, followed by stack depth: the call after which only its result
-    is left where the callable was."""
-    depth = _effect(instructions[start])
-    keywords: Any = ()
-    previous = instructions[start]
-    for ins in instructions[start + 1 :]:
-        op = ins.opname
-        if op.startswith(_FLOW):
-            return None
-        if op == "KW_NAMES":  # 3.11 and 3.12: the names of the next call's keywords
-            keywords = code.co_consts[ins.arg] if ins.arg is not None else ()
-        after = depth + _effect(ins)
-        if op in _CALL_OPS:
-            if op in ("CALL_FUNCTION_KW", "CALL_KW"):  # the names were pushed just before
-                keywords = previous.argval
-            if after == 1:
-                names = tuple(keywords) if isinstance(keywords, tuple) else None
-                if names is None or not isinstance(ins.arg, int):
-                    return None
-                return ins.arg - len(names), names
-            keywords = ()
-        if after < 1:
-            return None
-        depth, previous = after, ins
-    return None
-
-
-def global_names(code: types.CodeType) -> set[str]:
-    return {name for name, _ in global_reads(code)}
-
-
-def imports(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
-    """(module, line) for every absolute ``import`` executed inside ``code``."""
-    for c in code_objects(code):
-        line = c.co_firstlineno
-        previous: list[Any] = []
-        for ins in dis.get_instructions(c):
-            line = instruction_line(ins, line)
-            if ins.opname == "IMPORT_NAME" and isinstance(ins.argval, str):
-                level = previous[-2].argval if len(previous) >= 2 else 0
-                if not level:
-                    yield ins.argval, line
-            previous = (previous + [ins])[-3:]
-
-
-_NOISE = frozenset({"CACHE", "PRECALL", "PUSH_NULL", "EXTENDED_ARG", "NOP"})
-
-
-def _effect(ins: dis.Instruction) -> int:
-    try:
-        arg = ins.arg if ins.opcode >= dis.HAVE_ARGUMENT else None
-        return dis.stack_effect(ins.opcode, arg, jump=False)
-    except (ValueError, TypeError):
-        return 0
-
-
-def global_mutations(code: types.CodeType) -> Iterator[tuple[str, int | None, str]]:
-    """(name, line, how) for module globals the code rebinds or mutates in place:
-    ``global X; X = ...``, ``X.append(...)`` and friends, ``X[k] = v``, ``X[k] += v``.
-
-    For subscripts we follow the stack depth above the loaded global: when the key alone
-    sits above it at STORE_SUBSCR (or is copied for an augmented assignment), the global is
-    the container being written to."""
-    for c in code_objects(code):
-        line = c.co_firstlineno
-        loaded: str | None = None
-        depth = 0
-        for ins in dis.get_instructions(c):
-            line = instruction_line(ins, line)
-            op = ins.opname
-            if op in _NOISE:
-                continue
-            if op in ("STORE_GLOBAL", "DELETE_GLOBAL"):
-                yield ins.argval, line, "rebinds"
-            if loaded is not None:
-                if depth == 0 and op in ("LOAD_ATTR", "LOAD_METHOD"):
-                    if ins.argval in MUTATORS:
-                        yield loaded, line, f"calls .{ins.argval}() on"
-                    loaded = None
-                elif depth == 1 and op in ("STORE_SUBSCR", "DELETE_SUBSCR"):
-                    yield loaded, line, "assigns an item of"
-                    loaded = None
-                elif depth == 1 and op == "COPY" and ins.arg == 2:
-                    yield loaded, line, "updates an item of"
-                    loaded = None
-                else:
-                    depth += _effect(ins)
-                    if depth < 0 or op.startswith(("JUMP", "POP_JUMP", "RETURN")):
-                        loaded = None
-            if op == "LOAD_GLOBAL":
-                loaded, depth = ins.argval, 0
-
-
-def unresolved(fn: types.FunctionType) -> Iterator[tuple[str, int | None, str]]:
-    """Global names ``fn`` reads that will not resolve: (name, line, where it would look)."""
-    g = fn.__globals__
-    b = g.get("__builtins__", builtins)
-    bnames = b if isinstance(b, dict) else getattr(b, "__dict__", {})
-    for name, line in global_reads(fn.__code__):
-        if name not in g and name not in bnames:
-            yield name, line, "globals"

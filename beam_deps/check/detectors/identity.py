@@ -246,7 +246,7 @@ def _constructed_main_classes(fn: Any, *, output_only: bool = False) -> dict[typ
     import enum
 
     from beam_deps.check.detectors.emitted import VALUE, emitted_constructors
-    from beam_deps.pickling.walk import code_objects
+    from beam_deps.pickling.bytecode import code_objects
 
     found: dict[type, set[str] | None] = {}
     owner = getattr(fn, "__self__", None)

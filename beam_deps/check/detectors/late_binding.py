@@ -24,16 +24,17 @@ from beam_deps.diagnostics import Diagnostic
 _LOOPS = (ast.For, ast.AsyncFor, ast.comprehension)
 
 
-def _loop_targets(path: str, line: int) -> dict[str, int]:
+def _loop_targets(path: str, line: int, module_level: bool = False) -> dict[str, int]:
     """{variable: line of the loop} for the loops of the file at ``path`` that enclose
-    ``line`` (a comprehension's ``for`` counts: its element is made once per item)."""
+    ``line`` (a comprehension's ``for`` counts: its element is made once per item);
+    ``module_level``: only loops outside any function, whose variables are globals."""
     try:
         with open(path, encoding="utf-8") as handle:
             tree = ast.parse(handle.read())
     except (OSError, SyntaxError, ValueError):
         return {}
     found: dict[str, int] = {}
-    for node in ast.walk(tree):
+    for node in _module_level_nodes(tree) if module_level else ast.walk(tree):
         if isinstance(node, ast.For | ast.AsyncFor):
             span, target, where = node, node.target, node.lineno
         elif isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
@@ -50,6 +51,21 @@ def _loop_targets(path: str, line: int) -> dict[str, int]:
     return found
 
 
+def _module_level_nodes(tree: ast.AST) -> list[ast.AST]:
+    """The nodes of ``tree`` outside any function, class body or lambda."""
+    out: list[ast.AST] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(
+                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+            ):
+                stack.append(child)
+    return out
+
+
 def _transform_functions(pipeline: Any) -> list[tuple[Any, types.FunctionType]]:
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import ParDo
@@ -64,7 +80,7 @@ def _transform_functions(pipeline: Any) -> list[tuple[Any, types.FunctionType]]:
             if not isinstance(transform, ParDo):
                 return
             target = user_code(transform.fn)  # a DoFn is no function: only callables
-            if isinstance(target, types.FunctionType) and target.__closure__:
+            if isinstance(target, types.FunctionType):
                 if not (target.__module__ or "").startswith("apache_beam."):
                     found.append((node, target))
 
@@ -72,16 +88,66 @@ def _transform_functions(pipeline: Any) -> list[tuple[Any, types.FunctionType]]:
     return found
 
 
-def late_binding_diagnostics(pipeline: Any) -> list[Diagnostic]:
-    """BD112 for each transform whose function shares a loop variable's cell with others."""
+def late_binding_diagnostics(pipeline: Any, globals_travel: bool = True) -> list[Diagnostic]:
+    """BD112 for each transform whose function shares a loop variable's cell with others,
+    or reads, as a global, the variable of a loop at the script's top level (a pipeline
+    built under ``if __name__ == "__main__":``), where every copy reads the same global.
+    ``globals_travel``: whether the worker has the script's globals (cloudpickle carries
+    them; dill only with ``--save_main_session``, else a NameError, BD201)."""
     by_cell: dict[tuple[int, int], list[tuple[Any, types.FunctionType, str]]] = {}
     cells: dict[tuple[int, int], Any] = {}
-    for node, function in _transform_functions(pipeline):
+    functions = _transform_functions(pipeline)
+    for node, function in functions:
         code = function.__code__
         for name, cell in zip(code.co_freevars, function.__closure__ or (), strict=False):
             key = (id(code), id(cell))
             cells[key] = cell
             by_cell.setdefault(key, []).append((node, function, name))
+    out = _shared(by_cell, cells, module_level=False)
+    if not globals_travel:
+        return out
+    by_global, values = _global_loop_reads(functions)
+    return out + _shared(by_global, values, module_level=True)
+
+
+class _Global:
+    """A global read like a closure cell: ``cell_contents`` is its value now."""
+
+    def __init__(self, namespace: dict[str, Any], name: str) -> None:
+        self.namespace, self.name = namespace, name
+
+    @property
+    def cell_contents(self) -> Any:
+        try:
+            return self.namespace[self.name]
+        except KeyError:
+            raise ValueError(self.name) from None
+
+
+def _global_loop_reads(
+    functions: list[tuple[Any, types.FunctionType]],
+) -> tuple[dict[Any, list[tuple[Any, types.FunctionType, str]]], dict[Any, Any]]:
+    """The transforms' functions grouped by (code, global name) for every global their
+    code reads: two made by the same code that read one global read one value."""
+    from beam_deps.pickling.bytecode import global_reads
+
+    by_global: dict[Any, list[tuple[Any, types.FunctionType, str]]] = {}
+    values: dict[Any, Any] = {}
+    for node, function in functions:
+        code, namespace = function.__code__, function.__globals__
+        for name in {n for n, _ in global_reads(code)}:
+            if name in namespace:
+                key = (id(code), name)
+                values[key] = _Global(namespace, name)
+                by_global.setdefault(key, []).append((node, function, name))
+    return by_global, values
+
+
+def _shared(
+    by_cell: dict[Any, list[tuple[Any, types.FunctionType, str]]],
+    cells: dict[Any, Any],
+    module_level: bool,
+) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for key, users in by_cell.items():
         functions = {id(f) for _, f, _ in users}
@@ -94,7 +160,7 @@ def late_binding_diagnostics(pipeline: Any) -> list[Diagnostic]:
             continue
         _, function, name = users[0]
         code = function.__code__
-        loops = _loop_targets(code.co_filename, code.co_firstlineno)
+        loops = _loop_targets(code.co_filename, code.co_firstlineno, module_level)
         if name not in loops:
             continue
         try:
@@ -103,6 +169,7 @@ def late_binding_diagnostics(pipeline: Any) -> list[Diagnostic]:
             continue
         shown = ", ".join(repr(x) for x in labels[:4]) + (", ..." if len(labels) > 4 else "")
         what = "a lambda" if code.co_name == "<lambda>" else f"function {code.co_name}"
+        kind = "global" if module_level else "free variable"
         for node, _, _ in users:
             file, line = getattr(node, "_beam_deps_location", (None, None))
             label = getattr(node, "_beam_deps_user_label", None) or node.full_label
@@ -113,7 +180,7 @@ def late_binding_diagnostics(pipeline: Any) -> list[Diagnostic]:
                     f"{name!r} when it runs, not when it is made: the {len(labels)} transforms "
                     f"made in the loop ({shown}) all see its last value {last}",
                     transform=label,
-                    path=f"{function.__qualname__} free variable {name!r}",
+                    path=f"{function.__qualname__} {kind} {name!r}",
                     file=file,
                     line=line,
                 )
@@ -123,7 +190,16 @@ def late_binding_diagnostics(pipeline: Any) -> list[Diagnostic]:
 
 def late_binding_findings(analyses: Any) -> list[Diagnostic]:
     """BD112 for every pipeline analysed at its ``run()``."""
-    return [d for a in analyses for d in late_binding_diagnostics(a.captured.pipeline)]
+    from beam_deps.check.detectors.main_session import save_main_session
+
+    out: list[Diagnostic] = []
+    for a in analyses:
+        captured = a.captured
+        travel = not captured.pickle_library.startswith("dill")
+        out += late_binding_diagnostics(
+            captured.pipeline, travel or save_main_session(captured.options)
+        )
+    return out
 
 
 __all__ = ["late_binding_diagnostics", "late_binding_findings"]

@@ -51,8 +51,8 @@ from beam_deps.check.detectors.worker_code import (
 )
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
+from beam_deps.pickling.bytecode import MUTATORS, global_mutations
 from beam_deps.pickling.locations import is_user_file
-from beam_deps.pickling.walk import MUTATORS, global_mutations
 from beam_deps.pipeline.loader import CHECK_FLAG
 
 TIMEOUT = 60.0

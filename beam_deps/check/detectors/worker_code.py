@@ -21,8 +21,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from beam_deps.pickling.bytecode import instruction_line
 from beam_deps.pickling.locations import is_user_file
-from beam_deps.pickling.walk import WORKER_ENTRIES, instruction_line
+from beam_deps.pickling.walk import WORKER_ENTRIES
 
 # What Beam calls on the worker (DoFn, CombineFn, sources, sinks' writers), never at build.
 WORKER_METHODS = WORKER_ENTRIES

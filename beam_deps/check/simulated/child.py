@@ -212,7 +212,16 @@ class quiet_root_logger:
 
 
 def load_walker(path):
-    spec = importlib.util.spec_from_file_location("_beam_deps_probe_walk", path)
+    """beam-deps' ``pickling.walk`` and the ``pickling.bytecode`` beside it, by path (the
+    worker has no beam-deps): (walk, bytecode)."""
+    code = _load_by_path(
+        "_beam_deps_probe_bytecode", os.path.join(os.path.dirname(path), "bytecode.py")
+    )
+    return _load_by_path("_beam_deps_probe_walk", path), code
+
+
+def _load_by_path(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -225,7 +234,7 @@ def error_text(exc):
 
 class Worker:
     def __init__(self, config):
-        self.walk = load_walker(config["walker"])
+        self.walk, self.bytecode = load_walker(config["walker"])
         self.allowed = Allowed(config.get("interpreter_modules", ()))
         image = config.get("image_requirements")
         roots = image if image is not None else ["apache-beam"]
@@ -338,7 +347,7 @@ class Worker:
         ``reached``: the payload's ``walk.reach``."""
         if not self.members or not self.library.startswith("dill"):
             return []
-        walk = self.walk
+        walk, bytecode = self.walk, self.bytecode
         held = {}
         for cls in reached.classes:
             spec = self.members.get(cls.__name__)
@@ -349,17 +358,19 @@ class Worker:
         out = []
         for fn in walk.worker_entry_functions(reached.functions) if lost or with_defaults else ():
             where = {"function": fn.__qualname__, "file": fn.__code__.co_filename}
-            reads = [(n, line) for n, line in walk.attribute_reads(fn.__code__) if n in lost]
-            ambiguous = _module_members(fn, walk) if reads else set()
+            reads = [(n, line) for n, line in bytecode.attribute_reads(fn.__code__) if n in lost]
+            ambiguous = _module_members(fn, bytecode) if reads else set()
             for name, line in reads:
                 if name not in ambiguous:
                     out.append(
                         {"kind": "lost", "name": name, "cls": lost[name], "line": line, **where}
                     )
-            for name in with_defaults & walk.global_names(fn.__code__):
+            for name in with_defaults & bytecode.global_names(fn.__code__):
                 out.extend(
                     {"kind": "defaults", "cls": name, "fields": fields, "line": line, **where}
-                    for line, fields in _calls_without_defaults(fn, name, self.members[name], walk)
+                    for line, fields in _calls_without_defaults(
+                        fn, name, self.members[name], bytecode
+                    )
                 )
         return out
 
@@ -367,7 +378,7 @@ class Worker:
         return module.split(".")[0] in self.declared or _importable(module)
 
     def inspect(self, obj):
-        walk = self.walk
+        walk, bytecode = self.walk, self.bytecode
         out = []
         main_dict = self.main.__dict__
         reached = walk.reach(obj)
@@ -377,16 +388,16 @@ class Worker:
                 continue  # runs while the pipeline is built, never on the worker
             code = fn.__code__
             where = {"function": fn.__qualname__, "file": code.co_filename}
-            for name, line, _ in walk.unresolved(fn):
+            for name, line, _ in bytecode.unresolved(fn):
                 out.append({"kind": "name", "name": name, "line": line, **where})
             if fn.__globals__ is main_dict:
-                for name, line in walk.global_reads(code):
+                for name, line in bytecode.global_reads(code):
                     if name in self.accidental and name not in self.session_names:
                         out.append({"kind": "accidental", "name": name, "line": line, **where})
-            for module, line in walk.imports(code):
+            for module, line in bytecode.imports(code):
                 if not self.importable(module):
                     out.append({"kind": "import", "module": module, "line": line, **where})
-            for name, line, how in walk.global_mutations(code):
+            for name, line, how in bytecode.global_mutations(code):
                 out.append(
                     {
                         "kind": "mutation",
@@ -437,7 +448,7 @@ def _same_tuple(cls, spec):
         return False
 
 
-def _calls_without_defaults(fn, name, spec, walk):
+def _calls_without_defaults(fn, name, spec, bytecode):
     """(line, fields) for each call ``name(...)`` in ``fn`` that leaves out fields whose
     defaults the class ``name`` finds on the worker lacks (dill before 0.3.5 rebuilds a
     NamedTuple without them): "TypeError: __new__() missing 1 required positional
@@ -452,7 +463,7 @@ def _calls_without_defaults(fn, name, spec, walk):
     dropped = [f for f in spec["defaults"] if f not in have]
     if not dropped:
         return
-    for line, positional, keywords in walk.global_calls(fn.__code__, name):
+    for line, positional, keywords in bytecode.global_calls(fn.__code__, name):
         given = set(spec["fields"][:positional]) | set(keywords)
         left_out = [f for f in dropped if f not in given]
         if left_out:
@@ -483,11 +494,11 @@ def lost_members(classes, members):
     return lost
 
 
-def _module_members(fn, walk):
+def _module_members(fn, bytecode):
     """The attribute names the classes of the modules ``fn`` reads define (``pd`` gives
     ``DataFrame.mean``): a read of such a name may be of one of them."""
     names = set()
-    for name in walk.global_names(fn.__code__):
+    for name in bytecode.global_names(fn.__code__):
         module = fn.__globals__.get(name)
         if isinstance(module, type(sys)):
             for value in list(vars(module).values())[:2000]:

@@ -31,6 +31,7 @@ from beam_deps.staging.imports import interpreter_modules
 _HERE = Path(__file__).resolve().parent
 CHILD = _HERE / "child.py"
 # The walker is shared with the pickling analysis (what code runs on a worker); stdlib-only.
+# The child loads ``bytecode.py`` from the same folder.
 WALKER = _HERE.parent.parent / "pickling" / "walk.py"
 DEFAULT_TIMEOUT = 300.0
 

@@ -1,0 +1,235 @@
+"""What a function's bytecode does: the globals, attributes and modules it reads, the calls
+it makes, and the module state it changes, with their source lines.
+
+Standard library only, on purpose, like ``walk`` (which uses it): the simulated worker
+loads both files by path before it locks its imports down. Why bytecode and not the source:
+the payload's functions are what the worker runs, source or not (a lambda made by
+``exec``, a notebook cell), and their code objects are in the payload.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dis
+import types
+from collections.abc import Iterator
+from typing import Any
+
+MUTATORS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "add",
+        "update",
+        "setdefault",
+        "pop",
+        "popitem",
+        "clear",
+        "remove",
+        "discard",
+        "__setitem__",
+        "__delitem__",
+        "__iadd__",
+    }
+)
+
+
+def names_used(code: types.CodeType) -> set[str]:
+    """Every attribute, global and string constant ``code`` (and its nested code) names."""
+    out: set[str] = set()
+    for c in code_objects(code):
+        out.update(c.co_names)
+        out.update(k for k in c.co_consts if isinstance(k, str))
+    return out
+
+
+def instruction_line(ins: dis.Instruction, current: int | None) -> int | None:
+    """The source line of ``ins``, else ``current``. Why not ``starts_line``: from Python
+    3.13 it is a bool (the line moved to ``line_number``), so every line read as 1."""
+    positions = getattr(ins, "positions", None)
+    if positions is not None and positions.lineno:
+        return positions.lineno
+    start = ins.starts_line
+    return start if isinstance(start, int) and not isinstance(start, bool) else current
+
+
+def code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
+    """``code`` and every code object nested in it (inner functions, lambdas, comprehensions)."""
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        yield c
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+
+
+def global_reads(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
+    """(name, line) for every global name read by ``code`` and its nested code objects."""
+    for c in code_objects(code):
+        line = c.co_firstlineno
+        for ins in dis.get_instructions(c):
+            line = instruction_line(ins, line)
+            if ins.opname == "LOAD_GLOBAL" and isinstance(ins.argval, str):
+                yield ins.argval, line
+
+
+def super_names(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
+    """(name, line) for each ``super(name, ...)`` whose class argument is a global name."""
+    for c in code_objects(code):
+        line = c.co_firstlineno
+        previous = None
+        for ins in dis.get_instructions(c):
+            line = instruction_line(ins, line)
+            if (
+                ins.opname == "LOAD_GLOBAL"
+                and previous is not None
+                and previous.opname == "LOAD_GLOBAL"
+                and previous.argval == "super"
+                and isinstance(ins.argval, str)
+            ):
+                yield ins.argval, line
+            previous = ins
+
+
+def attribute_reads(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
+    """(name, line) for every attribute read (``x.name``, ``x.name()``) in ``code`` and its
+    nested code objects."""
+    for c in code_objects(code):
+        line = c.co_firstlineno
+        for ins in dis.get_instructions(c):
+            line = instruction_line(ins, line)
+            if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and isinstance(ins.argval, str):
+                yield ins.argval, line
+
+
+_CALL_OPS = frozenset({"CALL", "CALL_FUNCTION", "CALL_FUNCTION_KW", "CALL_KW"})
+
+# Control flow between a callable and its call: the stack is not followed through it.
+_FLOW = ("JUMP", "POP_JUMP", "RETURN", "FOR_ITER", "SEND", "YIELD", "RAISE", "CALL_FUNCTION_EX")
+
+
+def global_calls(
+    code: types.CodeType, name: str
+) -> Iterator[tuple[int | None, int, tuple[str, ...]]]:
+    """(line, positional count, keyword names) for each call ``name(...)`` of the global
+    ``name`` in ``code`` and its nested code objects whose arguments the bytecode spells
+    out. A call with ``*args``/``**kwargs``, or with a branch inside its arguments
+    (``f(a if c else b)``), is left out: its argument count is not known without running
+    it. Why: a class that lost its field defaults on the worker fails only where a call
+    leaves a field out."""
+    for c in code_objects(code):
+        instructions = list(dis.get_instructions(c))
+        line = c.co_firstlineno
+        for i, ins in enumerate(instructions):
+            line = instruction_line(ins, line)
+            if ins.opname == "LOAD_GLOBAL" and ins.argval == name:
+                call = _call_of(c, instructions, i)
+                if call is not None:
+                    yield (line, *call)
+
+
+def _call_of(
+    code: types.CodeType, instructions: list[dis.Instruction], start: int
+) -> tuple[int, tuple[str, ...]] | None:
+    """(positional count, keyword names) of the call that consumes the callable loaded at
+    ``instructions[start]``, followed by stack depth: the call after which only its result
+    is left where the callable was."""
+    depth = _effect(instructions[start])
+    keywords: Any = ()
+    previous = instructions[start]
+    for ins in instructions[start + 1 :]:
+        op = ins.opname
+        if op.startswith(_FLOW):
+            return None
+        if op == "KW_NAMES":  # 3.11 and 3.12: the names of the next call's keywords
+            keywords = code.co_consts[ins.arg] if ins.arg is not None else ()
+        after = depth + _effect(ins)
+        if op in _CALL_OPS:
+            if op in ("CALL_FUNCTION_KW", "CALL_KW"):  # the names were pushed just before
+                keywords = previous.argval
+            if after == 1:
+                names = tuple(keywords) if isinstance(keywords, tuple) else None
+                if names is None or not isinstance(ins.arg, int):
+                    return None
+                return ins.arg - len(names), names
+            keywords = ()
+        if after < 1:
+            return None
+        depth, previous = after, ins
+    return None
+
+
+def global_names(code: types.CodeType) -> set[str]:
+    return {name for name, _ in global_reads(code)}
+
+
+def imports(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
+    """(module, line) for every absolute ``import`` executed inside ``code``."""
+    for c in code_objects(code):
+        line = c.co_firstlineno
+        previous: list[Any] = []
+        for ins in dis.get_instructions(c):
+            line = instruction_line(ins, line)
+            if ins.opname == "IMPORT_NAME" and isinstance(ins.argval, str):
+                level = previous[-2].argval if len(previous) >= 2 else 0
+                if not level:
+                    yield ins.argval, line
+            previous = (previous + [ins])[-3:]
+
+
+_NOISE = frozenset({"CACHE", "PRECALL", "PUSH_NULL", "EXTENDED_ARG", "NOP"})
+
+
+def _effect(ins: dis.Instruction) -> int:
+    try:
+        arg = ins.arg if ins.opcode >= dis.HAVE_ARGUMENT else None
+        return dis.stack_effect(ins.opcode, arg, jump=False)
+    except (ValueError, TypeError):
+        return 0
+
+
+def global_mutations(code: types.CodeType) -> Iterator[tuple[str, int | None, str]]:
+    """(name, line, how) for module globals the code rebinds or mutates in place:
+    ``global X; X = ...``, ``X.append(...)`` and friends, ``X[k] = v``, ``X[k] += v``.
+
+    For subscripts we follow the stack depth above the loaded global: when the key alone
+    sits above it at STORE_SUBSCR (or is copied for an augmented assignment), the global is
+    the container being written to."""
+    for c in code_objects(code):
+        line = c.co_firstlineno
+        loaded: str | None = None
+        depth = 0
+        for ins in dis.get_instructions(c):
+            line = instruction_line(ins, line)
+            op = ins.opname
+            if op in _NOISE:
+                continue
+            if op in ("STORE_GLOBAL", "DELETE_GLOBAL"):
+                yield ins.argval, line, "rebinds"
+            if loaded is not None:
+                if depth == 0 and op in ("LOAD_ATTR", "LOAD_METHOD"):
+                    if ins.argval in MUTATORS:
+                        yield loaded, line, f"calls .{ins.argval}() on"
+                    loaded = None
+                elif depth == 1 and op in ("STORE_SUBSCR", "DELETE_SUBSCR"):
+                    yield loaded, line, "assigns an item of"
+                    loaded = None
+                elif depth == 1 and op == "COPY" and ins.arg == 2:
+                    yield loaded, line, "updates an item of"
+                    loaded = None
+                else:
+                    depth += _effect(ins)
+                    if depth < 0 or op.startswith(("JUMP", "POP_JUMP", "RETURN")):
+                        loaded = None
+            if op == "LOAD_GLOBAL":
+                loaded, depth = ins.argval, 0
+
+
+def unresolved(fn: types.FunctionType) -> Iterator[tuple[str, int | None, str]]:
+    """Global names ``fn`` reads that will not resolve: (name, line, where it would look)."""
+    g = fn.__globals__
+    b = g.get("__builtins__", builtins)
+    bnames = b if isinstance(b, dict) else getattr(b, "__dict__", {})
+    for name, line in global_reads(fn.__code__):
+        if name not in g and name not in bnames:
+            yield name, line, "globals"
