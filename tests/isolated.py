@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -153,25 +154,26 @@ def run_isolated(
     env["PYTHONPATH"] = os.pathsep.join([str(hook_dir), *map(str, submit_pythonpath)])
     env["BEAM_DEPS_ISOLATED_SESSION"] = str(semi_staged / "pickled_main_session")
     script = Path(script).resolve()
+    # its own process group: a job that hangs is stopped with its workers, not left behind
+    proc = subprocess.Popen(
+        [sys.executable, str(script), *args, *pipeline_args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=script.parent,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(
-            [sys.executable, str(script), *args, *pipeline_args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-            cwd=script.parent,
-        )
-        return IsolatedRun(proc.returncode, proc.stdout, proc.stderr, workdir)
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout or ""
-        err = exc.stderr or ""
-        return IsolatedRun(
-            -1,
-            out if isinstance(out, str) else out.decode(errors="replace"),
-            (err if isinstance(err, str) else err.decode(errors="replace")) + "\n[timeout]",
-            workdir,
-        )
+        out, err = proc.communicate(timeout=timeout)
+        return IsolatedRun(proc.returncode, out, err, workdir)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+        return IsolatedRun(-1, out or "", (err or "") + "\n[timeout]", workdir)
 
 
 class ParallelRuns:

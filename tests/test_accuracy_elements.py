@@ -34,6 +34,14 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_enum_value_fixed.py", args=("{out}/out.txt",)),
+    # ... an Enum a helper returns inside the emitted pair, no shuffle (m18 c08)
+    Example(
+        "elements_enum_helper.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <enum 'Severity'>: attribute lookup Severity on __main__ failed",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_enum_helper_fixed.py", args=("{out}/out.txt",)),
     # 5. a function inside the elements (standard pickle, whatever --pickle_library says)
     Example(
         "elements_function.py",
@@ -108,6 +116,9 @@ ELEMENT_EXAMPLES = [
     Example("elements_lossy_int.py", E({"BD306"}), args=("{out}/out.txt",)),
     Example("elements_lossy_int_fixed.py", args=("{out}/out.txt",)),
     Example("elements_lossy_int_combined.py", args=("{out}/out.txt",)),
+    # ... the float is an item of a table of floats (m18 f11)
+    Example("elements_lossy_int_table.py", E({"BD306"}), args=("{out}/out.txt",)),
+    Example("elements_lossy_int_table_fixed.py", args=("{out}/out.txt",)),
     # on a branch only some inputs take: a warning (the data decides; this data takes it)
     Example("elements_none_under_bool.py", warnings=E({"BD306"}), args=("{out}/out.txt",)),
     Example("elements_none_under_bool_fixed.py", args=("{out}/out.txt",)),
@@ -164,6 +175,7 @@ NEW_CODES = {"BD112", "BD305", "BD306", "BD308", "BD309", "BD310"}
 OUTPUTS = {
     "elements_enum_value_fixed-cloudpickle": ["a=['HIGH', 'LOW']", "b=['LOW']"],
     "elements_function_fixed-cloudpickle": ["a=[20, 40]", "b=[30]"],
+    "elements_enum_helper_fixed-cloudpickle": ["404 WARN", "503 FAIL"],
     "elements_function_table_fixed-cloudpickle": ["price=['$3.50']", "share=['25%', '50%']"],
     f"elements_function_table-{DILL_LIBRARY}-save_main_session": [
         "price=['$3.50']",
@@ -180,6 +192,8 @@ OUTPUTS = {
     "elements_lossy_int-cloudpickle": ["a=2", "b=1"],  # 2.5 + 0.5 arrive as 2 + 0
     "elements_lossy_int_fixed-cloudpickle": ["a=3.0", "b=1.5"],
     "elements_lossy_int_combined-cloudpickle": ["a=3.0", "b=1.5"],  # lifted: summed as floats
+    "elements_lossy_int_table-cloudpickle": ["u1=1", "u2=0"],  # 1.5 + 0.25 arrive as 1 + 0
+    "elements_lossy_int_table_fixed-cloudpickle": ["u1=1.75", "u2=0.25"],
     "elements_none_under_bool-cloudpickle": ["a=[False, True]", "b=[False]"],  # None read as no
     "elements_none_under_bool_fixed-cloudpickle": ["a=[None, True]", "b=[False]"],
     "elements_none_under_int_fixed-cloudpickle": ["a=[1, None]", "b=[3]"],

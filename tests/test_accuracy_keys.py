@@ -56,6 +56,21 @@ KEY_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_key_date_fixed.py", args=("{out}/out.txt",)),
+    # the date through a variable (ts = strptime(...); ts.date()), and in the Create values
+    Example(
+        "elements_key_date_variable.py",
+        E({"BD310"}),
+        fails_with="of type '<class 'datetime.date'>'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_key_date_variable_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_key_create_date.py",
+        E({"BD310"}),
+        fails_with="of type '<class 'datetime.date'>'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_key_create_date_fixed.py", args=("{out}/out.txt",)),
 ]
 OUTPUTS = {
     # Beam 2.61: every bucket arrives as 0.0, so all six values land in the first one
@@ -63,6 +78,8 @@ OUTPUTS = {
     "elements_key_numpy_fixed-cloudpickle": ["0-9:2", "10-19:3", "30-39:1"],
     "elements_key_numpy_declared-cloudpickle": ["0:2", "1:3"],
     "elements_key_date_fixed-cloudpickle": ["2024-03-01:['ann', 'bob']", "2024-03-02:['ann']"],
+    "elements_key_date_variable_fixed-cloudpickle": ["2024-01-01=15", "2024-01-02=3"],
+    "elements_key_create_date_fixed-cloudpickle": ["2024-01-01=15", "2024-01-02=3"],
 }
 
 

@@ -84,8 +84,8 @@ def test_diagnostic_defaults_come_from_the_catalogue():
     assert d.url == RULES["BD104"].url
     assert diagnostic("BD105", "write mode", severity="error").severity is Severity.ERROR
     # a call site may pick only a severity the catalogue (and so the rule page) lists
-    with pytest.raises(ValueError, match="BD104 is never error"):
-        diagnostic("BD104", "lock is recreated", severity="error")
+    with pytest.raises(ValueError, match="BD202 is never error"):
+        diagnostic("BD202", "resolves by accident", severity="error")
     assert diagnostic("BD303", "exists twice").severity is Severity.WARNING
     assert diagnostic("BD303", "cannot submit", severity="error").severity is Severity.ERROR
 

@@ -139,6 +139,7 @@ GOLDEN_ELSEWHERE = {
     "check_super_copy": "test_accuracy_dill.py",  # tox dillnew
     "check_session_namedtuple": "test_accuracy_dill.py",  # tox dill and dillnew
     "check_session_namedtuple_default": "test_accuracy_dill.py",  # tox dill
+    "check_rlock_dill": "test_accuracy_dill.py",  # tox dill and dillnew
 }
 
 # Lines such as "_pickle.PicklingError: Can't pickle ..." or "RuntimeError: Unable to ...".

@@ -184,10 +184,18 @@ RULES = [
         name="lock-recreated",
         severity=W,
         reported_by=("check",),
+        also=(E,),
+        severity_note="A new, unlocked lock: warning. An `RLock` pickled by dill (a logging "
+        "handler's lock, a `threading.Condition`), which code running on the worker uses: "
+        "error, the job hangs.",
         summary="A lock, condition or event is captured: each worker gets a new, unrelated one.",
         explanation="Beam registers reducers so that `threading.Lock` and `RLock` pickle as brand-new, "
         "unlocked locks. The pickle succeeds, but the lock no longer synchronises anything "
-        "with the submitting process or with other workers: each DoFn copy has its own.",
+        "with the submitting process or with other workers: each DoFn copy has its own. "
+        "dill (every version, Beam's default pickler up to 2.64) rebuilds an `RLock` wrongly: "
+        "taken by no thread, so the first `acquire()` on the worker waits for ever. A DoFn "
+        "that keeps a `logging.StreamHandler` made in `__init__` and logs through it in "
+        "`process` hangs the job, with no error in any log.",
         fix="Create the lock in `DoFn.setup()`. To coordinate across workers use Beam state, "
         "side inputs or an external service, not a lock.",
         example="class Counter(beam.DoFn):\n    def __init__(self):\n        self.lock = threading.Lock()\n",
@@ -333,6 +341,41 @@ RULES = [
         "    out[col] = rows | f'Get{col}' >> beam.Map(lambda row: row[col])  # always 'qty'\n",
         example_fixed="for col in ['price', 'qty']:\n"
         "    out[col] = rows | f'Get{col}' >> beam.Map(lambda row, col=col: row[col])\n",
+    ),
+    Rule(
+        code="BD115",
+        name="state-dropped-by-getstate",
+        severity=E,
+        reported_by=("check",),
+        summary="Worker code reads an attribute the object's own __getstate__ leaves out.",
+        explanation="A `__getstate__` that drops a client from the pickled state "
+        "(`state.pop('session')`) keeps it out of the payload, but the worker's copy is "
+        "made from that state: without a `__setstate__`, or code on the worker that makes "
+        "it again, the attribute is simply not there, and the first `self.session.get(...)` "
+        "fails with \"AttributeError: 'Enricher' object has no attribute 'session'\", on "
+        "every pickler. beam-deps calls the class's `__getstate__` on the object in the "
+        "payload, as pickling did, and reports an attribute it leaves out that code running "
+        "on the worker reads and never sets.",
+        fix="Make the client on the worker: in `setup()` of a DoFn, in a `__setstate__` that "
+        "rebuilds it, or lazily (`if self.session is None: ...`, with `state['session'] = "
+        "None` in `__getstate__`).",
+        example="class Enricher:\n"
+        "    def __init__(self):\n"
+        "        self.session = requests.Session()\n"
+        "    def __getstate__(self):\n"
+        "        state = dict(self.__dict__)\n"
+        "        state.pop('session')  # not on the worker either\n"
+        "        return state\n"
+        "    def __call__(self, url):\n"
+        "        return self.session.get(url).status_code\n",
+        example_fixed="class Enricher:\n"
+        "    def __getstate__(self):\n"
+        "        state = dict(self.__dict__)\n"
+        "        state.pop('session')\n"
+        "        return state\n"
+        "    def __setstate__(self, state):\n"
+        "        self.__dict__.update(state)\n"
+        "        self.session = requests.Session()  # made again on the worker\n",
     ),
     Rule(
         code="BD114",

@@ -344,8 +344,9 @@ RULES = [
         "at a shuffle that encodes the elements (a `GroupByKey`; a combine per key is lifted "
         "before its shuffle, so accumulators cross it), and often only on a cluster. Reported where the declared type says so "
         "and the code shows the value (a literal, or an expression of one type whatever its "
-        "inputs, such as a true division returned under `-> int`; beam-deps puts it through "
-        "Beam's own coder): an error, "
+        "inputs, such as a true division returned under `-> int`, or an item of a table of "
+        "your script whose values all have one type, `WEIGHTS[kind]`; beam-deps puts it "
+        "through Beam's own coder): an error, "
         "the results are wrong. For a schema's tuple field: an error where the code after the "
         "shuffle hashes or compares the field (a set member, a dict key, `==`), nothing where "
         "it converts every read (`tuple(row.span)`, iterating it), a warning where beam-deps "
@@ -466,9 +467,11 @@ RULES = [
         "encodes a numpy scalar key by its empty state: every "
         "key arrives as 0 and keys that differ are grouped together, silently. Reported "
         "where the code fixes the key's type: a call of numpy's scalar types or functions, "
-        "a `datetime` constructor or `.date()`, `Decimal(...)`, `frozenset(...)`, a "
-        "dataclass of yours. beam-deps puts a key of that type through Beam's own coder, "
-        "so the message is the worker's for the Beam you have.",
+        "a `datetime` constructor or `.date()` (also of a variable set once, `ts = "
+        "datetime.strptime(...)`), `Decimal(...)`, `frozenset(...)`, a dataclass of yours; "
+        "and the keys of `Create` values that go straight into a shuffle. beam-deps puts a "
+        "key of that type through Beam's own coder, so the message is the worker's for "
+        "the Beam you have.",
         fix="Make the key a Python value: `int(k)` or `k.item()` for a numpy scalar, "
         "`d.isoformat()` for a date, `str(amount)` for a Decimal, `tuple(sorted(s))` for a "
         "frozenset; or declare the dataclass `@dataclass(frozen=True)`.",

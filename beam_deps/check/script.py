@@ -27,6 +27,7 @@ from beam_deps.check.detectors.arguments import ignored_arguments
 from beam_deps.check.detectors.construction import construction_failures, stopped_after_run
 from beam_deps.check.detectors.declared import declared_conflicts
 from beam_deps.check.detectors.declared_types import declared_type_diagnostics
+from beam_deps.check.detectors.dropped_state import dropped_state_diagnostics
 from beam_deps.check.detectors.element_coders import function_element_diagnostics
 from beam_deps.check.detectors.grouping_keys import grouping_key_diagnostics
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
@@ -224,6 +225,7 @@ def _at_run(
     diagnostics += grouping_key_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     diagnostics += rebuilt_class_diagnostics(serialized.payloads, library)
+    diagnostics += dropped_state_diagnostics(serialized.payloads)
     diagnostics += local_file_diagnostics(serialized.payloads, options)
     diagnostics += launch_state_diagnostics(serialized.payloads, loaded.script_path)
     diagnostics += launch_settings.launch_setting_diagnostics(serialized.payloads, settings or {})

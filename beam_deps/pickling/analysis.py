@@ -8,8 +8,6 @@ something is wrong do we pay for walking the object graph to find paths.
 from __future__ import annotations
 
 import copyreg
-import dataclasses
-import enum
 import functools
 import pickle
 import re
@@ -28,7 +26,7 @@ from beam_deps.pickling.inspector import Finding, find_unpicklable, iter_graph, 
 from beam_deps.pickling.libraries import normalize_library, observing, using_library
 from beam_deps.pickling.locations import is_third_party_file, is_user_file, user_location
 from beam_deps.pickling.references import format_reference
-from beam_deps.pickling.walk import attribute_reader, held_only_for_construction
+from beam_deps.pickling.walk import attribute_reader, held_only_for_construction, holder_reader
 
 
 @dataclass
@@ -242,7 +240,7 @@ def _scan_code_object(obj: Any, library: str, out: _Scan) -> None:
         _function_named_strings(obj, out.named)
     if isinstance(obj, type) and _defined_in_user_code(obj):
         hazard = hazards.describe_class(obj, True, library)
-        if hazard is not None and (hazard.code == "BD301" or _identity_sensitive(obj)):
+        if hazard is not None and (hazard.code == "BD301" or hazards.identity_sensitive(obj)):
             out.hazards.append((obj, hazard))
 
 
@@ -253,15 +251,6 @@ def _defined_in_user_code(cls: type) -> bool:
     if cls.__module__ == "__main__" and filename is None:
         return True  # an interactive session or a script run from stdin
     return is_user_file(filename)
-
-
-def _identity_sensitive(cls: type) -> bool:
-    """Types users compare by identity or equality across payloads."""
-    return (
-        issubclass(cls, enum.Enum)
-        or dataclasses.is_dataclass(cls)
-        or (issubclass(cls, tuple) and hasattr(cls, "_fields"))
-    )
 
 
 def _hazard_diagnostics(
@@ -303,7 +292,11 @@ def _graph_hazards(root: Any, library: str, label: str, skip: set[int]) -> list[
         elif isinstance(obj, type):
             by_value = is_pickled_by_value(obj, library) and _defined_in_user_code(obj)
             hazard = hazards.describe_class(obj, by_value, library)
-            if hazard is not None and hazard.code != "BD301" and not _identity_sensitive(obj):
+            if (
+                hazard is not None
+                and hazard.code != "BD301"
+                and not hazards.identity_sensitive(obj)
+            ):
                 hazard = None
         else:
             hazard = hazards.describe_pickled(obj, library)
@@ -366,6 +359,10 @@ def _located_diagnostics(
                 f", and {reader} reads it there: it fails on the worker (\"'"
                 "_InvalidUnpickledPCollection' object is not iterable\" or another error)"
             )
+            severity = Severity.ERROR
+        user = holder_reader(chain) if hazard.fails_where_used else None
+        if user is not None:
+            message += f", and {user[0]} uses {user[1]} there"
             severity = Severity.ERROR
         out.append(
             diagnostic(

@@ -137,6 +137,9 @@ def _call_of(
     depth = _effect(instructions[start])
     keywords: Any = ()
     previous = instructions[start]
+    following = [i for i in instructions[start + 1 :] if i.opname not in _NOISE]
+    if following and following[0].opname in ("LOAD_ATTR", "LOAD_METHOD"):
+        return None  # ``Item._make(row)``: a call of an attribute of it, not of it
     for ins in instructions[start + 1 :]:
         op = ins.opname
         if op.startswith(_FLOW):

@@ -7,6 +7,8 @@ misbehave on a worker (a lock arrives as a new lock, a file as a snapshot of its
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import io
 import os
 import queue
@@ -23,7 +25,8 @@ from typing import Any
 from beam_deps.diagnostics import Severity
 from beam_deps.pickling.graph import class_qualname, safe_type_name
 
-LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+_RLOCK = type(threading.RLock())
+LOCK_TYPES = (type(threading.Lock()), _RLOCK)
 SYNC_TYPES = (threading.Condition, threading.Event, threading.Semaphore, threading.Barrier)
 QUEUE_TYPES = (queue.Queue, queue.SimpleQueue)
 ITERATOR_TYPE_NAMES = frozenset(
@@ -152,6 +155,9 @@ class Hazard:
     code: str
     severity: Severity | None
     message: str
+    # an error where code that runs on the worker uses the object holding it (a warning
+    # elsewhere): the caller knows the path, and who reads it (``walk.attribute_reader``)
+    fails_where_used: bool = False
 
 
 def _is_connection(obj: Any) -> bool:
@@ -290,6 +296,16 @@ def describe_library_failure(
 
 def describe_pickled(obj: Any, library: str = "cloudpickle") -> Hazard | None:
     """A hazard for a part that pickled but will not behave the same on a worker, if any."""
+    if isinstance(obj, _RLOCK) and library.startswith("dill"):
+        # dill's _create_rlock restores (count=0, owner=0) with _acquire_restore: the lock is
+        # taken by no thread, and every acquire() waits for ever (dill 0.3.1.1 to 0.4.x)
+        return Hazard(
+            "BD104",
+            None,
+            f"{safe_type_name(obj)} is rebuilt by dill as taken by no thread: the first "
+            f"acquire() on the worker waits for ever and the job hangs",
+            fails_where_used=True,
+        )
     if isinstance(obj, LOCK_TYPES):
         return Hazard("BD104", None, f"{safe_type_name(obj)} is recreated as a new, unlocked lock")
     if isinstance(obj, SYNC_TYPES):
@@ -385,6 +401,15 @@ def beam_base_name(cls: type) -> str | None:
         if base.__module__.startswith("apache_beam.") and base.__name__ in _BEAM_CALLABLE_BASES:
             return base.__name__
     return None
+
+
+def identity_sensitive(cls: type) -> bool:
+    """Types users compare by identity or equality across payloads."""
+    return (
+        issubclass(cls, enum.Enum)
+        or dataclasses.is_dataclass(cls)
+        or (issubclass(cls, tuple) and hasattr(cls, "_fields"))
+    )
 
 
 def describe_class(cls: type, by_value: bool, library: str = "cloudpickle") -> Hazard | None:

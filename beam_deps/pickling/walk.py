@@ -76,10 +76,15 @@ def user_functions(root: Any, limit: int = MAX_OBJECTS) -> Iterator[types.Functi
 
 class Reached(NamedTuple):
     """What one walk of a payload reaches: the user functions (as ``user_functions``) and
-    every class met on the way (as ``reached_classes``), in the order reached."""
+    every class met on the way (as ``reached_classes``), in the order reached; and the
+    walk's edges (each visited object's id -> the object and what it leads to, a
+    function's globals apart), from ``roots`` (the payload, and the PTransform methods
+    woken by a name: see ``user_functions``), for ``construction_only``."""
 
     functions: list[types.FunctionType]
     classes: list[type]
+    edges: dict[int, tuple[Any, list[Any], list[Any]]] = {}
+    roots: list[Any] = []
 
 
 def reach(root: Any, limit: int = MAX_OBJECTS) -> Reached:
@@ -87,26 +92,84 @@ def reach(root: Any, limit: int = MAX_OBJECTS) -> Reached:
     simulated worker needs both for every payload, and a walk costs tens of milliseconds at
     the object budget."""
     classes: list[type] = []
+    edges: dict[int, tuple[Any, list[Any], list[Any]]] = {}
+    roots: list[Any] = [root]
     functions = list(
-        _reachable_functions(root, limit, is_user_function, _is_user_class, classes=classes)
+        _reachable_functions(
+            root, limit, is_user_function, _is_user_class, classes=classes, edges=(edges, roots)
+        )
     )
-    return Reached(functions, classes)
+    return Reached(functions, classes, edges, roots)
 
 
 def construction_only(reached: Reached) -> set[types.FunctionType]:
     """Those of ``reached.functions`` that run only while the pipeline is built: the
     ``__init__`` and the classmethods and staticmethods of the reached user classes, unless
-    other reached code names them (``ScaleFn.from_text(...)``, ``Parser(...)`` or
-    ``self.__class__(...)`` in ``process`` runs them on the worker too), transitively.
+    code that runs on the worker names them (``ScaleFn.from_text(...)``, ``Parser(...)`` or
+    ``self.__class__(...)`` in ``process``), and what only they reach (a helper of the
+    script that only ``__init__`` calls, and its imports).
 
     Why: Beam pickles a DoFn after ``__init__`` ran; the worker unpickles its state and
     never calls ``__init__`` (nor a factory classmethod that built it) again. Under dill a
     script global such code reads is undefined on the worker, yet nothing fails: the most
     common DoFn (``self.factor = factor or DEFAULT``) must not get BD201. Plain methods stay
     worker code whatever their name: Beam calls many (timers, restriction providers) by
-    names of the user's choosing."""
+    names of the user's choosing.
+
+    Decided on the walk's edges: from the payload, through what objects hold, and through
+    a function's globals only from a function the worker runs."""
+    candidates = _construction_candidates(reached.classes)
+    if not candidates:
+        return set()
+    edges = reached.edges
+    worker: set[int] = set()
+    named: set[str] = set()
+    waiting: dict[int, Any] = {}  # candidates reached, not yet named by worker code
+    queue = list(reached.roots)
+    while True:
+        while queue:
+            obj = queue.pop()
+            if id(obj) in worker:
+                continue
+            if isinstance(obj, types.FunctionType) and obj in candidates:
+                name, cls, builds = candidates[obj]
+                wakes = {name, "__class__"} | ({cls.__name__} if name == "__init__" else set())
+                if not wakes & named:
+                    waiting[id(obj)] = obj
+                    continue
+                if builds:
+                    named.add(cls.__name__)
+            worker.add(id(obj))
+            entry = edges.get(id(obj))
+            if entry is None:
+                continue
+            _, held, by_name = entry
+            queue.extend(held)
+            if isinstance(obj, types.FunctionType) and is_user_function(obj):
+                named.update(names_used(obj.__code__))
+                queue.extend(by_name)
+        woken = [o for o in waiting.values() if _wakes(candidates[o], named)]
+        if not woken:
+            break
+        for obj in woken:
+            del waiting[id(obj)]
+        queue.extend(woken)
+    return {f for f in reached.functions if id(f) not in worker}
+
+
+def _wakes(candidate: tuple[str, type, bool], named: set[str]) -> bool:
+    name, cls, _ = candidate
+    return bool(({name, "__class__"} | ({cls.__name__} if name == "__init__" else set())) & named)
+
+
+def _construction_candidates(
+    classes: list[type],
+) -> dict[types.FunctionType, tuple[str, type, bool]]:
+    """function -> (its name, its class, whether it may build ``cls(...)``: a classmethod)
+    for the ``__init__``, classmethods and staticmethods of the user classes among
+    ``classes``."""
     candidates: dict[types.FunctionType, tuple[str, type, bool]] = {}
-    for cls in reached.classes:
+    for cls in classes:
         try:
             if not _is_user_class(cls):
                 continue
@@ -114,31 +177,14 @@ def construction_only(reached: Reached) -> set[types.FunctionType]:
         except Exception:  # noqa: BLE001 - hostile classes
             continue
         for name, value in members:
-            builds = isinstance(value, classmethod)  # it may build ``cls(...)``
+            builds = isinstance(value, classmethod)
             if isinstance(value, classmethod | staticmethod):
                 value = value.__func__
             elif name != "__init__":
                 continue
             if isinstance(value, types.FunctionType):
                 candidates[value] = (name, cls, builds)
-    if not candidates:
-        return set()
-    named: set[str] = set()
-    for fn in reached.functions:
-        if fn not in candidates:
-            named.update(names_used(fn.__code__))
-    woken = True
-    while woken:
-        woken = False
-        for fn, (name, cls, builds) in list(candidates.items()):
-            wakes = {name, "__class__"} | ({cls.__name__} if name == "__init__" else set())
-            if wakes & named:
-                del candidates[fn]
-                named.update(names_used(fn.__code__))
-                if builds:
-                    named.add(cls.__name__)
-                woken = True
-    return set(candidates)
+    return candidates
 
 
 def _reachable_functions(
@@ -148,6 +194,7 @@ def _reachable_functions(
     class_counts: Any,
     stats: dict[str, bool] | None = None,
     classes: list[type] | None = None,
+    edges: tuple[dict[int, tuple[Any, list[Any], list[Any]]], list[Any]] | None = None,
 ) -> Iterator[types.FunctionType]:
     seen: set[int] = set()
     stack = [root]
@@ -161,6 +208,8 @@ def _reachable_functions(
                 break
             for name in woken:
                 stack.extend(deferred.pop(name))
+                if edges is not None:
+                    edges[1].extend(stack)
             continue
         obj = stack.pop()
         if id(obj) in seen or isinstance(obj, _ATOMIC) or isinstance(obj, types.ModuleType):
@@ -178,12 +227,35 @@ def _reachable_functions(
                 children = list(_children(obj, function_counts, class_counts))
         except Exception:  # noqa: BLE001 - hostile objects
             children = []
+        if edges is not None:
+            edges[0][id(obj)] = (obj, *_split_globals(obj, children, function_counts))
         if isinstance(obj, types.FunctionType) and function_counts(obj):
             named.update(names_used(obj.__code__))
             yield obj
         stack.extend(children)
     if stats is not None:
         stats["exhausted"] = not budget
+
+
+def _split_globals(obj: Any, children: list[Any], function_counts: Any) -> tuple[list, list]:
+    """(what ``obj`` holds, what a function reaches through its globals only): a function
+    named in code runs only when that code runs."""
+    if not isinstance(obj, types.FunctionType) or not function_counts(obj):
+        return children, []
+    g = obj.__globals__
+    named = {id(g[n]) for n in global_names(obj.__code__) if n in g}
+    held = {id(c) for c in (*_cells(obj), *(obj.__defaults__ or ()))}
+    by_name = [c for c in children if id(c) in named and id(c) not in held]
+    taken = {id(c) for c in by_name}
+    return [c for c in children if id(c) not in taken], by_name
+
+
+def _cells(fn: types.FunctionType) -> Iterator[Any]:
+    for cell in fn.__closure__ or ():
+        try:
+            yield cell.cell_contents
+        except ValueError:
+            pass
 
 
 # Beam pickles these as placeholders (a PCollection) or a stub string (a Pipeline): what
@@ -298,19 +370,37 @@ def attribute_reader(chain: list[tuple[Any, str]]) -> str | None:
     composite), the qualified name of a function that runs on a worker and loads that
     attribute, if any: a user function reachable from the payload (``user_functions``: a
     transform's construction-time methods left out), other than ``__init__`` and the other
-    construction dunders, whose code loads ``<attribute>`` (a store is not a read). Unlike
+    construction dunders, whose code loads ``<attribute>`` (a store is not a read), unless
+    such a function also stores it (made again in ``setup()``: what is read is not what was
+    pickled). Unlike
     ``attribute_read_at_run_time`` (may it read it?), a name here is a read the code makes."""
     held = _held_attribute(chain)
     if held is None or not _is_user_class(type(held[0])):
         return None
     attribute = held[1]
+    reader = None
     for fn in user_functions(chain[0][0]):
         if fn.__name__ in _CONSTRUCTION_DUNDERS:
             continue
         for code in code_objects(fn.__code__):
             for ins in dis.get_instructions(code):
-                if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and ins.argval == attribute:
-                    return fn.__qualname__
+                if ins.argval != attribute:
+                    continue
+                if ins.opname == "STORE_ATTR":
+                    return None  # set again on the worker (``setup()``): not the pickled one
+                if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and reader is None:
+                    reader = fn.__qualname__
+    return reader
+
+
+def holder_reader(chain: list[tuple[Any, str]]) -> tuple[str, str] | None:
+    """(the worker function that reads it, the attribute) for the outermost attribute of a
+    user object on ``chain`` that code running on the worker reads (``AuditFn.handler`` for
+    ``AuditFn.handler.lock``), if any."""
+    for end in range(2, len(chain) + 1):
+        reader = attribute_reader(chain[:end])
+        if reader is not None:
+            return reader, chain[end - 1][1].lstrip(".")
     return None
 
 

@@ -52,27 +52,58 @@ def _described(value: Any) -> str:
     return {int: "an int", float: "a float", str: "a str", bytes: "bytes"}[type(value)]
 
 
+def _table_items(expr: ast.AST, function: types.FunctionType | None) -> list[Any]:
+    """The values an item ``T[k]`` of a table the function does not define (a global or
+    closure dict, list or tuple: ``WEIGHTS[kind]``) can be, when all of them have one
+    scalar type (float, int, str, bytes); else none. Why: the table travels with the
+    function as it is now, so its values are what the code emits."""
+    from beam_deps.check.detectors.emitted import outer_value, table_values
+
+    if function is None or not isinstance(expr, ast.Subscript):
+        return []
+    if not isinstance(expr.value, ast.Name) or isinstance(expr.slice, ast.Slice):
+        return []
+    if expr.value.id in function.__code__.co_varnames:
+        return []
+    items = table_values(outer_value(function, expr.value.id))
+    kinds = {type(v) for v in items[:1000]}
+    if not items or len(items) > 1000 or len(kinds) != 1 or kinds - {float, int, str, bytes}:
+        return []
+    return items
+
+
 def _clashes(
-    coder: Any, expr: ast.AST, part: str = "", sometimes: bool = False
+    coder: Any,
+    expr: ast.AST,
+    part: str = "",
+    sometimes: bool = False,
+    function: types.FunctionType | None = None,
 ) -> Iterator[tuple[str, ast.AST, Any, Any, tuple[str, str], bool]]:
     """(part of the element, expression, its sample value, the coder it meets, round-trip
     outcome, whether only some inputs take it) for each expression of ``expr`` the element's
     coder rejects or changes: a pair's items meet the tuple coder's components
-    (``"item [1]"``), both branches of ``a if c else b`` count (each only sometimes)."""
+    (``"item [1]"``), both branches of ``a if c else b`` count (each only sometimes), an
+    item of a table of one scalar type counts by its values (``_table_items``)."""
     from apache_beam.coders.coders import TupleCoder
 
     if isinstance(expr, ast.IfExp):
-        yield from _clashes(coder, expr.body, part, True)
-        yield from _clashes(coder, expr.orelse, part, True)
+        yield from _clashes(coder, expr.body, part, True, function)
+        yield from _clashes(coder, expr.orelse, part, True, function)
         return
     components = getattr(coder, "_coders", None) if isinstance(coder, TupleCoder) else None
     if isinstance(expr, ast.Tuple) and components is not None:
         items = expr.elts
         if len(items) == len(components) and not any(isinstance(e, ast.Starred) for e in items):
             for i, (inner, item) in enumerate(zip(components, items, strict=True)):
-                yield from _clashes(inner, item, f"{part or 'item '}[{i}]", sometimes)
+                yield from _clashes(inner, item, f"{part or 'item '}[{i}]", sometimes, function)
         return
     value = value_types.sample(expr)
+    if value is value_types.UNKNOWN:
+        for item in _table_items(expr, function):
+            outcome = value_types.round_trip(coder, item)
+            if outcome is not None:  # the first value the coder refuses or changes
+                yield part or "the element", expr, item, coder, outcome, sometimes
+                return
     if value is value_types.UNKNOWN and value_types.maybe_none(expr):
         value = _MAYBE_NONE
     if value is value_types.UNKNOWN:
@@ -114,7 +145,7 @@ def declared_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
         for function in shuffles.emitting_functions(target):
             for expr, branch in shuffles.emitted_values(function, returns):
                 for part, node, value, leaf, (outcome, detail), sometimes in _clashes(
-                    coder, expr, sometimes=branch
+                    coder, expr, sometimes=branch, function=function
                 ):
                     if part in seen or (outcome == "changed" and gbk is None):
                         continue

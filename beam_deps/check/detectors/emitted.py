@@ -238,16 +238,21 @@ def _table_functions(table: object) -> list[tuple[str, str]]:
     items when every one is a function of ``__main__`` (a dispatch table). Only the first is
     named, since the item depends on the data; a table that also holds importable functions
     (``len``) or other values may give one that pickles, so it is not claimed."""
-    if isinstance(table, dict):
-        items = list(table.values())
-    elif isinstance(table, list | tuple):
-        items = list(table)
-    else:
-        return []
+    items = table_values(table)
     if not items or not all(_script_function(item) for item in items):
         return []
     first = items[0]
     return [("local" if "<locals>" in first.__qualname__ else "script", first.__qualname__)]
+
+
+def table_values(table: object) -> list[Any]:
+    """What ``table[key]`` can give: a dict's values, a list's or a tuple's items (none for
+    anything else, whose items the code does not show)."""
+    if isinstance(table, dict):
+        return list(table.values())
+    if isinstance(table, list | tuple):
+        return list(table)
+    return []
 
 
 def _parameters(root: ast.AST) -> set[str]:

@@ -139,11 +139,20 @@ def _made_by(callee: Any) -> Any:
     return UNKNOWN
 
 
-def key_sample(expr: ast.AST, function: types.FunctionType) -> Any:
+def key_sample(
+    expr: ast.AST, function: types.FunctionType, names: dict[str, ast.AST] | None = None
+) -> Any:
     """A value of the type the key expression ``expr`` surely has, or ``UNKNOWN``. A tuple
-    key is claimed by its sure parts (the others stand in as 1, which every coder takes)."""
+    key is claimed by its sure parts (the others stand in as 1, which every coder takes).
+    ``names``: the function's variables set once (``ts = datetime.strptime(...)`` makes
+    ``ts.date()`` a date), followed a few steps."""
+    names = names or {}
+    if isinstance(expr, ast.Name) and expr.id in names:
+        value = names[expr.id]
+        rest = {n: v for n, v in names.items() if n != expr.id}  # no loop through a name
+        return key_sample(value, function, rest)
     if isinstance(expr, ast.Tuple | ast.List):
-        parts = [key_sample(e, function) for e in expr.elts]
+        parts = [key_sample(e, function, names) for e in expr.elts]
         if all(p is UNKNOWN for p in parts) or any(isinstance(e, ast.Starred) for e in expr.elts):
             return UNKNOWN
         made = [1 if p is UNKNOWN else p for p in parts]
@@ -155,7 +164,7 @@ def key_sample(expr: ast.AST, function: types.FunctionType) -> Any:
         # ``datetime.strptime(...).date()``: a datetime's ``date()`` is a datetime.date; any
         # other object's ``date()`` (a class of the user's) may give anything
         if expr.func.attr == "date" and not expr.keywords:
-            receiver = key_sample(expr.func.value, function)
+            receiver = key_sample(expr.func.value, function, names)
             if isinstance(receiver, datetime.datetime):
                 return _SAMPLES[datetime.date]
     return made
@@ -180,6 +189,12 @@ def _assigned_once(root: ast.AST) -> dict[str, ast.AST]:
             if id(node) not in by_assign:
                 values.setdefault(node.id, []).append(None)
     return {n: v[0] for n, v in values.items() if len(v) == 1 and v[0] is not None}
+
+
+def assigned_once(function: types.FunctionType) -> dict[str, ast.AST]:
+    """name -> value for the variables ``function`` sets exactly once (``_assigned_once``)."""
+    root = function_root(function)
+    return {} if root is None else _assigned_once(root)
 
 
 def _keys(function: types.FunctionType, returns: bool, whole: bool) -> list[tuple[ast.AST, bool]]:
@@ -233,7 +248,8 @@ def _key_coder(gbk: Any) -> Any:
 
 def grouping_key_diagnostics(pipeline: Any) -> list[Diagnostic]:
     """BD310: a key the code surely gives a type the shuffle's deterministic coder refuses
-    (the job fails) or changes (keys that differ are grouped together)."""
+    (the job fails) or changes (keys that differ are grouped together); and a key of the
+    ``Create`` values that feed a shuffle."""
     out: list[Diagnostic] = []
     for producer, gbk, target in shuffles.producers_into_shuffles(pipeline):
         steps = _path_to(producer, gbk)
@@ -247,8 +263,9 @@ def grouping_key_diagnostics(pipeline: Any) -> list[Diagnostic]:
             continue
         returns = shuffles.returns_elements(producer)
         for function in shuffles.emitting_functions(target):
+            once = assigned_once(function)
             for expr, sometimes in _keys(function, returns, whole):
-                value = key_sample(expr, function)
+                value = key_sample(expr, function, once)
                 if value is UNKNOWN:
                     continue
                 outcome = value_types.round_trip(coder, value)
@@ -256,7 +273,56 @@ def grouping_key_diagnostics(pipeline: Any) -> list[Diagnostic]:
                     continue
                 out.append(_finding(producer, gbk, function, expr, value, outcome, sometimes))
                 break
+    return out + _create_keys(pipeline)
+
+
+def _create_keys(pipeline: Any) -> list[Diagnostic]:
+    """BD310 for the keys of a ``Create`` that feeds a shuffle directly: the values are in
+    the pipeline, so the keys themselves (a sample of them) go through the shuffle's key
+    coder here. Why: ``beam.Create([(date(2024, 1, 1), 1)]) | beam.GroupByKey()`` fails on
+    the worker like a computed key, and no function shows its type."""
+    from apache_beam.transforms.core import Create
+
+    from beam_deps.check.detectors.identity import shuffles_of
+
+    out: list[Diagnostic] = []
+    for gbk in shuffles_of(pipeline):
+        producer = getattr(gbk.inputs[0], "producer", None) if gbk.inputs else None
+        create = getattr(producer, "parent", None)
+        if create is None or not isinstance(create.transform, Create):
+            continue
+        coder = _key_coder(gbk)
+        if coder is None:
+            continue
+        values = create.transform.values
+        for element in list(values[:50]) if isinstance(values, list | tuple) else ():
+            if not (isinstance(element, tuple) and len(element) == 2):
+                continue
+            try:
+                if element[0] != element[0]:  # NaN: never equal to itself, nor to its copy
+                    continue
+                outcome = value_types.round_trip(coder, element[0])
+            except Exception:  # noqa: BLE001 - a key with an odd __eq__: not claimed
+                continue
+            if outcome is not None:
+                out.append(_create_finding(create, gbk, element[0], outcome))
+                break
     return out
+
+
+def _create_finding(create: Any, gbk: Any, key: Any, outcome: tuple[str, str]) -> Diagnostic:
+    kind, detail = outcome
+    said = (
+        f"the Create values' keys are {_described(key)} ({key!r}); the shuffle of "
+        f"{gbk.full_label!r} encodes keys with Beam's deterministic coder"
+    )
+    if kind == "rejected":
+        message = f'{said}, and the worker will fail with "{detail}"'
+    else:
+        message = (
+            f"{said}, which changes them silently ({detail}): keys that differ are grouped together"
+        )
+    return diagnostic("BD310", message, path="Create key", **shuffles.where(create))
 
 
 def _described(value: Any) -> str:

@@ -238,11 +238,13 @@ def _constructed_main_classes(fn: Any, *, output_only: bool = False) -> dict[typ
     """Plain classes from ``__main__`` whose instances ``fn`` (or what it carries) builds and
     emits: {class: roles} (``"key"``/``"value"``) when the source shows an instance yielded
     or returned, {class: None} when the source cannot be read to tell. Helper objects used
-    only inside the function are left out: they never meet a coder. ``output_only``: only
-    the function whose results are the outputs (a DoFn's ``process``, a Map's callable), not
-    the helpers it reaches (a model handler's ``load_model`` returns objects it never
-    emits). Otherwise the helpers whose results it emits count too (``yield parse(line)``),
-    not those whose results it only uses (``parse(line).date()``)."""
+    only inside the function are left out: they never meet a coder. The helpers whose
+    results it emits count too (``yield parse(line)``, ``lambda c: (c, classify(c))``), not
+    those whose results it only uses (``parse(line).date()``). ``output_only``: only what
+    the source shows emitted, from the function whose results are the outputs (a DoFn's
+    ``process``, a Map's callable) through those helpers; never every function it reaches
+    when a source cannot be read, nor a library DoFn's (a model handler's ``load_model``
+    returns objects it never emits)."""
     import enum
 
     from beam_deps.check.detectors.emitted import VALUE, emitted_constructors
@@ -258,7 +260,7 @@ def _constructed_main_classes(fn: Any, *, output_only: bool = False) -> dict[typ
         if made and code.co_varnames[:1] and code.co_varnames[0] in made:  # cls(...)
             found[owner] = made[code.co_varnames[0]]
     outputs = _output_function(fn)
-    functions = outputs if output_only else _emitting_functions(fn, outputs)
+    functions = _emitting_functions(fn, outputs, sure=output_only)
     for function in functions:
         g = function.__globals__
         emitted: dict[str, set[str]] | None | bool = False  # False: not computed yet
@@ -295,16 +297,17 @@ def _plain_main_class(value: Any) -> bool:
     )
 
 
-def _emitting_functions(fn: Any, outputs: list[Any]) -> list[Any]:
+def _emitting_functions(fn: Any, outputs: list[Any], sure: bool = False) -> list[Any]:
     """The output functions and the user functions whose results they emit, by name and
     through helpers of helpers; every user function ``fn`` reaches when the output function
-    is not known (a CombineFn's methods) or a source cannot be read."""
+    is not known (a CombineFn's methods) or a source cannot be read, unless ``sure``: then
+    only what the sources show."""
     from beam_deps.check.detectors.emitted import emitted_calls
     from beam_deps.pickling.walk import user_functions
 
     reachable = list(user_functions(fn))
     if not outputs:
-        return reachable
+        return [] if sure else reachable
     by_name: dict[str, list[Any]] = {}
     for function in reachable:
         by_name.setdefault(function.__name__, []).append(function)
@@ -312,6 +315,8 @@ def _emitting_functions(fn: Any, outputs: list[Any]) -> list[Any]:
     while queue:
         called = emitted_calls(queue.pop())
         if called is None:
+            if sure:
+                continue
             return reachable
         for name in called - names:
             names.add(name)

@@ -24,16 +24,17 @@ from beam_deps.diagnostics import Diagnostic
 _LOOPS = (ast.For, ast.AsyncFor, ast.comprehension)
 
 
-def _loop_targets(path: str, line: int, module_level: bool = False) -> dict[str, int]:
-    """{variable: line of the loop} for the loops of the file at ``path`` that enclose
-    ``line`` (a comprehension's ``for`` counts: its element is made once per item);
+def _loop_targets(path: str, line: int, module_level: bool = False) -> dict[str, tuple[int, int]]:
+    """{variable: (first, last line of the loop)} for the loops of the file at ``path``
+    that enclose ``line`` (a comprehension's ``for`` counts: its element is made once per
+    item);
     ``module_level``: only loops outside any function, whose variables are globals."""
     try:
         with open(path, encoding="utf-8") as handle:
             tree = ast.parse(handle.read())
     except (OSError, SyntaxError, ValueError):
         return {}
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int, int]] = {}
     for node in _module_level_nodes(tree) if module_level else ast.walk(tree):
         if isinstance(node, ast.For | ast.AsyncFor):
             span, target, where = node, node.target, node.lineno
@@ -47,7 +48,7 @@ def _loop_targets(path: str, line: int, module_level: bool = False) -> dict[str,
             continue
         for name in ast.walk(target):
             if isinstance(name, ast.Name):
-                found.setdefault(name.id, where)
+                found.setdefault(name.id, (where, end))
     return found
 
 
@@ -88,12 +89,16 @@ def _transform_functions(pipeline: Any) -> list[tuple[Any, types.FunctionType]]:
     return found
 
 
-def late_binding_diagnostics(pipeline: Any, globals_travel: bool = True) -> list[Diagnostic]:
+def late_binding_diagnostics(
+    pipeline: Any, globals_travel: bool = True, created: tuple[Any, Any] = (None, None)
+) -> list[Diagnostic]:
     """BD112 for each transform whose function shares a loop variable's cell with others,
     or reads, as a global, the variable of a loop at the script's top level (a pipeline
     built under ``if __name__ == "__main__":``), where every copy reads the same global.
     ``globals_travel``: whether the worker has the script's globals (cloudpickle carries
-    them; dill only with ``--save_main_session``, else a NameError, BD201)."""
+    them; dill only with ``--save_main_session``, else a NameError, BD201). ``created``:
+    (file, line) where the pipeline is made; a loop around it makes one pipeline per value,
+    whose transforms all see that value (not a finding)."""
     by_cell: dict[tuple[int, int], list[tuple[Any, types.FunctionType, str]]] = {}
     cells: dict[tuple[int, int], Any] = {}
     functions = _transform_functions(pipeline)
@@ -103,11 +108,11 @@ def late_binding_diagnostics(pipeline: Any, globals_travel: bool = True) -> list
             key = (id(code), id(cell))
             cells[key] = cell
             by_cell.setdefault(key, []).append((node, function, name))
-    out = _shared(by_cell, cells, module_level=False)
+    out = _shared(by_cell, cells, False, created)
     if not globals_travel:
         return out
     by_global, values = _global_loop_reads(functions)
-    return out + _shared(by_global, values, module_level=True)
+    return out + _shared(by_global, values, True, created)
 
 
 class _Global:
@@ -147,6 +152,7 @@ def _shared(
     by_cell: dict[Any, list[tuple[Any, types.FunctionType, str]]],
     cells: dict[Any, Any],
     module_level: bool,
+    created: tuple[Any, Any] = (None, None),
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for key, users in by_cell.items():
@@ -163,10 +169,15 @@ def _shared(
         loops = _loop_targets(code.co_filename, code.co_firstlineno, module_level)
         if name not in loops:
             continue
+        first, last = loops[name]
+        if created[0] == code.co_filename and first <= (created[1] or 0) <= last:
+            continue  # a pipeline per value: its transforms all see the value it ran with
         try:
-            last = reprlib.repr(cells[key].cell_contents)
+            last_value = reprlib.repr(cells[key].cell_contents)
         except ValueError:
             continue
+        except Exception:  # noqa: BLE001 - a value whose repr fails
+            last_value = "(no repr)"
         shown = ", ".join(repr(x) for x in labels[:4]) + (", ..." if len(labels) > 4 else "")
         what = "a lambda" if code.co_name == "<lambda>" else f"function {code.co_name}"
         kind = "global" if module_level else "free variable"
@@ -176,9 +187,9 @@ def _shared(
             out.append(
                 diagnostic(
                     "BD112",
-                    f"{what} made in the loop at line {loops[name]} reads the loop variable "
+                    f"{what} made in the loop at line {first} reads the loop variable "
                     f"{name!r} when it runs, not when it is made: the {len(labels)} transforms "
-                    f"made in the loop ({shown}) all see its last value {last}",
+                    f"made in the loop ({shown}) all see its last value {last_value}",
                     transform=label,
                     path=f"{function.__qualname__} {kind} {name!r}",
                     file=file,
@@ -197,7 +208,9 @@ def late_binding_findings(analyses: Any) -> list[Diagnostic]:
         captured = a.captured
         travel = not captured.pickle_library.startswith("dill")
         out += late_binding_diagnostics(
-            captured.pipeline, travel or save_main_session(captured.options)
+            captured.pipeline,
+            travel or save_main_session(captured.options),
+            (captured.file, captured.line),
         )
     return out
 

@@ -339,12 +339,13 @@ class Worker:
             findings.append({"kind": "internal", "message": error_text(exc)})
         return findings
 
-    def lost_reads(self, reached):
+    def lost_reads(self, reached, construction=frozenset()):
         """BD312 records: a member of a script NamedTuple that worker code reads and the
         worker's copy of the class (the session's, or the payload's own) lacks; and a call
         of the class that leaves out a field whose default the copy lacks. dill only: it
         pickles a NamedTuple class by its name and fields (before 0.3.5 without defaults).
-        ``reached``: the payload's ``walk.reach``."""
+        ``reached``: the payload's ``walk.reach``; ``construction``: its functions that
+        run only while the pipeline is built (``walk.construction_only``)."""
         if not self.members or not self.library.startswith("dill"):
             return []
         walk, bytecode = self.walk, self.bytecode
@@ -356,7 +357,8 @@ class Worker:
         lost = {**lost_members(held, self.members), **self.lost} if held else self.lost
         with_defaults = {n for n, spec in self.members.items() if spec.get("defaults")}
         out = []
-        for fn in walk.worker_entry_functions(reached.functions) if lost or with_defaults else ():
+        runs = [f for f in reached.functions if f not in construction]
+        for fn in walk.worker_entry_functions(runs) if lost or with_defaults else ():
             where = {"function": fn.__qualname__, "file": fn.__code__.co_filename}
             reads = [(n, line) for n, line in bytecode.attribute_reads(fn.__code__) if n in lost]
             ambiguous = _module_members(fn, bytecode) if reads else set()
@@ -409,7 +411,7 @@ class Worker:
                     }
                 )
         try:
-            out.extend(self.lost_reads(reached))
+            out.extend(self.lost_reads(reached, construction))
         except Exception as exc:  # noqa: BLE001 - keep what was found above
             out.append({"kind": "internal", "message": error_text(exc)})
         for fn, name, line, cls in walk.super_copies(reached.classes):
