@@ -83,8 +83,8 @@ class Reached(NamedTuple):
 
     functions: list[types.FunctionType]
     classes: list[type]
-    edges: dict[int, tuple[Any, list[Any], list[Any]]] = {}
-    roots: list[Any] = []
+    edges: dict[int, tuple[Any, list[Any], list[Any]]]
+    roots: list[Any]
 
 
 def reach(root: Any, limit: int = MAX_OBJECTS) -> Reached:
