@@ -54,6 +54,20 @@ NO_UNIT = "missing 1 required positional argument: 'unit'"
 HANGS = "the job hangs"
 
 
+def _pair(
+    base: str,
+    failing: tuple[frozenset, str | None],
+    fixed: tuple[frozenset, str | None],
+    **same: object,
+) -> list[Example]:
+    """``base.py`` and ``base_fixed.py``, each with its (errors, fails_with) and the rest
+    of the arguments in common."""
+    return [
+        Example(f"{base}.py", failing[0], fails_with=failing[1], **same),
+        Example(f"{base}_fixed.py", fixed[0], fails_with=fixed[1], **same),
+    ]
+
+
 def _examples(library: str) -> list[Example]:
     dill = library != "cloudpickle"
     out = []
@@ -173,53 +187,29 @@ def _examples(library: str) -> list[Example]:
         else:
             default = fixed_default = E()
             default_fails = fixed_default_fails = None
-        for script, errors, fails in (
-            ("dill_namedtuple_default.py", default, default_fails),
-            ("dill_namedtuple_default_fixed.py", fixed_default, fixed_default_fails),
-        ):
-            out.append(
-                Example(
-                    script,
-                    errors,
-                    fails_with=fails,
-                    library=library,
-                    save_main_session=ssm,
-                    args=("{out}/readings.txt",),
-                )
-            )
-        out += [
-            Example(
-                "dill_namedtuple_method.py",
-                method,
-                fails_with=method_fails,
-                library=library,
-                save_main_session=ssm,
-                args=("{out}/totals.txt",),
-            ),
-            Example(
-                "dill_namedtuple_method_fixed.py",
-                fixed_method,
-                fails_with=fixed_method_fails,
-                library=library,
-                save_main_session=ssm,
-                args=("{out}/totals.txt",),
-            ),
-        ]
-        for script, errors, fails in (
-            ("dill_super_named.py", named, named_fails),
-            ("dill_super_named_fixed.py", fixed, fixed_fails),
-        ):
-            out.append(
-                Example(
-                    script,
-                    errors,
-                    fails_with=fails,
-                    library=library,
-                    save_main_session=ssm,
-                    args=("{out}/words.txt",),
-                    notes=hangs,
-                )
-            )
+        same = {"library": library, "save_main_session": ssm}
+        out += _pair(
+            "dill_namedtuple_default",
+            (default, default_fails),
+            (fixed_default, fixed_default_fails),
+            args=("{out}/readings.txt",),
+            **same,
+        )
+        out += _pair(
+            "dill_namedtuple_method",
+            (method, method_fails),
+            (fixed_method, fixed_method_fails),
+            args=("{out}/totals.txt",),
+            **same,
+        )
+        out += _pair(
+            "dill_super_named",
+            (named, named_fails),
+            (fixed, fixed_fails),
+            args=("{out}/words.txt",),
+            notes=hangs,
+            **same,
+        )
     # BD115: __getstate__ drops the connection and nothing makes it again (m18 f22)
     out += [
         Example(

@@ -32,6 +32,7 @@ from test_check_examples import BEAM_EXAMPLES, CLOUDPICKLE, EXAMPLES, helper_pro
 from beam_deps.check import check_script
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
 from beam_deps.check.detectors.local_files import local_file_diagnostics
+from beam_deps.check.detectors.worker_code import payload_code
 
 E = frozenset
 MINE = ("BD114", "BD206", "BD207")
@@ -282,7 +283,7 @@ class FakePayload:
 
 def _bd114(fn, *argv: str) -> list:
     options = PipelineOptions(list(argv))
-    return local_file_diagnostics([FakePayload((fn, (), {}, [], None))], options)
+    return local_file_diagnostics(payload_code([FakePayload((fn, (), {}, [], None))]), options)
 
 
 class OpensInInit(beam.DoFn):
@@ -409,7 +410,7 @@ def local_module(tmp_path, monkeypatch):
 
 
 def _bd206(fn) -> list:
-    return launch_state_diagnostics([FakePayload((fn, (), {}, [], None))], None)
+    return launch_state_diagnostics(payload_code([FakePayload((fn, (), {}, [], None))]), None)
 
 
 def test_class_attribute_and_missing_attribute_set_at_launch(local_module):

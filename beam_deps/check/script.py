@@ -50,7 +50,7 @@ from beam_deps.check.detectors.staged import (
     requirement_pins,
     staged_from_options,
 )
-from beam_deps.check.detectors.worker_code import classes_on_workers
+from beam_deps.check.detectors.worker_code import classes_on_workers, payload_code
 from beam_deps.check.detectors.worker_findings import findings_to_diagnostics, read_after_run
 from beam_deps.check.detectors.worker_model import worker_model_diagnostics
 from beam_deps.check.postprocess import (
@@ -224,11 +224,12 @@ def _at_run(
     diagnostics += none_element_diagnostics(captured.pipeline)
     diagnostics += grouping_key_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
-    diagnostics += rebuilt_class_diagnostics(serialized.payloads, library)
-    diagnostics += dropped_state_diagnostics(serialized.payloads)
-    diagnostics += local_file_diagnostics(serialized.payloads, options)
-    diagnostics += launch_state_diagnostics(serialized.payloads, loaded.script_path)
-    diagnostics += launch_settings.launch_setting_diagnostics(serialized.payloads, settings or {})
+    code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once
+    diagnostics += rebuilt_class_diagnostics(code, library)
+    diagnostics += dropped_state_diagnostics(code)
+    diagnostics += local_file_diagnostics(code, options)
+    diagnostics += launch_state_diagnostics(code, loaded.script_path)
+    diagnostics += launch_settings.launch_setting_diagnostics(code, settings or {})
     return PipelineAnalysis(captured, serialized, diagnostics, staged, saving, session, batch)
 
 

@@ -25,12 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
-from beam_deps.check.detectors.worker_code import (
-    RUN_ON_WORKERS,
-    WorkerFunction,
-    attribute_chains,
-    worker_functions,
-)
+from beam_deps.check.detectors.worker_code import PayloadCode, WorkerFunction, attribute_chains
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.bytecode import code_objects
 from beam_deps.pickling.locations import is_user_file
@@ -38,17 +33,14 @@ from beam_deps.pickling.locations import is_user_file
 _RESTORERS = ("__setstate__", "__reduce__", "__reduce_ex__", "__getattr__", "__getattribute__")
 
 
-def dropped_state_diagnostics(payloads: Iterable[Any]) -> list[Diagnostic]:
+def dropped_state_diagnostics(code: Iterable[PayloadCode]) -> list[Diagnostic]:
     """BD115 for each attribute worker code reads that the object's ``__getstate__`` drops
     and no worker code sets again. Call inside ``run()``, once the payloads are collected."""
     out: list[Diagnostic] = []
     seen: set[tuple[int, str]] = set()
-    for payload in payloads:
-        if payload.duplicate_of is not None or payload.kind not in RUN_ON_WORKERS:
-            continue
+    for c in code:
         try:
-            entries = worker_functions(payload.obj)
-            found = _dropped_reads(entries)
+            found = _dropped_reads(c.functions)
         except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
             continue
         for instance, attribute, entry, line in found:

@@ -32,7 +32,7 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors.function_source import function_root
-from beam_deps.check.detectors.worker_code import RUN_ON_WORKERS, worker_functions
+from beam_deps.check.detectors.worker_code import PayloadCode
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
@@ -336,7 +336,9 @@ def _divides_a_decimal(function: types.FunctionType) -> bool:
     return False
 
 
-def launch_setting_diagnostics(payloads: Iterable[Any], before: dict[str, Any]) -> list[Diagnostic]:
+def launch_setting_diagnostics(
+    code: Iterable[PayloadCode], before: dict[str, Any]
+) -> list[Diagnostic]:
     """BD207 for each library setting changed since ``before`` (``snapshot()`` taken before
     the script ran) that a payload's worker code depends on. Call inside ``run()``."""
     after = snapshot()
@@ -352,11 +354,9 @@ def launch_setting_diagnostics(payloads: Iterable[Any], before: dict[str, Any]) 
     if not changed:
         return []
     out: list[Diagnostic] = []
-    for payload in payloads:
-        if payload.duplicate_of is not None or payload.kind not in RUN_ON_WORKERS:
-            continue
+    for payload, functions in ((c.payload, c.functions) for c in code):
         try:
-            uses = [_use(e.function) for e in worker_functions(payload.obj)]
+            uses = [_use(e.function) for e in functions]
         except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
             continue
         for setting in changed:

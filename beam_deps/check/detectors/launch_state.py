@@ -43,11 +43,10 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import state_fingerprint
 from beam_deps.check.detectors.worker_code import (
     MISSING,
-    RUN_ON_WORKERS,
+    PayloadCode,
     WorkerFunction,
     attribute_chains,
     closure_value,
-    worker_functions,
 )
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
@@ -281,16 +280,14 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def launch_state_diagnostics(payloads: Iterable[Any], script: Path | None) -> list[Diagnostic]:
+def launch_state_diagnostics(code: Iterable[PayloadCode], script: Path | None) -> list[Diagnostic]:
     """BD206 for each name the worker code reads that a worker's fresh import gives another
     value than this process has once the pipeline is built. Call inside ``run()``."""
     per_payload: list[tuple[Any, list[Read]]] = []
     written: set[str] = set()
-    for payload in payloads:
-        if payload.duplicate_of is not None or payload.kind not in RUN_ON_WORKERS:
-            continue
+    for payload, functions in ((c.payload, c.functions) for c in code):
         try:
-            reads, writes = _reads(worker_functions(payload.obj), script)
+            reads, writes = _reads(functions, script)
         except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
             continue
         written |= writes

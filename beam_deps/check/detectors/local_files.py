@@ -41,7 +41,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
-from beam_deps.check.detectors.worker_code import RUN_ON_WORKERS, WorkerFunction, worker_functions
+from beam_deps.check.detectors.worker_code import PayloadCode, WorkerFunction
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
 
@@ -276,26 +276,26 @@ def _findings(entry: WorkerFunction) -> Iterator[tuple[int, str, str, str, bool]
             yield call.lineno, how, text, here, relative
 
 
-def _guarded(obj: Any) -> list[tuple[WorkerFunction, int, str, str, str, bool]]:
+def _guarded(
+    functions: list[WorkerFunction],
+) -> list[tuple[WorkerFunction, int, str, str, str, bool]]:
     """Every finding of one payload; a user object that breaks our reading of it (a hostile
     ``__getattr__``, an odd descriptor) yields nothing rather than stopping the check."""
     try:
-        return [(e, *f) for e in worker_functions(obj) for f in _findings(e)]
+        return [(e, *f) for e in functions for f in _findings(e)]
     except Exception:  # noqa: BLE001 - user objects raise anything
         return []
 
 
-def local_file_diagnostics(payloads: Iterable[Any], options: Any) -> list[Diagnostic]:
+def local_file_diagnostics(code: Iterable[PayloadCode], options: Any) -> list[Diagnostic]:
     """BD114 for each worker-side open of a path that only the submitting machine has.
     Call inside ``run()``: a relative path means the script's working folder then."""
     from beam_deps.environment.workers import runner_starts_image
 
     elsewhere = runner_starts_image(options.get_all_options(drop_default=False))
     out: list[Diagnostic] = []
-    for payload in payloads:
-        if payload.duplicate_of is not None or payload.kind not in RUN_ON_WORKERS:
-            continue
-        for entry, line, how, text, _, relative in _guarded(payload.obj):
+    for payload, functions in ((c.payload, c.functions) for c in code):
+        for entry, line, how, text, _, relative in _guarded(functions):
             fn = entry.function
             if relative:
                 why = (

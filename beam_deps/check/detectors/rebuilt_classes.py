@@ -25,15 +25,15 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors.worker_code import (
-    RUN_ON_WORKERS,
+    PayloadCode,
+    WorkerFunction,
     attribute_chains,
     held_object,
-    worker_functions,
 )
 from beam_deps.diagnostics import Diagnostic
 
 
-def rebuilt_class_diagnostics(payloads: Iterable[Any], library: str) -> list[Diagnostic]:
+def rebuilt_class_diagnostics(code: Iterable[PayloadCode], library: str) -> list[Diagnostic]:
     """BD307 for each read, by worker code, of a name its object's class loses on the worker.
 
     Call inside ``run()``, once the payloads are collected."""
@@ -42,11 +42,9 @@ def rebuilt_class_diagnostics(payloads: Iterable[Any], library: str) -> list[Dia
     out: list[Diagnostic] = []
     seen: set[tuple[str, str]] = set()
     classes: dict[type, tuple[frozenset[str], tuple[type, ...]]] = {}
-    for payload in payloads:
-        if payload.duplicate_of is not None or payload.kind not in RUN_ON_WORKERS:
-            continue
+    for c in code:
         try:
-            found = list(_lost_reads(payload.obj, library, classes))
+            found = list(_lost_reads(c.functions, library, classes))
         except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
             continue
         for fn, obj, name, attribute, line, rebuilt_bases in found:
@@ -83,11 +81,13 @@ def rebuilt_class_diagnostics(payloads: Iterable[Any], library: str) -> list[Dia
 
 
 def _lost_reads(
-    obj: Any, library: str, classes: dict[type, tuple[frozenset[str], tuple[type, ...]]]
+    functions: list[WorkerFunction],
+    library: str,
+    classes: dict[type, tuple[frozenset[str], tuple[type, ...]]],
 ) -> Iterator[tuple[Any, Any, str, str, int | None, tuple[type, ...]]]:
     """(function, object, the name the code calls it, attribute, line, the rebuilt class's
     bases) for each read of a lost name; ``classes`` keeps ``lost_names`` per class."""
-    for entry in worker_functions(obj):
+    for entry in functions:
         for kind, name, chain, written, line in attribute_chains(entry):
             if kind == "global" or not chain or (written and len(chain) == 1):
                 continue

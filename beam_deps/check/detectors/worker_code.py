@@ -229,15 +229,41 @@ def worker_functions(obj: Any) -> list[WorkerFunction]:
     return out
 
 
+@dataclass(frozen=True)
+class PayloadCode:
+    """One payload the worker runs and its ``worker_functions``: found once per pipeline
+    (``payload_code``) and handed to every detector that judges worker code."""
+
+    payload: Any
+    functions: list[WorkerFunction]
+
+
+def payload_code(payloads: Iterable[Any]) -> list[PayloadCode]:
+    """The worker code of each payload that runs on workers, once per object (a duplicate
+    payload is the same object again). A user object that breaks our reading of it (a hostile
+    ``__getattr__``, an odd descriptor) has none, rather than stopping the check."""
+    out: list[PayloadCode] = []
+    for payload in payloads:
+        if payload.duplicate_of is not None or payload.kind not in RUN_ON_WORKERS:
+            continue
+        try:
+            out.append(PayloadCode(payload, worker_functions(payload.obj)))
+        except Exception:  # noqa: BLE001 - user objects raise anything
+            continue
+    return out
+
+
 __all__ = [
     "MISSING",
     "RUN_ON_WORKERS",
     "WORKER_METHODS",
+    "PayloadCode",
     "WorkerFunction",
     "attribute_chains",
     "closure_value",
     "held_object",
     "is_user_function",
+    "payload_code",
     "worker_functions",
 ]
 

@@ -277,7 +277,7 @@ class Worker:
                     self.declared.add(key.replace("-", "_"))
         for name in message.get("staged_modules", []):
             self.allowed.add_top(name)
-        library = message.get("library") or "cloudpickle"
+        library = self.library = message.get("library") or "cloudpickle"
         try:
             if library.startswith("dill") and pickler.dill_pickler is None:
                 # Beam imported its dill support at start-up, before dill was allowed.
@@ -289,7 +289,6 @@ class Worker:
             return findings
         self.members = message.get("main_classes", {})
         self.lost = {}
-        self.library = message.get("library") or "cloudpickle"
         session = message.get("main_session")
         if session:
             try:
