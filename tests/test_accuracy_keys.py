@@ -7,7 +7,8 @@ one group; a ``datetime.date`` key fails on every Beam. Each example is checked,
 real on isolated workers (tests/isolated.py): the failing ones fail with the message check
 predicts, or write the merged groups it describes; the fixed ones, and a numpy key whose pair
 type is declared (the keys then take Beam's integer coder), pass check and compute the right
-result. Runs in the beam261 and beam265 envs too ([beam] check in tox.ini).
+result. A key reaches the shuffle through Beam's steps that keep the element (a ``Reshuffle``,
+a ``WindowInto``) as well. Runs in the beam261 and beam265 envs too ([beam] check in tox.ini).
 """
 
 from __future__ import annotations
@@ -71,6 +72,14 @@ KEY_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_key_create_date_fixed.py", args=("{out}/out.txt",)),
+    # through a Reshuffle and a WindowInto, which hand the element on as it is
+    Example(
+        "elements_key_reshuffle.py",
+        E({"BD310"}),
+        fails_with="of type '<class 'datetime.date'>'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_key_reshuffle_fixed.py", args=("{out}/out.txt",)),
 ]
 OUTPUTS = {
     # Beam 2.61: every bucket arrives as 0.0, so all six values land in the first one
@@ -80,6 +89,7 @@ OUTPUTS = {
     "elements_key_date_fixed-cloudpickle": ["2024-03-01:['ann', 'bob']", "2024-03-02:['ann']"],
     "elements_key_date_variable_fixed-cloudpickle": ["2024-01-01=15", "2024-01-02=3"],
     "elements_key_create_date_fixed-cloudpickle": ["2024-01-01=15", "2024-01-02=3"],
+    "elements_key_reshuffle_fixed-cloudpickle": ["2024-01-01=15", "2024-01-02=3"],
 }
 
 

@@ -469,7 +469,9 @@ RULES = [
         "where the code fixes the key's type: a call of numpy's scalar types or functions, "
         "a `datetime` constructor or `.date()` (also of a variable set once, `ts = "
         "datetime.strptime(...)`), `Decimal(...)`, `frozenset(...)`, a dataclass of yours; "
-        "and the keys of `Create` values that go straight into a shuffle. beam-deps puts a "
+        "and the keys of `Create` values that go straight into a shuffle. Beam's steps that "
+        "hand each element on as it is (a `Reshuffle`, a `WindowInto`) may stand between "
+        "the code and the shuffle. beam-deps puts a "
         "key of that type through Beam's own coder, so the message is the worker's for "
         "the Beam you have.",
         fix="Make the key a Python value: `int(k)` or `k.item()` for a numpy scalar, "

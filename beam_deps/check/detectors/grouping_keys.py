@@ -246,18 +246,76 @@ def _key_coder(gbk: Any) -> Any:
         return None
 
 
-def grouping_key_diagnostics(pipeline: Any) -> list[Diagnostic]:
-    """BD310: a key the code surely gives a type the shuffle's deterministic coder refuses
-    (the job fails) or changes (keys that differ are grouped together); and a key of the
-    ``Create`` values that feed a shuffle."""
-    out: list[Diagnostic] = []
+def _enclosing_reshuffle(node: Any) -> Any | None:
+    """The ``Reshuffle`` a step of Beam's belongs to, or None."""
+    from apache_beam.transforms.util import Reshuffle
+
+    parent = node
+    while parent is not None:
+        if isinstance(parent.transform, Reshuffle):
+            return parent
+        parent = parent.parent
+    return None
+
+
+def _through_keeping(gbk: Any) -> tuple[Any, Any] | None:
+    """(producer, its function or DoFn): the first user transform upstream of a shuffle
+    that ``producers_into_shuffles`` stops short of, because a ``Reshuffle`` or a
+    ``WindowInto`` stands between them. Both hand each element on as it is, so the
+    producer's keys are the keys this shuffle encodes: ``Map(parse) | Reshuffle() |
+    CombinePerKey(sum)`` fails at the combine's GroupByKey (proven on isolated workers)."""
+    from apache_beam.transforms.core import WindowInto
+
+    node = gbk.inputs[0].producer if gbk.inputs else None
+    passed = False
+    for _ in range(8):
+        if node is None:
+            return None
+        reshuffle = _enclosing_reshuffle(node)
+        if reshuffle is not None:
+            node, passed = reshuffle.inputs[0].producer if reshuffle.inputs else None, True
+            continue
+        if isinstance(node.transform, WindowInto):
+            node, passed = node.inputs[0].producer if node.inputs else None, True
+            continue
+        target = shuffles.user_callable(node)
+        if target is None or shuffles.is_beams(target):
+            return None
+        return (node, target) if passed else None
+    return None
+
+
+def _into_shuffles(pipeline: Any) -> list[tuple[Any, Any, Any, bool]]:
+    """(producer, shuffle, its function or DoFn, whole element as key) for each user
+    transform whose elements reach a shuffle as they are, or as its keys."""
+    from beam_deps.check.detectors.identity import shuffles_of
+
+    out = []
+    found = set()
     for producer, gbk, target in shuffles.producers_into_shuffles(pipeline):
         steps = _path_to(producer, gbk)
         if steps is None:
             continue
         whole = any(s.endswith(_WHOLE_ELEMENT_STEPS) for s in steps)
-        if not whole and not all(s.endswith(_KEEPING_STEPS) for s in steps):
-            continue
+        if whole or all(s.endswith(_KEEPING_STEPS) for s in steps):
+            out.append((producer, gbk, target, whole))
+            found.add(id(gbk))
+    for gbk in shuffles_of(pipeline):
+        if id(gbk) in found or _enclosing_reshuffle(gbk) is not None:
+            continue  # Reshuffle's own shuffle groups by random keys
+        upstream = _through_keeping(gbk)
+        if upstream is not None:
+            producer, target = upstream
+            out.append((producer, gbk, target, False))
+    return out
+
+
+def grouping_key_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD310: a key the code surely gives a type the shuffle's deterministic coder refuses
+    (the job fails) or changes (keys that differ are grouped together); and a key of the
+    ``Create`` values that feed a shuffle."""
+    out: list[Diagnostic] = []
+    for producer, gbk, target, whole in _into_shuffles(pipeline):
         coder = _key_coder(gbk)
         if coder is None:
             continue
