@@ -26,6 +26,8 @@ fails with the message check predicted.
   it again on the worker (BD115, every pickler); ``__setstate__`` fixes it.
 * ``dill_rlock_handler.py``: a logging handler made in ``__init__`` and used in ``process``:
   dill rebuilds its RLock taken, and the job hangs (BD104, an error under dill only).
+* ``dill_dataclass_asdict.py``: dill 0.3.1.1 rebuilds a dataclass whose ``fields()`` is
+  empty, so ``asdict()`` on the worker gives ``{}`` (BD313, m19 s06); naming the fields fixes it.
 * ``dill_namedtuple_default.py``: dill 0.3.1.1 drops the fields' defaults as well, so a call
   on the worker that leaves one out fails (BD312, m17 n13); passing every field fixes it.
 """
@@ -188,6 +190,16 @@ def _examples(library: str) -> list[Example]:
             default = fixed_default = E()
             default_fails = fixed_default_fails = None
         same = {"library": library, "save_main_session": ssm}
+        # BD313: dill 0.3.1.1 rebuilds a dataclass without its fields: asdict() gives {}
+        if dill and not ssm:
+            fields = fixed_fields = (E({"BD201"}), "is not defined")
+        elif dill and OLD_DILL:
+            fields, fixed_fields = (E({"BD313"}), "KeyError: 'amount'"), (E(), None)
+        else:
+            fields = fixed_fields = (E(), None)
+        out += _pair(
+            "dill_dataclass_asdict", fields, fixed_fields, args=("{out}/totals.txt",), **same
+        )
         out += _pair(
             "dill_namedtuple_default",
             (default, default_fails),
@@ -423,6 +435,26 @@ def test_session_namedtuple_default_is_shown_on_the_errors_page(tmp_path):
     found, where = _session_finding(tmp_path, "dill_namedtuple_default.py", "BD312", 29)
     assert found.extra["cls"] == "Reading" and "without 'unit'" in found.message
     check_golden("check_session_namedtuple_default", f"{where}{found.message}\n")
+
+
+@pytest.mark.skipif(not (HAS_DILL and OLD_DILL), reason="dill 0.3.1.1 drops fields: tox dill")
+def test_dataclass_without_fields_is_shown_on_the_errors_page(tmp_path):
+    found, where = _session_finding(tmp_path, "dill_dataclass_asdict.py", "BD313", 23)
+    assert found.extra["cls"] == "Order" and "calls asdict()" in found.message
+    check_golden("check_dataclass_fields", f"{where}{found.message}\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ssm", [False, True], ids=["no_session", "save_main_session"])
+def test_the_fixed_dataclass_really_made_the_totals(runs, ssm):
+    """The dict built from the fields it names: the totals, on every pickler that defines
+    Order on the worker (cloudpickle carries it; dill only through the session)."""
+    if HAS_DILL and not ssm:
+        pytest.skip("dill without the session: no Order on the worker (BD201, above)")
+    assert _result(runs, "dill_dataclass_asdict_fixed.py", ssm, "totals.txt") == [
+        "ann,15.00",
+        "bob,3.00",
+    ]
 
 
 @pytest.mark.skipif(not HAS_DILL or OLD_DILL, reason="BD311 is dill_unsafe's: tox dillnew")

@@ -139,6 +139,7 @@ GOLDEN_ELSEWHERE = {
     "check_super_copy": "test_accuracy_dill.py",  # tox dillnew
     "check_session_namedtuple": "test_accuracy_dill.py",  # tox dill and dillnew
     "check_session_namedtuple_default": "test_accuracy_dill.py",  # tox dill
+    "check_dataclass_fields": "test_accuracy_dill.py",  # tox dill
     "check_rlock_dill": "test_accuracy_dill.py",  # tox dill and dillnew
 }
 

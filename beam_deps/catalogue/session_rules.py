@@ -557,6 +557,44 @@ RULES = [
         "rows | beam.Map(parse) | beam.Map(total)\n",
     ),
     Rule(
+        code="BD313",
+        name="dataclass-loses-fields",
+        severity=E,
+        reported_by=("check",),
+        summary="dill before 0.3.5 gives the worker a dataclass whose `fields()` is empty.",
+        explanation="dill before 0.3.5 (Beam's `dill`, the default pickler of Beam 2.61 to "
+        "2.64) pickles a dataclass of your script by value, and with it a copy of the "
+        "`dataclasses` module's private field marker. `dataclasses.fields()` keeps only "
+        "the fields whose marker *is* the module's, so on the worker it finds none: "
+        "`asdict(order)` gives `{}` and `astuple(order)` gives `()`, and the step that "
+        "reads the dict later fails (\"KeyError: 'amount'\") or writes empty records. The "
+        "class itself still works: its `__init__`, `__repr__` and `__eq__` were made "
+        "when it was defined. With `--save_main_session` the session carries the class "
+        "the same way. beam-deps loads the payloads and the session in the simulated "
+        "worker, looks at the copies of your dataclasses there, and reports each call of "
+        "`fields`, `asdict` or `astuple` by code that runs on the worker. dill 0.3.5 and "
+        "newer, and cloudpickle, keep the marker.",
+        fix="Build the dict from the fields you name (`{'customer': o.customer, 'amount': "
+        "o.amount}`); or define the dataclass in a staged module (pickled by reference); "
+        "or pickle with cloudpickle, Beam's default, or a newer dill "
+        "(`--pickle_library=dill_unsafe`).",
+        example="@dataclass\n"
+        "class Order:\n"
+        "    customer: str\n"
+        "    amount: float\n"
+        "\n"
+        "lines | beam.Map(lambda l: asdict(Order(*l.split(','))))  # {} on the worker\n",
+        example_fixed="@dataclass\n"
+        "class Order:\n"
+        "    customer: str\n"
+        "    amount: float\n"
+        "\n"
+        "def as_dict(o):\n"
+        "    return {'customer': o.customer, 'amount': o.amount}\n"
+        "\n"
+        "lines | beam.Map(lambda l: as_dict(Order(*l.split(','))))\n",
+    ),
+    Rule(
         code="BD309",
         name="map-emits-none",
         severity=E,

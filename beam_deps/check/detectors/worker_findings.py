@@ -257,6 +257,23 @@ def findings_to_diagnostics(
                     **where,
                 )
             )
+        elif kind == "fields":
+            call, classes = f["call"], list(f["classes"])
+            shown = ", ".join(classes)
+            out.append(
+                diagnostic(
+                    "BD313",
+                    f"{function} calls {call}(), but the worker's copy of your dataclass "
+                    f"{shown} has no fields there: the dill this pickles with (before 0.3.5) "
+                    f"rebuilds it with a copy of the dataclasses module's field marker, which "
+                    f"fields() compares by identity, so fields() is (), asdict() gives {{}} "
+                    f"and astuple() (): a KeyError or wrong output later",
+                    path=path,
+                    name=call,
+                    cls=classes[0],
+                    **where,
+                )
+            )
         elif kind == "library":
             out.append(
                 diagnostic(

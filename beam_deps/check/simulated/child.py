@@ -375,6 +375,30 @@ class Worker:
                 )
         return out
 
+    def lost_fields(self, reached, construction=frozenset()):
+        """BD313 records: a call of ``dataclasses.fields``/``asdict``/``astuple`` by worker
+        code, where a dataclass of the script the worker has (rebuilt for the payload, or
+        the loaded session's) lost its fields. dill before 0.3.5 pickles the class with a
+        copy of ``dataclasses``' field marker, which ``fields()`` compares by identity: it
+        then finds no field, ``asdict()`` gives ``{}`` and ``astuple()`` ``()``. Read off
+        the worker's own copies, so a dill that keeps the marker reports nothing."""
+        if not self.library.startswith("dill"):
+            return []
+        classes = list(reached.classes) + list(self.main.__dict__.values())
+        broken = sorted({c.__name__ for c in classes if _fields_lost(c)})
+        if not broken:
+            return []
+        out = []
+        for fn in reached.functions:
+            if fn in construction:
+                continue
+            where = {"function": fn.__qualname__, "file": fn.__code__.co_filename}
+            for call, line in _field_readers(fn, self.bytecode):
+                out.append(
+                    {"kind": "fields", "call": call, "classes": broken, "line": line, **where}
+                )
+        return out
+
     def importable(self, module):
         return module.split(".")[0] in self.declared or _importable(module)
 
@@ -411,6 +435,7 @@ class Worker:
                 )
         try:
             out.extend(self.lost_reads(reached, construction))
+            out.extend(self.lost_fields(reached, construction))
         except Exception as exc:  # noqa: BLE001 - keep what was found above
             out.append({"kind": "internal", "message": error_text(exc)})
         for fn, name, line, cls in walk.super_copies(reached.classes):
@@ -447,6 +472,46 @@ def _same_tuple(cls, spec):
         )
     except Exception:  # noqa: BLE001
         return False
+
+
+_FIELD_READERS = ("fields", "asdict", "astuple")
+
+
+def _fields_lost(cls):
+    """A dataclass whose fields ``dataclasses.fields()`` no longer sees: its ``Field``
+    objects carry a copy of the module's ``_FIELD`` marker instead of the marker itself."""
+    import dataclasses
+
+    try:
+        table = vars(cls).get("__dataclass_fields__") if isinstance(cls, type) else None
+        if not isinstance(table, dict):
+            return False
+        marker = dataclasses._FIELD
+        kinds = [getattr(f, "_field_type", None) for f in table.values()]
+        return any(k is not marker and repr(k) == repr(marker) for k in kinds)
+    except Exception:  # noqa: BLE001 - a hostile class: not claimed
+        return False
+
+
+def _field_readers(fn, bytecode):
+    """(name, line) for each ``dataclasses`` function ``fn`` reads that walks a dataclass's
+    fields: ``asdict`` (``fields``, ``astuple``) imported from it, or ``dataclasses.asdict``
+    (``astuple``)."""
+    import dataclasses
+
+    g = fn.__globals__
+    found = set()
+    for name, line in bytecode.global_reads(fn.__code__):
+        value = g.get(name)
+        if value is dataclasses:  # .fields is too common a name to claim
+            found |= {
+                (attribute, at)
+                for attribute, at in bytecode.attribute_reads(fn.__code__)
+                if attribute in ("asdict", "astuple")
+            }
+        elif any(value is getattr(dataclasses, r) for r in _FIELD_READERS):
+            found.add((name, line))
+    return sorted(found, key=lambda item: (item[1] or 0, item[0]))
 
 
 def _calls_without_defaults(fn, name, spec, bytecode):
