@@ -42,6 +42,15 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_enum_helper_fixed.py", args=("{out}/out.txt",)),
+    # ... Enum members as the keys of a CoGroupByKey, whose tagging step reads them with the
+    # plain coder, not the deterministic key coder (m19 s07)
+    Example(
+        "elements_enum_key_cogbk.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <enum 'Region'>: attribute lookup Region on __main__ failed",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_enum_key_cogbk_fixed.py", args=("{out}/out.txt",)),
     # 5. a function inside the elements (standard pickle, whatever --pickle_library says)
     Example(
         "elements_function.py",
@@ -176,6 +185,7 @@ OUTPUTS = {
     "elements_enum_value_fixed-cloudpickle": ["a=['HIGH', 'LOW']", "b=['LOW']"],
     "elements_function_fixed-cloudpickle": ["a=[20, 40]", "b=[30]"],
     "elements_enum_helper_fixed-cloudpickle": ["404 WARN", "503 FAIL"],
+    "elements_enum_key_cogbk_fixed-cloudpickle": ["EU 12", "US 5"],
     "elements_function_table_fixed-cloudpickle": ["price=['$3.50']", "share=['25%', '50%']"],
     f"elements_function_table-{DILL_LIBRARY}-save_main_session": [
         "price=['$3.50']",

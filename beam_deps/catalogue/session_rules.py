@@ -226,8 +226,12 @@ RULES = [
         "<module 'apache_beam.runners.worker.sdk_worker_main'>\" when it decodes them. Emitting "
         "them fails on the worker even with no shuffle after: it encodes a sample of every "
         "output for its element counters (\"Can't pickle <class '__main__.X'>: attribute "
-        'lookup X on __main__ failed"). On the DirectRunner `__main__` is your script, so '
-        "it runs there.",
+        'lookup X on __main__ failed"). Keys are no exception unless a GroupByKey or a '
+        "combine reads the pairs directly: only such an input gets Beam's deterministic "
+        "key coder, which writes an Enum, a NamedTuple or a frozen dataclass with its class "
+        "by value; the keys of pairs going into a `CoGroupByKey` (whose own tagging step "
+        "reads them first) or into a Map take the plain coder. On the DirectRunner "
+        "`__main__` is your script, so it runs there.",
         fix="Define the class in a module that is staged (`beam-deps stage`), or register a coder "
         "for it (`beam.coders.registry.register_coder(X, XCoder)`); for a `typing.NamedTuple`, "
         "`register_coder(X, beam.coders.RowCoder)` makes its instances schema rows.",

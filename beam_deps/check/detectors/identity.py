@@ -174,12 +174,21 @@ def element_class_diagnostics(
             how = f"are emitted here and reach the shuffle of {gbk.full_label!r}"
         report(producer, cls, how, mode, severity=None if roles is not None else "warning")
 
+    keyed = _keyed_inputs(pipeline)
     for producer, cls, roles in _classes_emitted(pipeline):
         if roles and roles - {KEY}:  # keys go to the key coder; unreadable source: unsure
             how = (
                 "are emitted here as elements; the worker encodes a sample of every output "
                 "with its coder (element counters) even without a shuffle, and the coder is "
                 "Beam's pickling fallback"
+            )
+            report(producer, cls, how, "encode")
+        elif roles == {KEY} and not _read_as_keyed(producer, keyed):
+            how = (
+                "are emitted here as the keys of pairs that no GroupByKey or combine reads "
+                "directly (only such an input gets Beam's deterministic key coder); the "
+                "worker encodes a sample of every output with its coder (element counters), "
+                "and for these keys that is Beam's pickling fallback"
             )
             report(producer, cls, how, "encode")
 
@@ -379,6 +388,40 @@ def _classes_into_shuffles(pipeline: Any):
             for cls, roles in _constructed_main_classes(target).items():
                 yield producer, gbk, cls, roles
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
+
+
+def _keyed_inputs(pipeline: Any) -> set[int]:
+    """The ids of the PCollections a transform that needs keyed input reads (a GroupByKey,
+    a combine per key, composites included). Beam gives exactly these a deterministic key
+    coder when it translates the pipeline (``Pipeline.to_runner_api``'s
+    ``ForceKvInputTypes``), which writes an Enum or a NamedTuple key with its class by
+    value; the keys of any other PCollection (the input of a ``CoGroupByKey``'s tagging
+    step, of a Map) take the plain coder, which pickles their class by reference."""
+    from apache_beam.pipeline import PipelineVisitor
+
+    found: set[int] = set()
+
+    class Keyed(PipelineVisitor):
+        def enter_composite_transform(self, node: Any) -> None:
+            self.visit_transform(node)
+
+        def visit_transform(self, node: Any) -> None:
+            try:
+                needs = node.transform.runner_api_requires_keyed_input()
+            except Exception:  # noqa: BLE001 - no such method, or a transform that raises
+                return
+            if needs and node.inputs:
+                found.add(id(node.inputs[0]))
+
+    pipeline.visit(Keyed())
+    return found
+
+
+def _read_as_keyed(producer: Any, keyed: set[int]) -> bool:
+    """Whether the producer's one output is read by a transform that needs keyed input, or
+    cannot be told (several outputs): its keys then take the deterministic coder."""
+    outputs = list(getattr(producer, "outputs", {}).values())
+    return len(outputs) != 1 or id(outputs[0]) in keyed
 
 
 def _classes_emitted(pipeline: Any):
