@@ -51,6 +51,21 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_enum_key_cogbk_fixed.py", args=("{out}/out.txt",)),
+    # ... a NamedTuple registered with RowCoder in a PCollection whose type does not name it:
+    # made by an untyped DoFn, or passed on by an untyped step (m19p, Dataflow's labs)
+    Example(
+        "elements_rowcoder_untyped.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <class '__main__.CommonLog'>: attribute lookup CommonLog",
+        args=("{out}/out.txt",),
+    ),
+    Example(
+        "elements_rowcoder_passthrough.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <class '__main__.CommonLog'>: attribute lookup CommonLog",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_rowcoder_passthrough_fixed.py", args=("{out}/out.txt",)),
     # 5. a function inside the elements (standard pickle, whatever --pickle_library says)
     Example(
         "elements_function.py",
@@ -186,6 +201,7 @@ OUTPUTS = {
     "elements_function_fixed-cloudpickle": ["a=[20, 40]", "b=[30]"],
     "elements_enum_helper_fixed-cloudpickle": ["404 WARN", "503 FAIL"],
     "elements_enum_key_cogbk_fixed-cloudpickle": ["EU 12", "US 5"],
+    "elements_rowcoder_passthrough_fixed-cloudpickle": ["30", "30"],
     "elements_function_table_fixed-cloudpickle": ["price=['$3.50']", "share=['25%', '50%']"],
     f"elements_function_table-{DILL_LIBRARY}-save_main_session": [
         "price=['$3.50']",

@@ -230,7 +230,10 @@ RULES = [
         "combine reads the pairs directly: only such an input gets Beam's deterministic "
         "key coder, which writes an Enum, a NamedTuple or a frozen dataclass with its class "
         "by value; the keys of pairs going into a `CoGroupByKey` (whose own tagging step "
-        "reads them first) or into a Map take the plain coder. On the DirectRunner "
+        "reads them first) or into a Map take the plain coder. A coder you register "
+        "(`register_coder(X, RowCoder)`) is used only for a PCollection whose type names "
+        "`X`: a step that makes or passes on instances without declaring it (no "
+        "`.with_output_types(X)`, no return hint) leaves them to the fallback. On the DirectRunner "
         "`__main__` is your script, so it runs there.",
         fix="Define the class in a module that is staged (`beam-deps stage`), or register a coder "
         "for it (`beam.coders.registry.register_coder(X, XCoder)`); for a `typing.NamedTuple`, "

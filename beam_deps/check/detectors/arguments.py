@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
@@ -26,12 +26,36 @@ def _given(argv: Sequence[str]) -> dict[str, Any]:
     try:
         # argparse prints its usage and raises SystemExit on a value it cannot convert
         # (``--num_workers=abc``): that is Beam's error to report when the job is submitted.
-        with contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()), _no_prefixes():
             return PipelineOptions(list(argv)).get_all_options(drop_default=True)
     except (Exception, SystemExit):  # noqa: BLE001 - the script's argv need not be Beam's
         return {}
     finally:
         logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _no_prefixes() -> Iterator[None]:
+    """Beam's options as the command line spells them in full. Beam 2.61's option parser
+    lets argparse take a prefix (newer ones pass ``allow_abbrev=False``), so the script's
+    own ``--output x`` reads as ``--output_executable_path x`` there, and every script
+    with an ``--output`` of its own would be told that Beam never reads it."""
+    from apache_beam.options import pipeline_options
+
+    parser = getattr(pipeline_options, "_BeamArgumentParser", None)
+    if parser is None:
+        yield
+        return
+    had = "_get_option_tuples" in vars(parser)
+    saved = vars(parser).get("_get_option_tuples")
+    parser._get_option_tuples = lambda self, option_string: []  # argparse's prefix matches
+    try:
+        yield
+    finally:
+        if had:
+            parser._get_option_tuples = saved
+        else:
+            del parser._get_option_tuples
 
 
 def _reached(given: Any, seen: Any) -> bool:

@@ -129,10 +129,21 @@ def element_class_diagnostics(
     out: list[Diagnostic] = []
     reported: set[tuple[str, str]] = set()
 
-    def report(node: Any, cls: type, how: str, mode: str, severity: str | None = None) -> None:
+    def report(
+        node: Any,
+        cls: type,
+        how: str,
+        mode: str,
+        severity: str | None = None,
+        emits: bool = False,
+    ) -> None:
+        """``emits``: ``node`` makes the instances, so its output's coder decides: the
+        class's registered coder only where that output's type names the class."""
         label = getattr(node, "_beam_deps_user_label", None) or node.full_label
         key = (label, cls.__qualname__)
-        if key in reported or _has_own_coder(cls):
+        if key in reported:
+            return
+        if _own_coder_used(node, cls) if emits else _has_own_coder(cls):
             return
         reported.add(key)
         file, line = getattr(node, "_beam_deps_location", (None, None))
@@ -172,7 +183,14 @@ def element_class_diagnostics(
             how = f"are created here and may reach the shuffle of {gbk.full_label!r}"
         else:
             how = f"are emitted here and reach the shuffle of {gbk.full_label!r}"
-        report(producer, cls, how, mode, severity=None if roles is not None else "warning")
+        report(
+            producer,
+            cls,
+            how,
+            mode,
+            severity=None if roles is not None else "warning",
+            emits=True,
+        )
 
     keyed = _keyed_inputs(pipeline)
     for producer, cls, roles in _classes_emitted(pipeline):
@@ -182,7 +200,7 @@ def element_class_diagnostics(
                 "with its coder (element counters) even without a shuffle, and the coder is "
                 "Beam's pickling fallback"
             )
-            report(producer, cls, how, "encode")
+            report(producer, cls, how, "encode", emits=True)
         elif roles == {KEY} and not _read_as_keyed(producer, keyed):
             how = (
                 "are emitted here as the keys of pairs that no GroupByKey or combine reads "
@@ -190,7 +208,15 @@ def element_class_diagnostics(
                 "worker encodes a sample of every output with its coder (element counters), "
                 "and for these keys that is Beam's pickling fallback"
             )
-            report(producer, cls, how, "encode")
+            report(producer, cls, how, "encode", emits=True)
+    for node, cls in _passed_on_untyped(pipeline):
+        how = (
+            f"arrive here in a PCollection typed {cls.__name__} (its registered coder) and "
+            "are passed on as they are, but this step's output declares no type: the worker "
+            "encodes a sample of every output with its coder (element counters), and that "
+            "is Beam's pickling fallback"
+        )
+        report(node, cls, how, "encode", emits=True)
 
     class Visitor(PipelineVisitor):
         def visit_transform(self, node: Any) -> None:
@@ -388,6 +414,100 @@ def _classes_into_shuffles(pipeline: Any):
             for cls, roles in _constructed_main_classes(target).items():
                 yield producer, gbk, cls, roles
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
+
+
+def _names_class(hint: Any, cls: type, depth: int = 0) -> bool:
+    """Whether a type hint holds ``cls`` (itself, or inside a Tuple, KV, List...)."""
+    if hint is cls:
+        return True
+    if depth > 4:
+        return False
+    try:
+        inner = list(hint._inner_types()) if hasattr(hint, "_inner_types") else []
+    except Exception:  # noqa: BLE001 - an odd hint: it names nothing we can tell
+        return False
+    return any(_names_class(t, cls, depth + 1) for t in inner)
+
+
+def _one_output(node: Any) -> Any | None:
+    outputs = list(getattr(node, "outputs", {}).values())
+    return outputs[0] if len(outputs) == 1 else None
+
+
+def _own_coder_used(node: Any, cls: type) -> bool:
+    """A coder registered for ``cls`` is used for the instances ``node`` emits: its output's
+    type (declared, or inferred by Beam) names the class. An untyped output (``Any``) takes
+    the fallback coder whatever is registered, and the worker fails to pickle the class by
+    reference (m19p: the RowCoder NamedTuples of Google's Dataflow labs). Several outputs:
+    not told apart, the registration is trusted as before."""
+    if not _has_own_coder(cls):
+        return False
+    output = _one_output(node)
+    return output is None or _names_class(getattr(output, "element_type", None), cls)
+
+
+def _passed_on_untyped(pipeline: Any) -> list[tuple[Any, type]]:
+    """(ParDo node, class) for each user step whose input is typed as a script class with
+    a registered coder, whose one output's type does not name it, and whose code emits its
+    input element as it is (``return element``, ``yield element``,
+    ``TimestampedValue(element, ts)``) on every path: those instances meet the fallback
+    coder at this step's output."""
+    from apache_beam.pipeline import PipelineVisitor
+    from apache_beam.transforms.core import ParDo
+
+    from beam_deps.check.detectors import shuffle_inputs as shuffles
+    from beam_deps.pipeline.payloads import user_code
+
+    found: list[tuple[Any, type]] = []
+
+    class Steps(PipelineVisitor):
+        def visit_transform(self, node: Any) -> None:
+            if not isinstance(node.transform, ParDo) or len(node.inputs) != 1:
+                return
+            cls = getattr(node.inputs[0], "element_type", None)
+            output = _one_output(node)
+            if not (_plain_main_class(cls) and _has_own_coder(cls)) or output is None:
+                return
+            if _names_class(getattr(output, "element_type", None), cls):
+                return
+            functions = _output_function(user_code(node.transform.fn))
+            returns = shuffles.returns_elements(node)
+            if functions and _passes_element_on(functions[0], returns):
+                found.append((node, cls))
+
+    pipeline.visit(Steps())
+    return found
+
+
+def _passes_element_on(function: Any, returns: bool) -> bool:
+    """``function`` emits its element parameter unchanged, surely: every emitted value is
+    the parameter itself or ``TimestampedValue(parameter, ...)``, and there is one."""
+    import ast
+
+    from beam_deps.check.detectors import shuffle_inputs as shuffles
+
+    code = function.__code__
+    params = code.co_varnames[: code.co_argcount]
+    if params[:1] == ("self",):
+        params = params[1:]
+    if not params:
+        return False
+    element = params[0]
+    emitted = shuffles.emitted_values(function, returns)
+    if not emitted:
+        return False
+    for expr, sometimes in emitted:
+        if sometimes:
+            return False
+        if isinstance(expr, ast.Call) and expr.args:
+            name = expr.func.attr if isinstance(expr.func, ast.Attribute) else None
+            name = expr.func.id if isinstance(expr.func, ast.Name) else name
+            if name != "TimestampedValue":
+                return False
+            expr = expr.args[0]
+        if not (isinstance(expr, ast.Name) and expr.id == element):
+            return False
+    return True
 
 
 def _keyed_inputs(pipeline: Any) -> set[int]:
