@@ -397,17 +397,23 @@ def test_construction_code_reading_script_globals_really_ran(runs, ssm):
     assert _result(runs, "dill_init_global.py", ssm, "scaled-default") == ["3", "50", "6"]
 
 
+# The fixed scripts' results, on every pickler that defines their class on the worker
+# (cloudpickle carries it; dill only through the session): every field of the NamedTuple
+# passed, and a dict built from the dataclass's fields by name.
+FIXED_RESULTS = {
+    "dill_namedtuple_default_fixed.py": ("readings.txt", ["t1 20.5C", "t2 18.2C"]),
+    "dill_dataclass_asdict_fixed.py": ("totals.txt", ["ann,15.00", "bob,3.00"]),
+}
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(FIXED_RESULTS))
 @pytest.mark.parametrize("ssm", [False, True], ids=["no_session", "save_main_session"])
-def test_the_fixed_defaults_really_made_the_readings(runs, ssm):
-    """Every field passed: the readings, with their unit, on every pickler that defines
-    Reading on the worker (cloudpickle carries it; dill only through the session)."""
+def test_the_fixed_scripts_really_computed(runs, ssm, script):
     if HAS_DILL and not ssm:
-        pytest.skip("dill without the session: no Reading on the worker (BD201, above)")
-    assert _result(runs, "dill_namedtuple_default_fixed.py", ssm, "readings.txt") == [
-        "t1 20.5C",
-        "t2 18.2C",
-    ]
+        pytest.skip("dill without the session: the class is not on the worker (BD201, above)")
+    output, lines = FIXED_RESULTS[script]
+    assert _result(runs, script, ssm, output) == lines
 
 
 def _session_finding(tmp_path, script: str, code: str, line: int):
@@ -442,19 +448,6 @@ def test_dataclass_without_fields_is_shown_on_the_errors_page(tmp_path):
     found, where = _session_finding(tmp_path, "dill_dataclass_asdict.py", "BD313", 23)
     assert found.extra["cls"] == "Order" and "calls asdict()" in found.message
     check_golden("check_dataclass_fields", f"{where}{found.message}\n")
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("ssm", [False, True], ids=["no_session", "save_main_session"])
-def test_the_fixed_dataclass_really_made_the_totals(runs, ssm):
-    """The dict built from the fields it names: the totals, on every pickler that defines
-    Order on the worker (cloudpickle carries it; dill only through the session)."""
-    if HAS_DILL and not ssm:
-        pytest.skip("dill without the session: no Order on the worker (BD201, above)")
-    assert _result(runs, "dill_dataclass_asdict_fixed.py", ssm, "totals.txt") == [
-        "ann,15.00",
-        "bob,3.00",
-    ]
 
 
 @pytest.mark.skipif(not HAS_DILL or OLD_DILL, reason="BD311 is dill_unsafe's: tox dillnew")

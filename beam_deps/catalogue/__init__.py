@@ -10,14 +10,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from beam_deps.catalogue import code_rules, dependency_rules, session_rules, worker_rules
+from beam_deps.catalogue import (
+    code_rules,
+    dependency_rules,
+    dill_rules,
+    session_rules,
+    worker_rules,
+)
 from beam_deps.catalogue.model import COMMANDS, FAMILIES, Rule
 from beam_deps.diagnostics import Diagnostic, Severity
 
 __all__ = ["COMMANDS", "FAMILIES", "RULES", "Rule", "all_rules", "diagnostic", "rule"]
 
 _RULES = sorted(
-    [*code_rules.RULES, *session_rules.RULES, *dependency_rules.RULES, *worker_rules.RULES],
+    [
+        *code_rules.RULES,
+        *session_rules.RULES,
+        *dill_rules.RULES,
+        *dependency_rules.RULES,
+        *worker_rules.RULES,
+    ],
     key=lambda r: r.code,
 )
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}

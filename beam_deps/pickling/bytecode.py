@@ -236,3 +236,27 @@ def unresolved(fn: types.FunctionType) -> Iterator[tuple[str, int | None, str]]:
     for name, line in global_reads(fn.__code__):
         if name not in g and name not in bnames:
             yield name, line, "globals"
+
+
+_FIELD_READERS = ("fields", "asdict", "astuple")
+
+
+def field_readers(fn: types.FunctionType) -> list[tuple[str, int | None]]:
+    """(name, line) for each ``dataclasses`` function ``fn`` reads that walks a dataclass's
+    fields: ``asdict`` (``fields``, ``astuple``) imported from it, or ``dataclasses.asdict``
+    (``astuple``; ``.fields`` is too common an attribute name to claim)."""
+    import dataclasses
+
+    g = fn.__globals__
+    found: set[tuple[str, int | None]] = set()
+    for name, line in global_reads(fn.__code__):
+        value = g.get(name)
+        if value is dataclasses:
+            found |= {
+                (attribute, at)
+                for attribute, at in attribute_reads(fn.__code__)
+                if attribute in ("asdict", "astuple")
+            }
+        elif any(value is getattr(dataclasses, r) for r in _FIELD_READERS):
+            found.add((name, line))
+    return sorted(found, key=lambda item: (item[1] or 0, item[0]))

@@ -560,3 +560,20 @@ def reached_classes(root: Any, limit: int = MAX_OBJECTS) -> list[type]:
 
 def _same_name(a: type, b: type) -> bool:
     return (a.__module__, a.__qualname__) == (getattr(b, "__module__", None), b.__qualname__)
+
+
+def fields_lost(cls: Any) -> bool:
+    """A dataclass whose fields ``dataclasses.fields()`` no longer sees: its ``Field``
+    objects carry a copy of the module's ``_FIELD`` marker instead of the marker itself
+    (dill before 0.3.5 pickles the marker by value with a class of the script)."""
+    import dataclasses
+
+    try:
+        table = vars(cls).get("__dataclass_fields__") if isinstance(cls, type) else None
+        if not isinstance(table, dict):
+            return False
+        marker = dataclasses._FIELD  # type: ignore[attr-defined]
+        kinds = [getattr(f, "_field_type", None) for f in table.values()]
+        return any(k is not marker and repr(k) == repr(marker) for k in kinds)
+    except Exception:  # noqa: BLE001 - a hostile class: not claimed
+        return False

@@ -288,8 +288,6 @@ def _through_keeping(gbk: Any) -> tuple[Any, Any] | None:
 def _into_shuffles(pipeline: Any) -> list[tuple[Any, Any, Any, bool]]:
     """(producer, shuffle, its function or DoFn, whole element as key) for each user
     transform whose elements reach a shuffle as they are, or as its keys."""
-    from beam_deps.check.detectors.identity import shuffles_of
-
     out = []
     found = set()
     for producer, gbk, target in shuffles.producers_into_shuffles(pipeline):
@@ -300,7 +298,7 @@ def _into_shuffles(pipeline: Any) -> list[tuple[Any, Any, Any, bool]]:
         if whole or all(s.endswith(_KEEPING_STEPS) for s in steps):
             out.append((producer, gbk, target, whole))
             found.add(id(gbk))
-    for gbk in shuffles_of(pipeline):
+    for gbk in shuffles.shuffles_of(pipeline):
         if id(gbk) in found or _enclosing_reshuffle(gbk) is not None:
             continue  # Reshuffle's own shuffle groups by random keys
         upstream = _through_keeping(gbk)
@@ -341,10 +339,8 @@ def _create_keys(pipeline: Any) -> list[Diagnostic]:
     the worker like a computed key, and no function shows its type."""
     from apache_beam.transforms.core import Create
 
-    from beam_deps.check.detectors.identity import shuffles_of
-
     out: list[Diagnostic] = []
-    for gbk in shuffles_of(pipeline):
+    for gbk in shuffles.shuffles_of(pipeline):
         producer = getattr(gbk.inputs[0], "producer", None) if gbk.inputs else None
         create = getattr(producer, "parent", None)
         if create is None or not isinstance(create.transform, Create):

@@ -16,6 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors.output_coders import (
+    has_own_coder,
+    keyed_inputs,
+    names_class,
+    one_output,
+    own_coder_used,
+    read_as_keyed,
+)
+from beam_deps.check.detectors.shuffle_inputs import (
+    passes_element_on,
+    returns_elements,
+    shuffles_of,
+)
 from beam_deps.diagnostics import Diagnostic
 
 _LIMIT = 2_000
@@ -35,19 +48,6 @@ def _main_class_in(value: Any, budget: list[int]) -> type | None:
         elif isinstance(obj, list | tuple | set | frozenset):
             stack.extend(list(obj)[:200])
     return None
-
-
-def _has_own_coder(cls: type) -> bool:
-    """A coder registered for ``cls`` (``beam.coders.registry.register_coder``, e.g. RowCoder
-    for a NamedTuple) replaces the fallback coder, so its instances decode on any worker."""
-    from apache_beam.coders import coders, typecoders
-
-    try:
-        coder = typecoders.registry.get_coder(cls)
-    except Exception:  # noqa: BLE001 - a broken registration is Beam's error to report
-        return False
-    fallback = (coders.FastPrimitivesCoder, coders.PickleCoder, coders.DillCoder)
-    return not isinstance(coder, fallback)
 
 
 def _hinted_main_classes(hint: Any, role: str) -> list[tuple[type, str]]:
@@ -143,7 +143,7 @@ def element_class_diagnostics(
         key = (label, cls.__qualname__)
         if key in reported:
             return
-        if _own_coder_used(node, cls) if emits else _has_own_coder(cls):
+        if own_coder_used(node, cls) if emits else has_own_coder(cls):
             return
         reported.add(key)
         file, line = getattr(node, "_beam_deps_location", (None, None))
@@ -192,7 +192,7 @@ def element_class_diagnostics(
             emits=True,
         )
 
-    keyed = _keyed_inputs(pipeline)
+    keyed = keyed_inputs(pipeline)
     for producer, cls, roles in _classes_emitted(pipeline):
         if roles and roles - {KEY}:  # keys go to the key coder; unreadable source: unsure
             how = (
@@ -201,7 +201,7 @@ def element_class_diagnostics(
                 "Beam's pickling fallback"
             )
             report(producer, cls, how, "encode", emits=True)
-        elif roles == {KEY} and not _read_as_keyed(producer, keyed):
+        elif roles == {KEY} and not read_as_keyed(producer, keyed):
             how = (
                 "are emitted here as the keys of pairs that no GroupByKey or combine reads "
                 "directly (only such an input gets Beam's deterministic key coder); the "
@@ -377,23 +377,6 @@ def _output_function(fn: Any) -> list[Any]:
     return [fn] if isinstance(fn, types.FunctionType) else []
 
 
-def shuffles_of(pipeline: Any) -> list[Any]:
-    """The pipeline's ``GroupByKey`` nodes: where elements are encoded by a coder (a
-    ``CoGroupByKey``, a ``Reshuffle``, a combine per key all group through one)."""
-    from apache_beam.pipeline import PipelineVisitor
-    from apache_beam.transforms.core import GroupByKey
-
-    found: list[Any] = []
-
-    class Leaves(PipelineVisitor):
-        def visit_transform(self, node: Any) -> None:
-            if isinstance(node.transform, GroupByKey):
-                found.append(node)
-
-    pipeline.visit(Leaves())
-    return found
-
-
 def _classes_into_shuffles(pipeline: Any):
     """(producer node, GroupByKey node, class, roles or None): a DoFn upstream of a shuffle
     (at most three ParDos away) emits instances of a class defined in the script (as keys
@@ -416,36 +399,6 @@ def _classes_into_shuffles(pipeline: Any):
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
 
 
-def _names_class(hint: Any, cls: type, depth: int = 0) -> bool:
-    """Whether a type hint holds ``cls`` (itself, or inside a Tuple, KV, List...)."""
-    if hint is cls:
-        return True
-    if depth > 4:
-        return False
-    try:
-        inner = list(hint._inner_types()) if hasattr(hint, "_inner_types") else []
-    except Exception:  # noqa: BLE001 - an odd hint: it names nothing we can tell
-        return False
-    return any(_names_class(t, cls, depth + 1) for t in inner)
-
-
-def _one_output(node: Any) -> Any | None:
-    outputs = list(getattr(node, "outputs", {}).values())
-    return outputs[0] if len(outputs) == 1 else None
-
-
-def _own_coder_used(node: Any, cls: type) -> bool:
-    """A coder registered for ``cls`` is used for the instances ``node`` emits: its output's
-    type (declared, or inferred by Beam) names the class. An untyped output (``Any``) takes
-    the fallback coder whatever is registered, and the worker fails to pickle the class by
-    reference (m19p: the RowCoder NamedTuples of Google's Dataflow labs). Several outputs:
-    not told apart, the registration is trusted as before."""
-    if not _has_own_coder(cls):
-        return False
-    output = _one_output(node)
-    return output is None or _names_class(getattr(output, "element_type", None), cls)
-
-
 def _passed_on_untyped(pipeline: Any) -> list[tuple[Any, type]]:
     """(ParDo node, class) for each user step whose input is typed as a script class with
     a registered coder, whose one output's type does not name it, and whose code emits its
@@ -455,7 +408,6 @@ def _passed_on_untyped(pipeline: Any) -> list[tuple[Any, type]]:
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import ParDo
 
-    from beam_deps.check.detectors import shuffle_inputs as shuffles
     from beam_deps.pipeline.payloads import user_code
 
     found: list[tuple[Any, type]] = []
@@ -465,83 +417,18 @@ def _passed_on_untyped(pipeline: Any) -> list[tuple[Any, type]]:
             if not isinstance(node.transform, ParDo) or len(node.inputs) != 1:
                 return
             cls = getattr(node.inputs[0], "element_type", None)
-            output = _one_output(node)
-            if not (_plain_main_class(cls) and _has_own_coder(cls)) or output is None:
+            output = one_output(node)
+            if not (_plain_main_class(cls) and has_own_coder(cls)) or output is None:
                 return
-            if _names_class(getattr(output, "element_type", None), cls):
+            if names_class(getattr(output, "element_type", None), cls):
                 return
             functions = _output_function(user_code(node.transform.fn))
-            returns = shuffles.returns_elements(node)
-            if functions and _passes_element_on(functions[0], returns):
+            returns = returns_elements(node)
+            if functions and passes_element_on(functions[0], returns):
                 found.append((node, cls))
 
     pipeline.visit(Steps())
     return found
-
-
-def _passes_element_on(function: Any, returns: bool) -> bool:
-    """``function`` emits its element parameter unchanged, surely: every emitted value is
-    the parameter itself or ``TimestampedValue(parameter, ...)``, and there is one."""
-    import ast
-
-    from beam_deps.check.detectors import shuffle_inputs as shuffles
-
-    code = function.__code__
-    params = code.co_varnames[: code.co_argcount]
-    if params[:1] == ("self",):
-        params = params[1:]
-    if not params:
-        return False
-    element = params[0]
-    emitted = shuffles.emitted_values(function, returns)
-    if not emitted:
-        return False
-    for expr, sometimes in emitted:
-        if sometimes:
-            return False
-        if isinstance(expr, ast.Call) and expr.args:
-            name = expr.func.attr if isinstance(expr.func, ast.Attribute) else None
-            name = expr.func.id if isinstance(expr.func, ast.Name) else name
-            if name != "TimestampedValue":
-                return False
-            expr = expr.args[0]
-        if not (isinstance(expr, ast.Name) and expr.id == element):
-            return False
-    return True
-
-
-def _keyed_inputs(pipeline: Any) -> set[int]:
-    """The ids of the PCollections a transform that needs keyed input reads (a GroupByKey,
-    a combine per key, composites included). Beam gives exactly these a deterministic key
-    coder when it translates the pipeline (``Pipeline.to_runner_api``'s
-    ``ForceKvInputTypes``), which writes an Enum or a NamedTuple key with its class by
-    value; the keys of any other PCollection (the input of a ``CoGroupByKey``'s tagging
-    step, of a Map) take the plain coder, which pickles their class by reference."""
-    from apache_beam.pipeline import PipelineVisitor
-
-    found: set[int] = set()
-
-    class Keyed(PipelineVisitor):
-        def enter_composite_transform(self, node: Any) -> None:
-            self.visit_transform(node)
-
-        def visit_transform(self, node: Any) -> None:
-            try:
-                needs = node.transform.runner_api_requires_keyed_input()
-            except Exception:  # noqa: BLE001 - no such method, or a transform that raises
-                return
-            if needs and node.inputs:
-                found.add(id(node.inputs[0]))
-
-    pipeline.visit(Keyed())
-    return found
-
-
-def _read_as_keyed(producer: Any, keyed: set[int]) -> bool:
-    """Whether the producer's one output is read by a transform that needs keyed input, or
-    cannot be told (several outputs): its keys then take the deterministic coder."""
-    outputs = list(getattr(producer, "outputs", {}).values())
-    return len(outputs) != 1 or id(outputs[0]) in keyed
 
 
 def _classes_emitted(pipeline: Any):

@@ -40,12 +40,27 @@ def is_beams(target: Any) -> bool:
     return module.startswith("apache_beam.")
 
 
+def shuffles_of(pipeline: Any) -> list[Any]:
+    """The pipeline's ``GroupByKey`` nodes: where elements are encoded by a coder (a
+    ``CoGroupByKey``, a ``Reshuffle``, a combine per key all group through one)."""
+    from apache_beam.pipeline import PipelineVisitor
+    from apache_beam.transforms.core import GroupByKey
+
+    found: list[Any] = []
+
+    class Leaves(PipelineVisitor):
+        def visit_transform(self, node: Any) -> None:
+            if isinstance(node.transform, GroupByKey):
+                found.append(node)
+
+    pipeline.visit(Leaves())
+    return found
+
+
 def producers_into_shuffles(pipeline: Any) -> Iterator[tuple[Any, Any, Any]]:
     """(producer node, GroupByKey node, the producer's user function or DoFn): the first user
     transform upstream of each shuffle, through Beam's own steps (Reshuffle's key-adding
     Map, which keeps the element whole as a value)."""
-    from beam_deps.check.detectors.identity import shuffles_of
-
     for gbk in shuffles_of(pipeline):
         producer = getattr(gbk.inputs[0], "producer", None) if gbk.inputs else None
         for _ in range(4):
@@ -144,6 +159,33 @@ def emitted_values(function: types.FunctionType, returns: bool) -> list[tuple[as
         end = NoValue(None, lineno=root.body[-1].end_lineno or root.lineno)
         found.append((end, returns_values))
     return found
+
+
+def passes_element_on(function: Any, returns: bool) -> bool:
+    """``function`` emits its element parameter unchanged, surely: every emitted value is
+    the parameter itself or ``TimestampedValue(parameter, ...)``, and there is one."""
+    code = function.__code__
+    params = code.co_varnames[: code.co_argcount]
+    if params[:1] == ("self",):
+        params = params[1:]
+    if not params:
+        return False
+    element = params[0]
+    emitted = emitted_values(function, returns)
+    if not emitted:
+        return False
+    for expr, sometimes in emitted:
+        if sometimes:
+            return False
+        if isinstance(expr, ast.Call) and expr.args:
+            name = expr.func.attr if isinstance(expr.func, ast.Attribute) else None
+            name = expr.func.id if isinstance(expr.func, ast.Name) else name
+            if name != "TimestampedValue":
+                return False
+            expr = expr.args[0]
+        if not (isinstance(expr, ast.Name) and expr.id == element):
+            return False
+    return True
 
 
 def lifted(gbk: Any) -> bool:

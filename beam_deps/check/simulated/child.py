@@ -385,7 +385,7 @@ class Worker:
         if not self.library.startswith("dill"):
             return []
         classes = list(reached.classes) + list(self.main.__dict__.values())
-        broken = sorted({c.__name__ for c in classes if _fields_lost(c)})
+        broken = sorted({c.__name__ for c in classes if self.walk.fields_lost(c)})
         if not broken:
             return []
         out = []
@@ -393,7 +393,7 @@ class Worker:
             if fn in construction:
                 continue
             where = {"function": fn.__qualname__, "file": fn.__code__.co_filename}
-            for call, line in _field_readers(fn, self.bytecode):
+            for call, line in self.bytecode.field_readers(fn):
                 out.append(
                     {"kind": "fields", "call": call, "classes": broken, "line": line, **where}
                 )
@@ -472,46 +472,6 @@ def _same_tuple(cls, spec):
         )
     except Exception:  # noqa: BLE001
         return False
-
-
-_FIELD_READERS = ("fields", "asdict", "astuple")
-
-
-def _fields_lost(cls):
-    """A dataclass whose fields ``dataclasses.fields()`` no longer sees: its ``Field``
-    objects carry a copy of the module's ``_FIELD`` marker instead of the marker itself."""
-    import dataclasses
-
-    try:
-        table = vars(cls).get("__dataclass_fields__") if isinstance(cls, type) else None
-        if not isinstance(table, dict):
-            return False
-        marker = dataclasses._FIELD
-        kinds = [getattr(f, "_field_type", None) for f in table.values()]
-        return any(k is not marker and repr(k) == repr(marker) for k in kinds)
-    except Exception:  # noqa: BLE001 - a hostile class: not claimed
-        return False
-
-
-def _field_readers(fn, bytecode):
-    """(name, line) for each ``dataclasses`` function ``fn`` reads that walks a dataclass's
-    fields: ``asdict`` (``fields``, ``astuple``) imported from it, or ``dataclasses.asdict``
-    (``astuple``)."""
-    import dataclasses
-
-    g = fn.__globals__
-    found = set()
-    for name, line in bytecode.global_reads(fn.__code__):
-        value = g.get(name)
-        if value is dataclasses:  # .fields is too common a name to claim
-            found |= {
-                (attribute, at)
-                for attribute, at in bytecode.attribute_reads(fn.__code__)
-                if attribute in ("asdict", "astuple")
-            }
-        elif any(value is getattr(dataclasses, r) for r in _FIELD_READERS):
-            found.add((name, line))
-    return sorted(found, key=lambda item: (item[1] or 0, item[0]))
 
 
 def _calls_without_defaults(fn, name, spec, bytecode):
