@@ -503,6 +503,7 @@ REVIEWED = [
     ("precision_rlock_setup.py", {"BD104"}, ()),
     ("precision_loop_per_pipeline.py", {"BD112"}, ()),
     ("precision_getstate_indirect.py", {"BD115"}, ()),
+    ("precision_bd313_library_dataclass.py", {"BD313"}, ()),
     (
         "precision_construction_helper.py",
         {"BD401", "BD201", "BD402"},

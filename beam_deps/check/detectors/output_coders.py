@@ -34,6 +34,7 @@ def names_class(hint: Any, cls: type, depth: int = 0) -> bool:
         return False
     try:
         inner = list(hint._inner_types()) if hasattr(hint, "_inner_types") else []
+        inner += list(getattr(hint, "union_types", None) or ())  # Optional[X], Union[...]
     except Exception:  # noqa: BLE001 - an odd hint: it names nothing we can tell
         return False
     return any(names_class(t, cls, depth + 1) for t in inner)

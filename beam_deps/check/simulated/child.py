@@ -377,15 +377,17 @@ class Worker:
 
     def lost_fields(self, reached, construction=frozenset()):
         """BD313 records: a call of ``dataclasses.fields``/``asdict``/``astuple`` by worker
-        code, where a dataclass of the script the worker has (rebuilt for the payload, or
-        the loaded session's) lost its fields. dill before 0.3.5 pickles the class with a
-        copy of ``dataclasses``' field marker, which ``fields()`` compares by identity: it
-        then finds no field, ``asdict()`` gives ``{}`` and ``astuple()`` ``()``. Read off
-        the worker's own copies, so a dill that keeps the marker reports nothing."""
+        code, where a dataclass of the script the payload reaches (rebuilt for the payload,
+        or the loaded session's, which its code names) lost its fields. dill before 0.3.5
+        pickles the class with a copy of ``dataclasses``' field marker, which ``fields()``
+        compares by identity: it then finds no field, ``asdict()`` gives ``{}`` and
+        ``astuple()`` ``()``. Read off the worker's own copies, so a dill that keeps the
+        marker reports nothing."""
         if not self.library.startswith("dill"):
             return []
-        classes = list(reached.classes) + list(self.main.__dict__.values())
-        broken = sorted({c.__name__ for c in classes if self.walk.fields_lost(c)})
+        # the classes this payload holds or its code names (the session's, with the
+        # session): a broken dataclass the code never reaches is not what asdict() gets
+        broken = sorted({c.__name__ for c in reached.classes if self.walk.fields_lost(c)})
         if not broken:
             return []
         out = []
