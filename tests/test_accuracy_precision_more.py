@@ -52,7 +52,11 @@ PRECISION_EXAMPLES += [
     Example("elements_emitted_no_shuffle_fixed.py", args=("{out}/out.txt",)),
 ]
 # a registered RowCoder under an Optional[...] return hint: NullableCoder(RowCoder) (review)
-PRECISION_EXAMPLES += [Example("precision_rowcoder_optional.py", args=("{out}/out.txt",))]
+# ... and MapTuple, whose first parameter is a field of the element, not the element
+PRECISION_EXAMPLES += [
+    Example("precision_rowcoder_optional.py", args=("{out}/out.txt",)),
+    Example("precision_rowcoder_maptuple.py", args=("{out}/out.txt",)),
+]
 # a helper's result: emitted (through a helper method) or only used (a method of it is)
 PRECISION_EXAMPLES += [
     Example("precision_helper_result_used.py", args=("{out}/out.txt",)),

@@ -19,7 +19,6 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors.output_coders import (
     has_own_coder,
     keyed_inputs,
-    names_class,
     one_output,
     own_coder_used,
     read_as_keyed,
@@ -420,8 +419,11 @@ def _passed_on_untyped(pipeline: Any) -> list[tuple[Any, type]]:
             output = one_output(node)
             if not (_plain_main_class(cls) and has_own_coder(cls)) or output is None:
                 return
-            if names_class(getattr(output, "element_type", None), cls):
-                return
+            if not _untyped(getattr(output, "element_type", None)):
+                return  # typed as the class (its coder), or as what the code makes of it
+            wrapper = getattr(node.transform.fn, "_fn", None)
+            if getattr(wrapper, "__qualname__", "").startswith(("MapTuple.", "FlatMapTuple.")):
+                return  # the function's first parameter is a field, not the element
             functions = _output_function(user_code(node.transform.fn))
             returns = returns_elements(node)
             if functions and passes_element_on(functions[0], returns):
@@ -429,6 +431,15 @@ def _passed_on_untyped(pipeline: Any) -> list[tuple[Any, type]]:
 
     pipeline.visit(Steps())
     return found
+
+
+def _untyped(hint: Any) -> bool:
+    """No type for Beam to pick a coder from: nothing, or ``Any``."""
+    import typing
+
+    from apache_beam.typehints import typehints
+
+    return hint is None or hint is typing.Any or isinstance(hint, typehints.AnyTypeConstraint)
 
 
 def _classes_emitted(pipeline: Any):

@@ -87,5 +87,5 @@ def keyed_inputs(pipeline: Any) -> set[int]:
 def read_as_keyed(producer: Any, keyed: set[int]) -> bool:
     """Whether the producer's one output is read by a transform that needs keyed input, or
     cannot be told (several outputs): its keys then take the deterministic coder."""
-    outputs = list(getattr(producer, "outputs", {}).values())
-    return len(outputs) != 1 or id(outputs[0]) in keyed
+    output = one_output(producer)
+    return output is None or id(output) in keyed
