@@ -70,6 +70,16 @@ CASES = [
         E({"BD114"}),
         fails_with="No such file or directory: 'files_lookup.csv'",
     ),
+    Case(  # the script's --lookup, in the closure of a function built in run()
+        "files_closure_path.py",
+        E({"BD114"}),
+        fails_with="No such file or directory: 'files_lookup.csv'",
+    ),
+    Case(  # the same path as an extra argument of the step: ParDo(Classify(), args.lookup)
+        "files_argument_path.py",
+        E({"BD114"}),
+        fails_with="No such file or directory: 'files_lookup.csv'",
+    ),
     Case("files_relative_path_fixed.py", output=("cat=mammal", "emu=bird")),
     # 7. module state set while the pipeline is built: silently the defaults on workers
     Case(
@@ -188,7 +198,7 @@ def test_check_predicts_the_real_run(case, runs, monkeypatch):
 
 def test_the_state_predicted_is_the_state_the_workers_read(runs, monkeypatch):
     """BD206 names the worker's value, and the real run wrote exactly that value."""
-    case = CASES[3]
+    (case,) = [c for c in CASES if c.script == "state_launch_setting.py"]
     report = _check(case, runs, monkeypatch)
     (found,) = [d for d in report.errors if d.code == "BD206"]
     assert "'prod' here" in found.message and "sees 'dev'" in found.message

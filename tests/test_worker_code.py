@@ -203,3 +203,62 @@ def test_construction_only_code_is_init_and_factories_no_worker_code_names():
     rebuilding = walk.construction_only(walk.reach(namespace["Rebuilding"]()))
     # fresh() builds cls(), whose __init__ builds a Helper: all of it runs on the worker
     assert {f.__qualname__ for f in rebuilding} == {"Scale.from_text"}
+
+
+def _read(animal, path="default.csv", *, mode="r"):
+    return animal, path, mode
+
+
+class _Lookup:
+    def process(self, animal, path, limit=3):
+        yield animal, path, limit
+
+    def setup(self, path="setup.csv"):
+        self.path = path
+
+
+def _arguments_of(pardo) -> dict:
+    """What ``worker_functions`` says Beam passes each entry point of a ParDo's payload,
+    built as Beam pickles it: (fn, args, kwargs, side inputs, windowing)."""
+    payload = (pardo.fn, tuple(pardo.args), dict(pardo.kwargs), [], None)
+    return {e.function.__name__: e.arguments for e in worker_functions(payload)}
+
+
+def test_a_steps_extra_arguments_reach_the_parameters_beam_fills():
+    import apache_beam as beam
+
+    assert _arguments_of(beam.Map(_read, path="lookup.csv")) == {
+        "_read": {"path": "lookup.csv", "mode": "r"}
+    }
+    assert _arguments_of(beam.Map(_read, "lookup.csv"))["_read"]["path"] == "lookup.csv"
+    assert _arguments_of(beam.Map(_read))["_read"]["path"] == "default.csv"  # its default
+    assert _arguments_of(beam.Filter(_read, "f.csv"))["_read"]["path"] == "f.csv"
+
+
+def test_a_dofns_extra_arguments_go_to_process_only():
+    import apache_beam as beam
+
+    found = _arguments_of(beam.ParDo(_as_dofn(), "lookup.csv"))
+    assert found["process"] == {"path": "lookup.csv", "limit": 3}
+    assert found["setup"] == {"path": "setup.csv"}  # Beam calls setup() without arguments
+
+
+def test_maptuple_binds_only_what_is_certain():
+    """MapTuple calls fn(*element, *args): which parameter an extra positional argument
+    fills depends on the element's length, so only keyword arguments are bound."""
+    import apache_beam as beam
+
+    assert _arguments_of(beam.MapTuple(_read, "x.csv"))["_read"] == {"mode": "r"}
+    assert _arguments_of(beam.MapTuple(_read, mode="rb"))["_read"] == {"mode": "rb"}
+
+
+def test_arguments_that_do_not_fit_the_function_say_nothing():
+    import apache_beam as beam
+
+    assert _arguments_of(beam.Map(_read, "a", "b"))["_read"] == {}
+
+
+def _as_dofn():
+    import apache_beam as beam
+
+    return type("Lookup", (_Lookup, beam.DoFn), {})()

@@ -287,14 +287,30 @@ def describe(o: Any) -> tuple[str, str]:
     return "value", type(o).__name__
 
 
-def unwrap_callable(fn: Any) -> Any:
-    """The user's callable inside Beam's Map/Filter/MapTuple wrapper lambdas."""
+def _wrapped(fn: Any) -> Iterator[Any]:
+    """``fn``, then each callable Beam's Map/Filter/MapTuple wrapper lambdas hold, inwards."""
+    yield fn
     for _ in range(4):
         code = getattr(fn, "__code__", None)
         if code is None or not code.co_filename.endswith(_CORE) or "fn" not in code.co_freevars:
-            return fn
+            return
         fn = fn.__closure__[code.co_freevars.index("fn")].cell_contents
-    return fn
+        yield fn
+
+
+def unwrap_callable(fn: Any) -> Any:
+    """The user's callable inside Beam's Map/Filter/MapTuple wrapper lambdas."""
+    return list(_wrapped(fn))[-1]  # the innermost is the user's
+
+
+def unpacks_element(fn: Any) -> bool:
+    """Does Beam call the user's callable in this wrapper with the element's fields
+    (``MapTuple``, ``FlatMapTuple``: ``fn(*element, *args)``) rather than with the element?
+    Then which parameter a step's extra argument fills depends on the element."""
+    return any(
+        getattr(w, "__qualname__", "").startswith(("MapTuple.", "FlatMapTuple."))
+        for w in _wrapped(fn)
+    )
 
 
 _CORE = ("transforms/core.py", "transforms\\core.py")

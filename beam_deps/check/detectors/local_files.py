@@ -14,7 +14,9 @@ Sound by construction, nothing is guessed from names:
   read_bytes``, ``pandas.read_*`` and ``numpy.load/loadtxt/genfromtxt/fromfile``;
 * only a path whose value is in the payload: a string constant of the code, a variable the
   function assigns once from such a value, a string (or ``Path``) attribute of the DoFn
-  (a constructor argument stored on it), a global string of the function, and
+  (a constructor argument stored on it), a global string of the function, a variable of its
+  closure (``args.lookup`` read into a local of ``run()``), an argument Beam passes an entry
+  point (``Map(fn, path=...)``, ``ParDo(Fn(), path)``, or the parameter's default), and
   ``os.path.join``/``Path(...)``/``/`` of those;
 * only a path that exists here and would not on a worker: a relative one (workers do not
   start in this folder), or an absolute one in this machine's home, working, script or
@@ -41,7 +43,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
-from beam_deps.check.detectors.worker_code import PayloadCode, WorkerFunction
+from beam_deps.check.detectors.worker_code import (
+    MISSING,
+    PayloadCode,
+    WorkerFunction,
+    closure_value,
+)
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
 
@@ -139,6 +146,15 @@ class _Scope:
             return f"{module}.{name}" if isinstance(module, str) and name else None
         return f"builtins.{node.id}"
 
+    def held(self, name: str) -> Any:
+        """What a free name of the function holds: a closure's cell (pickled with it, as
+        ``lookup`` read from ``args`` in ``run()``), else the global."""
+        fn = self.entry.function
+        if name in fn.__code__.co_freevars:
+            value = closure_value(fn, name)
+            return None if value is MISSING else value
+        return self.globals.get(name)
+
     def value(self, node: ast.AST | None, depth: int = 0) -> str | pathlib.PurePath | None:
         """The path an expression stands for, when the payload holds it; else None."""
         if node is None or depth > 8:
@@ -146,12 +162,14 @@ class _Scope:
         if isinstance(node, ast.Constant):
             return node.value if isinstance(node.value, str) else None
         if isinstance(node, ast.Name):
-            if node.id in self.params or node.id in self.imports:
+            if node.id in self.imports:
                 return None
             if node.id in self.assigned:
                 values = self.assigned[node.id]
                 return self.value(values[0], depth + 1) if len(values) == 1 else None
-            return _as_path(self.globals.get(node.id))
+            if node.id in self.params:  # what Beam passes it (Map(fn, path=...)), or None
+                return _as_path(self.entry.arguments.get(node.id))
+            return _as_path(self.held(node.id))
         if (
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name)
@@ -162,6 +180,14 @@ class _Scope:
             if node.attr in state:
                 return _as_path(state[node.attr])
             return _as_path(getattr(type(self.entry.instance), node.attr, None))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            name = node.value.id  # ``args.lookup``: an attribute of an object the code holds
+            if name in self.params or name in self.imports or name in self.assigned:
+                return None
+            held = self.held(name)
+            if isinstance(held, type | types.ModuleType):  # a module's may change at launch
+                return None
+            return _as_path(getattr(held, "__dict__", {}).get(node.attr))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             left = self.value(node.left, depth + 1)
             right = self.value(node.right, depth + 1)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import collections
 import dis
+import inspect
 import types
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from beam_deps.pickling.bytecode import instruction_line
@@ -41,6 +42,10 @@ class WorkerFunction:
 
     function: types.FunctionType
     instance: Any = None
+    # The values the worker passes to parameters other than ``self`` and the element: the
+    # step's extra arguments (``Map(fn, path=x)``, ``ParDo(Fn(), x)``) and the defaults of
+    # the others. Only for an entry point Beam calls; a called helper's are unknown (empty).
+    arguments: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def self_name(self) -> str | None:
@@ -57,12 +62,50 @@ def is_user_function(fn: Any) -> bool:
 
 
 def _entries(obj: Any) -> Iterator[WorkerFunction]:
-    """The worker entry points of one pickled payload object."""
-    from beam_deps.pipeline.payloads import user_code
+    """The worker entry points of one pickled payload object, each with the arguments Beam
+    calls it with (a ParDo's extra arguments go to ``process`` or the Map's function)."""
+    from beam_deps.pipeline.payloads import unpacks_element, user_code
 
-    if isinstance(obj, tuple) and obj and not isinstance(obj[0], type):
-        obj = obj[0]  # a ParDo payload: (fn, args, kwargs, side inputs, windowing)
-    yield from _callable_entries(user_code(obj))
+    if not (isinstance(obj, tuple) and obj and not isinstance(obj[0], type)):
+        yield from _callable_entries(user_code(obj))
+        return
+    # a ParDo payload: (fn, args, kwargs, side inputs, windowing)
+    fn = obj[0]
+    args = obj[1] if len(obj) > 1 and isinstance(obj[1], tuple | list) else ()
+    kwargs = obj[2] if len(obj) > 2 and isinstance(obj[2], dict) else {}
+    unpacked = unpacks_element(getattr(fn, "_fn", None))
+    for entry in _callable_entries(user_code(fn)):
+        name = entry.function.__name__
+        if entry.instance is not None and not isinstance(user_code(fn), types.MethodType):
+            # a DoFn's method: process gets (element, *args), the others nothing
+            called = (2, args, kwargs) if name == "process" else (1, (), {})
+        else:  # the Map's function (a bound method's ``self`` comes first)
+            called = (1 + (entry.instance is not None), args, kwargs)
+        values = _arguments(entry.function, *called, positional=not unpacked)
+        yield WorkerFunction(entry.function, entry.instance, values)
+
+
+def _arguments(
+    fn: types.FunctionType, skip: int, args: Any, kwargs: dict, *, positional: bool = True
+) -> dict[str, Any]:
+    """The values ``fn``'s parameters after the first ``skip`` get when Beam calls it with
+    ``args`` and ``kwargs`` after the element: those, else each parameter's default. With
+    ``positional`` False (MapTuple: the element's fields come first, their number unknown),
+    only keyword arguments and keyword-only defaults are certain."""
+    code = fn.__code__
+    names = code.co_varnames[: code.co_argcount]
+    kwonly = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+    out: dict[str, Any] = dict(fn.__kwdefaults__ or {})
+    if positional:
+        defaults = fn.__defaults__ or ()
+        out.update(zip(names[len(names) - len(defaults) :], defaults))
+        if len(args) > len(names[skip:]) and not code.co_flags & inspect.CO_VARARGS:
+            return {}  # not how this function is called: say nothing
+        out.update(zip(names[skip:], args))
+    out.update((k, v) for k, v in kwargs.items() if k in names[skip:] or k in kwonly)
+    for name in names[:skip]:
+        out.pop(name, None)
+    return out
 
 
 def _callable_entries(obj: Any) -> Iterator[WorkerFunction]:
