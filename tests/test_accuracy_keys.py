@@ -8,7 +8,8 @@ real on isolated workers (tests/isolated.py): the failing ones fail with the mes
 predicts, or write the merged groups it describes; the fixed ones, and a numpy key whose pair
 type is declared (the keys then take Beam's integer coder), pass check and compute the right
 result. A key reaches the shuffle through Beam's steps that keep the element (a ``Reshuffle``,
-a ``WindowInto``) as well. Runs in the beam261 and beam265 envs too ([beam] check in tox.ini).
+a ``WindowInto``, a ``CoGroupByKey``'s tagging and flattening) as well, and ``GroupBy(fn)``'s
+key is what ``fn`` returns. Runs in the beam261 and beam265 envs too ([beam] check in tox.ini).
 """
 
 from __future__ import annotations
@@ -80,6 +81,21 @@ KEY_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_key_reshuffle_fixed.py", args=("{out}/out.txt",)),
+    # into a CoGroupByKey (each input tagged, flattened, one shuffle), and GroupBy(fn)'s key
+    Example(
+        "elements_key_cogbk_date.py",
+        E({"BD310"}),
+        fails_with="of type '<class 'datetime.date'>'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_key_cogbk_date_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_key_groupby_date.py",
+        E({"BD310"}),
+        fails_with="of type '<class 'datetime.date'>'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_key_groupby_date_fixed.py", args=("{out}/out.txt",)),
 ]
 OUTPUTS = {
     # Beam 2.61: every bucket arrives as 0.0, so all six values land in the first one
@@ -90,6 +106,11 @@ OUTPUTS = {
     "elements_key_date_variable_fixed-cloudpickle": ["2024-01-01=15", "2024-01-02=3"],
     "elements_key_create_date_fixed-cloudpickle": ["2024-01-01=15", "2024-01-02=3"],
     "elements_key_reshuffle_fixed-cloudpickle": ["2024-01-01=15", "2024-01-02=3"],
+    "elements_key_cogbk_date_fixed-cloudpickle": [
+        "2024-01-01 sales=15 refunds=2",
+        "2024-01-02 sales=3 refunds=0",
+    ],
+    "elements_key_groupby_date_fixed-cloudpickle": ["2024-01-01=2", "2024-01-02=1"],
 }
 
 

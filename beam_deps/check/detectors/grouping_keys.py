@@ -39,6 +39,7 @@ from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors import value_types
 from beam_deps.check.detectors.emitted import outer_value
 from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
+from beam_deps.check.detectors.worker_code import is_user_function
 from beam_deps.diagnostics import Diagnostic
 
 UNKNOWN = value_types.UNKNOWN
@@ -246,48 +247,87 @@ def _key_coder(gbk: Any) -> Any:
         return None
 
 
-def _enclosing_reshuffle(node: Any) -> Any | None:
-    """The ``Reshuffle`` a step of Beam's belongs to, or None."""
-    from apache_beam.transforms.util import Reshuffle
-
+def _enclosing(node: Any, kind: type) -> Any | None:
+    """The transform of type ``kind`` a step of Beam's belongs to, or None."""
     parent = node
     while parent is not None:
-        if isinstance(parent.transform, Reshuffle):
+        if isinstance(parent.transform, kind):
             return parent
         parent = parent.parent
     return None
 
 
-def _through_keeping(gbk: Any) -> tuple[Any, Any] | None:
-    """(producer, its function or DoFn): the first user transform upstream of a shuffle
-    that ``producers_into_shuffles`` stops short of, because a ``Reshuffle`` or a
-    ``WindowInto`` stands between them. Both hand each element on as it is, so the
-    producer's keys are the keys this shuffle encodes: ``Map(parse) | Reshuffle() |
-    CombinePerKey(sum)`` fails at the combine's GroupByKey (proven on isolated workers)."""
-    from apache_beam.transforms.core import WindowInto
+def _enclosing_reshuffle(node: Any) -> Any | None:
+    """The ``Reshuffle`` a step of Beam's belongs to, or None."""
+    from apache_beam.transforms.util import Reshuffle
 
-    node = gbk.inputs[0].producer if gbk.inputs else None
-    passed = False
-    for _ in range(8):
+    return _enclosing(node, Reshuffle)
+
+
+def _is_cogbk_tag(node: Any) -> bool:
+    """CoGroupByKey's ``Tag[name]`` step: ``(k, v)`` becomes ``(k, (name, v))``, the key as
+    it came."""
+    from apache_beam.transforms.util import _CoGBKImpl
+
+    parent = node.parent
+    return (
+        parent is not None
+        and isinstance(parent.transform, _CoGBKImpl)
+        and node.full_label.rsplit("/", 1)[-1].startswith("Tag[")
+    )
+
+
+def _group_by_key_function(node: Any) -> Any | None:
+    """The user's key function of a ``GroupBy(fn)``, when ``node`` is the step of Beam's
+    that pairs each element with ``fn(element)`` (its result is the key), else None."""
+    from apache_beam.transforms.core import GroupBy
+
+    group = node.parent
+    if group is None or not isinstance(group.transform, GroupBy) or node is group:
+        return None
+    fields = getattr(group.transform, "_key_fields", None)
+    if getattr(group.transform, "_force_tuple_keys", True) or not fields or len(fields) != 1:
+        return None  # several fields: a row of them is the key
+    fn = fields[0][1]
+    return fn if is_user_function(fn) else None
+
+
+def _keys_upstream(gbk: Any) -> list[tuple[Any, Any, bool, bool]]:
+    """(producer, its function or DoFn, whole element as key, its return is the element)
+    for each user transform whose keys reach this shuffle through steps that hand the key on:
+    a ``Reshuffle``, a ``WindowInto``, a ``Flatten`` and CoGroupByKey's tagging (each input
+    of a CoGroupByKey meets its shuffle's key coder, proven on isolated workers), or whose
+    result is the key (``GroupBy(fn)``). The direct producers are ``_into_shuffles``' own."""
+    from apache_beam.transforms.core import Flatten, WindowInto
+
+    out: list[tuple[Any, Any, bool, bool]] = []
+    stack = [(gbk.inputs[0].producer if gbk.inputs else None, False)]
+    for _ in range(32):
+        if not stack:
+            break
+        node, passed = stack.pop()
         if node is None:
-            return None
+            continue
         reshuffle = _enclosing_reshuffle(node)
         if reshuffle is not None:
-            node, passed = reshuffle.inputs[0].producer if reshuffle.inputs else None, True
-            continue
-        if isinstance(node.transform, WindowInto):
-            node, passed = node.inputs[0].producer if node.inputs else None, True
-            continue
-        target = shuffles.user_callable(node)
-        if target is None or shuffles.is_beams(target):
-            return None
-        return (node, target) if passed else None
-    return None
+            stack.append((reshuffle.inputs[0].producer if reshuffle.inputs else None, True))
+        elif isinstance(node.transform, WindowInto) or _is_cogbk_tag(node):
+            stack.append((node.inputs[0].producer if node.inputs else None, True))
+        elif isinstance(node.transform, Flatten):
+            stack.extend((getattr(i, "producer", None), True) for i in node.inputs)
+        elif (key_fn := _group_by_key_function(node)) is not None:
+            out.append((node.parent, key_fn, True, True))
+        else:
+            target = shuffles.user_callable(node)
+            if passed and target is not None and not shuffles.is_beams(target):
+                out.append((node, target, False, shuffles.returns_elements(node)))
+    return out
 
 
-def _into_shuffles(pipeline: Any) -> list[tuple[Any, Any, Any, bool]]:
-    """(producer, shuffle, its function or DoFn, whole element as key) for each user
-    transform whose elements reach a shuffle as they are, or as its keys."""
+def _into_shuffles(pipeline: Any) -> list[tuple[Any, Any, Any, bool, bool]]:
+    """(producer, shuffle, its function or DoFn, whole element as key, its return is the
+    element) for each user transform whose elements reach a shuffle as they are, or as its
+    keys."""
     out = []
     found = set()
     for producer, gbk, target in shuffles.producers_into_shuffles(pipeline):
@@ -296,15 +336,12 @@ def _into_shuffles(pipeline: Any) -> list[tuple[Any, Any, Any, bool]]:
             continue
         whole = any(s.endswith(_WHOLE_ELEMENT_STEPS) for s in steps)
         if whole or all(s.endswith(_KEEPING_STEPS) for s in steps):
-            out.append((producer, gbk, target, whole))
+            out.append((producer, gbk, target, whole, shuffles.returns_elements(producer)))
             found.add(id(gbk))
     for gbk in shuffles.shuffles_of(pipeline):
         if id(gbk) in found or _enclosing_reshuffle(gbk) is not None:
             continue  # Reshuffle's own shuffle groups by random keys
-        upstream = _through_keeping(gbk)
-        if upstream is not None:
-            producer, target = upstream
-            out.append((producer, gbk, target, False))
+        out.extend((p, gbk, t, whole, r) for p, t, whole, r in _keys_upstream(gbk))
     return out
 
 
@@ -313,12 +350,14 @@ def grouping_key_diagnostics(pipeline: Any) -> list[Diagnostic]:
     (the job fails) or changes (keys that differ are grouped together); and a key of the
     ``Create`` values that feed a shuffle."""
     out: list[Diagnostic] = []
-    for producer, gbk, target, whole in _into_shuffles(pipeline):
+    said: set[tuple[int, int]] = set()  # one finding per function and shuffle
+    for producer, gbk, target, whole, returns in _into_shuffles(pipeline):
         coder = _key_coder(gbk)
         if coder is None:
             continue
-        returns = shuffles.returns_elements(producer)
         for function in shuffles.emitting_functions(target):
+            if (id(function), id(gbk)) in said:
+                continue
             once = assigned_once(function)
             for expr, sometimes in _keys(function, returns, whole):
                 value = key_sample(expr, function, once)
@@ -328,6 +367,7 @@ def grouping_key_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 if outcome is None:
                     continue
                 out.append(_finding(producer, gbk, function, expr, value, outcome, sometimes))
+                said.add((id(function), id(gbk)))
                 break
     return out + _create_keys(pipeline)
 
