@@ -222,6 +222,22 @@ def _examples(library: str) -> list[Example]:
             notes=hangs,
             **same,
         )
+    if dill:  # a class pickle cannot find by name fails even with the session (m20 t29, t30)
+        session = {"library": library, "save_main_session": True}
+        out += _pair(
+            "dill_class_by_name",
+            (E({"BD302"}), "attribute lookup Rec on __main__ failed"),
+            (E(), None),
+            args=("{out}/totals.txt",),
+            **session,
+        )
+        out += _pair(
+            "dill_local_class",
+            (E({"BD302"}), "local object 'run.<locals>.Point'" if not OLD_DILL else "lookup Point"),
+            (E(), None),
+            args=("{out}/sums.txt",),
+            **session,
+        )
     # BD115: __getstate__ drops the connection and nothing makes it again (m18 f22)
     out += [
         Example(
@@ -414,6 +430,13 @@ def test_the_fixed_scripts_really_computed(runs, ssm, script):
         pytest.skip("dill without the session: the class is not on the worker (BD201, above)")
     output, lines = FIXED_RESULTS[script]
     assert _result(runs, script, ssm, output) == lines
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_DILL, reason="the main session of dill: tox dill and dillnew")
+def test_classes_found_by_name_really_computed(runs):
+    assert _result(runs, "dill_class_by_name_fixed.py", True, "totals.txt") == ["u1=7", "u2=1"]
+    assert _result(runs, "dill_local_class_fixed.py", True, "sums.txt") == ["a=10", "b=11"]
 
 
 def _session_finding(tmp_path, script: str, code: str, line: int):

@@ -90,8 +90,23 @@ def _dill_keys() -> bool:
     return profile().key_classes_by_dill
 
 
-def _failure(cls: type, mode: str) -> str:
+def _failure(cls: type, mode: str, session: bool = False) -> str:
+    """What the worker fails with; ``session``: dill loaded the script's session there, so
+    only a class pickle cannot find by name is reported, and it fails where it is encoded."""
     name = cls.__name__
+    if session and mode != "key":
+        if "<locals>" in cls.__qualname__:
+            return (
+                "encode them: the class is local to a function, and pickle finds a class "
+                f"only by its name (\"Can't pickle local object '{cls.__qualname__}'\"; with "
+                f"dill 0.3.1.1, which rebuilds it, \"Can't pickle <class '__main__.{name}'>: "
+                f'attribute lookup {name} on __main__ failed")'
+            )
+        return (
+            f"encode them: pickle looks the class up by its own name, {cls.__qualname__}, "
+            f"which is not bound to it (\"Can't pickle {cls!r}: attribute lookup "
+            f'{cls.__qualname__} on {cls.__module__} failed")'
+        )
     if mode == "key" and _dill_keys():
         return (
             "encode them as grouping keys: this Beam's key coder writes a key's class with "
@@ -115,11 +130,26 @@ def _failure(cls: type, mode: str) -> str:
     )
 
 
+def _found_by_name(cls: type) -> bool:
+    """Does pickle find ``cls`` by its module and qualified name here? A class local to a
+    function (``run.<locals>.Point``), or bound to another name than its own
+    (``Record = namedtuple("Rec", ...)``), is found nowhere, whatever the worker loaded."""
+    if "<locals>" in cls.__qualname__:
+        return False
+    obj: Any = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        obj = getattr(obj, part, None)
+    # dill 0.3.1.1 rebuilds the script's classes when Beam round-trips a transform: a copy
+    # of the class bound under its name is the one the session gives the worker
+    return obj is cls or (isinstance(obj, type) and obj.__qualname__ == cls.__qualname__)
+
+
 def element_class_diagnostics(
     pipeline: Any, library: str, save_main_session: bool
 ) -> list[Diagnostic]:
-    if library.startswith("dill") and save_main_session:
-        return []
+    # dill with --save_main_session loads the script's classes into the worker's __main__:
+    # only a class pickle cannot find by its name at all still fails
+    session = library.startswith("dill") and save_main_session
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import CombinePerKey, Create, GroupByKey
 
@@ -144,13 +174,15 @@ def element_class_diagnostics(
             return
         if own_coder_used(node, cls) if emits else has_own_coder(cls):
             return
+        if session and _found_by_name(cls):
+            return
         reported.add(key)
         file, line = getattr(node, "_beam_deps_location", (None, None))
         out.append(
             diagnostic(
                 "BD302",
                 f"instances of {cls.__qualname__} (defined in your script) {how}; the worker "
-                f"will fail to {_failure(cls, mode)}",
+                f"will fail to {_failure(cls, mode, session)}",
                 transform=label,
                 path=cls.__qualname__,
                 file=file,
