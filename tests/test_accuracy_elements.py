@@ -161,6 +161,23 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_map_returns_none_fixed.py", args=("{out}/out.txt",)),
+    # one value where Beam iterates (process returns a dict), a generator where it does not
+    Example(
+        "elements_process_returns_dict.py",
+        E({"BD314"}),
+        fails_with=(
+            "Returning a dict from a ParDo or FlatMap is not allowed"
+            if profile().refuses_single_outputs
+            else "string indices must be integers"
+        ),
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_process_returns_dict_fixed.py", args=("{out}/out.txt",)),
+    Example("elements_map_generator.py", E({"BD314"}), args=("{out}/out.txt",)),
+    Example("elements_map_generator_fixed.py", args=("{out}/out.txt",)),
+    # a CombineFn that hands every key the same accumulator (m20 t33)
+    Example("elements_shared_accumulator.py", E({"BD315"}), args=("{out}/out.txt",)),
+    Example("elements_shared_accumulator_fixed.py", args=("{out}/out.txt",)),
     Example(
         "elements_bytes_under_str.py",
         E({"BD308"}),
@@ -224,6 +241,11 @@ OUTPUTS = {
     "elements_none_under_bool_fixed-cloudpickle": ["a=[None, True]", "b=[False]"],
     "elements_none_under_int_fixed-cloudpickle": ["a=[1, None]", "b=[3]"],
     "elements_map_returns_none_fixed-cloudpickle": ["a=[1]", "b=[3]"],
+    "elements_process_returns_dict_fixed-cloudpickle": ["ann=3", "bob=5"],
+    "elements_map_generator-cloudpickle": ["0", "0"],  # each generator emptied on the way
+    "elements_map_generator_fixed-cloudpickle": ["2", "4"],
+    "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
+    "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],
     "elements_declared_clean-cloudpickle": ["a!=[2]", "b!=[1]"],
     "elements_dofn_bytes_no_shuffle_fixed-cloudpickle": ["b'cat'", "b'dog'"],
@@ -280,6 +302,9 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     (tmp_path / "{out}").mkdir()
     check_golden("check_enum_value", _first("elements_enum_value.py", "BD302"))
     check_golden("check_function_in_element", _first("elements_function.py", "BD305"))
+    if profile().refuses_single_outputs:  # the page shows Beam 2.76+'s words
+        returned = _first("elements_process_returns_dict.py", "BD314")
+        check_golden("check_process_returns_dict", returned)
     check_golden("check_loop_late_binding", _first("loop_late_binding.py", "BD112"))
     if LISTS:  # the page shows the message of the Beams that give a list back
         check_golden("check_schema_tuple", _first("elements_schema_tuple.py", "BD306"))

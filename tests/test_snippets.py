@@ -140,6 +140,7 @@ GOLDEN_ELSEWHERE = {
     "check_session_namedtuple": "test_accuracy_dill.py",  # tox dill and dillnew
     "check_session_namedtuple_default": "test_accuracy_dill.py",  # tox dill
     "check_dataclass_fields": "test_accuracy_dill.py",  # tox dill
+    "check_process_returns_dict": "test_accuracy_elements.py",  # Beam 2.76+
     "check_rlock_dill": "test_accuracy_dill.py",  # tox dill and dillnew
 }
 

@@ -59,6 +59,9 @@ class BeamProfile:
     key_classes_by_dill: bool
     # RowCoder gives a schema's Tuple field back as a list (to 2.77; 2.78 gives a tuple)
     row_tuples_as_lists: bool
+    # a str/bytes/dict returned by process fails ("Returning a dict from a ParDo or FlatMap is
+    # not allowed", 2.76+); older Beams iterate it (read in the wheels of 2.61 to 2.78)
+    refuses_single_outputs: bool
 
     @property
     def minor(self) -> int:
@@ -109,6 +112,7 @@ def profile() -> BeamProfile:
         dumps_flags=tuple(inspect.signature(pickler.dumps).parameters)[1:],
         key_classes_by_dill=not hasattr(coder_impl, "cloudpickle"),
         row_tuples_as_lists=_row_tuples_as_lists(),
+        refuses_single_outputs=version >= Version("2.76"),
     )
 
 

@@ -517,4 +517,59 @@ RULES = [
         "upper | beam.Map(print)  # a branch of its own: nothing reads its Nones\n"
         "upper | beam.io.WriteToText(out)\n",
     ),
+    Rule(
+        code="BD314",
+        name="one-value-where-beam-iterates",
+        severity=E,
+        also=(W,),
+        severity_note="An error where every value the function returns is such a value. A "
+        "warning where it is one return of several (only the data decides which runs), and "
+        "for a Map of a generator function whose output nothing reads.",
+        reported_by=("check",),
+        summary="A DoFn's process or a FlatMap returns one value where Beam iterates the "
+        "result, or a Map's function yields.",
+        explanation="Beam loops over what a DoFn's `process` (or a `FlatMap`'s function) "
+        "returns and emits each item. `return {'name': n}` instead of `yield` is the classic "
+        "slip: Beam 2.76 and newer refuse a dict, str or bytes on the first element "
+        '("TypeError: Returning a dict from a ParDo or FlatMap is not allowed"); older '
+        "Beams emit a dict's keys, a string's characters or the bytes' integers, silently. A "
+        "number fails on every Beam (\"'int' object is not iterable\"). The other way "
+        "round, `beam.Map` emits what its function returns, so a function that `yield`s "
+        "emits one generator object per input. Reported where the code fixes the returned "
+        "value's type (a dict display, an f-string, `len(...)`...).",
+        fix="`yield` the element (or `return [element]`) from `process`; use `beam.Map` for "
+        "one output per input; use `beam.FlatMap` for a function that yields.",
+        example="class ToRecord(beam.DoFn):\n"
+        "    def process(self, line):\n"
+        "        name, n = line.split(',')\n"
+        "        return {'name': name, 'n': int(n)}  # Beam iterates the dict\n",
+        example_fixed="class ToRecord(beam.DoFn):\n"
+        "    def process(self, line):\n"
+        "        name, n = line.split(',')\n"
+        "        yield {'name': name, 'n': int(n)}\n",
+    ),
+    Rule(
+        code="BD315",
+        name="shared-accumulator",
+        severity=E,
+        reported_by=("check",),
+        summary="A CombineFn's create_accumulator returns one object it holds, which "
+        "add_input changes in place.",
+        explanation="Beam calls `create_accumulator()` once per key and bundle and expects "
+        "a new accumulator each time. Returning a list, dict or set the CombineFn already "
+        "holds (`return self.empty`, made in `__init__`, or a global) hands every key and "
+        "bundle the same object: when `add_input` changes it in place (`acc.append(x)`), "
+        "the keys' inputs mix in it and merges count them again. The results are silently "
+        "wrong on every runner; a DirectRunner test with one key may still look right.",
+        fix="Make a new accumulator each time: `return []` (or `list(self.initial)`, "
+        "`dict(self.defaults)`).",
+        example="class Collect(beam.CombineFn):\n"
+        "    def __init__(self):\n"
+        "        self.empty = []\n"
+        "    def create_accumulator(self):\n"
+        "        return self.empty  # one list for every key\n",
+        example_fixed="class Collect(beam.CombineFn):\n"
+        "    def create_accumulator(self):\n"
+        "        return []  # a new list each time\n",
+    ),
 ]

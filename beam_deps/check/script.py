@@ -23,6 +23,7 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import launch_settings
+from beam_deps.check.detectors.accumulators import shared_accumulator_diagnostics
 from beam_deps.check.detectors.arguments import ignored_arguments
 from beam_deps.check.detectors.construction import construction_failures, stopped_after_run
 from beam_deps.check.detectors.declared import declared_conflicts
@@ -50,6 +51,7 @@ from beam_deps.check.detectors.staged import (
     requirement_pins,
     staged_from_options,
 )
+from beam_deps.check.detectors.step_outputs import step_output_diagnostics
 from beam_deps.check.detectors.worker_code import classes_on_workers, payload_code
 from beam_deps.check.detectors.worker_findings import findings_to_diagnostics, read_after_run
 from beam_deps.check.detectors.worker_model import worker_model_diagnostics
@@ -222,6 +224,8 @@ def _at_run(
     diagnostics += function_element_diagnostics(captured.pipeline, library, saving)
     diagnostics += declared_type_diagnostics(captured.pipeline)
     diagnostics += none_element_diagnostics(captured.pipeline)
+    diagnostics += step_output_diagnostics(captured.pipeline)
+    diagnostics += shared_accumulator_diagnostics(captured.pipeline)
     diagnostics += grouping_key_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once

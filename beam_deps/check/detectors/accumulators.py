@@ -1,0 +1,168 @@
+"""A CombineFn hands out one shared object as every accumulator (BD315).
+
+Beam calls ``create_accumulator()`` once per key and bundle and expects a *new* accumulator
+each time: ``add_input`` may change it in place (``acc.append(x)``) and
+``merge_accumulators`` gets several of them. A ``create_accumulator`` that returns an object
+the CombineFn already holds (``return self.empty``, a list made in ``__init__``, a global
+list) gives every key and bundle the same object, so the keys' inputs mix and merges count
+them twice: silently wrong results, on every runner (the DirectRunner included, where a small
+test may still look right).
+
+Reported only where both are certain from the code: the returned value is a list, dict,
+set, bytearray or deque the CombineFn object, its class or the module holds (not one the
+method makes), and ``add_input`` changes its accumulator argument in place. (Proven on
+isolated workers in tests/test_accuracy_elements.py.)
+"""
+
+from __future__ import annotations
+
+import ast
+import collections
+import types
+from typing import Any
+
+from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors import shuffle_inputs as shuffles
+from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
+from beam_deps.check.detectors.worker_code import MISSING, closure_value
+from beam_deps.diagnostics import Diagnostic
+
+_MUTABLE = (list, dict, set, bytearray, collections.deque)
+_IN_PLACE = frozenset(
+    {"append", "extend", "insert", "add", "update", "setdefault", "pop", "remove", "clear"}
+    | {"appendleft", "extendleft", "discard", "sort", "reverse", "popleft"}
+)
+
+
+def _held(fn: Any, method: types.FunctionType, expr: ast.AST) -> tuple[str, Any]:
+    """(how the code names it, the object) for a returned ``self.x``/global/closure name
+    that is not made by the method itself; (``""``, MISSING) otherwise."""
+    root = function_root(method)
+    params = set(method.__code__.co_varnames[: method.__code__.co_argcount])
+    assigned = {
+        n.id
+        for n in (own_nodes(root) if root is not None else ())
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    self_name = method.__code__.co_varnames[0] if method.__code__.co_argcount else None
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        if expr.value.id == self_name and self_name not in assigned:
+            state = getattr(fn, "__dict__", {})
+            value = (
+                state[expr.attr] if expr.attr in state else getattr(type(fn), expr.attr, MISSING)
+            )
+            return f"self.{expr.attr}", value
+        return "", MISSING
+    if not isinstance(expr, ast.Name) or expr.id in params or expr.id in assigned:
+        return "", MISSING
+    if expr.id in method.__code__.co_freevars:
+        return expr.id, closure_value(method, expr.id)
+    return expr.id, method.__globals__.get(expr.id, MISSING)
+
+
+def _changes_argument(method: Any, position: int) -> bool:
+    """Does ``method`` change its parameter at ``position`` (after self) in place:
+    ``acc.append(x)``, ``acc[k] = v``, ``acc[k] += 1``, ``acc += [x]``, ``acc |= {...}``?"""
+    if not isinstance(method, types.FunctionType):
+        return False
+    code = method.__code__
+    if code.co_argcount <= position:
+        return False
+    name = code.co_varnames[position]
+    root = function_root(method)
+    if root is None:
+        return False
+    for node in own_nodes(root):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+            and node.func.attr in _IN_PLACE
+        ):
+            return True
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == name
+        ):
+            return True
+        if isinstance(node, ast.AugAssign):
+            target = node.target
+            if isinstance(target, ast.Name) and target.id == name:
+                return True  # list += / set |= change the object itself
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                if target.value.id == name:
+                    return True
+    return False
+
+
+def _shared(fn: Any) -> tuple[str, Any, int] | None:
+    """(how the code names it, the shared object, its line) when ``fn.create_accumulator``
+    returns one object the CombineFn holds, which ``add_input`` changes in place."""
+    cls = type(fn)
+    create = getattr(cls, "create_accumulator", None)
+    if not isinstance(create, types.FunctionType):
+        return None
+    root = function_root(create)
+    if root is None:
+        return None
+    returns = [n for n in own_nodes(root) if isinstance(n, ast.Return) and n.value is not None]
+    if len(returns) != 1:
+        return None
+    name, value = _held(fn, create, returns[0].value)
+    if value is MISSING or not isinstance(value, _MUTABLE):
+        return None
+    if not _changes_argument(getattr(cls, "add_input", None), 1):
+        return None
+    return name, value, line_of(create, returns[0].value)
+
+
+def shared_accumulator_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD315 for each combine of the user's CombineFn whose accumulators are one shared
+    object changed in place."""
+    from apache_beam.pipeline import PipelineVisitor
+    from apache_beam.transforms.core import CombineFn, CombineGlobally, CombinePerKey
+
+    out: list[Diagnostic] = []
+    seen: set[int] = set()
+
+    class Visitor(PipelineVisitor):
+        def enter_composite_transform(self, node: Any) -> None:
+            self.visit_transform(node)
+
+        def visit_transform(self, node: Any) -> None:
+            transform = node.transform
+            if not isinstance(transform, CombinePerKey | CombineGlobally):
+                return
+            fn = getattr(transform, "fn", None)
+            if not isinstance(fn, CombineFn) or shuffles.is_beams(fn) or id(node) in seen:
+                return
+            seen.add(id(node))
+            try:
+                found = _shared(fn)
+            except Exception:  # noqa: BLE001 - a hostile user object: no finding
+                return
+            if found is None:
+                return
+            name, value, line = found
+            where = shuffles.where(node)
+            qualname = type(fn).__qualname__
+            out.append(
+                diagnostic(
+                    "BD315",
+                    f"{qualname}.create_accumulator returns {name} (line {line}), one "
+                    f"{type(value).__name__} the CombineFn holds, for every key and bundle, "
+                    "and add_input changes it in place: the keys' inputs mix in that one "
+                    "object and merges count them again, so the results are silently wrong",
+                    path=f"{where['transform']} > {qualname}.create_accumulator",
+                    **where,
+                )
+            )
+
+    pipeline.visit(Visitor())
+    return out
+
+
+__all__ = ["shared_accumulator_diagnostics"]

@@ -1,0 +1,185 @@
+"""A step's function gives one value where Beam iterates, or a generator where Beam takes
+one value (BD314).
+
+A DoFn's ``process`` and a ``FlatMap``'s function give an *iterable* of elements: Beam loops
+over what they return. ``return {"name": n}`` instead of ``yield`` is the classic slip, and
+what follows depends on the value and on Beam:
+
+* a ``dict``, a ``str`` or ``bytes``: Beam 2.76 and newer refuse it on the first element
+  ("TypeError: Returning a dict from a ParDo or FlatMap is not allowed"); older Beams loop
+  over it, silently: a dict's keys, a string's characters, the bytes' integers become the
+  elements;
+* a number or a bool: "TypeError: 'int' object is not iterable", on every Beam.
+
+``beam.Map`` is the other way round: it emits what its function returns, so a function that
+``yield``s emits one generator object per input, which a later step cannot read as the
+element it meant (and the coder refuses: "cannot pickle 'generator' object").
+
+Decided from the function itself, nothing guessed: the returned expression's type must be
+fixed by the code (a dict display or comprehension, ``dict(...)``, what
+``value_types.sample`` says is text, bytes or a number); a ``process`` that also ``yield``s is
+a generator and its ``return`` value is never read. A return on one branch of several is a
+warning: whether an input takes it depends on the data.
+(Proven on isolated workers in tests/test_accuracy_elements.py.)
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import types
+from typing import Any
+
+from beam_deps.beam import profile
+from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors import shuffle_inputs as shuffles
+from beam_deps.check.detectors import value_types
+from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
+from beam_deps.diagnostics import Diagnostic
+
+_REFUSED = (str, bytes, dict)  # what Beam 2.76+ refuses by name; older Beams iterate them
+_AS_ELEMENTS = {str: "its characters", bytes: "its byte values", dict: "its keys"}
+
+
+def _iterated_function(node: Any, target: Any) -> types.FunctionType | None:
+    """The user function whose return value Beam iterates in this step: a DoFn's
+    ``process``, a ``FlatMap``/``FlatMapTuple``'s function; None for Map, Filter and the
+    rest."""
+    if isinstance(target, types.FunctionType):
+        fn = getattr(getattr(node, "transform", None), "fn", None)
+        wrapper = getattr(fn, "_fn", None)
+        if wrapper is target:  # FlatMap(fn): Beam calls fn itself and iterates its result
+            return target
+        qualname = getattr(wrapper, "__qualname__", "")
+        return target if qualname.startswith("FlatMapTuple.") else None
+    process = getattr(type(target), "process", None)
+    return process if isinstance(process, types.FunctionType) else None
+
+
+def _returned_type(expr: ast.AST) -> type | None:
+    """The type a returned expression surely has, among those Beam cannot iterate as
+    elements (or iterates wrongly), else None."""
+    if isinstance(expr, ast.Dict | ast.DictComp):
+        return dict
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
+        return dict
+    value = value_types.sample(expr)
+    if value is value_types.UNKNOWN or value is None:
+        return None
+    if value == value_types.TEXT or isinstance(value, str):
+        return str
+    if value == value_types.DATA or isinstance(value, bytes):
+        return bytes
+    return type(value) if isinstance(value, int | float) else None
+
+
+def _single_returns(function: types.FunctionType) -> list[tuple[ast.Return, type, bool]]:
+    """(return statement, the type it surely returns, only sometimes) for each return of a
+    value Beam cannot iterate as elements; none for a generator (its return is not read)."""
+    if function.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR):
+        return []
+    root = function_root(function)
+    if root is None:
+        return []
+    if isinstance(root, ast.Lambda):
+        kind = _returned_type(root.body)
+        return [(ast.Return(value=root.body), kind, False)] if kind else []
+    returns = [n for n in own_nodes(root) if isinstance(n, ast.Return) and n.value is not None]
+    found = [(r, _returned_type(r.value)) for r in returns]
+    sure = [(r, kind) for r, kind in found if kind is not None]
+    sometimes = len(sure) < len(returns)  # another return gives a value that may be fine
+    return [(r, kind, sometimes) for r, kind in sure]
+
+
+def _article(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
+def _iteration_finding(
+    node: Any,
+    function: types.FunctionType,
+    ret: ast.Return,
+    kind: type,
+    sometimes: bool,
+    refuses: bool,
+) -> Diagnostic:
+    where = shuffles.where(node)
+    name = "the lambda" if function.__name__ == "<lambda>" else function.__qualname__
+    line = line_of(function, ret.value)
+    at = f" (line {line})" if line else ""
+    if kind in _REFUSED and refuses:
+        outcome = (
+            f'the worker fails on the first element with "TypeError: Returning a '
+            f"{kind.__name__} from a ParDo or FlatMap is not allowed. Please use list(...) if "
+            'you really want this behavior."'
+        )
+    elif kind in _REFUSED:
+        outcome = (
+            f"this Beam iterates it: {_AS_ELEMENTS[kind]} become the elements, silently "
+            "(Beam 2.76 and newer refuse it)"
+        )
+    else:
+        outcome = f"the worker fails with \"TypeError: '{kind.__name__}' object is not iterable\""
+    message = (
+        f"{name} returns {_article(kind.__name__)}{at}, but Beam iterates what "
+        f"{'process' if function.__name__ == 'process' else 'a FlatMap function'} returns "
+        f"and emits each item as an element: {outcome}"
+    )
+    if sometimes:
+        message += " when an input takes that path"
+    return diagnostic(
+        "BD314",
+        message,
+        severity="warning" if sometimes else "error",
+        path=f"{where['transform']} > {name}",
+        **where,
+    )
+
+
+def _generator_map(node: Any, target: Any, readers: dict[int, list[Any]]) -> Diagnostic | None:
+    """BD314 for a ``Map`` whose function is a generator function: each element is a
+    generator object."""
+    if not (
+        isinstance(target, types.FunctionType)
+        and shuffles.returns_elements(node)
+        and target.__code__.co_flags & inspect.CO_GENERATOR
+    ):
+        return None
+    after = [r for o in node.outputs.values() for r in readers.get(id(o), [])]
+    where = shuffles.where(node)
+    name = "the lambda" if target.__name__ == "<lambda>" else target.__qualname__
+    return diagnostic(
+        "BD314",
+        f"{name} yields, so Map emits one generator object per input instead of the "
+        "values it yields: a later step gets the generator, and a coder that encodes it "
+        "fails (\"cannot pickle 'generator' object\") or empties it",
+        severity="error" if after else "warning",
+        path=f"{where['transform']} > {name}",
+        **where,
+    )
+
+
+def step_output_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD314 for each user step whose function returns one value where Beam iterates
+    (a DoFn's ``process``, a FlatMap), or yields where Beam takes one value (a Map)."""
+    refuses = profile().refuses_single_outputs
+    readers = shuffles.consumers(pipeline)
+    out: list[Diagnostic] = []
+    for node, target in shuffles.user_transforms(pipeline):
+        try:
+            generator = _generator_map(node, target, readers)
+            if generator is not None:
+                out.append(generator)
+                continue
+            function = _iterated_function(node, target)
+            if function is None:
+                continue
+            for ret, kind, sometimes in _single_returns(function):
+                out.append(_iteration_finding(node, function, ret, kind, sometimes, refuses))
+                break  # one finding per step: the first return says it
+        except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
+            continue
+    return out
+
+
+__all__ = ["step_output_diagnostics"]

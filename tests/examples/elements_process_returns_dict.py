@@ -1,0 +1,30 @@
+"""BD314: ``process`` returns the record instead of yielding it. Beam iterates what
+``process`` returns: Beam 2.76 and newer fail on the first element ("TypeError: Returning a
+dict from a ParDo or FlatMap is not allowed"), older Beams emit the dict's keys ('name',
+'amount') as the elements and the next step fails on a string."""
+
+import sys
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+
+class ToRecord(beam.DoFn):
+    def process(self, line):
+        name, amount = line.split(",")
+        return {"name": name, "amount": int(amount)}
+
+
+def run(output, argv):
+    with beam.Pipeline(options=PipelineOptions(argv)) as p:
+        (
+            p
+            | beam.Create(["ann,3", "bob,5"])
+            | "Parse" >> beam.ParDo(ToRecord())
+            | "Show" >> beam.Map(lambda r: f"{r['name']}={r['amount']}")
+            | beam.io.WriteToText(output, shard_name_template="")
+        )
+
+
+if __name__ == "__main__":
+    run(sys.argv[1], sys.argv[2:])
