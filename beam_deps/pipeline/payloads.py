@@ -287,30 +287,33 @@ def describe(o: Any) -> tuple[str, str]:
     return "value", type(o).__name__
 
 
-def _wrapped(fn: Any) -> Iterator[Any]:
-    """``fn``, then each callable Beam's Map/Filter/MapTuple wrapper lambdas hold, inwards."""
-    yield fn
+def unwrap_callable(fn: Any) -> Any:
+    """The user's callable inside Beam's Map/Filter/MapTuple wrapper lambdas."""
     for _ in range(4):
         code = getattr(fn, "__code__", None)
         if code is None or not code.co_filename.endswith(_CORE) or "fn" not in code.co_freevars:
-            return
+            return fn
         fn = fn.__closure__[code.co_freevars.index("fn")].cell_contents
-        yield fn
+    return fn
 
 
-def unwrap_callable(fn: Any) -> Any:
-    """The user's callable inside Beam's Map/Filter/MapTuple wrapper lambdas."""
-    return list(_wrapped(fn))[-1]  # the innermost is the user's
+def wrapper_kind(dofn: Any) -> str | None:
+    """Which of Beam's callable transforms made this DoFn: ``"Map"``, ``"MapTuple"``,
+    ``"FlatMapTuple"``, ``"Filter"`` (each wraps the user's callable in a lambda of Beam's
+    core.py, named after it) or ``"FlatMap"`` (it calls the callable itself); None for a DoFn
+    of its own. The one reading of the wrappers: what the callable's return value is (the
+    element, or an iterable of them) and whether it gets the element's fields
+    (``fn(*element, *args)``) both follow from it."""
+    from apache_beam.transforms.core import CallableWrapperDoFn
 
-
-def unpacks_element(fn: Any) -> bool:
-    """Does Beam call the user's callable in this wrapper with the element's fields
-    (``MapTuple``, ``FlatMapTuple``: ``fn(*element, *args)``) rather than with the element?
-    Then which parameter a step's extra argument fills depends on the element."""
-    return any(
-        getattr(w, "__qualname__", "").startswith(("MapTuple.", "FlatMapTuple."))
-        for w in _wrapped(fn)
-    )
+    if not isinstance(dofn, CallableWrapperDoFn):
+        return None
+    wrapper = dofn._fn
+    code = getattr(wrapper, "__code__", None)
+    if code is None or not code.co_filename.endswith(_CORE) or "fn" not in code.co_freevars:
+        return "FlatMap"
+    kind = getattr(wrapper, "__qualname__", "").split(".", 1)[0]
+    return kind if kind in ("Map", "MapTuple", "FlatMapTuple", "Filter") else None
 
 
 _CORE = ("transforms/core.py", "transforms\\core.py")

@@ -108,10 +108,10 @@ def where(node: Any) -> dict[str, Any]:
 def returns_elements(node: Any) -> bool:
     """Whether the user function's ``return`` value is the element (Map, MapTuple), rather
     than an iterable of elements (FlatMap, a DoFn's ``process``, whose ``yield``s are)."""
+    from beam_deps.pipeline.payloads import wrapper_kind
+
     fn = getattr(getattr(node, "transform", None), "fn", None)
-    wrapper = getattr(fn, "_fn", None)
-    qualname = getattr(wrapper, "__qualname__", "")
-    return qualname.startswith(("Map.", "MapTuple."))
+    return wrapper_kind(fn) in ("Map", "MapTuple")
 
 
 def element_expressions(

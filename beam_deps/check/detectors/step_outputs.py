@@ -36,6 +36,7 @@ from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors import value_types
 from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
 from beam_deps.diagnostics import Diagnostic
+from beam_deps.pipeline.payloads import wrapper_kind
 
 _REFUSED = (str, bytes, dict)  # what Beam 2.76+ refuses by name; older Beams iterate them
 _AS_ELEMENTS = {str: "its characters", bytes: "its byte values", dict: "its keys"}
@@ -47,11 +48,7 @@ def _iterated_function(node: Any, target: Any) -> types.FunctionType | None:
     rest."""
     if isinstance(target, types.FunctionType):
         fn = getattr(getattr(node, "transform", None), "fn", None)
-        wrapper = getattr(fn, "_fn", None)
-        if wrapper is target:  # FlatMap(fn): Beam calls fn itself and iterates its result
-            return target
-        qualname = getattr(wrapper, "__qualname__", "")
-        return target if qualname.startswith("FlatMapTuple.") else None
+        return target if wrapper_kind(fn) in ("FlatMap", "FlatMapTuple") else None
     process = getattr(type(target), "process", None)
     return process if isinstance(process, types.FunctionType) else None
 

@@ -64,7 +64,7 @@ def is_user_function(fn: Any) -> bool:
 def _entries(obj: Any) -> Iterator[WorkerFunction]:
     """The worker entry points of one pickled payload object, each with the arguments Beam
     calls it with (a ParDo's extra arguments go to ``process`` or the Map's function)."""
-    from beam_deps.pipeline.payloads import unpacks_element, user_code
+    from beam_deps.pipeline.payloads import user_code, wrapper_kind
 
     if not (isinstance(obj, tuple) and obj and not isinstance(obj[0], type)):
         yield from _callable_entries(user_code(obj))
@@ -73,7 +73,7 @@ def _entries(obj: Any) -> Iterator[WorkerFunction]:
     fn = obj[0]
     args = obj[1] if len(obj) > 1 and isinstance(obj[1], tuple | list) else ()
     kwargs = obj[2] if len(obj) > 2 and isinstance(obj[2], dict) else {}
-    unpacked = unpacks_element(getattr(fn, "_fn", None))
+    unpacked = wrapper_kind(fn) in ("MapTuple", "FlatMapTuple")  # fn(*element, *args)
     for entry in _callable_entries(user_code(fn)):
         name = entry.function.__name__
         if entry.instance is not None and not isinstance(user_code(fn), types.MethodType):
