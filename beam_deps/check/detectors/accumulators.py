@@ -24,7 +24,7 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
-from beam_deps.check.detectors.worker_code import MISSING, closure_value
+from beam_deps.check.detectors.worker_code import MISSING, free_value
 from beam_deps.diagnostics import Diagnostic
 
 _MUTABLE = (list, dict, set, bytearray, collections.deque)
@@ -55,9 +55,7 @@ def _held(fn: Any, method: types.FunctionType, expr: ast.AST) -> tuple[str, Any]
         return "", MISSING
     if not isinstance(expr, ast.Name) or expr.id in params or expr.id in assigned:
         return "", MISSING
-    if expr.id in method.__code__.co_freevars:
-        return expr.id, closure_value(method, expr.id)
-    return expr.id, method.__globals__.get(expr.id, MISSING)
+    return expr.id, free_value(method, expr.id)
 
 
 def _changes_argument(method: Any, position: int) -> bool:

@@ -47,7 +47,7 @@ from beam_deps.check.detectors.worker_code import (
     MISSING,
     PayloadCode,
     WorkerFunction,
-    closure_value,
+    free_value,
 )
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
@@ -149,11 +149,8 @@ class _Scope:
     def held(self, name: str) -> Any:
         """What a free name of the function holds: a closure's cell (pickled with it, as
         ``lookup`` read from ``args`` in ``run()``), else the global."""
-        fn = self.entry.function
-        if name in fn.__code__.co_freevars:
-            value = closure_value(fn, name)
-            return None if value is MISSING else value
-        return self.globals.get(name)
+        value = free_value(self.entry.function, name)
+        return None if value is MISSING else value
 
     def value(self, node: ast.AST | None, depth: int = 0) -> str | pathlib.PurePath | None:
         """The path an expression stands for, when the payload holds it; else None."""

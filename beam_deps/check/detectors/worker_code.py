@@ -130,6 +130,14 @@ def closure_value(fn: types.FunctionType, name: str) -> Any:
         return MISSING
 
 
+def free_value(fn: types.FunctionType, name: str) -> Any:
+    """What a free name of ``fn`` holds where it runs: its closure's cell (pickled with it),
+    else its global (``MISSING`` when neither has it)."""
+    if name in fn.__code__.co_freevars:
+        return closure_value(fn, name)
+    return fn.__globals__.get(name, MISSING)
+
+
 def _subscript_written(ops: list[dis.Instruction], start: int) -> bool:
     """True when the container the chain just pushed is the target of a ``STORE_SUBSCR`` /
     ``DELETE_SUBSCR`` whatever the index expression (``memo[word, 0] = v`` builds a tuple
@@ -304,6 +312,7 @@ __all__ = [
     "WorkerFunction",
     "attribute_chains",
     "closure_value",
+    "free_value",
     "held_object",
     "is_user_function",
     "payload_code",
