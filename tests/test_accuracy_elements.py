@@ -173,8 +173,37 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_process_returns_dict_fixed.py", args=("{out}/out.txt",)),
+    Example(  # a str method's result (m20 t13): older Beams write one character per line
+        "elements_process_returns_str.py",
+        E({"BD314"}),
+        fails_with=(
+            "Returning a str from a ParDo or FlatMap is not allowed"
+            if profile().refuses_single_outputs
+            else None
+        ),
+        args=("{out}/out.txt",),
+    ),
     Example("elements_map_generator.py", E({"BD314"}), args=("{out}/out.txt",)),
     Example("elements_map_generator_fixed.py", args=("{out}/out.txt",)),
+    # a dict view or a generator inside the elements: refused, or emptied by the encoding that
+    # samples every output and feeds the shuffle (m20 t10, t11)
+    Example(
+        "elements_dict_view.py",
+        E({"BD316"}),
+        fails_with="TypeError: cannot pickle 'dict_keys' object",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_dict_view_fixed.py", args=("{out}/out.txt",)),
+    Example("elements_generator_value.py", E({"BD316"}), args=("{out}/out.txt",)),
+    Example("elements_generator_value_fixed.py", args=("{out}/out.txt",)),
+    # AsSingleton of a side PCollection of two elements (m20 t15)
+    Example(
+        "elements_singleton_many.py",
+        E({"BD317"}),
+        fails_with="PCollection of size 2 with more than one element accessed as a singleton",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_singleton_many_fixed.py", args=("{out}/out.txt",)),
     # a CombineFn that hands every key the same accumulator (m20 t33)
     Example("elements_shared_accumulator.py", E({"BD315"}), args=("{out}/out.txt",)),
     Example("elements_shared_accumulator_fixed.py", args=("{out}/out.txt",)),
@@ -212,7 +241,7 @@ ELEMENT_EXAMPLES = [
 ]
 # What the real run writes (sorted lines): the silent kinds are proven by their output.
 # The codes of this file's kinds: none of them on a clean example or on Beam's own examples.
-NEW_CODES = {"BD112", "BD305", "BD306", "BD308", "BD309", "BD310"}
+NEW_CODES = {"BD112", "BD305", "BD306", "BD308", "BD309", "BD310", "BD316", "BD317"}
 OUTPUTS = {
     "elements_enum_value_fixed-cloudpickle": ["a=['HIGH', 'LOW']", "b=['LOW']"],
     "elements_function_fixed-cloudpickle": ["a=[20, 40]", "b=[30]"],
@@ -244,6 +273,17 @@ OUTPUTS = {
     "elements_process_returns_dict_fixed-cloudpickle": ["ann=3", "bob=5"],
     "elements_map_generator-cloudpickle": ["0", "0"],  # each generator emptied on the way
     "elements_map_generator_fixed-cloudpickle": ["2", "4"],
+    "elements_dict_view_fixed-cloudpickle": [
+        "a=1",
+        "b=1",
+        "c=1",
+        "u1:a,b,user",
+        "u2:c,user",
+        "user=2",
+    ],
+    "elements_generator_value-cloudpickle": ["a=", "b="],  # each generator emptied on the way
+    "elements_generator_value_fixed-cloudpickle": ["x", "y", "z"],
+    "elements_singleton_many_fixed-cloudpickle": ["109"],  # 9 > 7, plus the offset 100
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],
@@ -255,6 +295,9 @@ OUTPUTS = {
     f"elements_dill_file_fixed-{DILL_LIBRARY}": ["cat=known", "emu=unknown"],
     "elements_dill_file-cloudpickle": ["cat=known", "emu=unknown"],  # by content: right
 }
+
+if not profile().refuses_single_outputs:  # Beam before 2.76 writes the characters
+    OUTPUTS["elements_process_returns_str-cloudpickle"] = ["h", "i", "k", "o"]
 
 
 def _param(example: Example):
@@ -305,6 +348,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     if profile().refuses_single_outputs:  # the page shows Beam 2.76+'s words
         returned = _first("elements_process_returns_dict.py", "BD314")
         check_golden("check_process_returns_dict", returned)
+    check_golden("check_dict_view", _first("elements_dict_view.py", "BD316"))
     check_golden("check_loop_late_binding", _first("loop_late_binding.py", "BD112"))
     if LISTS:  # the page shows the message of the Beams that give a list back
         check_golden("check_schema_tuple", _first("elements_schema_tuple.py", "BD306"))

@@ -572,4 +572,54 @@ RULES = [
         "    def create_accumulator(self):\n"
         "        return []  # a new list each time\n",
     ),
+    Rule(
+        code="BD316",
+        name="unencodable-value-in-element",
+        severity=E,
+        also=(W,),
+        severity_note="An error where a later step reads the output; a warning where "
+        "nothing does, or where only one return of several emits it.",
+        reported_by=("check",),
+        summary="A step emits a dict view (d.keys(), d.values(), d.items()) or a generator "
+        "inside its elements.",
+        explanation="A worker encodes a sample of every output with the output's coder "
+        "(element counters: always the first ten elements), shuffle or not, and at a "
+        "shuffle it encodes every element. Beam's fallback coder is the standard pickle, "
+        "whatever `--pickle_library` says, and it refuses a view of a dict "
+        "(\"TypeError: cannot pickle 'dict_keys' object\"). A generator is worse: where "
+        "Beam infers an iterable type, its coder iterates the generator, so the next step "
+        "or the other side of a GroupByKey gets it empty, silently (`a=` instead of "
+        "`a=x,y`); where it cannot, the pickle refuses it. In-process tests that never "
+        "encode an element pass. Reported for a generator expression, a call of your own "
+        "generator function, and a view of a variable, an item or a dict the function "
+        "builds.",
+        fix="Emit a list: `list(d.keys())`, `sorted(d)`, `list(d.items())`, "
+        "`[w.lower() for w in words]` instead of `(w.lower() for w in words)`.",
+        example="pairs = rows | beam.Map(lambda d: (d['user'], d.keys()))\n"
+        "pairs | beam.GroupByKey()\n",
+        example_fixed="pairs = rows | beam.Map(lambda d: (d['user'], sorted(d.keys())))\n"
+        "pairs | beam.GroupByKey()\n",
+    ),
+    Rule(
+        code="BD317",
+        name="singleton-of-many",
+        severity=E,
+        reported_by=("check",),
+        summary="AsSingleton of a PCollection that is built with several elements.",
+        explanation="`beam.pvalue.AsSingleton(pcoll)` gives each call of the step the one "
+        "element of `pcoll`. The worker reads the side input when the step first needs it "
+        'and fails on a second element: "ValueError: PCollection of size 2 with more than '
+        'one element accessed as a singleton view". The usual slip is a side PCollection '
+        "never reduced to one value: a `Create` of the candidate values, or a `Map` over "
+        "them where a `CombineGlobally` was meant. Reported where the construction fixes the "
+        "count: a `Create` of several values, followed only by steps that emit one element "
+        "per input (`Map`, `MapTuple`, `WindowInto`).",
+        fix="Reduce the side PCollection to one value (`beam.CombineGlobally(max)`, "
+        "`beam.combiners.ToList()`), or read it whole with `AsList`/`AsIter` (or `AsDict` for "
+        "pairs).",
+        example="limits = p | 'Limits' >> beam.Create([5, 7])\n"
+        "nums | beam.Filter(lambda x, t: x > t, t=beam.pvalue.AsSingleton(limits))\n",
+        example_fixed="limit = p | 'Limits' >> beam.Create([5, 7]) | beam.CombineGlobally(max)\n"
+        "nums | beam.Filter(lambda x, t: x > t, t=beam.pvalue.AsSingleton(limit))\n",
+    ),
 ]

@@ -46,12 +46,14 @@ from beam_deps.check.detectors.rebuilt_classes import rebuilt_class_diagnostics
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
 from beam_deps.check.detectors.secret_urls import secret_urls
 from beam_deps.check.detectors.setup_file import setup_file_diagnostics
+from beam_deps.check.detectors.side_inputs import singleton_side_input_diagnostics
 from beam_deps.check.detectors.staged import (
     requirement_names,
     requirement_pins,
     staged_from_options,
 )
 from beam_deps.check.detectors.step_outputs import step_output_diagnostics
+from beam_deps.check.detectors.unencodable import unencodable_value_diagnostics
 from beam_deps.check.detectors.worker_code import classes_on_workers, payload_code
 from beam_deps.check.detectors.worker_findings import findings_to_diagnostics, read_after_run
 from beam_deps.check.detectors.worker_model import worker_model_diagnostics
@@ -225,6 +227,8 @@ def _at_run(
     diagnostics += declared_type_diagnostics(captured.pipeline)
     diagnostics += none_element_diagnostics(captured.pipeline)
     diagnostics += step_output_diagnostics(captured.pipeline)
+    diagnostics += unencodable_value_diagnostics(captured.pipeline)
+    diagnostics += singleton_side_input_diagnostics(captured.pipeline)
     diagnostics += shared_accumulator_diagnostics(captured.pipeline)
     diagnostics += grouping_key_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built

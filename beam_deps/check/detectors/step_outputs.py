@@ -53,6 +53,28 @@ def _iterated_function(node: Any, target: Any) -> types.FunctionType | None:
     return process if isinstance(process, types.FunctionType) else None
 
 
+# Methods only str and bytes have (a line's ``strip().lower()``): either way Beam refuses the
+# result (2.76+) or iterates its characters or byte values, so which of the two it is does not
+# matter here, unlike for a coder (value_types leaves them UNKNOWN).
+_TEXT_METHODS = frozenset(
+    {"strip", "lstrip", "rstrip", "lower", "upper", "casefold", "swapcase", "zfill"}
+    | {"removeprefix", "removesuffix", "capitalize"}
+)
+
+
+def _text_method(expr: ast.AST) -> bool:
+    """``x.strip()``, ``line.lower()``: a str (or bytes) method called on a value, not on
+    ``self`` (a class of the user's may define ``lower``) nor on pandas' ``.str``."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
+        return False
+    receiver = expr.func.value
+    if isinstance(receiver, ast.Name) and receiver.id == "self":
+        return False
+    if isinstance(receiver, ast.Attribute) and receiver.attr == "str":
+        return False
+    return expr.func.attr in _TEXT_METHODS
+
+
 def _returned_type(expr: ast.AST) -> type | None:
     """The type a returned expression surely has, among those Beam cannot iterate as
     elements (or iterates wrongly), else None."""
@@ -60,6 +82,8 @@ def _returned_type(expr: ast.AST) -> type | None:
         return dict
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
         return dict
+    if _text_method(expr):
+        return str
     value = value_types.sample(expr)
     if value is value_types.UNKNOWN or value is None:
         return None

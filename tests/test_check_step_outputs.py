@@ -1,0 +1,70 @@
+"""Which returns BD314 claims for a text method's result: a str (or bytes) method called on a
+value is refused by Beam 2.76+ or iterated character by character before, not a method of
+``self`` (a user class may define ``lower``) nor pandas' ``.str`` accessor. The real runs are
+the examples in tests/test_accuracy_elements.py; these build pipelines (never run)."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import pytest
+
+from beam_deps.check.detectors.step_outputs import step_output_diagnostics
+
+
+class Clean(beam.DoFn):
+    def process(self, line):
+        return line.strip().lower()
+
+
+class Upper(beam.DoFn):
+    def process(self, line):
+        return line.split(",")[0].upper()
+
+
+class OwnLower(beam.DoFn):
+    def lower(self):
+        return ["a", "b"]
+
+    def process(self, line):
+        return self.lower()
+
+
+class PandasLower(beam.DoFn):
+    def process(self, frame):
+        return frame.name.str.lower()
+
+
+class Yields(beam.DoFn):
+    def process(self, line):
+        yield line.strip().lower()
+
+
+def _codes(step) -> list[str]:
+    p = beam.Pipeline()
+    p | beam.Create([" Hi "]) | step | "Read" >> beam.Map(str)
+    return [d.code for d in step_output_diagnostics(p)]
+
+
+@pytest.mark.parametrize(
+    "step, codes",
+    [
+        (beam.ParDo(Clean()), ["BD314"]),
+        (beam.ParDo(Upper()), ["BD314"]),
+        (beam.FlatMap(lambda line: line.rstrip("\n")), ["BD314"]),
+        (beam.ParDo(OwnLower()), []),
+        (beam.ParDo(PandasLower()), []),
+        (beam.ParDo(Yields()), []),
+        (beam.Map(lambda line: line.strip()), []),  # Map emits the str itself: right
+    ],
+    ids=[
+        "strip-lower",
+        "item-upper",
+        "flatmap-rstrip",
+        "own-method",
+        "pandas-str",
+        "yields",
+        "map",
+    ],
+)
+def test_text_method_returns(step, codes):
+    assert _codes(step) == codes
