@@ -197,6 +197,13 @@ def saved() -> Callable[[], None]:
     if locale is not None:
         current = locale.setlocale(locale.LC_ALL)
         undo.append(lambda: locale.setlocale(locale.LC_ALL, current))
+    # cloudpickle's register_pickle_by_value: Beam's own copy (2.65+) and the package
+    # (older Beams), so a module one script registers is not by value for the next check
+    for name in ("apache_beam.internal.cloudpickle.cloudpickle", "cloudpickle.cloudpickle"):
+        registry = getattr(sys.modules.get(name), "_PICKLE_BY_VALUE_MODULES", None)
+        if isinstance(registry, set):
+            kept = set(registry)
+            undo.append(functools.partial(_put_back, registry, kept))
 
     def restore() -> None:
         for step in undo:
@@ -206,6 +213,11 @@ def saved() -> Callable[[], None]:
                 continue
 
     return restore
+
+
+def _put_back(registry: set, kept: set) -> None:
+    registry.clear()
+    registry.update(kept)
 
 
 _TEXT_NAMES = frozenset(
