@@ -196,6 +196,13 @@ ELEMENT_EXAMPLES = [
     Example("elements_dict_view_fixed.py", args=("{out}/out.txt",)),
     Example("elements_generator_value.py", E({"BD316"}), args=("{out}/out.txt",)),
     Example("elements_generator_value_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_regex_match.py",
+        E({"BD316"}),
+        fails_with="cannot pickle 're.Match' object",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_regex_match_fixed.py", args=("{out}/out.txt",)),
     # AsSingleton of a side PCollection of two elements (m20 t15)
     Example(
         "elements_singleton_many.py",
@@ -204,6 +211,46 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_singleton_many_fixed.py", args=("{out}/out.txt",)),
+    # ... and AsDict of rows that are not (key, value) pairs
+    Example(
+        "elements_asdict_rows.py",
+        E({"BD317"}),
+        fails_with="dictionary update sequence element #0 has length 3; 2 is required",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_asdict_rows_fixed.py", args=("{out}/out.txt",)),
+    # elements stamped with a naive datetime
+    Example(
+        "elements_naive_timestamp.py",
+        E({"BD318"}),
+        fails_with="ValueError: dt has no timezone info",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_naive_timestamp_fixed.py", args=("{out}/out.txt",)),
+    # a CombineFn's add_input that does not return the accumulator (m21 u04)
+    Example(
+        "elements_combine_no_return.py",
+        E({"BD319"}),
+        fails_with="AttributeError: 'NoneType' object has no attribute 'append'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_combine_no_return_fixed.py", args=("{out}/out.txt",)),
+    # finish_bundle that yields a plain value (m21 u01)
+    Example(
+        "elements_finish_bundle_plain.py",
+        E({"BD320"}),
+        fails_with="Finish Bundle should only output WindowedValue type",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_finish_bundle_plain_fixed.py", args=("{out}/out.txt",)),
+    # a CoGroupByKey input that was never keyed (m21 u34)
+    Example(
+        "elements_cogroup_unkeyed.py",
+        E({"BD321"}),
+        fails_with="takes 2 positional arguments but 7 were given",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_cogroup_unkeyed_fixed.py", args=("{out}/out.txt",)),
     # a CombineFn that hands every key the same accumulator (m20 t33)
     Example("elements_shared_accumulator.py", E({"BD315"}), args=("{out}/out.txt",)),
     Example("elements_shared_accumulator_fixed.py", args=("{out}/out.txt",)),
@@ -241,7 +288,19 @@ ELEMENT_EXAMPLES = [
 ]
 # What the real run writes (sorted lines): the silent kinds are proven by their output.
 # The codes of this file's kinds: none of them on a clean example or on Beam's own examples.
-NEW_CODES = {"BD112", "BD305", "BD306", "BD308", "BD309", "BD310", "BD316", "BD317"}
+NEW_CODES = {
+    "BD112",
+    "BD305",
+    "BD306",
+    "BD308",
+    "BD309",
+    "BD310",
+    "BD316",
+    "BD317",
+    "BD318",
+    "BD319",
+    "BD320",
+}
 OUTPUTS = {
     "elements_enum_value_fixed-cloudpickle": ["a=['HIGH', 'LOW']", "b=['LOW']"],
     "elements_function_fixed-cloudpickle": ["a=[20, 40]", "b=[30]"],
@@ -283,7 +342,13 @@ OUTPUTS = {
     ],
     "elements_generator_value-cloudpickle": ["a=", "b="],  # each generator emptied on the way
     "elements_generator_value_fixed-cloudpickle": ["x", "y", "z"],
+    "elements_regex_match_fixed-cloudpickle": ["a:1", "b:2"],
     "elements_singleton_many_fixed-cloudpickle": ["109"],  # 9 > 7, plus the offset 100
+    "elements_naive_timestamp_fixed-cloudpickle": ["1", "2"],  # 10:00-11:00 and 11:00-12:00
+    "elements_asdict_rows_fixed-cloudpickle": ["ann=9.5", "bob=3.0"],
+    "elements_combine_no_return_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
+    "elements_finish_bundle_plain_fixed-cloudpickle": ["a", "b", "c"],
+    "elements_cogroup_unkeyed_fixed-cloudpickle": ["ann ['a@x'] ['111']", "bob ['b@x'] ['222']"],
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],

@@ -8,8 +8,10 @@ import apache_beam as beam
 import pytest
 
 from beam_deps.check.detectors.side_inputs import (
+    cogroup_input_diagnostics,
     element_count,
-    singleton_side_input_diagnostics,
+    not_pairs,
+    side_input_view_diagnostics,
 )
 
 
@@ -48,5 +50,69 @@ def _side(build):
 def test_element_count(build, count):
     p, side = _side(build)
     assert element_count(side) == count
-    codes = [d.code for d in singleton_side_input_diagnostics(p)]
+    codes = [d.code for d in side_input_view_diagnostics(p)]
     assert codes == (["BD317"] if count and count > 1 else [])
+
+
+def _dict_side(build):
+    p = beam.Pipeline()
+    side = build(p)
+    p | "Main" >> beam.Create([1]) | beam.Map(lambda x, s: x, s=beam.pvalue.AsDict(side))
+    return p, side
+
+
+@pytest.mark.parametrize(
+    "build, elements",
+    [
+        (lambda p: p | beam.Create([{"id": 1, "n": "a", "t": "x"}]), "dicts of 3 fields"),
+        (lambda p: p | beam.Create([{"id": 1, "n": "a"}]), "dicts of 2 fields"),
+        (lambda p: p | beam.Create([{"id": 1}, {"id": 2, "n": "b"}]), "dicts"),
+        (lambda p: p | beam.Create([1, 2]), "int values"),
+        (lambda p: p | beam.Create([(1, 2, 3)]), "tuple values"),
+        (lambda p: p | beam.Create(["ab"]) | beam.Map(lambda s: {"s": s}), "dicts"),
+        (lambda p: p | beam.Create([("a", 1), ("b", 2)]), None),
+        (lambda p: p | beam.Create([["a", 1]]), None),
+        (lambda p: p | beam.Create([{"id": 1}, ("b", 2)]), None),  # one pair: not claimed
+        (lambda p: p | beam.Create([{"id": 1}]) | beam.Map(lambda r: (r["id"], r)), None),
+        (lambda p: p | beam.Create([{"id": 1}]) | beam.Map(lambda r: r), None),
+        (lambda p: p | beam.Create(["ab"]) | beam.FlatMap(lambda s: [{"s": s}]), None),
+    ],
+    ids=[
+        "rows-3",
+        "rows-2",
+        "rows-mixed",
+        "ints",
+        "triples",
+        "map-to-dict",
+        "pairs",
+        "list-pairs",
+        "one-pair",
+        "keyed",
+        "map-unknown",
+        "flatmap",
+    ],
+)
+def test_as_dict_of_what_is_not_pairs(build, elements):
+    p, side = _dict_side(build)
+    assert not_pairs(side) == elements
+    codes = [d.code for d in side_input_view_diagnostics(p)]
+    assert codes == (["BD317"] if elements else [])
+
+
+@pytest.mark.parametrize(
+    "build, codes",
+    [
+        (lambda p: p | "B" >> beam.Create(["ann:1"]), ["BD321"]),
+        (lambda p: p | "B" >> beam.Create([{"id": 1}]) | beam.Map(lambda r: {"r": r}), ["BD321"]),
+        (lambda p: p | "B" >> beam.Create([("ann", 1)]), []),
+        (lambda p: p | "B" >> beam.Create(["ann:1"]) | beam.Map(lambda s: s.split(":")), []),
+    ],
+    ids=["strings", "map-to-dicts", "pairs", "map-unknown"],
+)
+def test_cogroup_inputs(build, codes):
+    p = beam.Pipeline()
+    left = p | "A" >> beam.Create([("ann", 2)])
+    {"left": left, "right": build(p)} | beam.CoGroupByKey()
+    found = cogroup_input_diagnostics(p)
+    assert [d.code for d in found] == codes
+    assert all("'right'" in d.message for d in found)

@@ -8,10 +8,14 @@ and ask the detector what it reads in each shape.
 
 from __future__ import annotations
 
+import re
+
 import apache_beam as beam
 import pytest
 
 from beam_deps.check.detectors.unencodable import unencodable_value_diagnostics
+
+PAIR = re.compile(r"(\w+)=(\d+)")
 
 
 def words(text):
@@ -87,6 +91,8 @@ def _codes(step) -> list[tuple[str, str]]:
         beam.ParDo(PairsWithNamedGenerator()),
         beam.ParDo(PairsWithOwnGenerator()),
         beam.ParDo(ReturnsListOfPairs()),
+        beam.Map(lambda d: (d["k"], PAIR.match(d["k"]))),
+        beam.Map(lambda d: re.search("a", d["k"])),
     ],
     ids=[
         "map-keys",
@@ -99,6 +105,8 @@ def _codes(step) -> list[tuple[str, str]]:
         "dofn-named-genexp",
         "dofn-own-generator-method",
         "dofn-returns-list",
+        "pattern-match",
+        "re-search",
     ],
 )
 def test_view_or_generator_inside_an_element_is_an_error(step):
@@ -119,6 +127,8 @@ def test_view_or_generator_inside_an_element_is_an_error(step):
         beam.ParDo(ItemsIterated()),
         beam.ParDo(YieldsFromItems()),
         beam.ParDo(NameRebound()),
+        beam.Map(lambda d: PAIR.match(d["k"]).groups()),
+        beam.FlatMap(lambda d: PAIR.finditer(d["k"])),
     ],
     ids=[
         "list-of-keys",
@@ -132,6 +142,8 @@ def test_view_or_generator_inside_an_element_is_an_error(step):
         "process-returns-items",
         "yield-from-items",
         "name-rebound-to-list",
+        "match-groups",
+        "flatmap-finditer",
     ],
 )
 def test_what_beam_iterates_or_a_list_is_not_claimed(step):

@@ -2,8 +2,9 @@
 
 `beam-deps explain`, the renderers and the website's rule pages all read this table, so they
 can never disagree. `model` says what an entry is; `code_rules` (BD0-BD1), `session_rules`
-(BD2-BD3), `dependency_rules` (BD4) and `worker_rules` (BD5) hold them; findings are built
-with `diagnostic()`, which takes severity, fix and docs link from the entry.
+(BD2-BD3, with `dill_rules` and `element_rules`), `dependency_rules` (BD4) and
+`worker_rules` (BD5) hold them; findings are built with `diagnostic()`, which takes
+severity, fix and docs link from the entry.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from beam_deps.catalogue import (
     code_rules,
     dependency_rules,
     dill_rules,
+    element_rules,
     session_rules,
     worker_rules,
 )
@@ -27,6 +29,7 @@ _RULES = sorted(
         *code_rules.RULES,
         *session_rules.RULES,
         *dill_rules.RULES,
+        *element_rules.RULES,
         *dependency_rules.RULES,
         *worker_rules.RULES,
     ],

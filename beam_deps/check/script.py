@@ -23,8 +23,12 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import launch_settings
-from beam_deps.check.detectors.accumulators import shared_accumulator_diagnostics
+from beam_deps.check.detectors.accumulators import (
+    combine_method_diagnostics,
+    shared_accumulator_diagnostics,
+)
 from beam_deps.check.detectors.arguments import ignored_arguments
+from beam_deps.check.detectors.bundles import finish_bundle_diagnostics
 from beam_deps.check.detectors.construction import construction_failures, stopped_after_run
 from beam_deps.check.detectors.declared import declared_conflicts
 from beam_deps.check.detectors.declared_types import declared_type_diagnostics
@@ -46,13 +50,17 @@ from beam_deps.check.detectors.rebuilt_classes import rebuilt_class_diagnostics
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
 from beam_deps.check.detectors.secret_urls import secret_urls
 from beam_deps.check.detectors.setup_file import setup_file_diagnostics
-from beam_deps.check.detectors.side_inputs import singleton_side_input_diagnostics
+from beam_deps.check.detectors.side_inputs import (
+    cogroup_input_diagnostics,
+    side_input_view_diagnostics,
+)
 from beam_deps.check.detectors.staged import (
     requirement_names,
     requirement_pins,
     staged_from_options,
 )
 from beam_deps.check.detectors.step_outputs import step_output_diagnostics
+from beam_deps.check.detectors.timestamps import naive_timestamp_diagnostics
 from beam_deps.check.detectors.unencodable import unencodable_value_diagnostics
 from beam_deps.check.detectors.worker_code import classes_on_workers, payload_code
 from beam_deps.check.detectors.worker_findings import findings_to_diagnostics, read_after_run
@@ -228,8 +236,12 @@ def _at_run(
     diagnostics += none_element_diagnostics(captured.pipeline)
     diagnostics += step_output_diagnostics(captured.pipeline)
     diagnostics += unencodable_value_diagnostics(captured.pipeline)
-    diagnostics += singleton_side_input_diagnostics(captured.pipeline)
+    diagnostics += side_input_view_diagnostics(captured.pipeline)
+    diagnostics += cogroup_input_diagnostics(captured.pipeline)
+    diagnostics += naive_timestamp_diagnostics(captured.pipeline)
     diagnostics += shared_accumulator_diagnostics(captured.pipeline)
+    diagnostics += combine_method_diagnostics(captured.pipeline)
+    diagnostics += finish_bundle_diagnostics(captured.pipeline)
     diagnostics += grouping_key_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once

@@ -1,4 +1,5 @@
-"""A CombineFn hands out one shared object as every accumulator (BD315).
+"""A CombineFn hands out one shared object as every accumulator (BD315), or a method whose
+result Beam reads returns nothing (BD319).
 
 Beam calls ``create_accumulator()`` once per key and bundle and expects a *new* accumulator
 each time: ``add_input`` may change it in place (``acc.append(x)``) and
@@ -12,20 +13,34 @@ Reported only where both are certain from the code: the returned value is a list
 set, bytearray or deque the CombineFn object, its class or the module holds (not one the
 method makes), and ``add_input`` changes its accumulator argument in place. (Proven on
 isolated workers in tests/test_accuracy_elements.py.)
+
+Beam keeps what ``add_input`` returns as the accumulator, and likewise reads what
+``create_accumulator``, ``merge_accumulators`` and ``extract_output`` return. An
+``add_input`` that appends to its accumulator and forgets ``return acc`` hands None to the
+next call ("AttributeError: 'NoneType' object has no attribute 'append'"); an
+``extract_output`` without a return makes every result None. Reported where the method has
+no ``return`` with a value and its end is reached.
 """
 
 from __future__ import annotations
 
 import ast
 import collections
+import inspect
 import types
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
-from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
+from beam_deps.check.detectors.function_source import (
+    falls_through,
+    function_root,
+    line_of,
+    own_nodes,
+)
 from beam_deps.check.detectors.worker_code import MISSING, free_value
 from beam_deps.diagnostics import Diagnostic
+from beam_deps.pickling.locations import is_user_file
 
 _MUTABLE = (list, dict, set, bytearray, collections.deque)
 _IN_PLACE = frozenset(
@@ -117,50 +132,129 @@ def _shared(fn: Any) -> tuple[str, Any, int] | None:
     return name, value, line_of(create, returns[0].value)
 
 
+def _user_combines(pipeline: Any) -> list[tuple[Any, Any]]:
+    """(node, CombineFn) for each combine (per key or global) of a CombineFn of the user's."""
+    from apache_beam.transforms.core import CombineFn, CombineGlobally, CombinePerKey
+
+    found: list[tuple[Any, Any]] = []
+    for node in shuffles.nodes_of(pipeline, (CombinePerKey, CombineGlobally), composites=True):
+        fn = getattr(node.transform, "fn", None)
+        if isinstance(fn, CombineFn) and not shuffles.is_beams(fn):
+            found.append((node, fn))
+    return found
+
+
 def shared_accumulator_diagnostics(pipeline: Any) -> list[Diagnostic]:
     """BD315 for each combine of the user's CombineFn whose accumulators are one shared
     object changed in place."""
-    from apache_beam.pipeline import PipelineVisitor
-    from apache_beam.transforms.core import CombineFn, CombineGlobally, CombinePerKey
-
     out: list[Diagnostic] = []
-    seen: set[int] = set()
-
-    class Visitor(PipelineVisitor):
-        def enter_composite_transform(self, node: Any) -> None:
-            self.visit_transform(node)
-
-        def visit_transform(self, node: Any) -> None:
-            transform = node.transform
-            if not isinstance(transform, CombinePerKey | CombineGlobally):
-                return
-            fn = getattr(transform, "fn", None)
-            if not isinstance(fn, CombineFn) or shuffles.is_beams(fn) or id(node) in seen:
-                return
-            seen.add(id(node))
-            try:
-                found = _shared(fn)
-            except Exception:  # noqa: BLE001 - a hostile user object: no finding
-                return
-            if found is None:
-                return
-            name, value, line = found
-            where = shuffles.where(node)
-            qualname = type(fn).__qualname__
-            out.append(
-                diagnostic(
-                    "BD315",
-                    f"{qualname}.create_accumulator returns {name} (line {line}), one "
-                    f"{type(value).__name__} the CombineFn holds, for every key and bundle, "
-                    "and add_input changes it in place: the keys' inputs mix in that one "
-                    "object and merges count them again, so the results are silently wrong",
-                    path=f"{where['transform']} > {qualname}.create_accumulator",
-                    **where,
-                )
+    for node, fn in _user_combines(pipeline):
+        try:
+            found = _shared(fn)
+        except Exception:  # noqa: BLE001 - a hostile user object: no finding
+            continue
+        if found is None:
+            continue
+        name, value, line = found
+        where = shuffles.where(node)
+        qualname = type(fn).__qualname__
+        out.append(
+            diagnostic(
+                "BD315",
+                f"{qualname}.create_accumulator returns {name} (line {line}), one "
+                f"{type(value).__name__} the CombineFn holds, for every key and bundle, "
+                "and add_input changes it in place: the keys' inputs mix in that one "
+                "object and merges count them again, so the results are silently wrong",
+                path=f"{where['transform']} > {qualname}.create_accumulator",
+                **where,
             )
-
-    pipeline.visit(Visitor())
+        )
     return out
 
 
-__all__ = ["shared_accumulator_diagnostics"]
+# What Beam does with each method's result, and what a None there leads to ({error}: the
+# worker's message, named by the first method add_input calls on its accumulator).
+_RESULTS = {
+    "create_accumulator": ("the new accumulator", "add_input gets None as its accumulator"),
+    "add_input": (
+        "the accumulator from then on",
+        "the next add_input, merge or extract_output gets None",
+    ),
+    "merge_accumulators": (
+        "the merged accumulator",
+        "the steps after the merge get None as the accumulator",
+    ),
+    "extract_output": ("the combine's result", "every result is None, silently"),
+}
+
+
+def _error_on_none(cls: type) -> str:
+    """The worker's error when add_input gets None: "AttributeError: 'NoneType' object has
+    no attribute 'append'" for ``acc.append(x)``."""
+    add = inspect.getattr_static(cls, "add_input", None)
+    root = function_root(add) if isinstance(add, types.FunctionType) else None
+    code = getattr(add, "__code__", None)
+    if root is not None and code is not None and code.co_argcount > 1:
+        name = code.co_varnames[1]
+        for node in own_nodes(root):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == name
+            ):
+                return f"AttributeError: 'NoneType' object has no attribute '{node.func.attr}'"
+    return "AttributeError: 'NoneType' object has no attribute ..., or a TypeError"
+
+
+def _returns_nothing(method: Any) -> int | None:
+    """The ``def`` line of ``method`` when it surely returns None: no ``return`` with a
+    value, not a generator, and its end is reached (not only a ``raise``)."""
+    if (
+        not isinstance(method, types.FunctionType)
+        or method.__code__.co_flags & inspect.CO_GENERATOR
+    ):
+        return None
+    if not is_user_file(method.__code__.co_filename):
+        return None
+    root = function_root(method)
+    if not isinstance(root, ast.FunctionDef):
+        return None
+    if any(isinstance(n, ast.Return) and n.value is not None for n in own_nodes(root)):
+        return None
+    return line_of(method, root) if falls_through(root.body) else None
+
+
+def combine_method_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD319 for each method of the user's CombineFn that Beam reads the result of and that
+    returns nothing (``add_input`` that appends to the accumulator and does not return
+    it)."""
+    out: list[Diagnostic] = []
+    seen: set[tuple[type, str]] = set()
+    for node, fn in _user_combines(pipeline):
+        for name, (what, outcome) in _RESULTS.items():
+            method = inspect.getattr_static(type(fn), name, None)
+            try:
+                line = _returns_nothing(method)
+            except Exception:  # noqa: BLE001 - a hostile user object: no finding
+                continue
+            if line is None or (type(fn), name) in seen:
+                continue
+            seen.add((type(fn), name))
+            where = shuffles.where(node)
+            qualname = type(fn).__qualname__
+            if name in ("create_accumulator", "add_input"):
+                outcome += f' ("{_error_on_none(type(fn))}")'
+            out.append(
+                diagnostic(
+                    "BD319",
+                    f"{qualname}.{name} returns nothing (line {line}), but Beam takes what "
+                    f"it returns as {what}: {outcome}",
+                    path=f"{where['transform']} > {qualname}.{name}",
+                    **where,
+                )
+            )
+    return out
+
+
+__all__ = ["combine_method_diagnostics", "shared_accumulator_diagnostics"]

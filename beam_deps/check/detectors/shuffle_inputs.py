@@ -40,21 +40,32 @@ def is_beams(target: Any) -> bool:
     return module.startswith("apache_beam.")
 
 
-def shuffles_of(pipeline: Any) -> list[Any]:
-    """The pipeline's ``GroupByKey`` nodes: where elements are encoded by a coder (a
-    ``CoGroupByKey``, a ``Reshuffle``, a combine per key all group through one)."""
+def nodes_of(pipeline: Any, kind: type | tuple[type, ...], composites: bool = False) -> list[Any]:
+    """The pipeline's nodes whose transform is a ``kind``, in pipeline order: the leaves, and
+    with ``composites`` the composite transforms too (a CoGroupByKey, a CombinePerKey)."""
     from apache_beam.pipeline import PipelineVisitor
-    from apache_beam.transforms.core import GroupByKey
 
     found: list[Any] = []
 
-    class Leaves(PipelineVisitor):
-        def visit_transform(self, node: Any) -> None:
-            if isinstance(node.transform, GroupByKey):
+    class Visitor(PipelineVisitor):
+        def enter_composite_transform(self, node: Any) -> None:
+            if composites and isinstance(node.transform, kind):
                 found.append(node)
 
-    pipeline.visit(Leaves())
+        def visit_transform(self, node: Any) -> None:
+            if isinstance(node.transform, kind):
+                found.append(node)
+
+    pipeline.visit(Visitor())
     return found
+
+
+def shuffles_of(pipeline: Any) -> list[Any]:
+    """The pipeline's ``GroupByKey`` nodes: where elements are encoded by a coder (a
+    ``CoGroupByKey``, a ``Reshuffle``, a combine per key all group through one)."""
+    from apache_beam.transforms.core import GroupByKey
+
+    return nodes_of(pipeline, GroupByKey)
 
 
 def producers_into_shuffles(pipeline: Any) -> Iterator[tuple[Any, Any, Any]]:
@@ -229,6 +240,7 @@ __all__ = [
     "emitting_functions",
     "is_beams",
     "lifted",
+    "nodes_of",
     "producers_into_shuffles",
     "returns_elements",
     "user_callable",

@@ -1,4 +1,5 @@
-"""A singleton side input of a PCollection that has several elements (BD317).
+"""A side input view that does not fit its PCollection (BD317): a singleton of several
+elements, a dict of elements that are not pairs.
 
 ``beam.pvalue.AsSingleton(pcoll)`` hands each call of the step the one element of
 ``pcoll``; the worker reads the side input when the step first needs it and fails on a
@@ -11,6 +12,14 @@ Decided only where the construction fixes the count: the side PCollection is a `
 output, or comes from one through steps that emit exactly one element per input (``Map``,
 ``MapTuple``, a ``WindowInto``). Anything read from a source, filtered, flattened or
 combined has a count only the data knows, and is not claimed.
+
+``AsDict(pcoll)`` builds ``dict(elements)``, so each element must be a (key, value) pair. A
+PCollection of rows (dicts) is the usual slip: a row of three fields fails ("ValueError:
+dictionary update sequence element #0 has length 3; 2 is required"), a row of two fields
+silently maps its first field's name to its second's, and the lookups find nothing. Claimed
+where every element is surely not a pair: a ``Create`` of dicts, numbers or tuples of
+another length, or a ``Map`` whose function returns dicts (a display, a comprehension,
+``dict(...)``), through a ``WindowInto``.
 (Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
@@ -70,46 +79,194 @@ def _label(pcoll: Any) -> str:
     return label
 
 
-def singleton_side_input_diagnostics(pipeline: Any) -> list[Diagnostic]:
-    """BD317 for each ``AsSingleton`` side input of a PCollection built with several
-    elements."""
-    from apache_beam.pipeline import PipelineVisitor
-    from apache_beam.pvalue import AsSingleton
+def _not_a_pair(value: Any) -> bool:
+    return not (isinstance(value, list | tuple) and len(value) == 2)
+
+
+def not_pairs(pcoll: Any) -> str | None:
+    """What the elements of ``pcoll`` surely are when none of them is a (key, value) pair:
+    ``"dicts of 3 fields"``, ``"dicts of 2 fields"``, ``"dicts"``, ``"int values"``...;
+    None when some may be pairs or only the data knows."""
+    from apache_beam.transforms.core import Create, ParDo, WindowInto
+
+    from beam_deps.check.detectors.step_outputs import returns_dicts
+    from beam_deps.pipeline.payloads import user_code, wrapper_kind
+
+    for _ in range(20):
+        producer = getattr(pcoll, "producer", None)
+        transform = getattr(producer, "transform", None)
+        create = _made_by_create(producer, pcoll, Create)
+        if create is not None:
+            values = create.values
+            if not isinstance(values, list | tuple) or not values:
+                return None
+            if not all(_not_a_pair(v) for v in values):
+                return None
+            if all(isinstance(v, dict) for v in values):
+                sizes = {len(v) for v in values}
+                return f"dicts of {sizes.pop()} fields" if len(sizes) == 1 else "dicts"
+            kinds = {type(v).__name__ for v in values}
+            return f"{kinds.pop()} values" if len(kinds) == 1 else None
+        if isinstance(transform, ParDo) and wrapper_kind(transform.fn) in ("Map", "MapTuple"):
+            function = user_code(transform.fn)
+            return "dicts" if returns_dicts(function) else None
+        if not isinstance(transform, WindowInto) or len(producer.inputs) != 1:
+            return None
+        pcoll = producer.inputs[0]
+    return None
+
+
+def _views(pipeline: Any) -> list[tuple[Any, Any]]:
+    """(ParDo node, side input) for the AsSingleton and AsDict side inputs of the pipeline."""
+    from apache_beam.pvalue import AsDict, AsSingleton
     from apache_beam.transforms.core import ParDo
 
-    found: list[tuple[Any, Any]] = []
+    return [
+        (node, side)
+        for node in shuffles.nodes_of(pipeline, ParDo)
+        for side in node.transform.side_inputs or ()
+        if isinstance(side, AsSingleton | AsDict)
+    ]
 
-    class Visitor(PipelineVisitor):
-        def visit_transform(self, node: Any) -> None:
-            if isinstance(node.transform, ParDo):
-                for side in node.transform.side_inputs or ():
-                    if isinstance(side, AsSingleton):
-                        found.append((node, side))
 
-    pipeline.visit(Visitor())
+def _mismatch(side: Any) -> tuple[str, str] | None:
+    """(what the elements are, what the worker does) when the view does not fit them."""
+    from apache_beam.pvalue import AsSingleton
+
+    if isinstance(side, AsSingleton):
+        count = element_count(side.pvalue)
+        if count is None or count < 2:
+            return None
+        return (
+            f"has {count} elements (it comes from a Create of {count} values, one element "
+            "per value on the way)",
+            f'the worker fails when the step first reads it, "ValueError: PCollection of '
+            f'size {count} with more than one element accessed as a singleton view"',
+        )
+    elements = not_pairs(side.pvalue)
+    if elements is None:
+        return None
+    if elements == "dicts of 2 fields":
+        outcome = (
+            "dict() reads each row as a pair of its two field names, so the side input "
+            "maps one field's name to the other's, silently, and lookups by key find nothing"
+        )
+    elif elements.startswith("dicts of "):
+        size = elements.split()[2]
+        outcome = (
+            'the worker fails when the step first reads it, "ValueError: dictionary update '
+            f'sequence element #0 has length {size}; 2 is required"'
+        )
+    elif elements == "dicts":
+        outcome = (
+            "dict() reads each row as a sequence of its field names: the worker fails "
+            '("dictionary update sequence element #0 has length N; 2 is required"), or, for '
+            "rows of two fields, maps one field's name to the other's, silently"
+        )
+    else:
+        outcome = (
+            'the worker fails when the step first reads it, "TypeError: cannot convert '
+            'dictionary update sequence element #0 to a sequence"'
+        )
+    return f"holds {elements}, not (key, value) pairs (AsDict builds dict(elements))", outcome
+
+
+def side_input_view_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD317 for each AsSingleton side input of a PCollection built with several elements,
+    and each AsDict of one whose elements are surely not pairs."""
     out: list[Diagnostic] = []
-    for node, side in found:
+    for node, side in _views(pipeline):
         try:
-            count = element_count(side.pvalue)
+            mismatch = _mismatch(side)
         except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
             continue
-        if count is None or count < 2:
+        if mismatch is None:
             continue
+        elements, outcome = mismatch
+        view = type(side).__name__
         producer = _label(side.pvalue)
         where = shuffles.where(node)
         out.append(
             diagnostic(
                 "BD317",
-                f"{where['transform']!r} reads AsSingleton of the output of {producer!r}, "
-                f"which has {count} elements (it comes from a Create of {count} values, one "
-                "element per value on the way): the worker fails when the step first reads "
-                f'it, "ValueError: PCollection of size {count} with more than one element '
-                'accessed as a singleton view"',
-                path=f"{where['transform']} > AsSingleton({producer})",
+                f"{where['transform']!r} reads {view} of the output of {producer!r}, which "
+                f"{elements}: {outcome}",
+                path=f"{where['transform']} > {view}({producer})",
                 **where,
             )
         )
     return out
 
 
-__all__ = ["element_count", "singleton_side_input_diagnostics"]
+def cogroup_input_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD321 for each input of a CoGroupByKey whose elements are surely not (key, value)
+    pairs: its tagging step unpacks each element into a key and a value on the worker
+    (GroupByKey gets the same mistake from Beam's type check while the pipeline is built;
+    a CoGroupByKey input does not)."""
+    from apache_beam.transforms.util import CoGroupByKey
+
+    out: list[Diagnostic] = []
+    for node in shuffles.nodes_of(pipeline, CoGroupByKey, composites=True):
+        for tag, pcoll in _tagged_inputs(node):
+            try:
+                elements = not_pairs(pcoll)
+            except Exception:  # noqa: BLE001 - a hostile user object: no finding
+                continue
+            if elements is None:
+                continue
+            producer = _label(pcoll)
+            where = shuffles.where(node)
+            sizes = _sizes(pcoll)
+            given = str(sizes.pop()) if len(sizes) == 1 else "N"
+            out.append(
+                diagnostic(
+                    "BD321",
+                    f"the input {tag!r} of {node.full_label!r} (the output of {producer!r}) "
+                    f"holds {elements}, not (key, value) pairs; CoGroupByKey's tagging step "
+                    "unpacks each element into a key and a value, so the worker fails there "
+                    '("TypeError: ...add_tag.<locals>.<lambda>() takes 2 positional arguments '
+                    f'but {given} were given"), or, for values of two items, silently takes '
+                    "the first as the key",
+                    path=f"{node.full_label} > {tag}",
+                    **where,
+                )
+            )
+    return out
+
+
+def _sizes(pcoll: Any) -> set[int]:
+    """The lengths of the values of the Create that ``pcoll`` is (what unpacking each
+    element gives), or nothing."""
+    from apache_beam.transforms.core import Create
+
+    create = _made_by_create(getattr(pcoll, "producer", None), pcoll, Create)
+    values = getattr(create, "values", None)
+    if not isinstance(values, list | tuple):
+        return set()
+    try:
+        return {len(v) for v in values}
+    except TypeError:  # numbers: no length
+        return set()
+
+
+def _tagged_inputs(node: Any) -> list[tuple[Any, Any]]:
+    """(tag, PCollection) of a CoGroupByKey node, read off its tagging steps ("Tag[p]"):
+    a dict's tags, a list's positions."""
+    found: list[tuple[Any, Any]] = []
+    stack = list(getattr(node, "parts", ()))
+    while stack:
+        part = stack.pop()
+        label = part.full_label.rsplit("/", 1)[-1]
+        if label.startswith("Tag[") and label.endswith("]") and len(part.inputs) == 1:
+            found.append((label[4:-1], part.inputs[0]))
+        else:
+            stack.extend(getattr(part, "parts", ()))
+    return sorted(found, key=lambda item: str(item[0]))
+
+
+__all__ = [
+    "cogroup_input_diagnostics",
+    "element_count",
+    "not_pairs",
+    "side_input_view_diagnostics",
+]

@@ -94,6 +94,17 @@ def _returned_type(expr: ast.AST) -> type | None:
     return type(value) if isinstance(value, int | float) else None
 
 
+def returns_dicts(function: Any) -> bool:
+    """Every value a Map's function returns is surely a dict (a display, a comprehension,
+    ``dict(...)``), on every path (side_inputs asks, for an AsDict of rows)."""
+    if not isinstance(function, types.FunctionType):
+        return False
+    emitted = shuffles.emitted_values(function, returns=True)
+    return bool(emitted) and all(
+        not sometimes and _returned_type(expr) is dict for expr, sometimes in emitted
+    )
+
+
 def _single_returns(function: types.FunctionType) -> list[tuple[ast.Return, type, bool]]:
     """(return statement, the type it surely returns, only sometimes) for each return of a
     value Beam cannot iterate as elements; none for a generator (its return is not read)."""
@@ -203,4 +214,4 @@ def step_output_diagnostics(pipeline: Any) -> list[Diagnostic]:
     return out
 
 
-__all__ = ["step_output_diagnostics"]
+__all__ = ["returns_dicts", "step_output_diagnostics"]

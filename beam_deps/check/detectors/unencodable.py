@@ -1,11 +1,14 @@
-"""Values inside the elements that no coder can carry: dict views and generators (BD316).
+"""Values inside the elements that no coder can carry: dict views, generators, regular
+expression matches (BD316).
 
 A worker encodes a sample of every output with the output's coder, for its element counters
 (``opcounters.OperationCounters.do_sample``: always the first ten elements), shuffle or not;
-at a shuffle it encodes every element. Two kinds of value break there, whatever the pickler:
+at a shuffle it encodes every element. Three kinds of value break there, whatever the pickler:
 
 * a view of a dict (``d.keys()``, ``d.values()``, ``d.items()``): Beam's fallback coder is
   the standard pickle, which refuses it ("TypeError: cannot pickle 'dict_keys' object");
+* a regular expression's match (``PATTERN.match(line)``): refused too ("cannot pickle
+  're.Match' object"), where anything matches;
 * a generator (``(w for w in words)``, a call of a generator function): where Beam infers an
   iterable type its coder *iterates* the generator, so the next step, or the other side of
   the shuffle, gets it empty, silently; where it cannot, the pickle refuses it.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -41,6 +45,12 @@ from beam_deps.pickling.locations import is_user_file
 _VIEWS = {"keys": "dict_keys", "values": "dict_values", "items": "dict_items"}
 _DICT_MAKERS = frozenset({"dict", "defaultdict", "OrderedDict", "Counter", "loads", "asdict"})
 _GENERATOR = "generator"
+_REGEX_CALLS = {
+    "match": "re.Match",
+    "search": "re.Match",
+    "fullmatch": "re.Match",
+    "finditer": "callable_iterator",
+}
 
 
 def _is_generator_function(value: Any) -> bool:
@@ -93,6 +103,8 @@ class _Reader:
             func = expr.func
             if isinstance(func, ast.Attribute) and func.attr in _VIEWS:
                 return _VIEWS[func.attr] if _view_receiver(func.value) else None
+        if isinstance(expr, ast.Call) and (made := self._regex_result(expr)) is not None:
+            return made
         if isinstance(expr, ast.Call):
             func = expr.func
             called = None
@@ -111,6 +123,19 @@ class _Reader:
             kinds = {self.kind(v, depth + 1) for v in values or ()}
             return kinds.pop() if len(kinds) == 1 else None
         return None
+
+    def _regex_result(self, call: ast.Call) -> str | None:
+        """``re.Match`` for ``re.match(...)``/``PATTERN.search(...)`` (None where nothing
+        matches, which encodes), ``callable_iterator`` for ``finditer``."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return None
+        if func.attr not in _REGEX_CALLS:
+            return None
+        receiver = outer_value(self.function, func.value.id)
+        if not (receiver is re or isinstance(receiver, re.Pattern)):
+            return None
+        return _REGEX_CALLS[func.attr]
 
     def parts(self, element: ast.AST) -> Iterator[tuple[ast.AST, str]]:
         """(part, kind) for each part of one element that surely is a view or a generator."""
@@ -172,6 +197,12 @@ def _finding(node: Any, function: Any, part: ast.AST, kind: str, sometimes: bool
             "encoding iterates it, so the next step (or the other side of a shuffle) gets it "
             "empty, silently; where Beam cannot infer an iterable type the worker fails with "
             "\"TypeError: cannot pickle 'generator' object\""
+        )
+    elif kind in _REGEX_CALLS.values():
+        what = f"{text}, a {kind} object,"
+        outcome = (
+            "Beam's fallback coder, the standard pickle, refuses it: "
+            f"\"TypeError: cannot pickle '{kind}' object\""
         )
     else:
         what = f"{text}, a {kind} view of a dict,"

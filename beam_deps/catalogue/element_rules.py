@@ -1,0 +1,223 @@
+"""Rules about what steps do to their elements on the worker (BD314-BD321): a step that
+returns one value where Beam iterates, a shared accumulator, values no coder carries, a
+singleton side input of several elements, a timestamp without a time zone.
+
+Kept apart from ``session_rules`` (the rest of the BD3xx family) for size only; a new rule
+goes in its family's block with an explanation, a fix, an example and its fixed example
+(tests/test_catalogue_and_report.py checks each).
+"""
+
+from __future__ import annotations
+
+from beam_deps.catalogue.model import Rule
+from beam_deps.diagnostics import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+RULES = [
+    Rule(
+        code="BD314",
+        name="one-value-where-beam-iterates",
+        severity=E,
+        also=(W,),
+        severity_note="An error where every value the function returns is such a value. A "
+        "warning where it is one return of several (only the data decides which runs), and "
+        "for a Map of a generator function whose output nothing reads.",
+        reported_by=("check",),
+        summary="A DoFn's process or a FlatMap returns one value where Beam iterates the "
+        "result, or a Map's function yields.",
+        explanation="Beam loops over what a DoFn's `process` (or a `FlatMap`'s function) "
+        "returns and emits each item. `return {'name': n}` instead of `yield` is the classic "
+        "slip: Beam 2.76 and newer refuse a dict, str or bytes on the first element "
+        '("TypeError: Returning a dict from a ParDo or FlatMap is not allowed"); older '
+        "Beams emit a dict's keys, a string's characters or the bytes' integers, silently. A "
+        "number fails on every Beam (\"'int' object is not iterable\"). The other way "
+        "round, `beam.Map` emits what its function returns, so a function that `yield`s "
+        "emits one generator object per input. Reported where the code fixes the returned "
+        "value's type (a dict display, an f-string, `len(...)`...).",
+        fix="`yield` the element (or `return [element]`) from `process`; use `beam.Map` for "
+        "one output per input; use `beam.FlatMap` for a function that yields.",
+        example="class ToRecord(beam.DoFn):\n"
+        "    def process(self, line):\n"
+        "        name, n = line.split(',')\n"
+        "        return {'name': name, 'n': int(n)}  # Beam iterates the dict\n",
+        example_fixed="class ToRecord(beam.DoFn):\n"
+        "    def process(self, line):\n"
+        "        name, n = line.split(',')\n"
+        "        yield {'name': name, 'n': int(n)}\n",
+    ),
+    Rule(
+        code="BD315",
+        name="shared-accumulator",
+        severity=E,
+        reported_by=("check",),
+        summary="A CombineFn's create_accumulator returns one object it holds, which "
+        "add_input changes in place.",
+        explanation="Beam calls `create_accumulator()` once per key and bundle and expects "
+        "a new accumulator each time. Returning a list, dict or set the CombineFn already "
+        "holds (`return self.empty`, made in `__init__`, or a global) hands every key and "
+        "bundle the same object: when `add_input` changes it in place (`acc.append(x)`), "
+        "the keys' inputs mix in it and merges count them again. The results are silently "
+        "wrong on every runner; a DirectRunner test with one key may still look right.",
+        fix="Make a new accumulator each time: `return []` (or `list(self.initial)`, "
+        "`dict(self.defaults)`).",
+        example="class Collect(beam.CombineFn):\n"
+        "    def __init__(self):\n"
+        "        self.empty = []\n"
+        "    def create_accumulator(self):\n"
+        "        return self.empty  # one list for every key\n",
+        example_fixed="class Collect(beam.CombineFn):\n"
+        "    def create_accumulator(self):\n"
+        "        return []  # a new list each time\n",
+    ),
+    Rule(
+        code="BD316",
+        name="unencodable-value-in-element",
+        severity=E,
+        also=(W,),
+        severity_note="An error where a later step reads the output; a warning where "
+        "nothing does, or where only one return of several emits it.",
+        reported_by=("check",),
+        summary="A step emits a dict view (d.keys(), d.values(), d.items()) or a generator "
+        "inside its elements.",
+        explanation="A worker encodes a sample of every output with the output's coder "
+        "(element counters: always the first ten elements), shuffle or not, and at a "
+        "shuffle it encodes every element. Beam's fallback coder is the standard pickle, "
+        "whatever `--pickle_library` says, and it refuses a view of a dict "
+        "(\"TypeError: cannot pickle 'dict_keys' object\"). A generator is worse: where "
+        "Beam infers an iterable type, its coder iterates the generator, so the next step "
+        "or the other side of a GroupByKey gets it empty, silently (`a=` instead of "
+        "`a=x,y`); where it cannot, the pickle refuses it. In-process tests that never "
+        "encode an element pass. Reported for a generator expression, a call of your own "
+        "generator function, and a view of a variable, an item or a dict the function "
+        "builds.",
+        fix="Emit a list: `list(d.keys())`, `sorted(d)`, `list(d.items())`, "
+        "`[w.lower() for w in words]` instead of `(w.lower() for w in words)`.",
+        example="pairs = rows | beam.Map(lambda d: (d['user'], d.keys()))\n"
+        "pairs | beam.GroupByKey()\n",
+        example_fixed="pairs = rows | beam.Map(lambda d: (d['user'], sorted(d.keys())))\n"
+        "pairs | beam.GroupByKey()\n",
+    ),
+    Rule(
+        code="BD317",
+        name="side-input-view-mismatch",
+        severity=E,
+        reported_by=("check",),
+        summary="A side input view that does not fit its PCollection: AsSingleton of several "
+        "elements, AsDict of elements that are not pairs.",
+        explanation="`beam.pvalue.AsSingleton(pcoll)` gives each call of the step the one "
+        "element of `pcoll`. The worker reads the side input when the step first needs it "
+        'and fails on a second element: "ValueError: PCollection of size 2 with more than '
+        'one element accessed as a singleton view". The usual slip is a side PCollection '
+        "never reduced to one value: a `Create` of the candidate values, or a `Map` over "
+        "them where a `CombineGlobally` was meant. `AsDict(pcoll)` builds `dict(elements)`, "
+        "so each element must be a (key, value) pair; a PCollection of rows (dicts) fails "
+        '("ValueError: dictionary update sequence element #0 has length 3; 2 is required"), '
+        "or, for rows of two fields, silently maps one field's name to the other's. "
+        "Reported where the construction decides it: a `Create` of several values (of "
+        "dicts, numbers), followed only by steps that emit one element per input (`Map`, "
+        "`MapTuple`, `WindowInto`), or a `Map` whose function returns dicts.",
+        fix="For AsSingleton, reduce the side PCollection to one value "
+        "(`beam.CombineGlobally(max)`, `beam.combiners.ToList()`), or read it whole with "
+        "`AsList`/`AsIter`. For AsDict, key the rows first: "
+        "`rows | beam.Map(lambda r: (r['id'], r))`.",
+        example="limits = p | 'Limits' >> beam.Create([5, 7])\n"
+        "nums | beam.Filter(lambda x, t: x > t, t=beam.pvalue.AsSingleton(limits))\n",
+        example_fixed="limit = p | 'Limits' >> beam.Create([5, 7]) | beam.CombineGlobally(max)\n"
+        "nums | beam.Filter(lambda x, t: x > t, t=beam.pvalue.AsSingleton(limit))\n",
+    ),
+    Rule(
+        code="BD318",
+        name="naive-datetime-timestamp",
+        severity=E,
+        reported_by=("check",),
+        summary="TimestampedValue of a datetime without a time zone.",
+        explanation="`beam.window.TimestampedValue(value, ts)` turns `ts` into a Beam "
+        "timestamp: seconds since the epoch, a `Timestamp`, or a `datetime` that says it is "
+        "UTC. A naive datetime, which is what `datetime.strptime(s, '%Y-%m-%d %H:%M')`, "
+        "`datetime.now()`, `datetime.utcnow()` and `datetime.fromtimestamp(t)` give, fails "
+        'on the worker on the first element: "ValueError: dt has no timezone info" (an '
+        'aware datetime in another zone: "dt not in UTC"). Reported where the timestamp '
+        "argument, or a variable set once from it, is one of those calls with no time zone "
+        "argument (for `strptime`, a literal format without `%z`).",
+        fix="Give seconds (`dt.timestamp()` of an aware datetime, `calendar.timegm(...)`), "
+        "or a UTC datetime: `datetime.strptime(s, fmt).replace(tzinfo=timezone.utc)`, "
+        "`datetime.now(timezone.utc)`.",
+        example="when = datetime.strptime(row['when'], '%Y-%m-%d %H:%M')\n"
+        "yield beam.window.TimestampedValue(row, when)\n",
+        example_fixed="when = datetime.strptime(row['when'], '%Y-%m-%d %H:%M')\n"
+        "yield beam.window.TimestampedValue(row, when.replace(tzinfo=timezone.utc))\n",
+    ),
+    Rule(
+        code="BD319",
+        name="combine-method-returns-nothing",
+        severity=E,
+        reported_by=("check",),
+        summary="A CombineFn method whose result Beam reads returns nothing (add_input "
+        "without `return acc`).",
+        explanation="Beam keeps what `add_input` returns as the accumulator, and reads what "
+        "`create_accumulator`, `merge_accumulators` and `extract_output` return. An "
+        "`add_input` that appends to its accumulator and forgets `return acc` hands None to "
+        "the next call: \"AttributeError: 'NoneType' object has no attribute 'append'\" on "
+        "the worker; an `extract_output` without a return makes every result None, "
+        "silently. Reported where the method has no `return` with a value and its end is "
+        "reached.",
+        fix="Return the accumulator: `acc.append(x)` then `return acc` (and return the "
+        "merged accumulator and the output).",
+        example="class Collect(beam.CombineFn):\n"
+        "    def add_input(self, acc, x):\n"
+        "        acc.append(x)  # returns None: the next call gets None\n",
+        example_fixed="class Collect(beam.CombineFn):\n"
+        "    def add_input(self, acc, x):\n"
+        "        acc.append(x)\n"
+        "        return acc\n",
+    ),
+    Rule(
+        code="BD320",
+        name="finish-bundle-plain-value",
+        severity=E,
+        reported_by=("check",),
+        summary="A DoFn's finish_bundle emits a plain value instead of a WindowedValue.",
+        explanation="Elements that `process` emits get the window and timestamp of the "
+        "element being processed. `finish_bundle` runs after the bundle's last element, "
+        "when there is none, so Beam requires each value it emits to be a `WindowedValue` "
+        "that says its own window and timestamp. A batching DoFn that buffers elements in "
+        "`process` and yields the batch (or its items) from `finish_bundle` fails on the "
+        'worker when the bundle ends: "RuntimeError: Finish Bundle should only output '
+        "WindowedValue type but got <class 'str'>\". Reported where a value `finish_bundle` "
+        "yields surely is plain: a literal or display, text made by a join or an f-string, "
+        "the buffer itself, or an item of a buffer that holds elements.",
+        fix="Wrap it: `yield GlobalWindows.windowed_value(batch)` (from "
+        "`apache_beam.transforms.window`) in the global window, or keep each element's "
+        "window and timestamp in `process` (a `beam.DoFn.WindowParam` argument) and yield "
+        "`WindowedValue(batch, timestamp, [window])`; or batch with `beam.BatchElements`, "
+        "`GroupIntoBatches`.",
+        example="def finish_bundle(self):\n    yield '|'.join(self.batch)  # a str: refused\n",
+        example_fixed="def finish_bundle(self):\n"
+        "    yield GlobalWindows.windowed_value('|'.join(self.batch))\n",
+    ),
+    Rule(
+        code="BD321",
+        name="cogroup-input-not-pairs",
+        severity=E,
+        reported_by=("check",),
+        summary="An input of a CoGroupByKey whose elements are not (key, value) pairs.",
+        explanation="CoGroupByKey tags each input's elements with a step that unpacks each "
+        "element into a key and a value. An input that was never keyed (a PCollection of "
+        "lines or rows where `Map(lambda row: (row['id'], row))` was forgotten) fails "
+        'there on the worker: "TypeError: ...add_tag.<locals>.<lambda>() takes 2 '
+        'positional arguments but 7 were given"; values of two items (two-character '
+        "strings, two-field rows) are split silently, the first item taken as the key. "
+        "Beam's type check stops the same mistake before a GroupByKey while the pipeline "
+        "is built, not before a CoGroupByKey. Reported where every element is surely not "
+        "a pair: a `Create` of strings, dicts or numbers, or a `Map` whose function "
+        "returns dicts.",
+        fix="Key the input first: `lines | beam.Map(lambda line: tuple(line.split(':', 1)))`, "
+        "`rows | beam.Map(lambda row: (row['id'], row))`.",
+        example="phones = p | beam.Create(['ann:111', 'bob:222'])\n"
+        "{'e': emails, 'p': phones} | beam.CoGroupByKey()\n",
+        example_fixed="phones = p | beam.Create(['ann:111', 'bob:222'])\n"
+        "keyed = phones | beam.Map(lambda s: tuple(s.split(':', 1)))\n"
+        "{'e': emails, 'p': keyed} | beam.CoGroupByKey()\n",
+    ),
+]

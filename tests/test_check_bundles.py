@@ -1,0 +1,157 @@
+"""What BD319 (a CombineFn method returns nothing) and BD320 (finish_bundle emits a plain
+value) claim, and what they leave alone. The real runs are the examples in
+tests/test_accuracy_elements.py; these build pipelines (never run) and ask."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import pytest
+from apache_beam.transforms.window import GlobalWindows
+from apache_beam.utils.windowed_value import WindowedValue
+
+from beam_deps.check.detectors.accumulators import combine_method_diagnostics
+from beam_deps.check.detectors.bundles import finish_bundle_diagnostics
+
+
+class NoReturnAdd(beam.CombineFn):
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, acc, x):
+        acc.append(x)
+
+    def merge_accumulators(self, accs):
+        return [x for acc in accs for x in acc]
+
+    def extract_output(self, acc):
+        return acc
+
+
+class NoReturnOutput(NoReturnAdd):
+    def add_input(self, acc, x):
+        acc.append(x)
+        return acc
+
+    def extract_output(self, acc):
+        print(acc)
+
+
+class Returns(NoReturnOutput):
+    def extract_output(self, acc):
+        if not acc:
+            return None
+        return sorted(acc)
+
+
+class Raises(Returns):
+    def merge_accumulators(self, accs):
+        raise NotImplementedError
+
+
+@pytest.mark.parametrize(
+    "fn, methods",
+    [
+        (NoReturnAdd(), ["add_input"]),
+        (NoReturnOutput(), ["extract_output"]),
+        (Returns(), []),
+        (Raises(), []),  # its end is never reached
+        (beam.combiners.CountCombineFn(), []),  # Beam's own
+    ],
+    ids=["add-input", "extract-output", "returns", "raises", "beams"],
+)
+def test_combine_methods(fn, methods):
+    p = beam.Pipeline()
+    p | beam.Create([("a", 1)]) | beam.CombinePerKey(fn)
+    found = combine_method_diagnostics(p)
+    assert [d.code for d in found] == ["BD319"] * len(methods)
+    assert [d.path.rsplit(".", 1)[1] for d in found] == methods
+
+
+class Buffer(beam.DoFn):
+    def start_bundle(self):
+        self.batch = []
+
+    def process(self, x):
+        self.batch.append(x)
+
+
+class YieldsJoined(Buffer):
+    def finish_bundle(self):
+        yield ",".join(self.batch)
+
+
+class YieldsBuffer(Buffer):
+    def finish_bundle(self):
+        yield self.batch
+
+
+class YieldsItems(Buffer):
+    def finish_bundle(self):
+        for x in self.batch:  # noqa: UP028 - the shape users write
+            yield x
+
+
+class YieldsFrom(Buffer):
+    def finish_bundle(self):
+        yield from self.batch
+
+
+class ReturnsList(Buffer):
+    def finish_bundle(self):
+        return [len(self.batch)]
+
+
+class Wrapped(Buffer):
+    def finish_bundle(self):
+        yield GlobalWindows.windowed_value(",".join(self.batch))
+
+
+class BuffersWindowed(beam.DoFn):
+    def start_bundle(self):
+        self.batch = []
+
+    def process(self, x, window=beam.DoFn.WindowParam, ts=beam.DoFn.TimestampParam):
+        wv = WindowedValue(x, ts, [window])
+        self.batch.append(wv)
+
+    def finish_bundle(self):
+        yield from self.batch
+
+
+class YieldsCall(Buffer):
+    def finish_bundle(self):
+        yield self.flush()
+
+    def flush(self):
+        return GlobalWindows.windowed_value(self.batch)
+
+
+@pytest.mark.parametrize(
+    "dofn, codes",
+    [
+        (YieldsJoined(), ["BD320"]),
+        (YieldsBuffer(), ["BD320"]),
+        (YieldsItems(), ["BD320"]),
+        (YieldsFrom(), ["BD320"]),
+        (ReturnsList(), ["BD320"]),
+        (Wrapped(), []),
+        (BuffersWindowed(), []),
+        (YieldsCall(), []),  # what a helper returns: not known here
+        (Buffer(), []),
+    ],
+    ids=[
+        "joined",
+        "buffer",
+        "items",
+        "yield-from",
+        "returns-list",
+        "wrapped",
+        "windowed-buffer",
+        "helper",
+        "none",
+    ],
+)
+def test_finish_bundle(dofn, codes):
+    p = beam.Pipeline()
+    p | beam.Create(["a"]) | beam.ParDo(dofn)
+    assert [d.code for d in finish_bundle_diagnostics(p)] == codes
