@@ -48,6 +48,22 @@ class Raises(Returns):
         raise NotImplementedError
 
 
+class NoneAtFirst(Returns):
+    def create_accumulator(self):
+        pass  # None: "no value yet"
+
+    def add_input(self, acc, x):
+        if acc is None:
+            acc = []
+        acc.append(x)
+        return acc
+
+
+class NoneCreated(Returns):
+    def create_accumulator(self):
+        pass
+
+
 @pytest.mark.parametrize(
     "fn, methods",
     [
@@ -55,9 +71,11 @@ class Raises(Returns):
         (NoReturnOutput(), ["extract_output"]),
         (Returns(), []),
         (Raises(), []),  # its end is never reached
+        (NoneAtFirst(), []),  # add_input checks for None
+        (NoneCreated(), ["create_accumulator"]),  # add_input appends to None
         (beam.combiners.CountCombineFn(), []),  # Beam's own
     ],
-    ids=["add-input", "extract-output", "returns", "raises", "beams"],
+    ids=["add-input", "extract-output", "returns", "raises", "none-checked", "none", "beams"],
 )
 def test_combine_methods(fn, methods):
     p = beam.Pipeline()
@@ -118,6 +136,33 @@ class BuffersWindowed(beam.DoFn):
         yield from self.batch
 
 
+def to_windowed(value, timestamp, window):
+    return WindowedValue(value, timestamp, [window])
+
+
+class BuffersHelperMade(beam.DoFn):
+    def start_bundle(self):
+        self.pending = []
+
+    def process(self, x, window=beam.DoFn.WindowParam, ts=beam.DoFn.TimestampParam):
+        made = to_windowed(x, ts, window)  # a WindowedValue a helper makes
+        self.pending.append(made)
+
+    def finish_bundle(self):
+        yield from self.pending
+
+
+class BuffersWindowedParam(beam.DoFn):
+    def start_bundle(self):
+        self.pending = []
+
+    def process(self, x, wv=beam.DoFn.WindowedValueParam):
+        self.pending.append(wv)
+
+    def finish_bundle(self):
+        yield from self.pending
+
+
 class YieldsCall(Buffer):
     def finish_bundle(self):
         yield self.flush()
@@ -137,6 +182,8 @@ class YieldsCall(Buffer):
         (Wrapped(), []),
         (BuffersWindowed(), []),
         (YieldsCall(), []),  # what a helper returns: not known here
+        (BuffersHelperMade(), []),
+        (BuffersWindowedParam(), []),
         (Buffer(), []),
     ],
     ids=[
@@ -148,6 +195,8 @@ class YieldsCall(Buffer):
         "wrapped",
         "windowed-buffer",
         "helper",
+        "helper-made",
+        "windowed-param",
         "none",
     ],
 )

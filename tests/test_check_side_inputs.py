@@ -30,6 +30,8 @@ def _side(build):
         (lambda p: p | beam.Create([{"m": 5}, {"m": 7}, {}]) | beam.Map(lambda d: d), 3),
         (lambda p: p | beam.Create([("a", 5), ("b", 7)]) | beam.MapTuple(lambda k, v: v), 2),
         (lambda p: p | beam.Create([5, 7]) | beam.WindowInto(beam.window.GlobalWindows()), 2),
+        # a singleton per window: the count of the whole says nothing
+        (lambda p: p | beam.Create([5, 7]) | beam.WindowInto(beam.window.FixedWindows(60)), None),
         (lambda p: p | beam.Create([5, 7]) | beam.CombineGlobally(max), 1),  # InjectDefault
         (lambda p: p | beam.Create([5, 7]) | beam.Filter(lambda x: x > 6), None),
         (lambda p: p | beam.Create([[5, 7]]) | beam.FlatMap(lambda xs: xs), None),
@@ -41,6 +43,7 @@ def _side(build):
         "map",
         "maptuple",
         "window",
+        "fixed-windows",
         "combine",
         "filter",
         "flatmap",
@@ -71,6 +74,9 @@ def _dict_side(build):
         (lambda p: p | beam.Create([(1, 2, 3)]), "tuple values"),
         (lambda p: p | beam.Create(["ab"]) | beam.Map(lambda s: {"s": s}), "dicts"),
         (lambda p: p | beam.Create([("a", 1), ("b", 2)]), None),
+        (lambda p: p | beam.Create(["ab", "cd"]), None),  # two characters: a pair to dict()
+        (lambda p: p | beam.Create([beam.Row(code="us", name="US")]), None),  # two fields
+        (lambda p: p | beam.Create([beam.Row(code="us", name="US", n=1)]), "Row values"),
         (lambda p: p | beam.Create([["a", 1]]), None),
         (lambda p: p | beam.Create([{"id": 1}, ("b", 2)]), None),  # one pair: not claimed
         (lambda p: p | beam.Create([{"id": 1}]) | beam.Map(lambda r: (r["id"], r)), None),
@@ -85,6 +91,9 @@ def _dict_side(build):
         "triples",
         "map-to-dict",
         "pairs",
+        "two-characters",
+        "row-of-two",
+        "row-of-three",
         "list-pairs",
         "one-pair",
         "keyed",

@@ -6,6 +6,7 @@ the examples in tests/test_accuracy_elements.py; these build pipelines (never ru
 from __future__ import annotations
 
 import apache_beam as beam
+import numpy as np
 import pytest
 
 from beam_deps.check.detectors.step_outputs import step_output_diagnostics
@@ -34,6 +35,20 @@ class PandasLower(beam.DoFn):
         return frame.name.str.lower()
 
 
+class Tokens:
+    def __init__(self, line):
+        self.words = line.split()
+
+    def lower(self):
+        return [w.lower() for w in self.words]
+
+
+class OwnClassLower(beam.DoFn):
+    def process(self, line):
+        tokens = Tokens(line)
+        return tokens.lower()
+
+
 class Yields(beam.DoFn):
     def process(self, line):
         yield line.strip().lower()
@@ -54,6 +69,9 @@ def _codes(step) -> list[str]:
         (beam.ParDo(OwnLower()), []),
         (beam.ParDo(PandasLower()), []),
         (beam.ParDo(Yields()), []),
+        (beam.ParDo(OwnClassLower()), []),  # a user class's lower() returns a list
+        (beam.FlatMap(lambda line: Tokens(line).lower()), []),
+        (beam.FlatMap(lambda line: np.char.lower(np.array(line.split()))), []),
         (beam.Map(lambda line: line.strip()), []),  # Map emits the str itself: right
     ],
     ids=[
@@ -63,6 +81,9 @@ def _codes(step) -> list[str]:
         "own-method",
         "pandas-str",
         "yields",
+        "own-class",
+        "own-class-lambda",
+        "numpy-char",
         "map",
     ],
 )

@@ -51,6 +51,12 @@ class StampsAware(beam.DoFn):
         yield beam.window.TimestampedValue(line, when)
 
 
+class mine:  # noqa: N801 - stands for a user module with its own TimestampedValue
+    class TimestampedValue:
+        def __init__(self, value, when):
+            self.value, self.when = value, when
+
+
 @pytest.mark.parametrize(
     "step, codes",
     [
@@ -62,8 +68,9 @@ class StampsAware(beam.DoFn):
             beam.Map(lambda x: beam.window.TimestampedValue(x, timestamp=datetime.utcnow())),
             ["BD318"],
         ),
+        (beam.Map(lambda x: mine.TimestampedValue(x, datetime.now())), []),
     ],
-    ids=["dofn-variable", "dofn-reassigned", "map-now", "map-seconds", "keyword"],
+    ids=["dofn-variable", "dofn-reassigned", "map-now", "map-seconds", "keyword", "own-class"],
 )
 def test_steps(step, codes):
     p = beam.Pipeline()

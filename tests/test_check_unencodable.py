@@ -8,6 +8,8 @@ and ask the detector what it reads in each shape.
 
 from __future__ import annotations
 
+import email
+import json
 import re
 
 import apache_beam as beam
@@ -156,3 +158,28 @@ def test_an_output_nothing_reads_is_a_warning():
     found = unencodable_value_diagnostics(p)
     assert [(d.code, d.severity.name.lower()) for d in found] == [("BD316", "warning")]
     assert "cannot pickle 'dict_keys' object" in found[0].message
+
+
+def _after(upstream, step) -> list[str]:
+    p = beam.Pipeline()
+    out = p | beam.Create(['{"k": "a"}']) | upstream | step
+    out | "Read" >> beam.Map(str)
+    return [d.code for d in unencodable_value_diagnostics(p)]
+
+
+def test_a_view_of_parsed_json_rows_is_claimed():
+    assert _after(beam.Map(json.loads), beam.Map(lambda d: (d["k"], d.keys()))) == ["BD316"]
+
+
+@pytest.mark.parametrize(
+    "upstream, step",
+    [
+        # elements of unknown type: keys() may be a list (an email message's, a client's)
+        (beam.FlatMap(lambda s: [s]), beam.Map(lambda d: (d, d.keys()))),
+        (beam.Map(str.strip), beam.Map(lambda s: (s, email.message_from_string(s).keys()))),
+        (beam.Map(json.loads), beam.Map(lambda d: (d["k"], d["tags"].items()))),  # an item
+    ],
+    ids=["unknown-elements", "email-message", "item-of-a-row"],
+)
+def test_keys_of_what_may_not_be_a_dict_is_not_claimed(upstream, step):
+    assert _after(upstream, step) == []

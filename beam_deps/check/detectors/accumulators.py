@@ -207,6 +207,29 @@ def _error_on_none(cls: type) -> str:
     return "AttributeError: 'NoneType' object has no attribute ..., or a TypeError"
 
 
+def _uses_accumulator(cls: type) -> bool:
+    """``add_input`` changes its accumulator in place and never looks at whether it is
+    None (``if acc is None``, ``acc or []``, ``if not acc``) nor sets it anew, so a None
+    from ``create_accumulator`` surely fails there."""
+    add = inspect.getattr_static(cls, "add_input", None)
+    if not _changes_argument(add, 1):
+        return False
+    name = add.__code__.co_varnames[1]
+    root = function_root(add)
+    for node in own_nodes(root) if root is not None else ():
+        if isinstance(node, ast.Compare) and any(
+            isinstance(c, ast.Constant) and c.value is None for c in node.comparators
+        ):
+            return False
+        if isinstance(node, ast.BoolOp | ast.UnaryOp | ast.If | ast.IfExp):
+            tested = node.test if isinstance(node, ast.If | ast.IfExp) else node
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(tested)):
+                return False
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return False
+    return True
+
+
 def _returns_nothing(method: Any) -> int | None:
     """The ``def`` line of ``method`` when it surely returns None: no ``return`` with a
     value, not a generator, and its end is reached (not only a ``raise``)."""
@@ -240,6 +263,8 @@ def combine_method_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 continue
             if line is None or (type(fn), name) in seen:
                 continue
+            if name == "create_accumulator" and not _uses_accumulator(type(fn)):
+                continue  # None may be the "no value yet" that add_input checks for
             seen.add((type(fn), name))
             where = shuffles.where(node)
             qualname = type(fn).__qualname__

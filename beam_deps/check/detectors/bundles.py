@@ -53,10 +53,14 @@ class _Buffers:
 
     def __init__(self, cls: type) -> None:
         self.displays: set[str] = set()
-        self.appended: dict[str, list[ast.AST]] = {}
+        # what is appended to each buffer, with the element parameter of the method that
+        # appends it (process's first argument; None elsewhere)
+        self.appended: dict[str, list[tuple[ast.AST, str | None]]] = {}
         self.makes_windowed = False  # then a buffered name may hold a WindowedValue
         for method in _user_methods(cls):
             root = function_root(method)
+            params = method.__code__.co_varnames[1 : method.__code__.co_argcount]
+            element = params[0] if method.__name__ == "process" and params else None
             for node in own_nodes(root) if root is not None else ():
                 if isinstance(node, ast.Call) and _called(node) in _WINDOWED:
                     self.makes_windowed = True
@@ -73,7 +77,7 @@ class _Buffers:
                     items = node.args[:1]
                     if node.func.attr == "extend":  # its items are the argument's items
                         items = [_Unknown()] if items else []
-                    self.appended.setdefault(name, []).extend(items)
+                    self.appended.setdefault(name, []).extend((i, element) for i in items)
 
 
 class _Unknown(ast.AST):
@@ -117,9 +121,9 @@ def _plain(expr: ast.AST, buffers: _Buffers, loops: dict[str, ast.AST], depth: i
         source = _self_attribute(iterable)
         appended = buffers.appended.get(source or "", [])
         return bool(appended) and all(
-            (isinstance(a, ast.Name) and not buffers.makes_windowed)
-            or _plain(a, buffers, {}, depth + 1)
-            for a in appended
+            (isinstance(a, ast.Name) and a.id == element and not buffers.makes_windowed)
+            or (not isinstance(a, ast.Name) and _plain(a, buffers, {}, depth + 1))
+            for a, element in appended
         )
     return False
 

@@ -25,6 +25,7 @@ another length, or a ``Map`` whose function returns dicts (a display, a comprehe
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
@@ -49,6 +50,7 @@ def element_count(pcoll: Any) -> int | None:
     """How many elements ``pcoll`` surely has, from how it is built; None when only the
     data knows."""
     from apache_beam.transforms.core import Create, ParDo, WindowInto
+    from apache_beam.transforms.window import GlobalWindows
 
     from beam_deps.pipeline.payloads import wrapper_kind
 
@@ -59,7 +61,13 @@ def element_count(pcoll: Any) -> int | None:
         if create is not None:
             values = create.values
             return len(values) if isinstance(values, list | tuple) else None
-        one_to_one = isinstance(transform, WindowInto) or (
+        # into windows other than the global one: a singleton per window, whose count here
+        # says nothing
+        global_window = isinstance(transform, WindowInto) and isinstance(
+            getattr(transform, "windowing", None) and transform.windowing.windowfn,
+            GlobalWindows,
+        )
+        one_to_one = global_window or (
             isinstance(transform, ParDo) and wrapper_kind(transform.fn) in ("Map", "MapTuple")
         )
         if not one_to_one or len(producer.inputs) != 1:
@@ -80,7 +88,19 @@ def _label(pcoll: Any) -> str:
 
 
 def _not_a_pair(value: Any) -> bool:
-    return not (isinstance(value, list | tuple) and len(value) == 2)
+    """``dict()`` cannot read ``value`` as one (key, value) pair: a dict (read as its field
+    names: a row), something without a length (a number), or a length other than 2 (a
+    two-character string, a Row or tuple of two fields, are pairs to it)."""
+    if isinstance(value, dict):
+        return True
+    try:
+        return len(value) != 2
+    except TypeError:
+        pass
+    try:  # a beam.Row iterates its fields, with no len()
+        return len(list(itertools.islice(iter(value), 3))) != 2
+    except TypeError:
+        return True
 
 
 def not_pairs(pcoll: Any) -> str | None:
@@ -114,6 +134,36 @@ def not_pairs(pcoll: Any) -> str | None:
             return None
         pcoll = producer.inputs[0]
     return None
+
+
+def elements_are_dicts(pcoll: Any) -> bool:
+    """Every element of ``pcoll`` surely is a dict: a Create of dicts (through a
+    WindowInto), or a Map of ``json.loads`` or of a function that returns dicts."""
+    import json
+
+    from apache_beam.transforms.core import Create, ParDo, WindowInto
+
+    from beam_deps.check.detectors.step_outputs import returns_dicts
+    from beam_deps.pipeline.payloads import user_code, wrapper_kind
+
+    for _ in range(20):
+        producer = getattr(pcoll, "producer", None)
+        transform = getattr(producer, "transform", None)
+        create = _made_by_create(producer, pcoll, Create)
+        if create is not None:
+            values = create.values
+            return (
+                bool(values)
+                and isinstance(values, list | tuple)
+                and all(isinstance(v, dict) for v in values)
+            )
+        if isinstance(transform, ParDo) and wrapper_kind(transform.fn) in ("Map", "MapTuple"):
+            function = user_code(transform.fn)
+            return function is json.loads or returns_dicts(function)
+        if not isinstance(transform, WindowInto) or len(producer.inputs) != 1:
+            return False
+        pcoll = producer.inputs[0]
+    return False
 
 
 def _views(pipeline: Any) -> list[tuple[Any, Any]]:
@@ -267,6 +317,7 @@ def _tagged_inputs(node: Any) -> list[tuple[Any, Any]]:
 __all__ = [
     "cogroup_input_diagnostics",
     "element_count",
+    "elements_are_dicts",
     "not_pairs",
     "side_input_view_diagnostics",
 ]

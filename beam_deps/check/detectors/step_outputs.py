@@ -62,27 +62,43 @@ _TEXT_METHODS = frozenset(
 )
 
 
-def _text_method(expr: ast.AST) -> bool:
-    """``x.strip()``, ``line.lower()``: a str (or bytes) method called on a value, not on
-    ``self`` (a class of the user's may define ``lower``) nor on pandas' ``.str``."""
-    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
-        return False
-    receiver = expr.func.value
-    if isinstance(receiver, ast.Name) and receiver.id == "self":
-        return False
-    if isinstance(receiver, ast.Attribute) and receiver.attr == "str":
-        return False
-    return expr.func.attr in _TEXT_METHODS
+_STR_METHODS = frozenset(name for name in dir(str) if not name.startswith("_"))
 
 
-def _returned_type(expr: ast.AST) -> type | None:
+def _text_method(expr: ast.AST, element: str | None) -> bool:
+    """``line.strip().lower()``, ``line.split(",")[0].upper()``: a str (or bytes) method
+    called on the element itself, through str methods and items only. Another receiver
+    may be an object with its own ``lower()`` (a user class's, ``np.char``, pandas'
+    ``.str``)."""
+    if element is None or not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
+        return False
+    if expr.func.attr not in _TEXT_METHODS:
+        return False
+    node = expr.func.value
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id == element
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _STR_METHODS
+        ):
+            node = node.func.value
+        else:
+            return False
+
+
+def _returned_type(expr: ast.AST, element: str | None = None) -> type | None:
     """The type a returned expression surely has, among those Beam cannot iterate as
-    elements (or iterates wrongly), else None."""
+    elements (or iterates wrongly), else None. ``element``: the function's element
+    parameter, when the function never rebinds it."""
     if isinstance(expr, ast.Dict | ast.DictComp):
         return dict
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
         return dict
-    if _text_method(expr):
+    if _text_method(expr, element):
         return str
     value = value_types.sample(expr)
     if value is value_types.UNKNOWN or value is None:
@@ -105,6 +121,21 @@ def returns_dicts(function: Any) -> bool:
     )
 
 
+def _element_parameter(function: types.FunctionType, root: ast.AST) -> str | None:
+    """The parameter the element arrives in (after ``self``), if the function never
+    rebinds it."""
+    code = function.__code__
+    params = code.co_varnames[: code.co_argcount]
+    params = params[1:] if params[:1] == ("self",) else params
+    if not params:
+        return None
+    rebound = any(
+        isinstance(n, ast.Name) and n.id == params[0] and isinstance(n.ctx, ast.Store)
+        for n in own_nodes(root)
+    )
+    return None if rebound else params[0]
+
+
 def _single_returns(function: types.FunctionType) -> list[tuple[ast.Return, type, bool]]:
     """(return statement, the type it surely returns, only sometimes) for each return of a
     value Beam cannot iterate as elements; none for a generator (its return is not read)."""
@@ -113,11 +144,12 @@ def _single_returns(function: types.FunctionType) -> list[tuple[ast.Return, type
     root = function_root(function)
     if root is None:
         return []
+    element = _element_parameter(function, root)
     if isinstance(root, ast.Lambda):
-        kind = _returned_type(root.body)
+        kind = _returned_type(root.body, element)
         return [(ast.Return(value=root.body), kind, False)] if kind else []
     returns = [n for n in own_nodes(root) if isinstance(n, ast.Return) and n.value is not None]
-    found = [(r, _returned_type(r.value)) for r in returns]
+    found = [(r, _returned_type(r.value, element)) for r in returns]
     sure = [(r, kind) for r, kind in found if kind is not None]
     sometimes = len(sure) < len(returns)  # another return gives a value that may be fine
     return [(r, kind, sometimes) for r, kind in sure]

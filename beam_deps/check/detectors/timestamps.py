@@ -16,10 +16,12 @@ format without ``%z``. A timestamp read from the element (``row["ts"]``) may be 
 from __future__ import annotations
 
 import ast
+import types
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
+from beam_deps.check.detectors.emitted import outer_value
 from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
 from beam_deps.diagnostics import Diagnostic
 
@@ -62,12 +64,28 @@ def naive_datetime(expr: ast.AST) -> str | None:
     return ast.unparse(expr) if naive else None
 
 
-def _is_timestamped_value(func: ast.AST) -> bool:
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    return name == "TimestampedValue"
+def _is_timestamped_value(func: ast.AST, function: types.FunctionType) -> bool:
+    """``func`` names Beam's TimestampedValue (``beam.window.TimestampedValue``, an
+    imported ``TimestampedValue``), resolved in the function's globals and closure, not a
+    class of the user's of that name."""
+    from apache_beam.transforms.window import TimestampedValue
+
+    chain: list[str] = []
+    node = func
+    while isinstance(node, ast.Attribute):
+        chain.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or (chain and chain[0] != "TimestampedValue"):
+        return False
+    if not chain and node.id != "TimestampedValue":
+        return False
+    value = outer_value(function, node.id)
+    for name in reversed(chain):
+        value = getattr(value, name, None)
+    return value is TimestampedValue
 
 
-def _naive_timestamps(root: ast.AST) -> list[tuple[ast.AST, str]]:
+def _naive_timestamps(root: ast.AST, function: types.FunctionType) -> list[tuple[ast.AST, str]]:
     """(TimestampedValue call, the naive datetime's text) in one function."""
     assigned: dict[str, list[ast.AST]] = {}
     for node in own_nodes(root):
@@ -78,7 +96,7 @@ def _naive_timestamps(root: ast.AST) -> list[tuple[ast.AST, str]]:
                         assigned.setdefault(n.id, []).append(node.value if target is n else target)
     found = []
     for node in own_nodes(root):
-        if not (isinstance(node, ast.Call) and _is_timestamped_value(node.func)):
+        if not (isinstance(node, ast.Call) and _is_timestamped_value(node.func, function)):
             continue
         stamp = node.args[1] if len(node.args) > 1 else None
         stamp = next((k.value for k in node.keywords if k.arg == "timestamp"), stamp)
@@ -97,7 +115,7 @@ def naive_timestamp_diagnostics(pipeline: Any) -> list[Diagnostic]:
         try:
             for function in shuffles.emitting_functions(target):
                 root = function_root(function)
-                found = _naive_timestamps(root) if root is not None else []
+                found = _naive_timestamps(root, function) if root is not None else []
                 if not found:
                     continue
                 call, text = found[0]

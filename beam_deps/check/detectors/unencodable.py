@@ -14,10 +14,13 @@ at a shuffle it encodes every element. Three kinds of value break there, whateve
   the shuffle, gets it empty, silently; where it cannot, the pickle refuses it.
 
 Only what the code itself shows is claimed: a generator expression, a call of a generator
-function of the user's code, and a view method called with no argument on a name, an item or
-a dict the function builds (``self.client.keys()`` may be a client's list, so an object
-attribute's is not claimed). The whole element of a FlatMap or a ``process`` (``return
-d.items()``) is iterated by Beam, not encoded, and is fine.
+function of the user's code, a match of the ``re`` module or of a compiled pattern, and a view
+method called with no argument on a dict: one the function builds (a display, ``dict(...)``,
+``json.loads(...)``), or the element of a step whose input surely holds dicts (a ``Create``
+of rows, a ``Map`` of ``json.loads`` or of a function that returns dicts). Other objects have
+``keys()`` and ``items()`` that return lists (an email message, an XML element, a client).
+The whole element of a FlatMap or a ``process`` (``return d.items()``) is iterated by Beam,
+not encoded, and is fine.
 (Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
@@ -39,6 +42,7 @@ from beam_deps.check.detectors.function_source import (
     on_a_branch,
     own_nodes,
 )
+from beam_deps.check.detectors.side_inputs import elements_are_dicts
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
 
@@ -61,25 +65,20 @@ def _is_generator_function(value: Any) -> bool:
     )
 
 
-def _view_receiver(node: ast.AST) -> bool:
-    """A receiver whose ``.keys()`` is surely a dict's view, as far as the code shows: a
-    variable or an item (the element, ``row["tags"]``), a dict display, ``dict(...)``,
-    ``json.loads(...)``. An object's attribute (``self.client``) may be anything."""
-    if isinstance(node, ast.Name | ast.Subscript | ast.Dict | ast.DictComp):
-        return True
-    if isinstance(node, ast.Call):
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-        return name in _DICT_MAKERS
-    return False
-
-
 class _Reader:
     """What the parts of one function's elements are, following its local variables."""
 
-    def __init__(self, function: types.FunctionType, target: Any, root: ast.AST) -> None:
+    def __init__(
+        self, function: types.FunctionType, target: Any, root: ast.AST, dict_elements: bool
+    ) -> None:
         self.function = function
         self.target = target
+        code = function.__code__
+        params = code.co_varnames[: code.co_argcount]
+        params = params[1:] if params[:1] == ("self",) else params
+        # the element, when the step's input surely holds dicts (a Create of rows, a Map of
+        # json.loads): its keys() is a view; any other object's may be a list
+        self.dict_element = params[0] if params and dict_elements else None
         self.assigned: dict[str, list[ast.AST]] = {}
         for node in own_nodes(root):
             if isinstance(node, ast.Assign):
@@ -102,7 +101,7 @@ class _Reader:
         if isinstance(expr, ast.Call) and not expr.args and not expr.keywords:
             func = expr.func
             if isinstance(func, ast.Attribute) and func.attr in _VIEWS:
-                return _VIEWS[func.attr] if _view_receiver(func.value) else None
+                return _VIEWS[func.attr] if self._a_dict(func.value) else None
         if isinstance(expr, ast.Call) and (made := self._regex_result(expr)) is not None:
             return made
         if isinstance(expr, ast.Call):
@@ -123,6 +122,23 @@ class _Reader:
             kinds = {self.kind(v, depth + 1) for v in values or ()}
             return kinds.pop() if len(kinds) == 1 else None
         return None
+
+    def _a_dict(self, node: ast.AST, depth: int = 0) -> bool:
+        """``node`` surely is a dict: a display, ``dict(...)``, ``json.loads(...)``, a
+        variable set only from those, or the element of a step whose input holds dicts. An
+        object's ``keys()`` (an email message's, an XML element's ``items()``) is a list."""
+        if isinstance(node, ast.Dict | ast.DictComp):
+            return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            return name in _DICT_MAKERS
+        if isinstance(node, ast.Name) and depth < 3:
+            if node.id == self.dict_element and node.id not in self.assigned:
+                return True
+            values = self.assigned.get(node.id)
+            return bool(values) and all(self._a_dict(v, depth + 1) for v in values)
+        return False
 
     def _regex_result(self, call: ast.Call) -> str | None:
         """``re.Match`` for ``re.match(...)``/``PATTERN.search(...)`` (None where nothing
@@ -233,12 +249,13 @@ def unencodable_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
     for node, target in shuffles.user_transforms(pipeline):
         try:
             returns = shuffles.returns_elements(node)
+            dict_elements = len(node.inputs) == 1 and elements_are_dicts(node.inputs[0])
             read = any(readers.get(id(o)) for o in node.outputs.values())
             for function in shuffles.emitting_functions(target):
                 root = function_root(function)
                 if root is None:
                     continue
-                reader = _Reader(function, target, root)
+                reader = _Reader(function, target, root, dict_elements)
                 found = next(
                     (
                         (part, kind, sometimes)
