@@ -103,13 +103,12 @@ def _not_a_pair(value: Any) -> bool:
         return True
 
 
-def not_pairs(pcoll: Any) -> str | None:
-    """What the elements of ``pcoll`` surely are when none of them is a (key, value) pair:
-    ``"dicts of 3 fields"``, ``"dicts of 2 fields"``, ``"dicts"``, ``"int values"``...;
-    None when some may be pairs or only the data knows."""
+def _source(pcoll: Any) -> tuple[str, Any] | None:
+    """Where the elements of ``pcoll`` are made, through WindowInto steps (which keep
+    them): ``("create", values)`` for a Create of a list of values, ``("map", function)``
+    for a Map or MapTuple; None otherwise."""
     from apache_beam.transforms.core import Create, ParDo, WindowInto
 
-    from beam_deps.check.detectors.step_outputs import returns_dicts
     from beam_deps.pipeline.payloads import user_code, wrapper_kind
 
     for _ in range(20):
@@ -118,22 +117,34 @@ def not_pairs(pcoll: Any) -> str | None:
         create = _made_by_create(producer, pcoll, Create)
         if create is not None:
             values = create.values
-            if not isinstance(values, list | tuple) or not values:
-                return None
-            if not all(_not_a_pair(v) for v in values):
-                return None
-            if all(isinstance(v, dict) for v in values):
-                sizes = {len(v) for v in values}
-                return f"dicts of {sizes.pop()} fields" if len(sizes) == 1 else "dicts"
-            kinds = {type(v).__name__ for v in values}
-            return f"{kinds.pop()} values" if len(kinds) == 1 else None
+            return ("create", values) if isinstance(values, list | tuple) and values else None
         if isinstance(transform, ParDo) and wrapper_kind(transform.fn) in ("Map", "MapTuple"):
-            function = user_code(transform.fn)
-            return "dicts" if returns_dicts(function) else None
+            return "map", user_code(transform.fn)
         if not isinstance(transform, WindowInto) or len(producer.inputs) != 1:
             return None
         pcoll = producer.inputs[0]
     return None
+
+
+def not_pairs(pcoll: Any) -> str | None:
+    """What the elements of ``pcoll`` surely are when none of them is a (key, value) pair:
+    ``"dicts of 3 fields"``, ``"dicts of 2 fields"``, ``"dicts"``, ``"int values"``...;
+    None when some may be pairs or only the data knows."""
+    from beam_deps.check.detectors.step_outputs import returns_dicts
+
+    source = _source(pcoll)
+    if source is None:
+        return None
+    kind, made = source
+    if kind == "map":
+        return "dicts" if returns_dicts(made) else None
+    if not all(_not_a_pair(v) for v in made):
+        return None
+    if all(isinstance(v, dict) for v in made):
+        sizes = {len(v) for v in made}
+        return f"dicts of {sizes.pop()} fields" if len(sizes) == 1 else "dicts"
+    kinds = {type(v).__name__ for v in made}
+    return f"{kinds.pop()} values" if len(kinds) == 1 else None
 
 
 def elements_are_dicts(pcoll: Any) -> bool:
@@ -141,29 +152,15 @@ def elements_are_dicts(pcoll: Any) -> bool:
     WindowInto), or a Map of ``json.loads`` or of a function that returns dicts."""
     import json
 
-    from apache_beam.transforms.core import Create, ParDo, WindowInto
-
     from beam_deps.check.detectors.step_outputs import returns_dicts
-    from beam_deps.pipeline.payloads import user_code, wrapper_kind
 
-    for _ in range(20):
-        producer = getattr(pcoll, "producer", None)
-        transform = getattr(producer, "transform", None)
-        create = _made_by_create(producer, pcoll, Create)
-        if create is not None:
-            values = create.values
-            return (
-                bool(values)
-                and isinstance(values, list | tuple)
-                and all(isinstance(v, dict) for v in values)
-            )
-        if isinstance(transform, ParDo) and wrapper_kind(transform.fn) in ("Map", "MapTuple"):
-            function = user_code(transform.fn)
-            return function is json.loads or returns_dicts(function)
-        if not isinstance(transform, WindowInto) or len(producer.inputs) != 1:
-            return False
-        pcoll = producer.inputs[0]
-    return False
+    source = _source(pcoll)
+    if source is None:
+        return False
+    kind, made = source
+    if kind == "map":
+        return made is json.loads or returns_dicts(made)
+    return all(isinstance(v, dict) for v in made)
 
 
 def _views(pipeline: Any) -> list[tuple[Any, Any]]:
@@ -285,17 +282,14 @@ def cogroup_input_diagnostics(pipeline: Any) -> list[Diagnostic]:
 
 
 def _sizes(pcoll: Any) -> set[int]:
-    """The lengths of the values of the Create that ``pcoll`` is (what unpacking each
-    element gives), or nothing."""
-    from apache_beam.transforms.core import Create
-
-    create = _made_by_create(getattr(pcoll, "producer", None), pcoll, Create)
-    values = getattr(create, "values", None)
-    if not isinstance(values, list | tuple):
+    """The lengths of the values of the Create that ``pcoll`` comes from (what unpacking
+    each element gives), or nothing."""
+    source = _source(pcoll)
+    if source is None or source[0] != "create":
         return set()
     try:
-        return {len(v) for v in values}
-    except TypeError:  # numbers: no length
+        return {len(v) for v in source[1]}
+    except TypeError:  # numbers, Rows: no length
         return set()
 
 
