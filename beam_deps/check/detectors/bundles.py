@@ -25,7 +25,12 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
-from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
+from beam_deps.check.detectors.function_source import (
+    element_parameter,
+    function_root,
+    line_of,
+    own_nodes,
+)
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
 
@@ -59,8 +64,7 @@ class _Buffers:
         self.makes_windowed = False  # then a buffered name may hold a WindowedValue
         for method in _user_methods(cls):
             root = function_root(method)
-            params = method.__code__.co_varnames[1 : method.__code__.co_argcount]
-            element = params[0] if method.__name__ == "process" and params else None
+            element = element_parameter(method) if method.__name__ == "process" else None
             for node in own_nodes(root) if root is not None else ():
                 if isinstance(node, ast.Call) and _called(node) in _WINDOWED:
                     self.makes_windowed = True

@@ -16,6 +16,15 @@ import types
 from collections.abc import Iterator
 
 
+def element_parameter(function: types.FunctionType) -> str | None:
+    """The parameter a step's function gets the element in: the first, after ``self`` for a
+    method (a DoFn's ``process``); None for a function without one."""
+    code = function.__code__
+    params = code.co_varnames[: code.co_argcount]
+    params = params[1:] if params[:1] == ("self",) else params
+    return params[0] if params else None
+
+
 def source_trees(function: types.FunctionType) -> list[ast.AST] | None:
     """The parsed source of ``function``'s lines (several trees for a lambda's line), or None."""
     try:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from beam_deps.check.detectors.function_source import (
+    element_parameter,
     falls_through,
     function_root,
     on_a_branch,
@@ -175,13 +176,9 @@ def emitted_values(function: types.FunctionType, returns: bool) -> list[tuple[as
 def passes_element_on(function: Any, returns: bool) -> bool:
     """``function`` emits its element parameter unchanged, surely: every emitted value is
     the parameter itself or ``TimestampedValue(parameter, ...)``, and there is one."""
-    code = function.__code__
-    params = code.co_varnames[: code.co_argcount]
-    if params[:1] == ("self",):
-        params = params[1:]
-    if not params:
+    element = element_parameter(function)
+    if element is None:
         return False
-    element = params[0]
     emitted = emitted_values(function, returns)
     if not emitted:
         return False

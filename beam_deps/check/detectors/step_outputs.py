@@ -34,7 +34,12 @@ from beam_deps.beam import profile
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors import value_types
-from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
+from beam_deps.check.detectors.function_source import (
+    element_parameter,
+    function_root,
+    line_of,
+    own_nodes,
+)
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pipeline.payloads import wrapper_kind
 
@@ -124,16 +129,12 @@ def returns_dicts(function: Any) -> bool:
 def _element_parameter(function: types.FunctionType, root: ast.AST) -> str | None:
     """The parameter the element arrives in (after ``self``), if the function never
     rebinds it."""
-    code = function.__code__
-    params = code.co_varnames[: code.co_argcount]
-    params = params[1:] if params[:1] == ("self",) else params
-    if not params:
-        return None
+    element = element_parameter(function)
     rebound = any(
-        isinstance(n, ast.Name) and n.id == params[0] and isinstance(n.ctx, ast.Store)
+        isinstance(n, ast.Name) and n.id == element and isinstance(n.ctx, ast.Store)
         for n in own_nodes(root)
     )
-    return None if rebound else params[0]
+    return None if rebound else element
 
 
 def _single_returns(function: types.FunctionType) -> list[tuple[ast.Return, type, bool]]:

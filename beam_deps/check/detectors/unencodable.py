@@ -37,6 +37,7 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.emitted import outer_value
 from beam_deps.check.detectors.function_source import (
+    element_parameter,
     function_root,
     line_of,
     on_a_branch,
@@ -73,12 +74,9 @@ class _Reader:
     ) -> None:
         self.function = function
         self.target = target
-        code = function.__code__
-        params = code.co_varnames[: code.co_argcount]
-        params = params[1:] if params[:1] == ("self",) else params
         # the element, when the step's input surely holds dicts (a Create of rows, a Map of
         # json.loads): its keys() is a view; any other object's may be a list
-        self.dict_element = params[0] if params and dict_elements else None
+        self.dict_element = element_parameter(function) if dict_elements else None
         self.assigned: dict[str, list[ast.AST]] = {}
         for node in own_nodes(root):
             if isinstance(node, ast.Assign):
