@@ -251,6 +251,14 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_cogroup_unkeyed_fixed.py", args=("{out}/out.txt",)),
+    # a state cell whose coder cannot encode what is written (m21 u08)
+    Example(
+        "elements_state_coder.py",
+        E({"BD322"}),
+        fails_with="TypeError: an integer is required",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_state_coder_fixed.py", args=("{out}/out.txt",)),
     # a CombineFn that hands every key the same accumulator (m20 t33)
     Example("elements_shared_accumulator.py", E({"BD315"}), args=("{out}/out.txt",)),
     Example("elements_shared_accumulator_fixed.py", args=("{out}/out.txt",)),
@@ -349,6 +357,7 @@ OUTPUTS = {
     "elements_combine_no_return_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_finish_bundle_plain_fixed-cloudpickle": ["a", "b", "c"],
     "elements_cogroup_unkeyed_fixed-cloudpickle": ["ann ['a@x'] ['111']", "bob ['b@x'] ['222']"],
+    "elements_state_coder_fixed-cloudpickle": ["a:None->ann", "b:None->bob"],
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import random
 import sys
 import textwrap
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,17 @@ MINE = ("BD114", "BD206", "BD207")
 HELPERS = ("state_jobconfig.py", "state_registry.py")
 
 
+def _seeded_draws() -> tuple[str, ...]:
+    """What state_launch_seed.py means to write: its two draws after random.seed(42)."""
+    rng = random.Random(42)
+    return tuple(sorted(f"{name}:{rng.randint(0, 10**9)}" for name in "ab"))
+
+
+def _drawn_per_element() -> tuple[str, ...]:
+    """What state_launch_seed_fixed.py writes on any worker: a generator per element."""
+    return tuple(sorted(f"{n}:{random.Random(f'42:{n}').randint(0, 10**9)}" for n in "ab"))
+
+
 @dataclass(frozen=True)
 class Case:
     script: str
@@ -50,6 +62,7 @@ class Case:
     notes: tuple[str, ...] = field(default=())
     library: str = "cloudpickle"
     save_main_session: bool = False
+    not_output: tuple[str, ...] = ()  # what a silently wrong run does not write
 
     @property
     def id(self) -> str:
@@ -122,6 +135,28 @@ CASES = [
     ),
     Case("state_launch_numpy_print.py", E({"BD207"}), output=("[0.33333333 0.66666667]",)),
     Case("state_launch_numpy_clean.py", output=("1.5", "4.0")),  # computes only: not said
+    # the interpreter's limits raised at launch (BD207): the workers keep the defaults
+    Case(
+        "state_launch_recursion.py",
+        E({"BD207"}),
+        fails_with="RecursionError: maximum recursion depth exceeded",
+    ),
+    Case("state_launch_recursion_fixed.py", output=("3000:3000", "5:5")),
+    *(
+        [
+            Case(
+                "state_launch_int_digits.py",
+                E({"BD207"}),
+                fails_with="Exceeds the limit (4300 digits) for integer string conversion",
+            ),
+            Case("state_launch_int_digits_fixed.py", output=("10:11", "5000:5001")),
+        ]
+        if sys.version_info >= (3, 11)  # sys.set_int_max_str_digits is new in 3.11
+        else []
+    ),
+    # random.seed() at launch seeds this process's generator only (BD207)
+    Case("state_launch_seed.py", E({"BD207"}), not_output=_seeded_draws()),
+    Case("state_launch_seed_fixed.py", output=_drawn_per_element()),
 ]
 
 
@@ -193,7 +228,11 @@ def test_check_predicts_the_real_run(case, runs, monkeypatch):
     if case.fails_with:  # check says what the worker will say
         assert any(case.fails_with in d.message for d in report.errors), report.errors
 
-    runs.assert_real_run(case, case.output if case.output else None)
+    run = runs.assert_real_run(case, case.output if case.output else None)
+    if case.not_output:  # silently wrong: the run wrote something, not what was meant
+        text = (runs.out_dir(case) / "out.txt").read_text()
+        written = tuple(sorted(filter(None, text.split("\n"))))
+        assert len(written) == len(case.not_output) and written != case.not_output, run
 
 
 def test_the_state_predicted_is_the_state_the_workers_read(runs, monkeypatch):
@@ -222,6 +261,8 @@ def test_errors_page_messages(monkeypatch):
     check_golden("check_local_file", local_file)
     check_golden("check_launch_state", launch_state)
     check_golden("check_launch_setting", launch_setting)
+    check_golden("check_launch_recursion", _first("state_launch_recursion.py", "BD207"))
+    check_golden("check_launch_seed", _first("state_launch_seed.py", "BD207"))
 
 
 def test_check_puts_back_the_library_settings_the_script_changed():

@@ -220,4 +220,36 @@ RULES = [
         "keyed = phones | beam.Map(lambda s: tuple(s.split(':', 1)))\n"
         "{'e': emails, 'p': keyed} | beam.CoGroupByKey()\n",
     ),
+    Rule(
+        code="BD322",
+        name="state-coder-mismatch",
+        severity=E,
+        reported_by=("check",),
+        summary="A stateful DoFn writes a value its state cell's coder cannot encode.",
+        explanation="A state spec says how the worker stores the cell: "
+        '`ReadModifyWriteStateSpec("last", VarIntCoder())` encodes every `last.write(v)` '
+        "with `VarIntCoder`, and a `BagStateSpec` or `SetStateSpec` every `add(v)`. A spec "
+        "copied from a counting example and then given the element's text fails on the "
+        'worker at the first write: "TypeError: an integer is required". Nothing checks it '
+        "while the pipeline is built. Reported where the value written is surely known: a "
+        "literal, text the code makes (an f-string, `str(x)`), or the element or one of its "
+        "fields (`k, v = element`) when the step's input is a `Create`; each goes through "
+        "the spec's own coder. A write inside an `if` or a loop is reported only when every "
+        "value fails.",
+        fix="Declare the cell with a coder of what you store (`StrUtf8Coder()` for text, "
+        "`PickleCoder()` or `FastPrimitivesCoder()` for mixed values), or write the value "
+        "the coder takes (`last.write(int(v))`).",
+        example="class LastSeen(beam.DoFn):\n"
+        '    LAST = ReadModifyWriteStateSpec("last", VarIntCoder())\n'
+        "\n"
+        "    def process(self, kv, last=beam.DoFn.StateParam(LAST)):\n"
+        "        key, name = kv\n"
+        "        last.write(name)  # a str: TypeError on the worker\n",
+        example_fixed="class LastSeen(beam.DoFn):\n"
+        '    LAST = ReadModifyWriteStateSpec("last", StrUtf8Coder())\n'
+        "\n"
+        "    def process(self, kv, last=beam.DoFn.StateParam(LAST)):\n"
+        "        key, name = kv\n"
+        "        last.write(name)\n",
+    ),
 ]

@@ -153,24 +153,36 @@ RULES = [
         name="launch-setting-not-on-worker",
         severity=E,
         also=(W,),
-        severity_note="An error where the results surely differ: numpy print options with worker code that makes an array and turns it into text (`str()`, `repr()`), the decimal context with worker code that divides a `Decimal(...)` or rounds (`quantize`, `sqrt`). A warning for the other settings and uses (an exact decimal sum is the same at any precision, a numpy scalar in an f-string prints the same).",
+        severity_note="An error where the results surely differ: numpy print options with worker code that makes an array and turns it into text (`str()`, `repr()`), the decimal context with worker code that divides a `Decimal(...)` or rounds (`quantize`, `sqrt`), a raised recursion limit with worker code that calls itself, a lifted limit on int digits with worker code that turns a power into text, a generator seeded at launch that the worker code draws from. A warning for the other settings and uses (an exact decimal sum is the same at any precision, a numpy scalar in an f-string prints the same).",
         reported_by=("check",),
-        summary="Worker code uses a library whose process-wide setting was changed while the pipeline was built.",
+        summary="Worker code depends on a process-wide setting that was changed while the pipeline was built.",
         explanation="`decimal.getcontext().prec = 4`, `np.set_printoptions(precision=2)`, "
         "`np.seterr(all='raise')`, `pd.set_option(...)` and `locale.setlocale(...)` change a "
         "setting of the process that runs them (the decimal context only in that thread). "
         "A worker is another process that imports the library afresh, so the code running "
         "there computes and formats with the library's defaults: nothing fails, the results "
         "are silently different (`1/3` is `0.3333333333333333333333333333` instead of "
-        "`0.3333`, an array prints with 8 digits instead of 2). beam-deps reads each setting "
-        "before your script runs and again once the pipeline is built, and reports a changed "
-        "one where the worker code uses that library (for display settings: where it also "
-        "makes text, with `str()`, an f-string or `.to_string()`), and not where that code "
-        "sets its own (`decimal.localcontext()`, `np.printoptions()`).",
+        "`0.3333`, an array prints with 8 digits instead of 2). The interpreter's own limits "
+        "are the same: after `sys.setrecursionlimit(10000)` or `sys.set_int_max_str_digits(0)` "
+        "at launch a worker still stops at 1000 nested calls (`RecursionError`) and at 4300 "
+        "digits (`ValueError: Exceeds the limit (4300 digits) for integer string "
+        "conversion`). And `random.seed(42)` or `np.random.seed(42)` at launch seeds this "
+        "process's generator only: worker code drawing from `random.randint` or "
+        "`np.random.rand` gets other numbers on every run. beam-deps reads each setting "
+        "before your script runs and again once the pipeline is built (and watches the "
+        "seeding calls while it runs), and reports a changed one where the worker code "
+        "depends on it: uses that library (for display settings: where it also makes text, "
+        "with `str()`, an f-string or `.to_string()`), calls itself, turns ints into text, "
+        "draws from the seeded generator; not where that code sets its own "
+        "(`decimal.localcontext()`, `np.printoptions()`, `sys.setrecursionlimit()` or "
+        "`random.seed()` in `setup()`), and not for a setting a module makes when it is "
+        "imported, since a worker importing it makes it too.",
         fix="Make the setting where the code runs: in `DoFn.setup()` (once per worker), or "
         "locally where it is used (`with decimal.localcontext() as ctx: ctx.prec = 4`, "
         "`np.array2string(a, precision=2)`, `with np.printoptions(precision=2):`); pass the "
-        "value as an argument or a pipeline option.",
+        "value as an argument or a pipeline option. For a seed, draw from a generator of "
+        'your own: `random.Random(f"{seed}:{key}")` per element (the same numbers in any '
+        "bundle and on any worker) or one made in `setup()`.",
         example="decimal.getcontext().prec = args.precision  # this process only\n"
         "\n"
         "def share(x):\n"

@@ -59,6 +59,7 @@ from beam_deps.check.detectors.staged import (
     requirement_pins,
     staged_from_options,
 )
+from beam_deps.check.detectors.state_coders import state_coder_diagnostics
 from beam_deps.check.detectors.step_outputs import step_output_diagnostics
 from beam_deps.check.detectors.timestamps import naive_timestamp_diagnostics
 from beam_deps.check.detectors.unencodable import unencodable_value_diagnostics
@@ -132,10 +133,9 @@ def check_script(
         compile_script(script)  # a missing or broken script fails before any work starts
     model = model_for_argv(argv, worker_image=worker_image, worker_requirements=worker_requirements)
     probe = WorkerProbe(image_requirements or model.probe_names()).start()
-    # Library settings as a worker starts with them: read before the script runs (BD207),
-    # and put back after it (it runs in this process).
-    settings = launch_settings.snapshot()
-    restore_settings = launch_settings.saved()
+    # Process-wide settings as a worker starts with them, read before the script runs, and
+    # the generators it seeds (BD207); all put back after it (it runs in this process).
+    launch = launch_settings.watch()
     analyses: list[PipelineAnalysis] = []
     try:
         with collecting() as declarations:  # @requires / requires_base, as stage reads them
@@ -149,7 +149,7 @@ def check_script(
                     probe=probe,
                     worker_requirements=worker_requirements,
                     model=model,
-                    settings=settings,
+                    launch=launch,
                 ),
             )
         analyses = [c.result for c in loaded.pipelines if isinstance(c.result, PipelineAnalysis)]
@@ -166,7 +166,7 @@ def check_script(
         )
     finally:
         probe.close()
-        restore_settings()
+        launch.restore()
         for analysis in analyses:
             if analysis.session_file:
                 with contextlib.suppress(OSError):
@@ -200,7 +200,7 @@ def _at_run(
     probe: WorkerProbe,
     worker_requirements: str | os.PathLike | None = None,
     model: WorkerModel | None = None,
-    settings: dict[str, str] | None = None,
+    launch: launch_settings.Launch | None = None,
 ) -> PipelineAnalysis:
     """Runs inside the script's ``run()``: __main__ is the script, as when Beam pickles."""
     options, library = captured.options, captured.pickle_library
@@ -242,6 +242,7 @@ def _at_run(
     diagnostics += shared_accumulator_diagnostics(captured.pipeline)
     diagnostics += combine_method_diagnostics(captured.pipeline)
     diagnostics += finish_bundle_diagnostics(captured.pipeline)
+    diagnostics += state_coder_diagnostics(captured.pipeline)
     diagnostics += grouping_key_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once
@@ -249,7 +250,8 @@ def _at_run(
     diagnostics += dropped_state_diagnostics(code)
     diagnostics += local_file_diagnostics(code, options)
     diagnostics += launch_state_diagnostics(code, loaded.script_path)
-    diagnostics += launch_settings.launch_setting_diagnostics(code, settings or {})
+    if launch is not None:
+        diagnostics += launch_settings.launch_setting_diagnostics(code, launch)
     return PipelineAnalysis(captured, serialized, diagnostics, staged, saving, session, batch)
 
 

@@ -1,4 +1,4 @@
-"""Process-wide settings of libraries changed while the pipeline is built (BD207).
+"""Process-wide settings changed while the pipeline is built (BD207).
 
 ``decimal.getcontext().prec = 4``, ``np.set_printoptions(precision=2)``,
 ``pd.set_option("display.precision", 2)``, ``locale.setlocale(...)``: these settings live in
@@ -14,6 +14,14 @@ that is what a worker starts with) and again inside ``run()``, once the pipeline
 setting that differs is a finding for each payload whose worker code uses that library (and,
 for display settings, turns something into text), so a setting only the script's own
 ``print`` needs is never reported.
+
+The interpreter's own limits work the same way: ``sys.setrecursionlimit(10000)`` or
+``sys.set_int_max_str_digits(0)`` at launch leaves a worker at 1000 frames and 4300 digits,
+so a recursive function or a big number turned into text fails there only. A seed is not a
+value that can be compared (drawing a number changes the state too), so the seeding calls
+themselves are watched while the script runs: ``random.seed(42)`` or ``np.random.seed(42)``
+at launch seeds this process's generator only, and worker code drawing from that
+process-wide generator gets numbers that differ from run to run.
 """
 
 from __future__ import annotations
@@ -32,7 +40,13 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors.function_source import function_root
-from beam_deps.check.detectors.worker_code import PayloadCode
+from beam_deps.check.detectors.worker_code import (
+    MISSING,
+    PayloadCode,
+    WorkerFunction,
+    attribute_chains,
+    closure_value,
+)
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
@@ -51,8 +65,12 @@ class Setting:
     own: frozenset[str] = frozenset()  # names of code that sets its own (localcontext)
     # an error where the results surely differ: "arrays" (an array made and turned into
     # text with str() or repr()), "divides" (a Decimal divided or rounded: quantize,
-    # sqrt...); otherwise a warning
+    # sqrt...), "recursion" (a function that calls itself), "powers" (a power turned into
+    # text); otherwise a warning
     error_when: str = "never"
+    # what in the worker code depends on it: "library" (code that uses ``library``), or for
+    # the interpreter's limits (only when raised) "recursion" or "int_text" (ints and text)
+    needs: str = "library"
 
 
 _PANDAS = (
@@ -92,6 +110,22 @@ SETTINGS = (
         own=frozenset({"option_context", "set_option"}),
     ),
     Setting("locale", "locale.setlocale()", "m.setlocale(m.LC_ALL)", own=frozenset({"setlocale"})),
+    Setting(
+        "sys",
+        "sys.setrecursionlimit()",
+        "m.getrecursionlimit()",
+        own=frozenset({"setrecursionlimit"}),
+        error_when="recursion",
+        needs="recursion",
+    ),
+    Setting(  # Python 3.11+: the getter is missing before, and the setting is not read
+        "sys",
+        "sys.set_int_max_str_digits()",
+        "m.get_int_max_str_digits()",
+        own=frozenset({"set_int_max_str_digits"}),
+        error_when="powers",
+        needs="int_text",
+    ),
 )
 _ROUNDED = frozenset({"quantize", "sqrt", "ln", "log10", "exp", "fma", "divide", "divide_int"})
 
@@ -193,6 +227,9 @@ def saved() -> Callable[[], None]:
     if pandas is not None and hasattr(pandas, "set_option"):
         options = {k: v for k in _PANDAS if (v := _option(pandas, k, _UNSET)) is not _UNSET}
         undo += [functools.partial(pandas.set_option, k, v) for k, v in options.items()]
+    undo.append(functools.partial(sys.setrecursionlimit, sys.getrecursionlimit()))
+    if hasattr(sys, "get_int_max_str_digits"):  # Python 3.11+
+        undo.append(functools.partial(sys.set_int_max_str_digits, sys.get_int_max_str_digits()))
     locale = sys.modules.get("locale")
     if locale is not None:
         current = locale.setlocale(locale.LC_ALL)
@@ -258,7 +295,7 @@ def _root(obj: Any) -> str | None:
 
 @dataclass(frozen=True)
 class _Use:
-    """What one worker function's code does that a library setting can change."""
+    """What one worker function's code does that a process-wide setting can change."""
 
     function: types.FunctionType
     libraries: frozenset[str]  # top-level libraries reached through globals and closure
@@ -266,25 +303,42 @@ class _Use:
     text: bool  # makes text: str(), an f-string, .to_string()...
     divides: bool  # a Decimal divided (Decimal(x) / 3) or rounded (quantize(), sqrt()...)
     arrays: bool  # makes an array (np.array, np.zeros...) and turns something into text
+    recursive: bool = False  # calls itself (by its global name, or as a method of self)
+    powers: bool = False  # computes a power (x ** n, pow(), factorial()), big ints
+    draws: frozenset[str] = frozenset()  # the process-wide generators it draws numbers from
+    seeds: bool = False  # seeds a process-wide generator itself
 
     def depends_on(self, setting: Setting) -> bool:
-        if setting.library not in self.libraries or self.names & setting.own:
-            return False  # not used, or the code sets its own (decimal.localcontext)
+        if self.names & setting.own:
+            return False  # the code sets its own (decimal.localcontext)
+        if setting.needs == "recursion":
+            return self.recursive
+        if setting.needs == "int_text":
+            return self.text or "int" in self.names
+        if setting.library not in self.libraries:
+            return False
         return self.text or not setting.formatting
 
     def surely_differs(self, setting: Setting) -> bool:
         if setting.error_when == "divides":
             return self.divides
+        if setting.error_when == "recursion":
+            return self.recursive
+        if setting.error_when == "powers":
+            return self.powers and self.text
         return setting.error_when == "arrays" and self.arrays
 
 
-def _use(function: types.FunctionType) -> _Use:
+def _use(entry: WorkerFunction) -> _Use:
+    function = entry.function
     libraries: set[str] = set()
     names: set[str] = set()
-    text = False
+    text = powers = False
     for code in _codes(function.__code__):
         names.update(code.co_names)
-        text = text or any(ins.opname in _TEXT_OPS for ins in dis.get_instructions(code))
+        for ins in dis.get_instructions(code):
+            text = text or ins.opname in _TEXT_OPS
+            powers = powers or ins.opname == "BINARY_POWER" or ins.argrepr in ("**", "**=")
     scope = function.__globals__
     for name in names:
         if name in scope and (root := _root(scope[name])):
@@ -296,6 +350,7 @@ def _use(function: types.FunctionType) -> _Use:
             continue
         if root:
             libraries.add(root)
+    draws, seeds, recursive = _calls(entry)
     return _Use(
         function,
         frozenset(libraries),
@@ -303,7 +358,57 @@ def _use(function: types.FunctionType) -> _Use:
         text or bool(names & _TEXT_NAMES),
         _divides_a_decimal(function) or bool(names & _ROUNDED),
         bool(names & _ARRAY_MAKERS) and bool(names & {"str", "repr", *_ARRAY_TEXT}),
+        recursive=recursive,
+        powers=powers or bool(names & _POWERS),
+        draws=frozenset(draws),
+        seeds=seeds,
     )
+
+
+_POWERS = frozenset({"pow", "factorial", "comb", "perm"})
+_NOT_DRAWS = frozenset({"getstate", "setstate", "get_state", "set_state"})
+
+
+def _calls(entry: WorkerFunction) -> tuple[set[str], bool, bool]:
+    """(the process-wide generators the code draws from, whether it seeds one, whether it
+    calls itself), read from the values its global and closure chains lead to: ``random.
+    randint`` and ``np.random.rand`` are methods of the one generator each library keeps per
+    process, ``rng.random()`` of a ``random.Random(seed)`` the code holds is not."""
+    function, generators = entry.function, _generators()
+    draws: set[str] = set()
+    seeds = recursive = False
+    for kind, name, chain, written, _ in attribute_chains(entry):
+        if written:
+            continue
+        if kind == "self":
+            method = getattr(type(entry.instance), chain[0], None) if chain else None
+            recursive = recursive or (method is function and name == entry.self_name)
+            continue
+        value = function.__globals__.get(name, MISSING) if kind == "global" else MISSING
+        if kind == "closure":
+            value = closure_value(function, name)
+        if kind == "global" and not chain and value is function:
+            recursive = True
+        for attribute in chain:
+            if value is MISSING:
+                break
+            try:
+                value = getattr(value, attribute, MISSING)
+            except Exception:  # noqa: BLE001 - a user object's __getattr__
+                value = MISSING
+        if value is MISSING:
+            continue
+        called = getattr(value, "__name__", None)
+        owner = getattr(value, "__self__", None)
+        generator = generators.get(id(owner)) if owner is not None else None
+        if getattr(value, _SEED_MARK, False) or (
+            called == "seed"
+            and (generator or str(getattr(value, "__module__", "")).startswith("numpy.random"))
+        ):
+            seeds = True
+        elif generator and called not in _NOT_DRAWS:
+            draws.add(generator)
+    return draws, seeds, recursive
 
 
 _ARRAY_MAKERS = frozenset(
@@ -348,27 +453,134 @@ def _divides_a_decimal(function: types.FunctionType) -> bool:
     return False
 
 
-def launch_setting_diagnostics(
-    code: Iterable[PayloadCode], before: dict[str, Any]
-) -> list[Diagnostic]:
-    """BD207 for each library setting changed since ``before`` (``snapshot()`` taken before
-    the script ran) that a payload's worker code depends on. Call inside ``run()``."""
-    after = snapshot()
+def _generators() -> dict[int, str]:
+    """``{id: name}`` of the generator each library keeps per process (never imports one)."""
+    out: dict[int, str] = {}
+    random = sys.modules.get("random")
+    if random is not None and hasattr(random, "_inst"):
+        out[id(random._inst)] = "random"
+    mtrand = sys.modules.get("numpy.random.mtrand")
+    if mtrand is not None and hasattr(mtrand, "_rand"):
+        out[id(mtrand._rand)] = "numpy.random"
+    return out
+
+
+_SEED_MARK = "__beam_deps_seed__"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """A process-wide generator seeded while the script ran, outside a module's import."""
+
+    generator: str  # "random" or "numpy.random"
+    shown: str  # random.seed(42)
+    file: str | None
+    line: int | None
+
+
+def _launch_caller() -> tuple[str, int] | None:
+    """Where the user's code called a seeding function (the innermost frame in the user's
+    files), or None when that is a module's import-time code: a worker importing the module
+    runs it too."""
+    frame = sys._getframe(2)
+    while frame is not None and not is_user_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") != "__main__":
+        return None
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def _watch_seeds(seeded: list[Seeded]) -> list[Callable[[], Any]]:
+    """Wrap ``random.seed`` and ``numpy.random.seed`` so that a call with a seed is recorded
+    in ``seeded``; returns the steps that put the originals back."""
+    undo: list[Callable[[], Any]] = []
+    targets = [
+        ("random", "random", "random.seed"),
+        ("numpy.random", "numpy.random", "np.random.seed"),
+    ]
+    for module_name, generator, shown in targets:
+        module = sys.modules.get(module_name)
+        original = getattr(module, "seed", None)
+        if module is None or original is None or getattr(original, _SEED_MARK, False):
+            continue
+
+        def seed(
+            *args: Any, _original: Any = original, _g: str = generator, _s: str = shown, **kw: Any
+        ) -> Any:
+            value = args[0] if args else kw.get("a", kw.get("seed"))
+            where = _launch_caller() if value is not None else None
+            if where is not None:
+                seeded.append(Seeded(_g, f"{_s}({value!r})"[:60], *where))
+            return _original(*args, **kw)
+
+        setattr(seed, _SEED_MARK, True)
+        module.seed = seed
+        undo.append(functools.partial(setattr, module, "seed", original))
+    return undo
+
+
+@dataclass
+class Launch:
+    """What the script changes in this process while it builds the pipeline: the settings
+    as a worker starts with them (``before``), the generators it seeds, and ``restore``,
+    which puts everything back (the script runs in this process: a notebook's own settings
+    and the next check must not keep them)."""
+
+    before: dict[str, Any]
+    seeded: list[Seeded]
+    restore: Callable[[], None]
+
+
+def watch() -> Launch:
+    """Start watching: call before the script runs, ``restore()`` after the check."""
+    before = snapshot()
+    seeded: list[Seeded] = []
+    put_back = saved()
+    undo_seeds = _watch_seeds(seeded)
+
+    def restore() -> None:
+        for step in undo_seeds:
+            step()
+        put_back()
+
+    return Launch(before, seeded, restore)
+
+
+def _raised(setting: Setting, before: Any, after: Any) -> bool:
+    """Whether an interpreter limit was raised (a lowered one fails here first): for the
+    digits of int text, 0 means no limit."""
+    if not isinstance(before, int) or not isinstance(after, int):
+        return False
+    if setting.needs == "int_text":
+        return before != 0 and (after == 0 or after > before)
+    return after > before
+
+
+def launch_setting_diagnostics(code: Iterable[PayloadCode], launch: Launch) -> list[Diagnostic]:
+    """BD207 for each setting changed since ``launch.before`` (taken before the script ran)
+    that a payload's worker code depends on, and for each generator seeded at launch that
+    it draws from. Call inside ``run()``."""
+    before, after = launch.before, snapshot()
     changed = [
         s
         for s in SETTINGS
-        if s.shown in before and repr(after.get(s.shown)) != repr(before[s.shown])
+        if s.shown in before
+        and repr(after.get(s.shown)) != repr(before[s.shown])
+        and (s.needs == "library" or _raised(s, before[s.shown], after.get(s.shown)))
     ]
     if changed:  # a module of the user's that a worker imports too may be what changed it
         worker = _after_user_imports(changed)
         changed = [s for s in changed if worker is not None and s.shown in worker]
         changed = [s for s in changed if worker[s.shown] != repr(after[s.shown])]
-    if not changed:
+    seeded = {s.generator: s for s in launch.seeded}
+    if not changed and not seeded:
         return []
     out: list[Diagnostic] = []
     for payload, functions in ((c.payload, c.functions) for c in code):
         try:
-            uses = [_use(e.function) for e in functions]
+            uses = [_use(e) for e in functions]
         except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
             continue
         for setting in changed:
@@ -379,7 +591,27 @@ def launch_setting_diagnostics(
                 sure = [use for use in found if use.surely_differs(setting)]
                 finding = _finding(setting, (sure or found)[0], before, after, bool(sure))
                 out.append(placed_in(finding, payload))
+        if any(use.seeds for use in uses):
+            continue  # the payload seeds on the worker (in setup(), or per element)
+        for generator, seed in seeded.items():
+            drawing = [use for use in uses if generator in use.draws]
+            if drawing:
+                out.append(placed_in(_seed_finding(seed, drawing[0]), payload))
     return out
+
+
+def _seed_finding(seed: Seeded, use: _Use) -> Diagnostic:
+    name = use.function.__qualname__
+    where = f" (line {seed.line})" if seed.line else ""
+    return diagnostic(
+        "BD207",
+        f"{name} draws from {seed.generator}'s process-wide generator, and {seed.shown} was "
+        f"called while the pipeline was built{where}: a worker is another process whose "
+        "generator is not seeded that way, so the numbers it draws differ from this "
+        "process's and from run to run, without an error",
+        severity="error",
+        path=f"{name} {seed.generator}",
+    )
 
 
 def _difference(here: Any, fresh: Any) -> str:
@@ -391,19 +623,53 @@ def _difference(here: Any, fresh: Any) -> str:
     return f"{here!r} here, {fresh!r} on a worker"
 
 
+_LIMITS = {
+    "recursion": (
+        "calls itself",
+        "a deeper call fails there with 'RecursionError: maximum recursion depth exceeded'",
+    ),
+    "int_text": (
+        "turns ints into text or text into ints",
+        "a longer number fails there with 'ValueError: Exceeds the limit (4300 digits) for "
+        "integer string conversion'",
+    ),
+}
+
+
 def _finding(
     setting: Setting, use: _Use, before: dict[str, Any], after: dict[str, Any], sure: bool
 ) -> Diagnostic:
     name = use.function.__qualname__
-    how = "computes or formats differently there" if sure else "may compute differently there"
+    values = _difference(after[setting.shown], before[setting.shown])
+    if setting.needs in _LIMITS:
+        does, fails = _LIMITS[setting.needs]
+        message = (
+            f"{name} {does}, and {setting.shown} raised the interpreter's limit while the "
+            f"pipeline was built ({values}): a worker is another process with the default "
+            f"limit, so {fails}"
+        )
+    else:
+        how = "computes or formats differently there" if sure else "may compute differently there"
+        message = (
+            f"{name} uses {setting.library}, and {setting.shown} was changed while the pipeline "
+            f"was built ({values}): a worker is another process that starts with the defaults, "
+            f"so the code {how}, without an error"
+        )
     return diagnostic(
         "BD207",
-        f"{name} uses {setting.library}, and {setting.shown} was changed while the pipeline "
-        f"was built ({_difference(after[setting.shown], before[setting.shown])}): a worker is "
-        f"another process that starts with the defaults, so the code {how}, without an error",
+        message,
         severity="error" if sure else "warning",
         path=f"{name} {setting.library}",
     )
 
 
-__all__ = ["SETTINGS", "Setting", "launch_setting_diagnostics", "saved", "snapshot"]
+__all__ = [
+    "SETTINGS",
+    "Launch",
+    "Seeded",
+    "Setting",
+    "launch_setting_diagnostics",
+    "saved",
+    "snapshot",
+    "watch",
+]

@@ -126,6 +126,13 @@ def _source(pcoll: Any) -> tuple[str, Any] | None:
     return None
 
 
+def created_values(pcoll: Any) -> list[Any] | None:
+    """The values of the ``Create`` that makes ``pcoll`` (through WindowInto steps), or None
+    when the elements are made otherwise."""
+    source = _source(pcoll)
+    return list(source[1]) if source is not None and source[0] == "create" else None
+
+
 def not_pairs(pcoll: Any) -> str | None:
     """What the elements of ``pcoll`` surely are when none of them is a (key, value) pair:
     ``"dicts of 3 fields"``, ``"dicts of 2 fields"``, ``"dicts"``, ``"int values"``...;
@@ -310,6 +317,7 @@ def _tagged_inputs(node: Any) -> list[tuple[Any, Any]]:
 
 __all__ = [
     "cogroup_input_diagnostics",
+    "created_values",
     "element_count",
     "elements_are_dicts",
     "not_pairs",
