@@ -23,49 +23,52 @@ BAG = BagStateSpec("bag", VarIntCoder())
 SEEN = SetStateSpec("seen", VarIntCoder())
 ANY = BagStateSpec("any", PickleCoder())
 COUNT = CombiningValueStateSpec("count", VarIntCoder(), CountCombineFn())
+LAST_CELL, TEXT_CELL, BAG_CELL, SEEN_CELL, ANY_CELL, COUNT_CELL = (
+    beam.DoFn.StateParam(spec) for spec in (LAST, TEXT, BAG, SEEN, ANY, COUNT)
+)
 
 
 class Unpacked(beam.DoFn):
-    def process(self, kv, last=beam.DoFn.StateParam(LAST)):
+    def process(self, kv, last=LAST_CELL):
         key, name = kv
         last.write(name)
         yield key
 
 
 class Indexed(beam.DoFn):
-    def process(self, kv, bag=beam.DoFn.StateParam(BAG)):
+    def process(self, kv, bag=BAG_CELL):
         bag.add(kv[1])
         yield kv[0]
 
 
 class Element(beam.DoFn):
-    def process(self, kv, seen=beam.DoFn.StateParam(SEEN)):
+    def process(self, kv, seen=SEEN_CELL):
         seen.add(kv)
         yield kv[0]
 
 
 class Literal(beam.DoFn):
-    def process(self, kv, last=beam.DoFn.StateParam(LAST)):
+    def process(self, kv, last=LAST_CELL):
         last.write(f"seen {kv[0]}")
         yield kv[0]
 
 
 class Converted(beam.DoFn):
-    def process(self, kv, last=beam.DoFn.StateParam(LAST)):
+    def process(self, kv, last=LAST_CELL):
         key, name = kv
         last.write(len(name))
         yield key
 
 
 class RightCoder(beam.DoFn):
-    def process(self, kv, text=beam.DoFn.StateParam(TEXT)):
+    def process(self, kv, text=TEXT_CELL):
         key, name = kv
         text.write(name)
         yield key
 
 
 class Branch(beam.DoFn):
-    def process(self, kv, last=beam.DoFn.StateParam(LAST)):
+    def process(self, kv, last=LAST_CELL):
         key, value = kv
         if isinstance(value, int):
             last.write(value)
@@ -73,7 +76,7 @@ class Branch(beam.DoFn):
 
 
 class Rebound(beam.DoFn):
-    def process(self, kv, last=beam.DoFn.StateParam(LAST)):
+    def process(self, kv, last=LAST_CELL):
         key, value = kv
         value = int(value)
         last.write(value)
@@ -81,13 +84,13 @@ class Rebound(beam.DoFn):
 
 
 class Pickled(beam.DoFn):
-    def process(self, kv, bag=beam.DoFn.StateParam(ANY)):
+    def process(self, kv, bag=ANY_CELL):
         bag.add(kv[1])
         yield kv[0]
 
 
 class Combining(beam.DoFn):
-    def process(self, kv, count=beam.DoFn.StateParam(COUNT)):
+    def process(self, kv, count=COUNT_CELL):
         count.add(kv[1])
         yield kv[0]
 

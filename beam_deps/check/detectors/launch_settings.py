@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors import seeding
 from beam_deps.check.detectors.function_source import function_root
 from beam_deps.check.detectors.worker_code import (
     MISSING,
@@ -366,7 +367,6 @@ def _use(entry: WorkerFunction) -> _Use:
 
 
 _POWERS = frozenset({"pow", "factorial", "comb", "perm"})
-_NOT_DRAWS = frozenset({"getstate", "setstate", "get_state", "set_state"})
 
 
 def _calls(entry: WorkerFunction) -> tuple[set[str], bool, bool]:
@@ -374,7 +374,7 @@ def _calls(entry: WorkerFunction) -> tuple[set[str], bool, bool]:
     calls itself), read from the values its global and closure chains lead to: ``random.
     randint`` and ``np.random.rand`` are methods of the one generator each library keeps per
     process, ``rng.random()`` of a ``random.Random(seed)`` the code holds is not."""
-    function, generators = entry.function, _generators()
+    function, generators = entry.function, seeding.generators()
     draws: set[str] = set()
     seeds = recursive = False
     for kind, name, chain, written, _ in attribute_chains(entry):
@@ -398,16 +398,10 @@ def _calls(entry: WorkerFunction) -> tuple[set[str], bool, bool]:
                 value = MISSING
         if value is MISSING:
             continue
-        called = getattr(value, "__name__", None)
-        owner = getattr(value, "__self__", None)
-        generator = generators.get(id(owner)) if owner is not None else None
-        if getattr(value, _SEED_MARK, False) or (
-            called == "seed"
-            and (generator or str(getattr(value, "__module__", "")).startswith("numpy.random"))
-        ):
-            seeds = True
-        elif generator and called not in _NOT_DRAWS:
-            draws.add(generator)
+        use = seeding.use_of(value, generators)
+        seeds = seeds or use == "seeds"
+        if use not in (None, "seeds"):
+            draws.add(use)
     return draws, seeds, recursive
 
 
@@ -453,74 +447,6 @@ def _divides_a_decimal(function: types.FunctionType) -> bool:
     return False
 
 
-def _generators() -> dict[int, str]:
-    """``{id: name}`` of the generator each library keeps per process (never imports one)."""
-    out: dict[int, str] = {}
-    random = sys.modules.get("random")
-    if random is not None and hasattr(random, "_inst"):
-        out[id(random._inst)] = "random"
-    mtrand = sys.modules.get("numpy.random.mtrand")
-    if mtrand is not None and hasattr(mtrand, "_rand"):
-        out[id(mtrand._rand)] = "numpy.random"
-    return out
-
-
-_SEED_MARK = "__beam_deps_seed__"
-
-
-@dataclass(frozen=True)
-class Seeded:
-    """A process-wide generator seeded while the script ran, outside a module's import."""
-
-    generator: str  # "random" or "numpy.random"
-    shown: str  # random.seed(42)
-    file: str | None
-    line: int | None
-
-
-def _launch_caller() -> tuple[str, int] | None:
-    """Where the user's code called a seeding function (the innermost frame in the user's
-    files), or None when that is a module's import-time code: a worker importing the module
-    runs it too."""
-    frame = sys._getframe(2)
-    while frame is not None and not is_user_file(frame.f_code.co_filename):
-        frame = frame.f_back
-    if frame is None:
-        return None
-    if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") != "__main__":
-        return None
-    return frame.f_code.co_filename, frame.f_lineno
-
-
-def _watch_seeds(seeded: list[Seeded]) -> list[Callable[[], Any]]:
-    """Wrap ``random.seed`` and ``numpy.random.seed`` so that a call with a seed is recorded
-    in ``seeded``; returns the steps that put the originals back."""
-    undo: list[Callable[[], Any]] = []
-    targets = [
-        ("random", "random", "random.seed"),
-        ("numpy.random", "numpy.random", "np.random.seed"),
-    ]
-    for module_name, generator, shown in targets:
-        module = sys.modules.get(module_name)
-        original = getattr(module, "seed", None)
-        if module is None or original is None or getattr(original, _SEED_MARK, False):
-            continue
-
-        def seed(
-            *args: Any, _original: Any = original, _g: str = generator, _s: str = shown, **kw: Any
-        ) -> Any:
-            value = args[0] if args else kw.get("a", kw.get("seed"))
-            where = _launch_caller() if value is not None else None
-            if where is not None:
-                seeded.append(Seeded(_g, f"{_s}({value!r})"[:60], *where))
-            return _original(*args, **kw)
-
-        setattr(seed, _SEED_MARK, True)
-        module.seed = seed
-        undo.append(functools.partial(setattr, module, "seed", original))
-    return undo
-
-
 @dataclass
 class Launch:
     """What the script changes in this process while it builds the pipeline: the settings
@@ -529,16 +455,16 @@ class Launch:
     and the next check must not keep them)."""
 
     before: dict[str, Any]
-    seeded: list[Seeded]
+    seeded: list[seeding.Seeded]
     restore: Callable[[], None]
 
 
 def watch() -> Launch:
     """Start watching: call before the script runs, ``restore()`` after the check."""
     before = snapshot()
-    seeded: list[Seeded] = []
+    seeded: list[seeding.Seeded] = []
     put_back = saved()
-    undo_seeds = _watch_seeds(seeded)
+    undo_seeds = seeding.watch_seeds(seeded)
 
     def restore() -> None:
         for step in undo_seeds:
@@ -600,7 +526,7 @@ def launch_setting_diagnostics(code: Iterable[PayloadCode], launch: Launch) -> l
     return out
 
 
-def _seed_finding(seed: Seeded, use: _Use) -> Diagnostic:
+def _seed_finding(seed: seeding.Seeded, use: _Use) -> Diagnostic:
     name = use.function.__qualname__
     where = f" (line {seed.line})" if seed.line else ""
     return diagnostic(
@@ -666,7 +592,6 @@ def _finding(
 __all__ = [
     "SETTINGS",
     "Launch",
-    "Seeded",
     "Setting",
     "launch_setting_diagnostics",
     "saved",
