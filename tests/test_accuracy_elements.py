@@ -259,6 +259,47 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_state_coder_fixed.py", args=("{out}/out.txt",)),
+    # a step's function needs more arguments than Beam gives (m22 v11, v28)
+    Example(
+        "elements_map_pair_args.py",
+        E({"BD323"}),
+        fails_with="missing 1 required positional argument: 'count'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_map_pair_args_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_process_window.py",
+        E({"BD323"}),
+        fails_with="missing 1 required positional argument: 'window'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_process_window_fixed.py", args=("{out}/out.txt",)),
+    # a lifecycle method under another spelling: Beam never calls it (m22 v13)
+    Example(
+        "elements_setup_misspelled.py",
+        E({"BD324"}),
+        fails_with="'Enrich' object has no attribute 'table'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_setup_misspelled_fixed.py", args=("{out}/out.txt",)),
+    # a combine's function that reads its argument as a list (m22 v04)
+    Example(
+        "elements_combine_mean.py",
+        E({"BD325"}),
+        fails_with="object of type '_ReiterableChain' has no len()",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_combine_mean_fixed.py", args=("{out}/out.txt",)),
+    # windowing that cannot do what is meant (m22 v22, v35)
+    Example(
+        "elements_flatten_windows.py",
+        E({"BD326"}),
+        fails_with="Invalid PaneInfoEncoding",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_flatten_windows_fixed.py", args=("{out}/out.txt",)),
+    Example("elements_window_no_timestamps.py", E({"BD327"}), args=("{out}/out.txt",)),
+    Example("elements_window_no_timestamps_fixed.py", args=("{out}/out.txt",)),
     # a CombineFn that hands every key the same accumulator (m20 t33)
     Example("elements_shared_accumulator.py", E({"BD315"}), args=("{out}/out.txt",)),
     Example("elements_shared_accumulator_fixed.py", args=("{out}/out.txt",)),
@@ -358,6 +399,13 @@ OUTPUTS = {
     "elements_finish_bundle_plain_fixed-cloudpickle": ["a", "b", "c"],
     "elements_cogroup_unkeyed_fixed-cloudpickle": ["ann ['a@x'] ['111']", "bob ['b@x'] ['222']"],
     "elements_state_coder_fixed-cloudpickle": ["a:None->ann", "b:None->bob"],
+    "elements_map_pair_args_fixed-cloudpickle": ["cat=2", "dog=1"],
+    "elements_process_window_fixed-cloudpickle": ["5@0", "65@60"],
+    "elements_setup_misspelled_fixed-cloudpickle": ["a:apple", "b:banana"],
+    "elements_combine_mean_fixed-cloudpickle": ["a=2.5", "b=2.0"],
+    "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
+    "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong
+    "elements_window_no_timestamps_fixed-cloudpickle": ["ann,1", "ann,1", "ann,2"],
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],

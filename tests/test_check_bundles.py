@@ -1,6 +1,7 @@
-"""What BD319 (a CombineFn method returns nothing) and BD320 (finish_bundle emits a plain
-value) claim, and what they leave alone. The real runs are the examples in
-tests/test_accuracy_elements.py; these build pipelines (never run) and ask."""
+"""What BD319 (a CombineFn method returns nothing), BD320 (finish_bundle emits a plain
+value) and BD325 (a combine's function reads its argument as a list) claim, and what they
+leave alone. The real runs are the examples in tests/test_accuracy_elements.py; these build
+pipelines (never run) and ask."""
 
 from __future__ import annotations
 
@@ -204,3 +205,47 @@ def test_finish_bundle(dofn, codes):
     p = beam.Pipeline()
     p | beam.Create(["a"]) | beam.ParDo(dofn)
     assert [d.code for d in finish_bundle_diagnostics(p)] == codes
+
+
+def mean(values):
+    return sum(values) / len(values)
+
+
+def first(values):
+    return values[0]
+
+
+def copied(values):
+    values = list(values)
+    return len(values)
+
+
+def total(values):
+    return sum(v for v in values)
+
+
+@pytest.mark.parametrize(
+    "make, found",
+    [
+        (lambda: beam.CombineGlobally(len), "len()"),
+        (lambda: beam.CombineGlobally(mean), "len(values)"),
+        (lambda: beam.CombineGlobally(first), "values[...]"),
+        (lambda: beam.CombineGlobally(lambda vs: sum(vs) / len(vs)), "len(vs)"),
+        (lambda: beam.CombineGlobally(sum), None),
+        (lambda: beam.CombineGlobally(total), None),
+        (lambda: beam.CombineGlobally(copied), None),  # a list of its own: not claimed
+        (lambda: beam.combiners.Count.Globally(), None),
+    ],
+    ids=["len", "mean", "index", "lambda", "sum", "total", "copied", "count"],
+)
+def test_combine_callables(make, found):
+    from beam_deps.check.detectors.accumulators import combine_callable_diagnostics
+
+    p = beam.Pipeline()
+    p | beam.Create([1, 2]) | make()
+    diagnostics = combine_callable_diagnostics(p)
+    if found is None:
+        assert diagnostics == []
+    else:
+        (d,) = diagnostics
+        assert d.code == "BD325" and f"{found}" in d.message and "_ReiterableChain" in d.message

@@ -115,6 +115,13 @@ EXAMPLES_TABLE = [
         args=("{out}/out.txt",),
     ),
     Example("pitfall_pcollection_in_dofn_fixed.py", args=("{out}/out.txt",)),
+    Example(  # a lambda's closure variable, read there (m22 v30)
+        "pitfall_pcollection_in_lambda.py",
+        E({"BD111"}),
+        fails_with="argument of type '_InvalidUnpickledPCollection' is not iterable",
+        args=("{out}/out.txt",),
+    ),
+    Example("pitfall_pcollection_in_lambda_fixed.py", args=("{out}/out.txt",)),
     Example(
         "pitfall_unpicklable.py",
         E({"BD106"}) | LOCKED,

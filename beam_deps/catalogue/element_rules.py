@@ -252,4 +252,115 @@ RULES = [
         "        key, name = kv\n"
         "        last.write(name)\n",
     ),
+    Rule(
+        code="BD323",
+        name="step-function-arguments",
+        severity=E,
+        reported_by=("check",),
+        summary="A step's function needs more arguments than Beam calls it with.",
+        explanation="`beam.Map(fn, *args, **kwargs)` (and FlatMap, Filter) calls "
+        "`fn(element, *args, **kwargs)`, and a DoFn's `process` gets the element and the "
+        "ParDo's extra arguments; Beam fills a parameter of its own (the window, the "
+        "timestamp, a state cell) only where its default says which "
+        "(`window=beam.DoFn.WindowParam`). `beam.Map(lambda k, v: ...)` over (key, value) "
+        "pairs, where `MapTuple` was meant, and `process(self, element, window)` without "
+        'the default fail on the worker at the first element: "TypeError: <lambda>() '
+        "missing 1 required positional argument: 'v'\". Nothing checks it while the "
+        "pipeline is built. Reported where the function's own signature cannot be bound "
+        "to one element and the step's extra arguments; `MapTuple`, whose argument count "
+        "is the element's, is left alone.",
+        fix="Use `beam.MapTuple(lambda k, v: ...)` (or unpack one argument: "
+        '`beam.Map(lambda kv: f"{kv[0]}={kv[1]}")`); give a DoFn parameter Beam fills its '
+        "default (`window=beam.DoFn.WindowParam`, `timestamp=beam.DoFn.TimestampParam`); "
+        "or pass the missing value with the step (`beam.Map(fn, limit)`).",
+        example='pairs | beam.Map(lambda name, count: f"{name}={count}")\n',
+        example_fixed='pairs | beam.MapTuple(lambda name, count: f"{name}={count}")\n',
+    ),
+    Rule(
+        code="BD324",
+        name="lifecycle-method-misspelled",
+        severity=E,
+        also=(W,),
+        severity_note="An error where a method Beam calls reads an attribute only the "
+        "misspelled method sets (the worker fails there); a warning otherwise (the code "
+        "silently never runs).",
+        reported_by=("check",),
+        summary="A DoFn method meant as setup, start_bundle, finish_bundle or teardown is "
+        "spelled otherwise (setUp, startBundle, tearDown), so Beam never calls it.",
+        explanation="Beam calls a DoFn's `setup`, `start_bundle`, `process`, "
+        "`finish_bundle` and `teardown` by those exact names. unittest's or Java's spelling "
+        "(`setUp`, `startBundle`, `tearDown`) defines a method nobody calls: nothing fails "
+        "while the pipeline is built, and on the worker what it was to prepare is missing "
+        "(\"AttributeError: 'Enrich' object has no attribute 'table'\") or the cleanup never "
+        "runs. Reported for a method whose name, lowercased and without underscores, is a "
+        "lifecycle method's, where the class defines no method of that name and its own "
+        "code never calls the near-miss.",
+        fix="Rename it to Beam's name (`def setup(self):`).",
+        example="class Enrich(beam.DoFn):\n"
+        "    def setUp(self):  # never called\n"
+        "        self.table = load_table()\n",
+        example_fixed="class Enrich(beam.DoFn):\n"
+        "    def setup(self):\n"
+        "        self.table = load_table()\n",
+    ),
+    Rule(
+        code="BD325",
+        name="combine-function-reads-a-list",
+        severity=E,
+        reported_by=("check",),
+        summary="A function given to a combine takes the length or an item of its argument, "
+        "which is an iterable of inputs and partial results, not a list.",
+        explanation="`beam.CombineGlobally(fn)` and `beam.CombinePerKey(fn)` call a plain "
+        "function with an iterable of inputs and of its own earlier results: Beam combines "
+        "parts of the data on several workers and merges the partial results with the same "
+        "function, so it must be associative and commutative, like `sum`, `min` or `max`. "
+        '`len`, or `sum(vs) / len(vs)` for a mean, fails on the worker: "TypeError: '
+        "object of type '_ReiterableChain' has no len()\" (an index: \"is not "
+        'subscriptable"); and the count of partial counts, or the mean of partial means, '
+        "would not be the whole's anyway. Reported for `len` itself and for a function of "
+        "yours that calls `len()` on its argument or indexes it.",
+        fix="Use Beam's combiners (`beam.combiners.Count.Globally()`, `Count.PerKey()`, "
+        "`beam.combiners.Mean.PerKey()`), or a CombineFn whose accumulator keeps what the "
+        "result needs (a sum and a count for a mean).",
+        example="numbers | beam.CombineGlobally(len)\n",
+        example_fixed="numbers | beam.combiners.Count.Globally()\n",
+    ),
+    Rule(
+        code="BD326",
+        name="flatten-mixed-windows",
+        severity=E,
+        reported_by=("check",),
+        summary="A Flatten merges inputs in different kinds of windows.",
+        explanation="A PCollection has one windowing. `Flatten` of an input in `FixedWindows` "
+        "and one in the global window makes one PCollection whose windows a single coder "
+        "must encode, and the worker decodes one input's windows with the other's coder: "
+        '"Invalid PaneInfoEncoding" or another decoding error, at run time only. '
+        "Reported where the inputs' windowing needs different window coders; fixed windows "
+        "of different sizes share one and are not.",
+        fix="Window every input the same way before the Flatten "
+        "(`| beam.WindowInto(FixedWindows(60))` on the input in the global window).",
+        example="(clicks_in_fixed_windows, views_in_global_window) | beam.Flatten()\n",
+        example_fixed="views = views | beam.WindowInto(FixedWindows(60))\n"
+        "(clicks_in_fixed_windows, views) | beam.Flatten()\n",
+    ),
+    Rule(
+        code="BD327",
+        name="windows-without-timestamps",
+        severity=E,
+        reported_by=("check",),
+        summary="Elements that all carry one timestamp are put into windows, and grouped.",
+        explanation="Windows group elements by their timestamps. A `Create`'s elements all "
+        "carry the same one (the minimum timestamp), and Map, FlatMap and Filter keep it, so "
+        "`WindowInto(FixedWindows(60))` right after them puts every element in one window: a "
+        "count per window is the count of all, silently. Reported where every step between "
+        "the `Create` and the `WindowInto` is a Map, FlatMap or Filter whose code names no "
+        "timestamp, and a grouping (GroupByKey, a combine per key) follows.",
+        fix="Give each element its event time before windowing: `| beam.Map(lambda e: "
+        "beam.window.TimestampedValue(e, e['ts']))` (seconds since the epoch, or a datetime "
+        "with a time zone).",
+        example="events | beam.WindowInto(FixedWindows(60)) | beam.CombinePerKey(sum)\n",
+        example_fixed="(events\n"
+        " | beam.Map(lambda e: beam.window.TimestampedValue(e, e[1]))\n"
+        " | beam.WindowInto(FixedWindows(60)) | beam.CombinePerKey(sum))\n",
+    ),
 ]

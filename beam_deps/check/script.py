@@ -24,11 +24,13 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import launch_settings
 from beam_deps.check.detectors.accumulators import (
+    combine_callable_diagnostics,
     combine_method_diagnostics,
     shared_accumulator_diagnostics,
 )
 from beam_deps.check.detectors.arguments import ignored_arguments
 from beam_deps.check.detectors.bundles import finish_bundle_diagnostics
+from beam_deps.check.detectors.call_arity import call_arity_diagnostics
 from beam_deps.check.detectors.construction import construction_failures, stopped_after_run
 from beam_deps.check.detectors.declared import declared_conflicts
 from beam_deps.check.detectors.declared_types import declared_type_diagnostics
@@ -38,6 +40,7 @@ from beam_deps.check.detectors.grouping_keys import grouping_key_diagnostics
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
 from beam_deps.check.detectors.late_binding import late_binding_findings
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
+from beam_deps.check.detectors.lifecycle_names import lifecycle_name_diagnostics
 from beam_deps.check.detectors.local_files import local_file_diagnostics
 from beam_deps.check.detectors.main_session import (
     main_class_members,
@@ -63,6 +66,10 @@ from beam_deps.check.detectors.state_coders import state_coder_diagnostics
 from beam_deps.check.detectors.step_outputs import step_output_diagnostics
 from beam_deps.check.detectors.timestamps import naive_timestamp_diagnostics
 from beam_deps.check.detectors.unencodable import unencodable_value_diagnostics
+from beam_deps.check.detectors.windows import (
+    flatten_window_diagnostics,
+    single_timestamp_window_diagnostics,
+)
 from beam_deps.check.detectors.worker_code import classes_on_workers, payload_code
 from beam_deps.check.detectors.worker_findings import findings_to_diagnostics, read_after_run
 from beam_deps.check.detectors.worker_model import worker_model_diagnostics
@@ -241,8 +248,14 @@ def _at_run(
     diagnostics += naive_timestamp_diagnostics(captured.pipeline)
     diagnostics += shared_accumulator_diagnostics(captured.pipeline)
     diagnostics += combine_method_diagnostics(captured.pipeline)
+    diagnostics += combine_callable_diagnostics(captured.pipeline)
+    diagnostics += combine_callable_diagnostics(captured.pipeline)
     diagnostics += finish_bundle_diagnostics(captured.pipeline)
     diagnostics += state_coder_diagnostics(captured.pipeline)
+    diagnostics += call_arity_diagnostics(captured.pipeline)
+    diagnostics += lifecycle_name_diagnostics(captured.pipeline)
+    diagnostics += flatten_window_diagnostics(captured.pipeline)
+    diagnostics += single_timestamp_window_diagnostics(captured.pipeline)
     diagnostics += grouping_key_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once

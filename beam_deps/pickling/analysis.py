@@ -26,7 +26,12 @@ from beam_deps.pickling.inspector import Finding, find_unpicklable, iter_graph, 
 from beam_deps.pickling.libraries import normalize_library, observing, using_library
 from beam_deps.pickling.locations import is_third_party_file, is_user_file, user_location
 from beam_deps.pickling.references import format_reference
-from beam_deps.pickling.walk import attribute_reader, held_only_for_construction, holder_reader
+from beam_deps.pickling.walk import (
+    attribute_reader,
+    held_only_for_construction,
+    holder_reader,
+    variable_reader,
+)
 
 
 @dataclass
@@ -353,7 +358,9 @@ def _located_diagnostics(
         reported.append(path)
         filename, line = user_location(chain)
         message, severity = hazard.message, hazard.severity
-        reader = attribute_reader(chain) if hazard.code == "BD111" else None
+        reader = None
+        if hazard.code == "BD111":
+            reader = attribute_reader(chain) or variable_reader(chain)
         if reader is not None:
             message += (
                 f", and {reader} reads it there: it fails on the worker (\"'"

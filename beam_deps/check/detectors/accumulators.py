@@ -20,6 +20,14 @@ Beam keeps what ``add_input`` returns as the accumulator, and likewise reads wha
 next call ("AttributeError: 'NoneType' object has no attribute 'append'"); an
 ``extract_output`` without a return makes every result None. Reported where the method has
 no ``return`` with a value and its end is reached.
+
+A plain function given to a combine (``beam.CombineGlobally(len)``, ``CombinePerKey(lambda
+vs: sum(vs) / len(vs))``) is called with an iterable of inputs and of its own earlier results
+(Beam merges partial results with it), never a list: ``len()`` or an index on its argument
+fails on the worker ("TypeError: object of type '_ReiterableChain' has no len()"), and a count
+or a mean of partial results is not the count or the mean anyway (BD325). Reported for
+``len`` itself and for a function of the user's that calls ``len()`` on its argument or
+indexes it, where the argument is never rebound.
 """
 
 from __future__ import annotations
@@ -282,4 +290,94 @@ def combine_method_diagnostics(pipeline: Any) -> list[Diagnostic]:
     return out
 
 
-__all__ = ["combine_method_diagnostics", "shared_accumulator_diagnostics"]
+def _combined_callables(pipeline: Any) -> list[tuple[Any, Any, str]]:
+    """(node, the plain callable, the transform's kind) for each outermost combine of a
+    callable (CombineGlobally's CombinePerKey inside it is the same combine)."""
+    from apache_beam.transforms.core import (
+        CallableWrapperCombineFn,
+        CombineFn,
+        CombineGlobally,
+        CombinePerKey,
+    )
+
+    out: list[tuple[Any, Any, str]] = []
+    seen: set[int] = set()
+    for node in shuffles.nodes_of(pipeline, (CombineGlobally, CombinePerKey), composites=True):
+        fn = getattr(node.transform, "fn", None)
+        if isinstance(fn, CallableWrapperCombineFn):
+            fn = fn._fn
+        if fn is None or isinstance(fn, CombineFn) or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        out.append((node, fn, type(node.transform).__name__))
+    return out
+
+
+def _reads_as_list(fn: Any) -> tuple[str, int | None] | None:
+    """(what the function does to its argument, line) when it takes its length or an item:
+    ``len`` itself, or a user function's ``len(values)`` or ``values[0]`` on its first
+    parameter, never rebound."""
+    if fn is len:
+        return "len()", None
+    if not isinstance(fn, types.FunctionType) or not is_user_file(fn.__code__.co_filename):
+        return None
+    root = function_root(fn)
+    code = fn.__code__
+    if root is None or code.co_argcount < 1:
+        return None
+    values = code.co_varnames[0]
+    nodes = list(own_nodes(root))
+    rebound = any(
+        isinstance(n, ast.Name) and n.id == values and isinstance(n.ctx, ast.Store) for n in nodes
+    )
+    if rebound:
+        return None
+    for node in nodes:
+        argument = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
+            argument, what = (node.args[0] if len(node.args) == 1 else None), f"len({values})"
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            argument, what = node.value, f"{values}[...]"
+        if isinstance(argument, ast.Name) and argument.id == values:
+            return what, line_of(fn, node)
+    return None
+
+
+def combine_callable_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD325 for each function given to a combine that reads its argument as a list."""
+    out: list[Diagnostic] = []
+    for node, fn, kind in _combined_callables(pipeline):
+        try:
+            found = _reads_as_list(fn)
+        except Exception:  # noqa: BLE001 - an odd callable: no finding
+            continue
+        if found is None:
+            continue
+        what, line = found
+        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "?")
+        at = f" (line {line})" if line else ""
+        error = (
+            "object of type '_ReiterableChain' has no len()"
+            if what.startswith("len")
+            else "'_ReiterableChain' object is not subscriptable"
+        )
+        where = shuffles.where(node)
+        out.append(
+            diagnostic(
+                "BD325",
+                f"{name} is given to {kind}, which calls it with an iterable of inputs and of "
+                f"its own earlier results, not a list: {what}{at} fails on the worker "
+                f'("TypeError: {error}"), and a count or a mean of partial results would not '
+                "be the whole's",
+                path=f"{where['transform']} > {name}",
+                **where,
+            )
+        )
+    return out
+
+
+__all__ = [
+    "combine_callable_diagnostics",
+    "combine_method_diagnostics",
+    "shared_accumulator_diagnostics",
+]

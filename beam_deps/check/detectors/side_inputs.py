@@ -76,7 +76,7 @@ def element_count(pcoll: Any) -> int | None:
     return None
 
 
-def _label(pcoll: Any) -> str:
+def label_of(pcoll: Any) -> str:
     """The label of the outermost transform whose output ``pcoll`` is ("Limits", not
     "Limits/Map(decode)")."""
     node = getattr(pcoll, "producer", None)
@@ -238,7 +238,7 @@ def side_input_view_diagnostics(pipeline: Any) -> list[Diagnostic]:
             continue
         elements, outcome = mismatch
         view = type(side).__name__
-        producer = _label(side.pvalue)
+        producer = label_of(side.pvalue)
         where = shuffles.where(node)
         out.append(
             diagnostic(
@@ -268,7 +268,7 @@ def cogroup_input_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 continue
             if elements is None:
                 continue
-            producer = _label(pcoll)
+            producer = label_of(pcoll)
             where = shuffles.where(node)
             sizes = _sizes(pcoll)
             given = str(sizes.pop()) if len(sizes) == 1 else "N"
@@ -320,6 +320,7 @@ __all__ = [
     "created_values",
     "element_count",
     "elements_are_dicts",
+    "label_of",
     "not_pairs",
     "side_input_view_diagnostics",
 ]

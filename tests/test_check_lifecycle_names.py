@@ -1,0 +1,110 @@
+"""What BD324 (a lifecycle method under another spelling) claims, and what it leaves alone.
+The real runs are elements_setup_misspelled*.py in tests/test_accuracy_elements.py; these
+build pipelines (never run) and ask."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import pytest
+
+from beam_deps.check.detectors.lifecycle_names import lifecycle_name_diagnostics
+
+
+class SetUp(beam.DoFn):
+    def setUp(self):  # noqa: N802
+        self.table = {}
+
+    def process(self, x):
+        yield self.table.get(x)
+
+
+class StartBundle(beam.DoFn):
+    def startBundle(self):  # noqa: N802
+        self.batch = []
+
+    def process(self, x):
+        self.batch.append(x)
+        yield x
+
+
+class TearDown(beam.DoFn):
+    def setup(self):
+        self.client = object()
+
+    def tearDown(self):  # noqa: N802 - closes nothing: never called
+        self.client = None
+
+    def process(self, x):
+        yield x
+
+
+class Both(beam.DoFn):
+    def setup(self):
+        self.table = {}
+
+    def setUp(self):  # noqa: N802 - a helper; the real one exists
+        self.other = 1
+
+    def process(self, x):
+        yield self.table.get(x)
+
+
+class CalledHelper(beam.DoFn):
+    def start_bundle(self):
+        self.set_up()
+
+    def set_up(self):
+        self.batch = []
+
+    def process(self, x):
+        yield x
+
+
+class SetInInit(beam.DoFn):
+    def __init__(self):
+        self.table = {}
+
+    def setUp(self):  # noqa: N802
+        self.table = {"a": 1}
+
+    def process(self, x):
+        yield self.table.get(x)
+
+
+class Base(beam.DoFn):
+    def setup(self):
+        self.table = {}
+
+
+class Inherits(Base):
+    def setUp(self):  # noqa: N802 - the base's setup runs
+        self.more = 1
+
+    def process(self, x):
+        yield self.table.get(x)
+
+
+def _found(fn) -> list:
+    p = beam.Pipeline()
+    p | beam.Create([1]) | beam.ParDo(fn)
+    return lifecycle_name_diagnostics(p)
+
+
+@pytest.mark.parametrize(
+    "fn, severity, words",
+    [
+        (SetUp(), "error", "'SetUp' object has no attribute 'table'"),
+        (StartBundle(), "error", "Beam calls start_bundle()"),
+        (TearDown(), "warning", "never runs"),
+        (SetInInit(), "warning", "never runs"),  # __init__ sets it: no AttributeError
+    ],
+    ids=["setUp", "startBundle", "tearDown", "set-in-init"],
+)
+def test_reported(fn, severity, words):
+    (d,) = _found(fn)
+    assert d.code == "BD324" and d.severity.value == severity and words in d.message
+
+
+@pytest.mark.parametrize("fn", [Both(), CalledHelper(), Inherits()], ids=["both", "helper", "base"])
+def test_not_reported(fn):
+    assert _found(fn) == []

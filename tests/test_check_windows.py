@@ -1,0 +1,71 @@
+"""What BD326 (a Flatten of inputs in different kinds of windows) and BD327 (windows over
+elements that share one timestamp) claim, and what they leave alone. The real runs are
+elements_flatten_windows*.py and elements_window_no_timestamps*.py in
+tests/test_accuracy_elements.py; these build pipelines (never run) and ask."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import pytest
+from apache_beam.transforms.window import FixedWindows, Sessions, TimestampedValue
+
+from beam_deps.check.detectors.windows import (
+    flatten_window_diagnostics,
+    single_timestamp_window_diagnostics,
+)
+
+
+def stamp(kv):
+    return TimestampedValue(kv, kv[1])
+
+
+def _flatten(second) -> list:
+    p = beam.Pipeline()
+    first = p | "A" >> beam.Create([("a", 1)]) | "WA" >> beam.WindowInto(FixedWindows(60))
+    other = second(p | "B" >> beam.Create([("b", 2)]))
+    (first, other) | beam.Flatten()
+    return flatten_window_diagnostics(p)
+
+
+@pytest.mark.parametrize(
+    "second, codes",
+    [
+        (lambda b: b, ["BD326"]),  # the global window
+        (lambda b: b | "WB" >> beam.WindowInto(Sessions(10)), []),  # interval windows too
+        (lambda b: b | "WB" >> beam.WindowInto(FixedWindows(120)), []),  # another size
+        (lambda b: b | "WB" >> beam.WindowInto(FixedWindows(60)), []),
+    ],
+    ids=["global", "sessions", "other-size", "same"],
+)
+def test_flatten(second, codes):
+    assert [d.code for d in _flatten(second)] == codes
+
+
+def _windowed(middle, after) -> list:
+    p = beam.Pipeline()
+    rows = p | beam.Create([("a", 5), ("a", 70)])
+    windowed = middle(rows) | beam.WindowInto(FixedWindows(60))
+    after(windowed)
+    return single_timestamp_window_diagnostics(p)
+
+
+COUNT = lambda w: w | beam.CombinePerKey(sum)  # noqa: E731
+WRITE = lambda w: w | beam.Map(str)  # noqa: E731
+
+
+@pytest.mark.parametrize(
+    "middle, after, codes",
+    [
+        (lambda r: r, COUNT, ["BD327"]),
+        (lambda r: r | beam.Map(lambda kv: (kv[0], 1)), COUNT, ["BD327"]),
+        (lambda r: r | beam.Filter(lambda kv: kv[1] > 0), COUNT, ["BD327"]),
+        (lambda r: r | beam.Map(stamp), COUNT, []),  # a helper sets the timestamp
+        (lambda r: r | beam.Map(lambda kv: TimestampedValue(kv, kv[1])), COUNT, []),
+        (lambda r: r | beam.Reshuffle(), COUNT, []),  # not a step read here: unknown
+        (lambda r: r, WRITE, []),  # nothing grouped: the windows decide nothing
+        (lambda r: r, lambda w: w | beam.GroupByKey(), ["BD327"]),
+    ],
+    ids=["direct", "map", "filter", "helper", "stamped", "reshuffle", "no-grouping", "gbk"],
+)
+def test_windows_over_one_timestamp(middle, after, codes):
+    assert [d.code for d in _windowed(middle, after)] == codes
