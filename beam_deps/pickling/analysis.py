@@ -21,17 +21,13 @@ from apache_beam.internal import pickler as beam_pickler
 from beam_deps.catalogue import diagnostic
 from beam_deps.diagnostics import Diagnostic, Report, Severity
 from beam_deps.pickling import hazards
+from beam_deps.pickling import walk as paths
 from beam_deps.pickling.graph import class_qualname, is_pickled_by_value, root_label
 from beam_deps.pickling.inspector import Finding, find_unpicklable, iter_graph, locate
 from beam_deps.pickling.libraries import normalize_library, observing, using_library
 from beam_deps.pickling.locations import is_third_party_file, is_user_file, user_location
 from beam_deps.pickling.references import format_reference
-from beam_deps.pickling.walk import (
-    attribute_reader,
-    held_only_for_construction,
-    holder_reader,
-    variable_reader,
-)
+from beam_deps.pickling.walk import attribute_reader, held_only_for_construction, holder_reader
 
 
 @dataclass
@@ -360,7 +356,7 @@ def _located_diagnostics(
         message, severity = hazard.message, hazard.severity
         reader = None
         if hazard.code == "BD111":
-            reader = attribute_reader(chain) or variable_reader(chain)
+            reader = attribute_reader(chain) or paths.variable_reader(chain)
         if reader is not None:
             message += (
                 f", and {reader} reads it there: it fails on the worker (\"'"

@@ -397,19 +397,15 @@ _VARIABLE_LOADS = {"closure": ("LOAD_DEREF",), "global": ("LOAD_GLOBAL", "LOAD_N
 
 
 def variable_reader(chain: list[tuple[Any, str]]) -> str | None:
-    """For a path ending at a closure variable or a global of a user function (``<lambda>
-    closure 'allowed'``), the function's qualified name when it runs on a worker (reached
-    from the payload, not a construction dunder) and its code loads that variable: a
-    PCollection the lambda tests ``e in allowed`` against is read there, not only held."""
+    """For a path ending at a closure variable or a global of a user function, the
+    function's name when it runs on a worker and loads that variable (``e in allowed``)."""
     if len(chain) < 2:
         return None
     kind, _, name = chain[-1][1].strip().partition(" ")
     holder, name = chain[-2][0], name.strip("'")
     if kind not in _VARIABLE_LOADS or not is_user_function(holder) or not name.isidentifier():
         return None
-    if holder.__name__ in _CONSTRUCTION_DUNDERS:
-        return None
-    if not any(fn is holder for fn in user_functions(chain[0][0])):
+    if holder.__name__ in _CONSTRUCTION_DUNDERS or holder not in user_functions(chain[0][0]):
         return None  # only run while the pipeline is built (a composite's expand())
     for code in code_objects(holder.__code__):
         for ins in dis.get_instructions(code):
