@@ -300,6 +300,14 @@ ELEMENT_EXAMPLES = [
     Example("elements_flatten_windows_fixed.py", args=("{out}/out.txt",)),
     Example("elements_window_no_timestamps.py", E({"BD327"}), args=("{out}/out.txt",)),
     Example("elements_window_no_timestamps_fixed.py", args=("{out}/out.txt",)),
+    # a schema field read from dicts (m22 v16)
+    Example(
+        "elements_groupby_dict_field.py",
+        E({"BD328"}),
+        fails_with="'dict' object has no attribute 'region'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_groupby_dict_field_fixed.py", args=("{out}/out.txt",)),
     # a CombineFn that hands every key the same accumulator (m20 t33)
     Example("elements_shared_accumulator.py", E({"BD315"}), args=("{out}/out.txt",)),
     Example("elements_shared_accumulator_fixed.py", args=("{out}/out.txt",)),
@@ -406,6 +414,7 @@ OUTPUTS = {
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong
     "elements_window_no_timestamps_fixed-cloudpickle": ["ann,1", "ann,1", "ann,2"],
+    "elements_groupby_dict_field_fixed-cloudpickle": ["eu=7", "us=5"],
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],

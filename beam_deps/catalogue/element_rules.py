@@ -363,4 +363,25 @@ RULES = [
         " | beam.Map(lambda e: beam.window.TimestampedValue(e, e[1]))\n"
         " | beam.WindowInto(FixedWindows(60)) | beam.CombinePerKey(sum))\n",
     ),
+    Rule(
+        code="BD328",
+        name="schema-field-not-on-elements",
+        severity=E,
+        reported_by=("check",),
+        summary="GroupBy, aggregate_field or Select names a field the elements do not have "
+        "(dicts have keys, not attributes).",
+        explanation='`beam.GroupBy("k")`, `.aggregate_field("v", sum, "total")` and '
+        '`beam.Select("k")` read a field named by a string as an attribute of each '
+        "element: a `beam.Row` or a `typing.NamedTuple` has it, a dict does not. Rows read "
+        "from JSON, or a Create of dicts, fail on the worker at the first element: "
+        "\"AttributeError: 'dict' object has no attribute 'k'\". Reported where the "
+        "elements are surely without the attribute: a Create's values, or a Map of "
+        "`json.loads` or of a function that returns dicts.",
+        fix="Make the elements rows first (`| beam.Map(lambda d: beam.Row(**d))`), or "
+        'group by a function (`beam.GroupBy(lambda d: d["k"])`).',
+        example='rows_as_dicts | beam.GroupBy("k").aggregate_field("v", sum, "total")\n',
+        example_fixed="(rows_as_dicts\n"
+        " | beam.Map(lambda d: beam.Row(**d))\n"
+        ' | beam.GroupBy("k").aggregate_field("v", sum, "total"))\n',
+    ),
 ]

@@ -51,6 +51,7 @@ from beam_deps.check.detectors.main_session import (
 from beam_deps.check.detectors.none_elements import none_element_diagnostics
 from beam_deps.check.detectors.rebuilt_classes import rebuilt_class_diagnostics
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
+from beam_deps.check.detectors.schema_fields import schema_field_diagnostics
 from beam_deps.check.detectors.secret_urls import secret_urls
 from beam_deps.check.detectors.setup_file import setup_file_diagnostics
 from beam_deps.check.detectors.side_inputs import (
@@ -256,6 +257,7 @@ def _at_run(
     diagnostics += lifecycle_name_diagnostics(captured.pipeline)
     diagnostics += flatten_window_diagnostics(captured.pipeline)
     diagnostics += single_timestamp_window_diagnostics(captured.pipeline)
+    diagnostics += schema_field_diagnostics(captured.pipeline)
     diagnostics += grouping_key_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once
