@@ -752,6 +752,34 @@ def test_the_coder_decides_what_is_refused_or_changed():
     assert round_trip(coders.NullableCoder(coders.VarIntCoder()), None) is None
 
 
+def test_a_value_no_shuffle_encodes_meets_only_the_size_estimate():
+    """m22p: a DoFn declared to give Tuple[str, str] that yields one str, into WriteToText.
+    No shuffle encodes its elements (the sink's own GroupByKey moves file names), and the
+    size estimate of a str under a tuple coder reads its first characters: the job runs, and
+    BD308 is not said. Through a GroupByKey the encoding fails, and it is."""
+    import typing
+
+    import apache_beam as beam
+    from apache_beam.coders import coders
+
+    from beam_deps.check.detectors.declared_types import declared_value_diagnostics
+    from beam_deps.check.detectors.value_types import estimate_error, round_trip
+
+    pair = coders.TupleCoder([coders.StrUtf8Coder(), coders.StrUtf8Coder()])
+    assert round_trip(pair, "text")[0] == "rejected"
+    assert estimate_error(pair, "text") is None
+    assert estimate_error(coders.VarIntCoder(), None) is not None
+
+    def codes(after) -> list[str]:
+        p = beam.Pipeline()
+        info = beam.Map(lambda x: f"value {x}").with_output_types(typing.Tuple[str, str])  # noqa: UP006
+        after(p | beam.Create([1]) | info)
+        return [d.code for d in declared_value_diagnostics(p)]
+
+    assert codes(lambda info: info | beam.io.WriteToText("/nonexistent/out")) == []
+    assert codes(lambda info: info | beam.GroupByKey()) == ["BD308"]
+
+
 def test_which_map_functions_return_none_for_every_element():
     """BD309 claims None only where the function surely gives it: print, a logger, a list's
     mutating method, a def without a return value; never np.append (it returns an array),

@@ -149,6 +149,13 @@ def declared_value_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 ):
                     if part in seen or (outcome == "changed" and gbk is None):
                         continue
+                    if outcome == "rejected" and gbk is None:
+                        # no shuffle encodes it: only the size estimate meets the value
+                        detail = value_types.estimate_error(
+                            leaf, None if value is _MAYBE_NONE else value
+                        )
+                        if detail is None:
+                            continue
                     seen.add(part)
                     found = _Clash(
                         function, hint, part, node, value, leaf, outcome, detail, sometimes

@@ -69,10 +69,20 @@ def shuffles_of(pipeline: Any) -> list[Any]:
     return nodes_of(pipeline, GroupByKey)
 
 
+# Beam's own DoFns that key each element whole for a shuffle (a sink's shards)
+_KEYING_DOFNS = frozenset({"_RoundRobinKeyFn"})
+
+
 def producers_into_shuffles(pipeline: Any) -> Iterator[tuple[Any, Any, Any]]:
     """(producer node, GroupByKey node, the producer's user function or DoFn): the first user
-    transform upstream of each shuffle, through Beam's own steps (Reshuffle's key-adding
-    Map, which keeps the element whole as a value)."""
+    transform upstream of each shuffle, through Beam's own steps that keep the element whole
+    (Reshuffle's key-adding Map, a sink's shard-key Map, a WindowInto). A Beam DoFn that
+    makes other elements ends the walk: WriteToText's own GroupByKey shuffles the names of
+    the files its WriteBundles step wrote, never the elements."""
+    from apache_beam.transforms.core import WindowInto
+
+    from beam_deps.pipeline.payloads import wrapper_kind
+
     for gbk in shuffles_of(pipeline):
         producer = getattr(gbk.inputs[0], "producer", None) if gbk.inputs else None
         for _ in range(4):
@@ -81,6 +91,14 @@ def producers_into_shuffles(pipeline: Any) -> Iterator[tuple[Any, Any, Any]]:
                 break
             if not is_beams(target):
                 yield producer, gbk, target
+                break
+            fn = producer.transform.fn
+            keeps = (
+                isinstance(producer.transform, WindowInto)
+                or wrapper_kind(fn) in ("Map", "MapTuple", "FlatMap")
+                or type(fn).__name__ in _KEYING_DOFNS
+            )
+            if not keeps:
                 break
             producer = getattr(producer.inputs[0], "producer", None) if producer.inputs else None
 

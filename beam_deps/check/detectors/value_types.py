@@ -167,4 +167,16 @@ def round_trip(coder: Any, value: Any) -> tuple[str, str] | None:
     return None
 
 
-__all__ = ["DATA", "TEXT", "UNKNOWN", "maybe_none", "round_trip", "sample"]
+def estimate_error(coder: Any, value: Any) -> str | None:
+    """The worker's error when it estimates the size of ``value`` with ``coder`` (what it
+    does to every output it counts, shuffle or not), or None. Why apart from
+    ``round_trip``: an estimate reads less than an encoding (a tuple coder's estimate takes
+    the first items of a str, where encoding it fails on the number of components)."""
+    try:
+        coder.get_impl().get_estimated_size_and_observables(value)
+    except Exception as error:  # noqa: BLE001 - the coder's own failure is the finding
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+__all__ = ["DATA", "TEXT", "UNKNOWN", "estimate_error", "maybe_none", "round_trip", "sample"]
