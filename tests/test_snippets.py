@@ -134,6 +134,8 @@ GOLDEN_ELSEWHERE = {
     "check_dict_view": "test_accuracy_elements.py",
     "check_key_not_deterministic": "test_accuracy_keys.py",
     "check_launch_setting": "test_accuracy_state.py",
+    "check_launch_recursion": "test_accuracy_state.py",
+    "check_launch_seed": "test_accuracy_state.py",
     "check_local_file": "test_accuracy_state.py",
     "check_launch_state": "test_accuracy_state.py",
     "check_rebuilt_class": "test_accuracy_dill_ptransform.py",  # tox dillnew
