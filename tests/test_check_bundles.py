@@ -5,6 +5,8 @@ pipelines (never run) and ask."""
 
 from __future__ import annotations
 
+import statistics
+
 import apache_beam as beam
 import pytest
 from apache_beam.transforms.window import GlobalWindows
@@ -235,8 +237,9 @@ def total(values):
         (lambda: beam.CombineGlobally(total), None),
         (lambda: beam.CombineGlobally(copied), None),  # a list of its own: not claimed
         (lambda: beam.combiners.Count.Globally(), None),
+        (lambda: beam.CombineGlobally(statistics.mean), "statistics.mean() of partial"),
     ],
-    ids=["len", "mean", "index", "lambda", "sum", "total", "copied", "count"],
+    ids=["len", "mean", "index", "lambda", "sum", "total", "copied", "count", "statistics"],
 )
 def test_combine_callables(make, found):
     from beam_deps.check.detectors.accumulators import combine_callable_diagnostics
@@ -248,4 +251,4 @@ def test_combine_callables(make, found):
         assert diagnostics == []
     else:
         (d,) = diagnostics
-        assert d.code == "BD325" and f"{found}" in d.message and "_ReiterableChain" in d.message
+        assert d.code == "BD325" and f"{found}" in d.message and "partial results" in d.message

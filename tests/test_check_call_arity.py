@@ -40,6 +40,19 @@ class Flexible(beam.DoFn):
         yield element
 
 
+def with_limit(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, 10, **kwargs)
+
+    return wrapper
+
+
+@with_limit
+def limited(x, limit):
+    return x[:limit]
+
+
 class Callable:
     def __call__(self, k, v):
         return k
@@ -83,6 +96,7 @@ def test_reported(apply, missing):
         lambda c, p: c | beam.Map(functools.partial(two, v=1)),  # not read: a partial
         lambda c, p: c | beam.Map(str),  # not the user's function
         lambda c, p: c | beam.Map(lambda kv: kv[0]),
+        lambda c, p: c | beam.Map(limited),  # the decorator's wrapper is what Beam calls
     ],
     ids=[
         "maptuple",
@@ -95,6 +109,7 @@ def test_reported(apply, missing):
         "partial",
         "builtin",
         "one-arg",
+        "decorated",
     ],
 )
 def test_not_reported(apply):

@@ -84,6 +84,25 @@ class Inherits(Base):
         yield self.table.get(x)
 
 
+class LazyHelper(beam.DoFn):
+    def _setup(self):  # a private helper, called through a property
+        self._table = {}
+
+    @property
+    def table(self):
+        if not hasattr(self, "_table"):
+            self._setup()
+        return self._table
+
+    def process(self, x):
+        yield self.table.get(x)
+
+
+class Capital(beam.DoFn):
+    def Process(self, x):  # noqa: N802 - Beam calls process
+        yield x
+
+
 def _found(fn) -> list:
     p = beam.Pipeline()
     p | beam.Create([1]) | beam.ParDo(fn)
@@ -97,14 +116,19 @@ def _found(fn) -> list:
         (StartBundle(), "error", "Beam calls start_bundle()"),
         (TearDown(), "warning", "never runs"),
         (SetInInit(), "warning", "never runs"),  # __init__ sets it: no AttributeError
+        (Capital(), "warning", "Beam calls process()"),
     ],
-    ids=["setUp", "startBundle", "tearDown", "set-in-init"],
+    ids=["setUp", "startBundle", "tearDown", "set-in-init", "Process"],
 )
 def test_reported(fn, severity, words):
     (d,) = _found(fn)
     assert d.code == "BD324" and d.severity.value == severity and words in d.message
 
 
-@pytest.mark.parametrize("fn", [Both(), CalledHelper(), Inherits()], ids=["both", "helper", "base"])
+@pytest.mark.parametrize(
+    "fn",
+    [Both(), CalledHelper(), Inherits(), LazyHelper()],
+    ids=["both", "helper", "base", "private-helper"],
+)
 def test_not_reported(fn):
     assert _found(fn) == []

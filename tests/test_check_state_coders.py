@@ -83,6 +83,15 @@ class Rebound(beam.DoFn):
         yield key
 
 
+class Guarded(beam.DoFn):
+    def process(self, kv, last=LAST_CELL):
+        key, value = kv
+        if value is None:
+            return
+        last.write(value)
+        yield key
+
+
 class Pickled(beam.DoFn):
     def process(self, kv, bag=ANY_CELL):
         bag.add(kv[1])
@@ -111,6 +120,7 @@ MIXED = [("a", 1), ("b", "bob")]
         (Branch(), MIXED, None),  # only some values fail, and the data decides
         (Branch(), NAMES, "writes value"),  # every value fails where it is reached
         (Rebound(), NAMES, None),  # the name is rebound: its value is not the element's
+        (Guarded(), [("a", 1), ("b", None)], None),  # None leaves before the write (rev22)
         (Pickled(), NAMES, None),  # PickleCoder takes anything
         (Combining(), NAMES, None),  # a CombineFn's input, not the coder's
     ],
@@ -124,6 +134,7 @@ MIXED = [("a", 1), ("b", "bob")]
         "branch-mixed",
         "branch-all",
         "rebound",
+        "guarded",
         "pickled",
         "combining",
     ],

@@ -5,6 +5,8 @@ tests/test_accuracy_elements.py; these build pipelines (never run) and ask."""
 
 from __future__ import annotations
 
+import typing
+
 import apache_beam as beam
 import pytest
 from apache_beam.transforms.window import FixedWindows, Sessions, TimestampedValue
@@ -17,6 +19,9 @@ from beam_deps.check.detectors.windows import (
 
 def stamp(kv):
     return TimestampedValue(kv, kv[1])
+
+
+TV = TimestampedValue  # an alias hides the name, not the class
 
 
 def _flatten(second) -> list:
@@ -62,10 +67,29 @@ WRITE = lambda w: w | beam.Map(str)  # noqa: E731
         (lambda r: r | beam.Map(stamp), COUNT, []),  # a helper sets the timestamp
         (lambda r: r | beam.Map(lambda kv: TimestampedValue(kv, kv[1])), COUNT, []),
         (lambda r: r | beam.Reshuffle(), COUNT, []),  # not a step read here: unknown
+        (lambda r: r | beam.Map(lambda kv: TV(kv, kv[1])), COUNT, []),
         (lambda r: r, WRITE, []),  # nothing grouped: the windows decide nothing
         (lambda r: r, lambda w: w | beam.GroupByKey(), ["BD327"]),
     ],
-    ids=["direct", "map", "filter", "helper", "stamped", "reshuffle", "no-grouping", "gbk"],
+    ids=[
+        "direct",
+        "map",
+        "filter",
+        "helper",
+        "stamped",
+        "reshuffle",
+        "alias",
+        "no-grouping",
+        "gbk",
+    ],
 )
 def test_windows_over_one_timestamp(middle, after, codes):
     assert [d.code for d in _windowed(middle, after)] == codes
+
+
+def test_a_create_of_timestamped_values_keeps_their_timestamps():
+    p = beam.Pipeline()
+    rows = p | beam.Create([TimestampedValue(("a", 1), 5), TimestampedValue(("a", 1), 70)])
+    windowed = rows | beam.WindowInto(FixedWindows(60))
+    windowed | beam.Map(tuple).with_output_types(typing.Tuple[str, int]) | beam.GroupByKey()  # noqa: UP006
+    assert single_timestamp_window_diagnostics(p) == []

@@ -153,7 +153,7 @@ RULES = [
         name="launch-setting-not-on-worker",
         severity=E,
         also=(W,),
-        severity_note="An error where the results surely differ: numpy print options with worker code that makes an array and turns it into text (`str()`, `repr()`), the decimal context with worker code that divides a `Decimal(...)` or rounds (`quantize`, `sqrt`), a raised recursion limit with worker code that calls itself, a lifted limit on int digits with worker code that turns a power into text, a generator seeded at launch that the worker code draws from. A warning for the other settings and uses (an exact decimal sum is the same at any precision, a numpy scalar in an f-string prints the same).",
+        severity_note="An error where the results surely differ: numpy print options with worker code that makes an array and turns it into text (`str()`, `repr()`), the decimal context with worker code that divides a `Decimal(...)` or rounds (`quantize`, `sqrt`), a generator seeded at launch whose drawn numbers are part of what the worker code emits. A warning for the other settings and uses (a raised recursion limit with worker code that calls itself, a lifted limit on int digits: how deep it recurses and how long a number gets are the data's; a drawn shard key or a shuffle; an exact decimal sum is the same at any precision, a numpy scalar in an f-string prints the same).",
         reported_by=("check",),
         summary="Worker code depends on a process-wide setting that was changed while the pipeline was built.",
         explanation="`decimal.getcontext().prec = 4`, `np.set_printoptions(precision=2)`, "

@@ -1,4 +1,4 @@
-"""BD207: the script raises the recursion limit while it builds the pipeline
+"""BD207 (a warning): the script raises the recursion limit while it builds the pipeline
 (sys.setrecursionlimit(10000)) because its tree walk recurses deeper than 1000 calls. That
 is this process's limit only: a worker is another process with the default limit of 1000,
 and the deep element fails there with RecursionError."""

@@ -313,12 +313,22 @@ def _combined_callables(pipeline: Any) -> list[tuple[Any, Any, str]]:
     return out
 
 
+# library functions whose result of partial results is not the whole's (a mean of means)
+_NOT_MERGEABLE = frozenset(
+    {"mean", "fmean", "median", "mode", "stdev", "pstdev", "variance", "pvariance", "std"}
+    | {"var", "average", "geometric_mean", "harmonic_mean", "median_low", "median_high"}
+)
+
+
 def _reads_as_list(fn: Any) -> tuple[str, int | None] | None:
     """(what the function does to its argument, line) when it takes its length or an item:
     ``len`` itself, or a user function's ``len(values)`` or ``values[0]`` on its first
     parameter, never rebound."""
     if fn is len:
         return "len()", None
+    module = getattr(fn, "__module__", None) or ""
+    if module.partition(".")[0] in ("statistics", "numpy") and fn.__name__ in _NOT_MERGEABLE:
+        return f"{module.partition('.')[0]}.{fn.__name__}()", None
     if not isinstance(fn, types.FunctionType) or not is_user_file(fn.__code__.co_filename):
         return None
     root = function_root(fn)
@@ -356,19 +366,22 @@ def combine_callable_diagnostics(pipeline: Any) -> list[Diagnostic]:
         what, line = found
         name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "?")
         at = f" (line {line})" if line else ""
-        error = (
-            "object of type '_ReiterableChain' has no len()"
-            if what.startswith("len")
-            else "'_ReiterableChain' object is not subscriptable"
+        if what.startswith(("len", name)):
+            error = "object of type '_ReiterableChain' has no len()"
+        else:
+            error = "'_ReiterableChain' object is not subscriptable"
+        outcome = (
+            f'{what}{at} fails on the worker ("TypeError: {error}")'
+            if not what.startswith(("statistics.", "numpy."))
+            else f"{what} of partial results is computed again over them, silently"
         )
         where = shuffles.where(node)
         out.append(
             diagnostic(
                 "BD325",
                 f"{name} is given to {kind}, which calls it with an iterable of inputs and of "
-                f"its own earlier results, not a list: {what}{at} fails on the worker "
-                f'("TypeError: {error}"), and a count or a mean of partial results would not '
-                "be the whole's",
+                f"its own earlier results, not a list: {outcome}, and a count or a mean of "
+                "partial results would not be the whole's",
                 path=f"{where['transform']} > {name}",
                 **where,
             )

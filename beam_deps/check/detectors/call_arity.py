@@ -62,7 +62,8 @@ def _unbound(callable_: Any, args: list, kwargs: dict) -> str | None:
     without a value ("missing 1 required positional argument: 'v'"), or None when the call
     binds (or the signature cannot be read)."""
     try:
-        signature = inspect.signature(callable_)
+        # the signature Beam calls: a decorator's wrapper, not the function it wraps
+        signature = inspect.signature(callable_, follow_wrapped=False)
     except (TypeError, ValueError):
         return None
     try:

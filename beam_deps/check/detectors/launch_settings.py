@@ -66,8 +66,7 @@ class Setting:
     own: frozenset[str] = frozenset()  # names of code that sets its own (localcontext)
     # an error where the results surely differ: "arrays" (an array made and turned into
     # text with str() or repr()), "divides" (a Decimal divided or rounded: quantize,
-    # sqrt...), "recursion" (a function that calls itself), "powers" (a power turned into
-    # text); otherwise a warning
+    # sqrt...); otherwise a warning
     error_when: str = "never"
     # what in the worker code depends on it: "library" (code that uses ``library``), or for
     # the interpreter's limits (only when raised) "recursion" or "int_text" (ints and text)
@@ -116,16 +115,15 @@ SETTINGS = (
         "sys.setrecursionlimit()",
         "m.getrecursionlimit()",
         own=frozenset({"setrecursionlimit"}),
-        error_when="recursion",
-        needs="recursion",
+        needs="recursion",  # a warning: how deep it goes is the data's (the limit is often
+        # raised at launch for pickling a deep object, with shallow recursion on workers)
     ),
     Setting(  # Python 3.11+: the getter is missing before, and the setting is not read
         "sys",
         "sys.set_int_max_str_digits()",
         "m.get_int_max_str_digits()",
         own=frozenset({"set_int_max_str_digits"}),
-        error_when="powers",
-        needs="int_text",
+        needs="int_text",  # a warning: whether a number that long is made is the data's
     ),
 )
 _ROUNDED = frozenset({"quantize", "sqrt", "ln", "log10", "exp", "fma", "divide", "divide_int"})
@@ -305,7 +303,6 @@ class _Use:
     divides: bool  # a Decimal divided (Decimal(x) / 3) or rounded (quantize(), sqrt()...)
     arrays: bool  # makes an array (np.array, np.zeros...) and turns something into text
     recursive: bool = False  # calls itself (by its global name, or as a method of self)
-    powers: bool = False  # computes a power (x ** n, pow(), factorial()), big ints
     draws: frozenset[str] = frozenset()  # the process-wide generators it draws numbers from
     seeds: bool = False  # seeds a process-wide generator itself
 
@@ -323,10 +320,6 @@ class _Use:
     def surely_differs(self, setting: Setting) -> bool:
         if setting.error_when == "divides":
             return self.divides
-        if setting.error_when == "recursion":
-            return self.recursive
-        if setting.error_when == "powers":
-            return self.powers and self.text
         return setting.error_when == "arrays" and self.arrays
 
 
@@ -334,12 +327,11 @@ def _use(entry: WorkerFunction) -> _Use:
     function = entry.function
     libraries: set[str] = set()
     names: set[str] = set()
-    text = powers = False
+    text = False
     for code in _codes(function.__code__):
         names.update(code.co_names)
         for ins in dis.get_instructions(code):
             text = text or ins.opname in _TEXT_OPS
-            powers = powers or ins.opname == "BINARY_POWER" or ins.argrepr in ("**", "**=")
     scope = function.__globals__
     for name in names:
         if name in scope and (root := _root(scope[name])):
@@ -360,13 +352,9 @@ def _use(entry: WorkerFunction) -> _Use:
         _divides_a_decimal(function) or bool(names & _ROUNDED),
         bool(names & _ARRAY_MAKERS) and bool(names & {"str", "repr", *_ARRAY_TEXT}),
         recursive=recursive,
-        powers=powers or bool(names & _POWERS),
         draws=frozenset(draws),
         seeds=seeds,
     )
-
-
-_POWERS = frozenset({"pow", "factorial", "comb", "perm"})
 
 
 def _calls(entry: WorkerFunction) -> tuple[set[str], bool, bool]:
@@ -521,21 +509,25 @@ def launch_setting_diagnostics(code: Iterable[PayloadCode], launch: Launch) -> l
             continue  # the payload seeds on the worker (in setup(), or per element)
         for generator, seed in seeded.items():
             drawing = [use for use in uses if generator in use.draws]
+            emitted = [u for u in drawing if seeding.draw_emitted(u.function, generator)]
+            drawing = emitted or drawing
             if drawing:
-                out.append(placed_in(_seed_finding(seed, drawing[0]), payload))
+                found = _seed_finding(seed, drawing[0], sure=bool(emitted))
+                out.append(placed_in(found, payload))
     return out
 
 
-def _seed_finding(seed: seeding.Seeded, use: _Use) -> Diagnostic:
+def _seed_finding(seed: seeding.Seeded, use: _Use, sure: bool) -> Diagnostic:
     name = use.function.__qualname__
     where = f" (line {seed.line})" if seed.line else ""
+    what = "what it emits differs" if sure else "the numbers it draws differ"
     return diagnostic(
         "BD207",
         f"{name} draws from {seed.generator}'s process-wide generator, and {seed.shown} was "
         f"called while the pipeline was built{where}: a worker is another process whose "
-        "generator is not seeded that way, so the numbers it draws differ from this "
-        "process's and from run to run, without an error",
-        severity="error",
+        f"generator is not seeded that way, so {what} from this process's and from run to "
+        "run, without an error",
+        severity="error" if sure else "warning",
         path=f"{name} {seed.generator}",
     )
 

@@ -31,10 +31,17 @@ _KEYS = {name.replace("_", ""): name for name in LIFECYCLE}
 
 
 def _methods(cls: type) -> dict[str, types.FunctionType]:
-    """The user's own methods of ``cls`` and its user base classes (the nearest wins)."""
+    """The user's own methods of ``cls`` and its user base classes (the nearest wins), with
+    the functions of its properties, static and class methods."""
     out: dict[str, types.FunctionType] = {}
     for klass in reversed(cls.__mro__):
         for name, value in vars(klass).items():
+            if isinstance(value, property):
+                for part, function in (("get", value.fget), ("set", value.fset)):
+                    if is_user_function(function):
+                        out[f"{name} ({part})"] = function
+                continue
+            value = getattr(value, "__func__", value)  # staticmethod, classmethod
             if is_user_function(value):
                 out[name] = value
     return out
@@ -67,6 +74,8 @@ def _near_misses(cls: type) -> list[tuple[str, str, types.FunctionType]]:
     methods = _methods(cls)
     out = []
     for name, method in methods.items():
+        if name.startswith("_"):
+            continue  # a private helper (_setup), not another spelling of Beam's name
         meant = _KEYS.get(name.replace("_", "").lower())
         if meant is None or meant == name or meant in methods:
             continue
@@ -103,8 +112,8 @@ def lifecycle_name_diagnostics(pipeline: Any) -> list[Diagnostic]:
     seen: set[type] = set()
     for node in shuffles.nodes_of(pipeline, ParDo):
         cls = type(node.transform.fn)
-        if cls in seen or not is_user_function(getattr(cls, "process", None)):
-            continue
+        if cls in seen or not any(is_user_function(v) for v in vars(cls).values()):
+            continue  # Beam's own DoFns (a Map's wrapper)
         seen.add(cls)
         try:
             misses = _near_misses(cls)

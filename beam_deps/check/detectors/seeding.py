@@ -10,8 +10,10 @@ there.
 
 from __future__ import annotations
 
+import ast
 import functools
 import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -104,4 +106,72 @@ def use_of(value: Any, known: dict[int, str]) -> str | None:
     return generator if generator and called not in _NOT_DRAWS else None
 
 
-__all__ = ["SEED_MARK", "Seeded", "generators", "use_of", "watch_seeds"]
+def _resolved(node: ast.AST, function: types.FunctionType) -> Any:
+    """The object a name or attribute chain of ``function``'s code stands for, through its
+    globals and closure (None when it is a local or cannot be read)."""
+    chain: list[str] = []
+    while isinstance(node, ast.Attribute):
+        chain.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    code = function.__code__
+    if node.id in code.co_freevars:
+        try:
+            value = function.__closure__[code.co_freevars.index(node.id)].cell_contents
+        except (ValueError, IndexError, TypeError):
+            return None
+    else:
+        value = function.__globals__.get(node.id)
+    for attribute in chain:
+        try:
+            value = getattr(value, attribute, None)
+        except Exception:  # noqa: BLE001 - a user object's __getattr__
+            return None
+    return value
+
+
+def draw_emitted(function: types.FunctionType, generator: str) -> bool:
+    """Whether a number drawn from ``generator`` is part of what ``function`` returns or
+    yields: in the value itself, or in a pair's value (not its key, which a shard key is and
+    a grouping drops), directly or through a local assigned from the draw once. A draw that
+    only shuffles, samples or picks a shard leaves the results alone."""
+    from beam_deps.check.detectors.function_source import function_root, own_nodes
+
+    root = function_root(function)
+    if root is None:
+        return False
+    known = generators()
+
+    def draws(tree: ast.AST, names: set[str]) -> bool:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and use_of(_resolved(node.func, function), known) == (
+                generator
+            ):
+                return True
+            if isinstance(node, ast.Name) and node.id in names:
+                return True
+        return False
+
+    nodes = list(own_nodes(root))
+    drawn: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and draws(node.value, set()):
+                drawn.add(target.id)
+    for node in nodes:
+        value = None
+        if isinstance(node, ast.Return | ast.Yield | ast.YieldFrom):
+            value = node.value
+        elif isinstance(root, ast.Lambda) and node is root.body:
+            value = node
+        if value is None:
+            continue
+        parts = value.elts[1:] if isinstance(value, ast.Tuple) and len(value.elts) > 1 else [value]
+        if any(draws(part, drawn) for part in parts):
+            return True
+    return False
+
+
+__all__ = ["SEED_MARK", "Seeded", "draw_emitted", "generators", "use_of", "watch_seeds"]

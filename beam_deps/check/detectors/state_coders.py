@@ -11,8 +11,8 @@ Decided from values, not from names: the value written must be one whose type th
 it (``k, v = element``, ``element[1]``) where the step's input is a ``Create`` (its values are
 right there). Each such value goes through the spec's own coder; one that fails is the
 finding. A write on a branch (an ``if``, a loop) is reported only when every value fails,
-since the data decides which elements reach it. A combining state's ``add`` goes through its
-CombineFn, not the coder, and is not read here.
+since the data decides which elements reach it (so is a write after an early ``return``).
+A combining state's ``add`` goes through its CombineFn, not the coder, and is not read here.
 (Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
@@ -119,6 +119,16 @@ def _samples(expr: ast.AST, root: ast.AST, element: str | None, values: list | N
     return None
 
 
+def _exits_before(root: ast.AST, call: ast.AST, parents: dict) -> bool:
+    """Whether the function may leave before ``call`` for some elements: a ``return``,
+    ``raise`` or ``continue`` on a branch above it (``if value is None: return``)."""
+    exits = (ast.Return, ast.Raise, ast.Continue)
+    return any(
+        isinstance(node, exits) and node.lineno < call.lineno and on_a_branch(node, parents, root)
+        for node in own_nodes(root)
+    )
+
+
 def _encode_error(coder: Any, value: Any) -> str | None:
     try:
         coder.encode(value)
@@ -179,7 +189,8 @@ def state_coder_diagnostics(pipeline: Any) -> list[Diagnostic]:
             if not samples:
                 continue
             failures = [(v, e) for v in samples if (e := _encode_error(spec.coder, v))]
-            if not failures or (len(failures) < len(samples) and on_a_branch(call, parents, root)):
+            some = on_a_branch(call, parents, root) or _exits_before(root, call, parents)
+            if not failures or (len(failures) < len(samples) and some):
                 continue
             value, error = failures[0]
             out.append(_finding(node, process, call, spec, value, error))

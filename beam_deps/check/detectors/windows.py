@@ -78,9 +78,13 @@ def _names_a_timestamp(fn: Any) -> bool:
         defaults = [*(entry.function.__defaults__ or ()), *(entry.function.__kwdefaults__ or {})]
         if any("imestamp" in type(d).__name__ for d in defaults):
             return True
+        scope = entry.function.__globals__
         for code in code_objects(entry.function.__code__):
             if any("imestamp" in name for name in (*code.co_names, *code.co_varnames)):
                 return True
+            for name in code.co_names:  # an alias: TimestampedValue as TV
+                if "imestamp" in str(getattr(scope.get(name), "__name__", "")):
+                    return True
     return False
 
 
@@ -97,6 +101,11 @@ def _one_timestamp(pcoll: Any) -> str | None:
         while node is not None:  # the Create whose output this is (its last inner step)
             if isinstance(getattr(node, "transform", None), Create):
                 outputs = getattr(node, "outputs", {}) or {}
+                values = node.transform.values
+                if not isinstance(values, list | tuple) or any(
+                    "imestamp" in type(v).__name__ or "Windowed" in type(v).__name__ for v in values
+                ):
+                    return None  # a Create of TimestampedValues keeps each one's own
                 return node.full_label if any(o is pcoll for o in outputs.values()) else None
             node = node.parent
         transform = getattr(producer, "transform", None)
