@@ -70,11 +70,15 @@ def flatten_window_diagnostics(pipeline: Any) -> list[Diagnostic]:
 
 def _names_a_timestamp(fn: Any) -> bool:
     """Whether the step's function, or a function of the user's it calls, names a
-    timestamp (it may set one: TimestampedValue, DoFn.TimestampParam)."""
+    timestamp (it may set one: TimestampedValue, DoFn.TimestampParam). A function this
+    cannot read (not the user's: a library's, Beam's own examples') may: True."""
     from beam_deps.check.detectors.worker_code import worker_functions
     from beam_deps.pickling.bytecode import code_objects
 
-    for entry in worker_functions(fn):
+    entries = worker_functions(fn)
+    if not entries:
+        return True
+    for entry in entries:
         defaults = [*(entry.function.__defaults__ or ()), *(entry.function.__kwdefaults__ or {})]
         if any("imestamp" in type(d).__name__ for d in defaults):
             return True
