@@ -65,6 +65,17 @@ def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(node))
 
 
+def bindings(root: ast.AST, name: str) -> list[ast.Name]:
+    """The places the function's own code binds ``name`` (an assignment, a loop or with
+    target, an unpacking), not those of functions nested in it: a parameter rebound is no
+    longer what the caller passed."""
+    return [
+        node
+        for node in own_nodes(root)
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
+    ]
+
+
 def function_root(function: types.FunctionType) -> ast.AST | None:
     """The AST of ``function`` itself: its ``def``, or the one lambda on its line whose
     parameters are its own (None when that is ambiguous or the source cannot be read)."""
@@ -153,6 +164,7 @@ def on_a_branch(node: ast.AST, parents: dict[ast.AST, ast.AST], root: ast.AST) -
 
 __all__ = [
     "SCOPES",
+    "bindings",
     "falls_through",
     "function_root",
     "line_of",

@@ -108,21 +108,16 @@ def use_of(value: Any, known: dict[int, str]) -> str | None:
 
 def _resolved(node: ast.AST, function: types.FunctionType) -> Any:
     """The object a name or attribute chain of ``function``'s code stands for, through its
-    globals and closure (None when it is a local or cannot be read)."""
+    globals and closure (None for a local, or what cannot be read)."""
+    from beam_deps.check.detectors.emitted import outer_value
+
     chain: list[str] = []
     while isinstance(node, ast.Attribute):
         chain.insert(0, node.attr)
         node = node.value
     if not isinstance(node, ast.Name):
         return None
-    code = function.__code__
-    if node.id in code.co_freevars:
-        try:
-            value = function.__closure__[code.co_freevars.index(node.id)].cell_contents
-        except (ValueError, IndexError, TypeError):
-            return None
-    else:
-        value = function.__globals__.get(node.id)
+    value = outer_value(function, node.id)
     for attribute in chain:
         try:
             value = getattr(value, attribute, None)

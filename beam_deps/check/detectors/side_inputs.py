@@ -33,7 +33,7 @@ from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.diagnostics import Diagnostic
 
 
-def _made_by_create(producer: Any, pcoll: Any, create_type: type) -> Any | None:
+def made_by_create(producer: Any, pcoll: Any, create_type: type) -> Any | None:
     """The ``Create`` whose output ``pcoll`` is: the producer is the last of its inner steps,
     the composite is one of that step's parents."""
     node = producer
@@ -57,7 +57,7 @@ def element_count(pcoll: Any) -> int | None:
     for _ in range(20):
         producer = getattr(pcoll, "producer", None)
         transform = getattr(producer, "transform", None)
-        create = _made_by_create(producer, pcoll, Create)
+        create = made_by_create(producer, pcoll, Create)
         if create is not None:
             values = create.values
             return len(values) if isinstance(values, list | tuple) else None
@@ -114,7 +114,7 @@ def _source(pcoll: Any) -> tuple[str, Any] | None:
     for _ in range(20):
         producer = getattr(pcoll, "producer", None)
         transform = getattr(producer, "transform", None)
-        create = _made_by_create(producer, pcoll, Create)
+        create = made_by_create(producer, pcoll, Create)
         if create is not None:
             values = create.values
             return ("create", values) if isinstance(values, list | tuple) and values else None
@@ -321,6 +321,7 @@ __all__ = [
     "element_count",
     "elements_are_dicts",
     "label_of",
+    "made_by_create",
     "not_pairs",
     "side_input_view_diagnostics",
 ]

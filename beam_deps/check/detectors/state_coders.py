@@ -25,6 +25,7 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.function_source import (
+    bindings,
     element_parameter,
     function_root,
     line_of,
@@ -53,18 +54,10 @@ def _cells(process: types.FunctionType) -> dict[str, Any]:
     return out
 
 
-def _stores(root: ast.AST, name: str) -> list[ast.Name]:
-    return [
-        node
-        for node in own_nodes(root)
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
-    ]
-
-
 def _bound_once(root: ast.AST, name: str) -> ast.AST | None:
     """The one statement that binds ``name`` in the function, or None (bound several times,
     or by a loop, a with, an except: its value is not one thing)."""
-    binders = _stores(root, name)
+    binders = bindings(root, name)
     if len(binders) != 1:
         return None
     for node in own_nodes(root):
@@ -96,7 +89,7 @@ def _samples(expr: ast.AST, root: ast.AST, element: str | None, values: list | N
     if values is None or element is None:
         return None
     if isinstance(expr, ast.Name) and expr.id == element:
-        return None if _stores(root, element) else list(values)
+        return None if bindings(root, element) else list(values)
     if (
         isinstance(expr, ast.Subscript)
         and isinstance(expr.value, ast.Name)

@@ -35,6 +35,7 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors import value_types
 from beam_deps.check.detectors.function_source import (
+    bindings,
     element_parameter,
     function_root,
     line_of,
@@ -130,11 +131,7 @@ def _element_parameter(function: types.FunctionType, root: ast.AST) -> str | Non
     """The parameter the element arrives in (after ``self``), if the function never
     rebinds it."""
     element = element_parameter(function)
-    rebound = any(
-        isinstance(n, ast.Name) and n.id == element and isinstance(n.ctx, ast.Store)
-        for n in own_nodes(root)
-    )
-    return None if rebound else element
+    return None if element is None or bindings(root, element) else element
 
 
 def _single_returns(function: types.FunctionType) -> list[tuple[ast.Return, type, bool]]:

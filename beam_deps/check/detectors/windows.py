@@ -23,7 +23,7 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
-from beam_deps.check.detectors.side_inputs import label_of
+from beam_deps.check.detectors.side_inputs import label_of, made_by_create
 from beam_deps.diagnostics import Diagnostic
 
 _KEEPS_TIMESTAMPS = ("Map", "MapTuple", "FlatMap", "FlatMapTuple", "Filter")
@@ -101,17 +101,14 @@ def _one_timestamp(pcoll: Any) -> str | None:
 
     for _ in range(20):
         producer = getattr(pcoll, "producer", None)
-        node = producer
-        while node is not None:  # the Create whose output this is (its last inner step)
-            if isinstance(getattr(node, "transform", None), Create):
-                outputs = getattr(node, "outputs", {}) or {}
-                values = node.transform.values
-                if not isinstance(values, list | tuple) or any(
-                    "imestamp" in type(v).__name__ or "Windowed" in type(v).__name__ for v in values
-                ):
-                    return None  # a Create of TimestampedValues keeps each one's own
-                return node.full_label if any(o is pcoll for o in outputs.values()) else None
-            node = node.parent
+        create = made_by_create(producer, pcoll, Create)
+        if create is not None:
+            values = create.values
+            if not isinstance(values, list | tuple) or any(
+                "imestamp" in type(v).__name__ or "Windowed" in type(v).__name__ for v in values
+            ):
+                return None  # a Create of TimestampedValues keeps each one's own
+            return label_of(pcoll)
         transform = getattr(producer, "transform", None)
         if not isinstance(transform, ParDo) or len(producer.inputs) != 1:
             return None
