@@ -75,8 +75,20 @@ def _found(apply) -> list[str]:
         (lambda c, p: c | beam.ParDo(Window()), "argument: 'window'"),
         (lambda c, p: c | beam.Map(keyword_only), "keyword-only argument: 'limit'"),
         (lambda c, p: c | beam.Map(Callable()), "argument: 'v'"),
+        (lambda c, p: c | beam.CombinePerKey(two), "argument: 'v'"),  # one iterable only
+        (lambda c, p: c | beam.Values() | beam.CombineGlobally(two), "argument: 'v'"),
     ],
-    ids=["lambda", "function", "flatmap", "filter", "process-window", "keyword-only", "callable"],
+    ids=[
+        "lambda",
+        "function",
+        "flatmap",
+        "filter",
+        "process-window",
+        "keyword-only",
+        "callable",
+        "combine-per-key",
+        "combine-globally",
+    ],
 )
 def test_reported(apply, missing):
     (message,) = _found(apply)
@@ -97,6 +109,8 @@ def test_reported(apply, missing):
         lambda c, p: c | beam.Map(str),  # not the user's function
         lambda c, p: c | beam.Map(lambda kv: kv[0]),
         lambda c, p: c | beam.Map(limited),  # the decorator's wrapper is what Beam calls
+        lambda c, p: c | beam.CombinePerKey(two, 3),  # the extra argument
+        lambda c, p: c | beam.CombinePerKey(sum),
     ],
     ids=[
         "maptuple",
@@ -110,6 +124,8 @@ def test_reported(apply, missing):
         "builtin",
         "one-arg",
         "decorated",
+        "combine-extra-arg",
+        "combine-sum",
     ],
 )
 def test_not_reported(apply):

@@ -265,7 +265,9 @@ RULES = [
         "(`window=beam.DoFn.WindowParam`). `beam.Map(lambda k, v: ...)` over (key, value) "
         "pairs, where `MapTuple` was meant, and `process(self, element, window)` without "
         'the default fail on the worker at the first element: "TypeError: <lambda>() '
-        "missing 1 required positional argument: 'v'\". Nothing checks it while the "
+        "missing 1 required positional argument: 'v'\". A function given to "
+        "`CombinePerKey` or `CombineGlobally` is called with one iterable of values, so a "
+        "two-parameter `latest(a, b)` fails the same way. Nothing checks it while the "
         "pipeline is built. Reported where the function's own signature cannot be bound "
         "to one element and the step's extra arguments; `MapTuple`, whose argument count "
         "is the element's, is left alone.",

@@ -41,6 +41,7 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.function_source import (
+    bindings,
     falls_through,
     function_root,
     line_of,
@@ -290,7 +291,7 @@ def combine_method_diagnostics(pipeline: Any) -> list[Diagnostic]:
     return out
 
 
-def _combined_callables(pipeline: Any) -> list[tuple[Any, Any, str]]:
+def combined_callables(pipeline: Any) -> list[tuple[Any, Any, str]]:
     """(node, the plain callable, the transform's kind) for each outermost combine of a
     callable (CombineGlobally's CombinePerKey inside it is the same combine)."""
     from apache_beam.transforms.core import (
@@ -335,14 +336,12 @@ def _reads_as_list(fn: Any) -> tuple[str, int | None] | None:
     code = fn.__code__
     if root is None or code.co_argcount < 1:
         return None
+    if code.co_argcount - len(fn.__defaults__ or ()) > 1:
+        return None  # needs more arguments than the one iterable: BD323 says so
     values = code.co_varnames[0]
-    nodes = list(own_nodes(root))
-    rebound = any(
-        isinstance(n, ast.Name) and n.id == values and isinstance(n.ctx, ast.Store) for n in nodes
-    )
-    if rebound:
+    if bindings(root, values):
         return None
-    for node in nodes:
+    for node in own_nodes(root):
         argument = None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
             argument, what = (node.args[0] if len(node.args) == 1 else None), f"len({values})"
@@ -356,7 +355,7 @@ def _reads_as_list(fn: Any) -> tuple[str, int | None] | None:
 def combine_callable_diagnostics(pipeline: Any) -> list[Diagnostic]:
     """BD325 for each function given to a combine that reads its argument as a list."""
     out: list[Diagnostic] = []
-    for node, fn, kind in _combined_callables(pipeline):
+    for node, fn, kind in combined_callables(pipeline):
         try:
             found = _reads_as_list(fn)
         except Exception:  # noqa: BLE001 - an odd callable: no finding
@@ -391,6 +390,7 @@ def combine_callable_diagnostics(pipeline: Any) -> list[Diagnostic]:
 
 __all__ = [
     "combine_callable_diagnostics",
+    "combined_callables",
     "combine_method_diagnostics",
     "shared_accumulator_diagnostics",
 ]

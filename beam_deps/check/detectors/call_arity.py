@@ -6,7 +6,9 @@ and a DoFn's ``process(element, *args, **kwargs)`` with the ParDo's extra argume
 first element and at no point before it: ``beam.Map(lambda k, v: ...)`` over (key, value)
 pairs, where ``MapTuple`` was meant ("<lambda>() missing 1 required positional argument:
 'v'"), and ``process(self, element, window)`` without the ``window=beam.DoFn.WindowParam``
-default that tells Beam what to pass.
+default that tells Beam what to pass. A function given to ``CombinePerKey`` or
+``CombineGlobally`` is called with one iterable of values: a two-parameter "latest of a and
+b" fails there ("latest() missing 1 required positional argument: 'b'").
 
 Decided by binding: the function's own signature is bound to one element and the step's
 extra arguments, exactly as the wrapper calls it; a ``TypeError`` from ``bind`` is the
@@ -88,20 +90,42 @@ def _unbound(callable_: Any, args: list, kwargs: dict) -> str | None:
     return f"missing {len(missing)} required {kind} argument{plural}: {_names(missing)}"
 
 
-def call_arity_diagnostics(pipeline: Any) -> list[Diagnostic]:
-    """BD323 for each step whose function cannot be called with one element and the
-    step's extra arguments."""
+def _steps(pipeline: Any) -> list[tuple[Any, Any, str]]:
+    """(node, the user's callable Beam calls, what it is) for each step with one: a Map,
+    FlatMap or Filter function, a DoFn's ``process``, a function given to a combine (called
+    with one iterable of values, and of its own earlier results)."""
     from apache_beam.transforms.core import ParDo
 
-    out: list[Diagnostic] = []
+    from beam_deps.check.detectors.accumulators import combined_callables
+
+    out: list[tuple[Any, Any, str]] = []
     for node in shuffles.nodes_of(pipeline, ParDo):
         try:
             found = _called(node)
         except Exception:  # noqa: BLE001 - a hostile user object: no finding
             continue
-        if found is None:
-            continue
-        target, kind = found
+        if found is not None:
+            out.append((node, *found))
+    for node, fn, _ in combined_callables(pipeline):
+        if is_user_function(getattr(fn, "__func__", fn)):
+            out.append((node, fn, "combine"))
+    return out
+
+
+_CALLED_WITH = {"process": "the element", "combine": "one iterable of values"}
+_HINTS = {
+    "map": "for a (key, value) element, beam.MapTuple passes the fields as arguments",
+    "process": "a parameter Beam fills needs its default, as window=beam.DoFn.WindowParam",
+    "combine": "a combine's function reduces an iterable of values to one: sum, max, or a "
+    "CombineFn for anything else",
+}
+
+
+def call_arity_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD323 for each step whose function cannot be called with one element (one iterable
+    of values, for a combine) and the step's extra arguments."""
+    out: list[Diagnostic] = []
+    for node, target, kind in _steps(pipeline):
         args = list(getattr(node.transform, "args", None) or ())
         kwargs = dict(getattr(node.transform, "kwargs", None) or {})
         missing = _unbound(target, args, kwargs)
@@ -110,18 +134,17 @@ def call_arity_diagnostics(pipeline: Any) -> list[Diagnostic]:
         name = getattr(target, "__qualname__", None) or getattr(target, "__name__", "?")
         extra = f" and {len(args) + len(kwargs)} extra argument" if args or kwargs else ""
         extra += "s" if len(args) + len(kwargs) > 1 else ""
-        hint = (
-            "a parameter Beam fills needs its default, as window=beam.DoFn.WindowParam"
-            if kind == "process"
-            else "for a (key, value) element, beam.MapTuple passes the fields as arguments"
+        called = _CALLED_WITH.get(kind, "the element")
+        hint = _HINTS.get(
+            kind, "for a (key, value) element, beam.MapTuple passes the fields as arguments"
         )
         where = shuffles.where(node)
         out.append(
             diagnostic(
                 "BD323",
-                f"{name} is called with the element{extra} only, which leaves a parameter "
-                f'without a value: the worker fails at the first element with "TypeError: '
-                f'{name}() {missing}" ({hint})',
+                f"{name} is called with {called}{extra} only, which leaves a parameter "
+                f'without a value: the worker fails with "TypeError: {name}() {missing}" '
+                f"({hint})",
                 path=f"{where['transform']} > {name}",
                 **where,
             )
