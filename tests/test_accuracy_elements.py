@@ -308,6 +308,42 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_groupby_dict_field_fixed.py", args=("{out}/out.txt",)),
+    # the first steps run on the elements the pipeline provides (m22 v09, v18, v20, v21)
+    Example(
+        "elements_header_line.py",
+        E({"BD329"}),
+        fails_with="invalid literal for int() with base 10: 'amount'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_header_line_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_partition_range.py",
+        E({"BD329"}),
+        fails_with="PartitionFn specified out-of-bounds partition index: 3 not in [0, 3)",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_partition_range_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_gz_plain.py",
+        E({"BD330"}),
+        fails_with="incorrect header check",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_gz_plain_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_latin1_input.py",
+        E({"BD330"}),
+        fails_with="'utf-8' codec can't decode byte 0xe9",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_latin1_input_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_uint64_key.py",
+        E({"BD329"}),
+        fails_with="Cannot estimate size for integer value '18446744073709551361'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_uint64_key_fixed.py", args=("{out}/out.txt",)),
     # a CombineFn that hands every key the same accumulator (m20 t33)
     Example("elements_shared_accumulator.py", E({"BD315"}), args=("{out}/out.txt",)),
     Example("elements_shared_accumulator_fixed.py", args=("{out}/out.txt",)),
@@ -415,6 +451,11 @@ OUTPUTS = {
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong
     "elements_window_no_timestamps_fixed-cloudpickle": ["ann,1", "ann,1", "ann,2"],
     "elements_groupby_dict_field_fixed-cloudpickle": ["eu=7", "us=5"],
+    "elements_header_line_fixed-cloudpickle": ["eu=7", "us=5"],
+    "elements_partition_range_fixed-cloudpickle": ["4", "5", "6", "7", "8"],
+    "elements_gz_plain_fixed-cloudpickle": ["CAT", "DOG"],
+    "elements_latin1_input_fixed-cloudpickle": ["café", "tea"],
+    "elements_uint64_key_fixed-cloudpickle": ["18446744073709551361=2", "7=1"],
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],
@@ -486,6 +527,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_lossy_int", _first("elements_lossy_int.py", "BD306"))
     check_golden("check_map_returns_none", _first("elements_map_returns_none.py", "BD308"))
     check_golden("check_map_print", _first("elements_map_print.py", "BD309"))
+    check_golden("check_header_line", _first("elements_header_line.py", "BD329"))
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,9 @@ TEXT = "the cat sat on the mat\nthe dog ate the cat\nKING LEAR: what, my lord?\n
 
 # Arguments per script where the generic ``--input FILE --output DIR/out`` does not fit.
 ARGS: dict[str, list[str]] = {
+    # reads JSON records (check runs its first steps on them: text would fail as it does on
+    # a worker, "JSONDecodeError")
+    "cookbook/coders.py": ["--input", "{dir}/matches.json", "--output", "{out}/out"],
     "complete/tfidf.py": ["--uris", "{dir}/docs/*", "--output", "{out}/tfidf"],
     "complete/juliaset/juliaset_main.py": [
         "--coordinate_output",
@@ -200,6 +203,10 @@ def _write_inputs(folder: Path) -> None:
     (folder / "vector.txt").write_text("1 1\n")
     (folder / "rides.csv").write_text("DOLocationID,passenger_count\n1,2\n2,1\n")
     (folder / "zones.csv").write_text("LocationID,Borough\n1,Queens\n2,Bronx\n")
+    (folder / "matches.json").write_text(
+        '{"host": ["Italy", 3], "guest": ["Brazil", 1]}\n'
+        '{"host": ["Brazil", 2], "guest": ["Spain", 2]}\n'
+    )
 
 
 def discover() -> list[str]:

@@ -386,4 +386,55 @@ RULES = [
         " | beam.Map(lambda d: beam.Row(**d))\n"
         ' | beam.GroupBy("k").aggregate_field("v", sum, "total"))\n',
     ),
+    Rule(
+        code="BD329",
+        name="step-raises-on-known-elements",
+        severity=E,
+        reported_by=("check",),
+        summary="A first step raises on an element the pipeline itself provides (a Create's "
+        "value, a line of a local input file).",
+        explanation="Where the elements exist before the job does (a `Create`'s values, a "
+        "text file on this machine), check runs the first steps on them: Map, FlatMap, "
+        "Filter, MapTuple and FlatMapTuple of the user's functions, through Beam's own "
+        "wrappers, and a `Partition` through Beam's own partitioning code. A step that raises "
+        "here raises on the worker at the same element, minutes after submission: "
+        '`int(line.split(",")[0])` on a header line ("ValueError: invalid literal for '
+        "int() with base 10: 'id'\"), a UTF-8 byte-order mark left in the first line, "
+        "`line.decode()` on a str, a partition function that returns 3 of 3 partitions "
+        '("PartitionFn specified out-of-bounds partition index: 3 not in [0, 3)"). Claimed '
+        "only for an exception the data makes (raised by the user's code, Beam's wrapper or "
+        "a pure standard module such as `json`), never one an environment makes "
+        "(`OSError`, `ImportError`, `NameError`); DoFns, side inputs and steps after a "
+        "shuffle are not run, and what does not finish in 1.5 seconds per source is not claimed.",
+        fix="Make the function handle that element: skip a header with "
+        "`ReadFromText(..., skip_header_lines=1)`, filter out what it cannot read, or send "
+        "it to a dead-letter output (`beam.pvalue.TaggedOutput`); a partition function "
+        "returns 0 to `num_partitions - 1`.",
+        example='(p | beam.io.ReadFromText("orders.csv")\n'
+        ' | beam.Map(lambda line: int(line.split(",")[1])))\n',
+        example_fixed='(p | beam.io.ReadFromText("orders.csv", skip_header_lines=1)\n'
+        ' | beam.Map(lambda line: int(line.split(",")[1])))\n',
+    ),
+    Rule(
+        code="BD330",
+        name="text-input-unreadable",
+        severity=E,
+        reported_by=("check",),
+        summary="A local text input that the worker's read fails on: compressed otherwise "
+        "than its name says, or not UTF-8.",
+        explanation="`ReadFromText` picks the decompression from the file name (`.gz`, "
+        "`.bz2`, `.zst`, `.xz`...) and decodes each line as UTF-8. Plain text named `.gz` "
+        'fails ("zlib.error: Error -3 while decompressing data: incorrect header check"); '
+        'gzip bytes named `.txt`, or a latin-1 file, fail decoding ("UnicodeDecodeError: '
+        "'utf-8' codec can't decode byte 0x8b\"). For files on this machine check reads them "
+        "with the source Beam ships, as the worker will (up to 4 MB of each of 5 files), "
+        "and reports what that read raises.",
+        fix="Name the file after its compression, or pass `compression_type=` "
+        "(`CompressionTypes.GZIP`, `CompressionTypes.UNCOMPRESSED`); convert a file that is "
+        "not UTF-8 (`iconv -f latin1 -t utf-8`), or read bytes with "
+        "`coder=coders.BytesCoder()` and decode them in a Map.",
+        example='p | beam.io.ReadFromText("orders.csv.gz")  # plain text under a .gz name\n',
+        example_fixed='p | beam.io.ReadFromText("orders.csv.gz",\n'
+        "                            compression_type=CompressionTypes.UNCOMPRESSED)\n",
+    ),
 ]

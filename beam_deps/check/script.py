@@ -38,6 +38,7 @@ from beam_deps.check.detectors.dropped_state import dropped_state_diagnostics
 from beam_deps.check.detectors.element_coders import function_element_diagnostics
 from beam_deps.check.detectors.grouping_keys import grouping_key_diagnostics
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
+from beam_deps.check.detectors.known_elements import known_element_diagnostics
 from beam_deps.check.detectors.late_binding import late_binding_findings
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
 from beam_deps.check.detectors.lifecycle_names import lifecycle_name_diagnostics
@@ -250,7 +251,6 @@ def _at_run(
     diagnostics += shared_accumulator_diagnostics(captured.pipeline)
     diagnostics += combine_method_diagnostics(captured.pipeline)
     diagnostics += combine_callable_diagnostics(captured.pipeline)
-    diagnostics += combine_callable_diagnostics(captured.pipeline)
     diagnostics += finish_bundle_diagnostics(captured.pipeline)
     diagnostics += state_coder_diagnostics(captured.pipeline)
     diagnostics += call_arity_diagnostics(captured.pipeline)
@@ -259,6 +259,7 @@ def _at_run(
     diagnostics += single_timestamp_window_diagnostics(captured.pipeline)
     diagnostics += schema_field_diagnostics(captured.pipeline)
     diagnostics += grouping_key_diagnostics(captured.pipeline)
+    diagnostics += known_element_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once
     diagnostics += rebuilt_class_diagnostics(code, library)

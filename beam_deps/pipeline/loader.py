@@ -25,6 +25,7 @@ import runpy
 import signal
 import sys
 import threading
+import time
 import tokenize
 import types
 from collections.abc import Iterator, Sequence
@@ -50,7 +51,7 @@ from beam_deps.pipeline.locations import is_user_file
 CHECK_FLAG = "BEAM_DEPS_CHECK"
 
 
-class _ScriptTimeout(BaseException):
+class ScriptTimeout(BaseException):
     """Raised inside the script by SIGALRM; a BaseException so `except Exception` can't eat it."""
 
 
@@ -180,7 +181,7 @@ def _execute(loaded, code, main_attrs, argv0, path0, argv, timeout, on_pipeline)
         with (
             imports_by_beam() as by_beam,
             hooks.installed(),
-            _alarm(timeout),
+            time_limit(timeout),
             contextlib.redirect_stdout(sys.stderr),
             _empty_stdin(),
         ):
@@ -188,7 +189,7 @@ def _execute(loaded, code, main_attrs, argv0, path0, argv, timeout, on_pipeline)
                 exec(code, main.__dict__)
             except AnalysisFailed as exc:
                 raise exc.error from None
-            except _ScriptTimeout as exc:
+            except ScriptTimeout as exc:
                 raise ScriptError(
                     f"{loaded.display_name} did not finish within {timeout:g}s; "
                     "raise --timeout, or make sure the script does not wait for input or a "
@@ -235,8 +236,9 @@ def _empty_stdin() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _alarm(timeout: float | None) -> Iterator[None]:
-    """Interrupt a hanging script after ``timeout`` seconds (main thread only, Unix)."""
+def time_limit(timeout: float | None) -> Iterator[None]:
+    """Interrupt a hanging script after ``timeout`` seconds (main thread only, Unix): raises
+    ScriptTimeout inside it. Whatever timer ran before is resumed afterwards."""
     if (
         not timeout
         or threading.current_thread() is not threading.main_thread()
@@ -246,15 +248,18 @@ def _alarm(timeout: float | None) -> Iterator[None]:
         return
 
     def on_alarm(signum, frame):
-        raise _ScriptTimeout()
+        raise ScriptTimeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, timeout)
+    started = time.monotonic()
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer > 0:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.01))
 
 
 def _point_dill_at(main: types.ModuleType) -> None:
@@ -333,7 +338,9 @@ __all__ = [
     "LoadedScript",
     "OnPipeline",
     "ScriptError",
+    "ScriptTimeout",
     "compile_script",
     "load_script",
     "one_line",
+    "time_limit",
 ]

@@ -1,0 +1,606 @@
+"""The pipeline's first steps, run here on the elements the pipeline itself provides: a step
+that raises on them (BD329), a text input the worker cannot read (BD330).
+
+A rebuilt report, a test pipeline, a first run on a sample: many pipelines start from
+elements that exist before the job does, a ``Create``'s values or a text file on this
+machine. What the first steps do with them is then no guess: ``int(line.split(",")[0])``
+on a header line that ``skip_header_lines`` was meant to skip, ``line.decode()`` on a str,
+``row["id"]`` on a dict without it, a partition function that returns 3 of 3 partitions.
+The worker raises at that element, minutes after submission; here the same function on
+the same element raises the same exception, before it.
+
+Decided by running, not by reading:
+
+* the elements: the values of a ``Create`` (the first 100), and the records of a
+  ``ReadFromText``/``ReadFromTextWithFilename`` of files on this machine, read by the source
+  Beam ships, so by the worker's own code (the first 200 of each of up to 5 files; the rest
+  of each file is read for decoding errors up to 4 MB). A read that raises is BD330: a
+  ``.gz`` name on plain text ("incorrect header check"), gzip bytes under a ``.txt`` name,
+  latin-1 bytes read as UTF-8;
+* the steps: Map, FlatMap, Filter, MapTuple and FlatMapTuple of a function in the user's own
+  files (or a builtin that only reads its argument: ``int``, ``json.loads``...), called
+  through Beam's own wrapper (so its unpacking and its treatment of the
+  result are the worker's), with the step's extra arguments when they are plain values; a
+  ``Partition`` through Beam's own partitioning DoFn, whose range check gives the worker's
+  message. Elements flow on through WindowInto, Flatten and the steps run here, and stop at
+  anything else (a DoFn of the user's: its ``setup`` may need the worker; a shuffle);
+* a claim only for an exception the data makes: one raised by the user's code or Beam's
+  wrapper, or by a pure standard module it calls (``json``, ``datetime``, ``csv``...), and
+  of a kind an environment does not make (not ``OSError``, ``ImportError``, ``NameError``:
+  a worker may have the network, file or package this machine lacks). A function given a
+  ``DoFn.TimestampParam``-style default is not called (Beam fills it, a plain call cannot);
+* within a time limit (1.5 s for each source and the steps after it, 12 sources at most;
+  main thread only): what does not finish in it is not claimed, and where no time limit
+  can be set (another thread, Windows) no step runs. What a step prints while it runs
+  here goes to stderr;
+* with nothing changed outside the process: while steps run here, an audit hook stops
+  any write to a file, network connection, subprocess or removal (the step is then not
+  claimed), and no bytecode is cached. A step's work that reaches out is the worker's
+  to do, not the check's.
+(Proven on isolated workers in tests/test_accuracy_elements.py.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import itertools
+import os
+import re
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors import shuffle_inputs as shuffles
+from beam_deps.check.detectors.worker_code import is_user_function
+from beam_deps.diagnostics import Diagnostic
+from beam_deps.pickling.locations import is_user_file
+
+CREATED = 100  # values of a Create run through the steps
+RECORDS = 200  # records of each input file run through the steps
+FILES = 5  # input files read per source
+SCANNED = 4 * 2**20  # characters of each file read for decoding errors
+BUDGET = 1.5  # seconds for each source (a file, a Create) and the steps after it
+SOURCES = 12  # sources run per pipeline
+_FOLLOWED = 8  # steps followed from a source
+# exceptions an environment makes, which the worker's may not
+_ENVIRONMENT = (OSError, ImportError, NameError, RecursionError, MemoryError)
+# pure standard modules whose exceptions are the data's (the innermost frame may be theirs)
+_PURE = (
+    "json",
+    "_strptime",
+    "datetime",
+    "_pydatetime",
+    "csv",
+    "decimal",
+    "_pydecimal",
+    "fractions",
+    "ipaddress",
+    "base64",
+    "re",
+    "statistics",
+    "string",
+    "enum",
+    "uuid",
+    "urllib.parse",
+    "shlex",
+    "ast",
+    "apache_beam.transforms.core",
+)
+
+
+class _Reached(BaseException):
+    """Raised by the audit hook at a step's side effect; a BaseException so a step's own
+    ``except Exception`` does not go on past it."""
+
+
+_GUARD = {"on": False, "hooked": False}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_SIDE_EFFECTS = frozenset(
+    {
+        "os.remove",
+        "os.rename",
+        "os.rmdir",
+        "os.mkdir",
+        "os.truncate",
+        "os.chmod",
+        "os.chown",
+        "os.link",
+        "os.symlink",
+        "os.utime",
+        "os.kill",
+        "os.system",
+        "os.exec",
+        "os.fork",
+        "os.forkpty",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.startfile",
+        "shutil.rmtree",
+        "shutil.move",
+        "shutil.copyfile",
+        "subprocess.Popen",
+        "socket.connect",
+        "socket.bind",
+        "socket.sendto",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "urllib.Request",
+        "ctypes.dlopen",
+    }
+)
+
+
+def _audit(event: str, args: tuple) -> None:
+    if not _GUARD["on"]:
+        return
+    if event == "open":
+        mode, flags = (args[1], args[2]) if len(args) > 2 else (None, 0)
+        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else False
+        if writes or (isinstance(flags, int) and flags & _WRITE_FLAGS):
+            raise _Reached(event)
+    elif event in _SIDE_EFFECTS:
+        raise _Reached(event)
+
+
+@contextlib.contextmanager
+def _contained() -> Iterator[None]:
+    """Steps run here change nothing outside the process (see the module's docstring)."""
+    if not _GUARD["hooked"]:
+        sys.addaudithook(_audit)  # stays for the process: inert while the guard is off
+        _GUARD["hooked"] = True
+    saved = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    _GUARD["on"] = True
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        _GUARD["on"] = False
+        sys.dont_write_bytecode = saved
+
+
+@dataclass
+class _Known:
+    """Elements known to be in a PCollection, and where they come from."""
+
+    values: list[Any]
+    origin: str
+    complete: bool = False  # every element of the PCollection is among them
+
+
+@dataclass
+class _Raised:
+    node: Any
+    element: Any
+    origin: str
+    error: BaseException
+    coder: Any = None  # the output's coder, when it is what refuses the element
+
+
+def _created(pipeline: Any) -> Iterator[tuple[Any, _Known]]:
+    from apache_beam.transforms.core import Create
+
+    for node in shuffles.nodes_of(pipeline, Create, composites=True):
+        values = node.transform.values
+        if not isinstance(values, list | tuple) or not values:
+            continue
+        label = shuffles.where(node)["transform"]
+        for pcoll in (node.outputs or {}).values():
+            known = _Known(list(values[:CREATED]), f"from a value of {label}")
+            known.complete = len(values) <= CREATED
+            yield pcoll, known
+
+
+def _local_files(source: Any) -> list[str]:
+    """The files on this machine a text source reads (none for another file system)."""
+    from apache_beam.io.filesystems import FileSystems
+
+    pattern = getattr(source, "_pattern", None)
+    pattern = pattern.get() if hasattr(pattern, "get") else pattern
+    if not isinstance(pattern, str) or ("://" in pattern and not pattern.startswith("file://")):
+        return []
+    try:
+        (matched,) = FileSystems.match([pattern])
+    except Exception:  # noqa: BLE001 - nothing matched, or an odd pattern: Beam says so
+        return []
+    paths = sorted(m.path for m in matched.metadata_list)
+    return [p for p in paths if os.path.isfile(p.removeprefix("file://"))][:FILES]
+
+
+def _read(source: Any, path: str) -> tuple[list[Any], BaseException | None]:
+    """The first records of one file as the worker reads them, and what reading it raised."""
+    from apache_beam.io.range_trackers import OffsetRangeTracker
+
+    tracker = OffsetRangeTracker(0, OffsetRangeTracker.OFFSET_INFINITY)
+    records: list[Any] = []
+    seen = 0
+    try:
+        for record in source.read_records(path, tracker):
+            if len(records) < RECORDS:
+                records.append(record)
+            seen += len(record) if isinstance(record, str | bytes) else 1
+            if seen > SCANNED:
+                break
+    except (FileNotFoundError, PermissionError, IsADirectoryError, MemoryError):
+        pass  # the file went, or is not this user's to read: not its content
+    except Exception as exc:  # noqa: BLE001 - the worker's read raises the same
+        return records, exc
+    return records, None
+
+
+def _text_inputs(pipeline: Any) -> Iterator[tuple[Any, Any, str]]:
+    """(the Read node, its output, a file) for each local file of a text source."""
+    from apache_beam.io.iobase import Read
+    from apache_beam.io.textio import _TextSource
+
+    for node in shuffles.nodes_of(pipeline, Read, composites=True):
+        source = getattr(node.transform, "source", None)
+        if not isinstance(source, _TextSource):
+            continue
+        outputs = list((node.outputs or {}).values())
+        for path in _local_files(source):
+            yield node, outputs[0] if outputs else None, path
+
+
+def _runnable(function: Any) -> bool:
+    """A function run here: the user's own, or a builtin that only reads its argument
+    (``int``, ``float``, ``json.loads``, ``str.split``...)."""
+    import ast
+    import datetime
+    import decimal
+    import json
+    import types
+
+    if is_user_function(function):
+        return True
+    if isinstance(function, types.MethodDescriptorType):
+        return function.__objclass__ in (str, bytes)
+    safe = (int, float, str, bytes, bool, complex, len, ord, chr, abs, round, decimal.Decimal)
+    pure = (json.loads, ast.literal_eval, datetime.date.fromisoformat)
+    try:
+        return any(function is f for f in (*safe, *pure, datetime.datetime.fromisoformat))
+    except Exception:  # noqa: BLE001 - a hostile object
+        return False
+
+
+def _has_beam_parameters(function: Any) -> bool:
+    """A parameter whose default Beam replaces (``DoFn.TimestampParam``, a state...)."""
+    from apache_beam.transforms.core import _DoFnParam
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin's: none; the user's unreadable: not run
+        return is_user_function(function)
+    return any(isinstance(p.default, _DoFnParam) for p in parameters)
+
+
+def _plain(values: Any) -> bool:
+    from apache_beam.pvalue import AsSideInput, PValue
+
+    return not any(isinstance(v, AsSideInput | PValue) for v in values)
+
+
+def _runner(node: Any) -> Any | None:
+    """What to call per element for a step run here: Beam's own wrapper around the user's
+    function (or Beam's partitioning DoFn), with the step's plain extra arguments bound."""
+    from apache_beam.transforms.core import ParDo
+
+    from beam_deps.pipeline.payloads import user_code, wrapper_kind
+
+    transform = node.transform
+    if not isinstance(transform, ParDo):
+        return None
+    args = tuple(getattr(transform, "args", None) or ())
+    kwargs = dict(getattr(transform, "kwargs", None) or {})
+    if getattr(transform, "side_inputs", None) or not _plain((*args, *kwargs.values())):
+        return None
+    dofn = transform.fn
+    if type(dofn).__name__ == "ApplyPartitionFnFn" and shuffles.is_beams(dofn) and len(args) >= 2:
+        partition = getattr(args[0], "_fn", None)
+        if not is_user_function(partition) or _has_beam_parameters(partition):
+            return None
+        return lambda element: dofn.process(element, *args, **kwargs)
+    kind = wrapper_kind(dofn)
+    function = user_code(dofn)
+    if kind is None or not _runnable(function) or _has_beam_parameters(function):
+        return None
+    wrapper = dofn._fn
+    return lambda element: wrapper(element, *args, **kwargs)
+
+
+def _outputs(node: Any, result: Any) -> dict[Any, list[Any]] | None:
+    """The elements one call sends to each output of the node; None for an output run here
+    cannot follow (a value with its own window)."""
+    from apache_beam.pvalue import TaggedOutput
+    from apache_beam.transforms.window import TimestampedValue
+    from apache_beam.utils.windowed_value import WindowedValue
+
+    out: dict[Any, list[Any]] = {}
+    for value in itertools.islice(iter(result or ()), 1000):
+        tag = None
+        if isinstance(value, TaggedOutput):
+            tag, value = value.tag, value.value
+        if isinstance(value, TimestampedValue):
+            value = value.value
+        elif isinstance(value, WindowedValue):
+            return None
+        out.setdefault(tag, []).append(value)
+    return out
+
+
+def _data_made(error: BaseException) -> bool:
+    """Raised by the data, not the environment: a data kind of exception whose innermost
+    frame is the user's code, Beam's wrapper or a pure standard module."""
+    if isinstance(error, _ENVIRONMENT):
+        return False
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return False
+    innermost = frames[-1].filename
+    if is_user_file(innermost):
+        return True
+    module = _module_of(innermost) or ""
+    return any(module == pure or module.startswith(pure + ".") for pure in _PURE)
+
+
+_BINDING = re.compile(r"missing \d+ required|takes \d+ positional argument|unexpected keyword")
+
+
+def _binding_error(error: BaseException) -> bool:
+    """The call itself failed (the function's own signature refused the arguments): BD323
+    says so, with the step's parameters. Or the function read a PCollection it holds
+    (BD111's)."""
+    if isinstance(error, TypeError) and "'PCollection'" in str(error):
+        return True  # a PCollection read as a value here: BD111 says what the worker does
+    if not isinstance(error, TypeError) or not _BINDING.search(str(error)):
+        return False
+    frames = traceback.extract_tb(error.__traceback__)
+    return not frames or not is_user_file(frames[-1].filename)
+
+
+def _module_of(filename: str) -> str | None:
+    """The dotted name of the loaded module whose file this is."""
+    real = os.path.realpath(filename)
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and os.path.realpath(file) == real:
+            return name
+    return None
+
+
+class _Run:
+    """Runs the steps on the known elements, within the time limit."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.readers = shuffles.consumers(pipeline)
+        self.raised: list[_Raised] = []
+        self.done: set[int] = set()
+
+    def follow(self, pcoll: Any, known: _Known, depth: int = 0) -> None:
+        from apache_beam.transforms.core import Flatten, WindowInto
+
+        if pcoll is None or depth > _FOLLOWED or not known.values:
+            return
+        for node in self.readers.get(id(pcoll), []):
+            if isinstance(node.transform, WindowInto | Flatten):
+                for out in (node.outputs or {}).values():
+                    self.follow(out, known, depth + 1)
+                continue
+            if id(node) in self.done:
+                continue
+            call = _runner(node)
+            if call is None:
+                continue
+            outputs = self.step(node, call, known)
+            if outputs is None:
+                continue
+            for tag, values in outputs.items():
+                out = (node.outputs or {}).get(tag)
+                if out is None and tag is not None:
+                    out = (node.outputs or {}).get(str(tag))
+                self.follow(out, _Known(values, known.origin, known.complete), depth + 1)
+
+    def step(self, node: Any, call: Any, known: _Known) -> dict[Any, list[Any]] | None:
+        collected: dict[Any, list[Any]] = {}
+        for element in known.values:
+            try:
+                with _contained():
+                    outputs = _outputs(node, call(element))
+            except _Reached:
+                return None  # it reaches out: the worker's to run, not the check's
+            except Exception as exc:  # noqa: BLE001 - the step's own exception: judged below
+                if _data_made(exc) and not _binding_error(exc):
+                    self.done.add(id(node))
+                    self.raised.append(_Raised(node, element, known.origin, exc))
+                return None
+            if outputs is None:
+                return None
+            for tag, values in outputs.items():
+                collected.setdefault(tag, []).extend(values)
+        refused = self.refused(node, collected.get(None, []), known.complete)
+        if refused is not None:
+            value, error, coder = refused
+            self.done.add(id(node))
+            self.raised.append(_Raised(node, value, known.origin, error, coder))
+            return None
+        return collected
+
+    def refused(self, node: Any, values: list[Any], complete: bool) -> tuple | None:
+        """(an output, the worker's error, the coder) where the coder of the step's output
+        refuses an output the worker surely puts through it: the size estimate of each of a
+        step's first 10 outputs, the encoding of each before a shuffle."""
+        from apache_beam.coders import registry
+        from apache_beam.transforms.core import GroupByKey
+        from apache_beam.typehints import Any as AnyType
+
+        from beam_deps.check.detectors.value_types import estimate_error
+
+        out = (node.outputs or {}).get(None)
+        element_type = getattr(out, "element_type", None)
+        if out is None or element_type is None or element_type == AnyType or not values:
+            return None
+        readers = self.readers.get(id(out), [])
+        shuffled = any(isinstance(r.transform, GroupByKey) for r in readers)
+        if not shuffled and not (complete and len(values) <= 10):
+            return None  # the worker estimates the sizes of a sample only
+        try:
+            coder = registry.get_coder(element_type)
+        except Exception:  # noqa: BLE001 - a type no coder is registered for: Beam says so
+            return None
+        for value in values[:RECORDS]:
+            error = estimate_error(coder, value)
+            if error is not None:
+                kind, _, text = error.partition(": ")
+                return value, _Refusal(kind, text), coder
+        return None
+
+
+class _Refusal(Exception):
+    """A coder's refusal, as the worker's log names it."""
+
+    def __init__(self, kind: str, text: str) -> None:
+        super().__init__(text)
+        self.kind = kind
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a hostile repr
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _error_text(error: BaseException) -> str:
+    """The exception as a worker's log shows its last line ("zlib.error: ...")."""
+    if isinstance(error, _Refusal):
+        return f"{error.kind}: {error}".splitlines()[0]
+    kind = type(error)
+    name = kind.__qualname__
+    if kind.__module__ not in ("builtins", "__main__"):
+        name = f"{kind.__module__}.{name}"
+    text = f"{name}: {error}".strip().rstrip(":")
+    return text.splitlines()[0]
+
+
+def _read_hint(source: Any, path: str, error: BaseException) -> str:
+    """What to change: the compression, the encoding, or the coder given to the read."""
+    from apache_beam.coders import StrUtf8Coder
+
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head[:2] == b"\x1f\x8b" and not path.lower().endswith(".gz"):
+        return (
+            "the file is gzip-compressed under a name without .gz: pass "
+            "compression_type=CompressionTypes.GZIP, or name it .gz"
+        )
+    coder = getattr(source, "_coder", None)
+    if isinstance(error, UnicodeError) and isinstance(coder, StrUtf8Coder):
+        return (
+            "the file is not UTF-8: convert it (iconv -f latin1 -t utf-8), or read bytes "
+            "with coder=coders.BytesCoder() and decode them in a Map"
+        )
+    if coder is not None and not isinstance(coder, StrUtf8Coder):
+        return f"the {type(coder).__name__} given to the read cannot decode its lines"
+    return (
+        "the file's content is not what its name says: name it without the compression "
+        "suffix, or pass compression_type=CompressionTypes.UNCOMPRESSED"
+    )
+
+
+def _step_hint(raised: _Raised) -> str:
+    element = raised.element
+    if isinstance(element, str) and element.startswith("\ufeff"):
+        return (
+            "the file starts with a UTF-8 byte-order mark, which stays in the first line: "
+            "save it without one, or strip it (line.lstrip('\\ufeff'))"
+        )
+    if "PartitionFn" in str(raised.error):
+        return "return an index from 0 to num_partitions - 1 for every element"
+    if raised.origin.startswith("from a line"):
+        return (
+            "make the function handle this line: skip a header with skip_header_lines=1, "
+            "filter out what it cannot read, or route it to a dead-letter output"
+        )
+    return "make the function handle this value, or filter it out before the step"
+
+
+def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD330 for each local text input the worker's read fails on; BD329 for each first
+    step that raises on an element the pipeline provides."""
+    from beam_deps.pipeline.loader import ScriptTimeout, time_limit
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        return []  # no time limit can stop a step that hangs: none is run
+    out: list[Diagnostic] = []
+    run = _Run(pipeline)
+
+    def read(node: Any, pcoll: Any, path: str) -> None:
+        records, error = _read(node.transform.source, path)
+        if error is None:
+            run.follow(pcoll, _Known(records, f"from a line of {os.path.basename(path)}"))
+            return
+        where = shuffles.where(node)
+        hint = _read_hint(node.transform.source, path, error)
+        out.append(
+            diagnostic(
+                "BD330",
+                f"{where['transform']} reads {path}, which the worker's read "
+                f'fails on: "{_error_text(error)}" ({hint})',
+                path=f"{where['transform']} > {os.path.basename(path)}",
+                **where,
+            )
+        )
+
+    try:
+        jobs = [(read, found) for found in _text_inputs(pipeline)]
+        jobs += [(run.follow, found) for found in _created(pipeline)]
+    except Exception:  # noqa: BLE001 - a hostile source or pipeline: no finding
+        jobs = []
+    for job, found in jobs[:SOURCES]:
+        try:
+            with time_limit(BUDGET):
+                job(*found)
+        except ScriptTimeout:
+            pass  # what did not finish in time is not claimed
+        except Exception:  # noqa: BLE001 - a hostile source or pipeline: no finding
+            pass
+    for raised in run.raised:
+        where = shuffles.where(raised.node)
+        if raised.coder is not None:
+            out.append(
+                diagnostic(
+                    "BD329",
+                    f"{where['transform']} makes {_shown(raised.element)} "
+                    f"({raised.origin}), which the coder of its output ({raised.coder}, "
+                    f"from the type Beam gives it) refuses: the worker fails with "
+                    f'"{_error_text(raised.error)}" (declare the output\'s real type with '
+                    ".with_output_types(...), or emit what the coder takes: a number too "
+                    "big for 64 bits as text)",
+                    path=f"{where['transform']} > {_shown(raised.element, 30)}",
+                    **where,
+                )
+            )
+            continue
+        out.append(
+            diagnostic(
+                "BD329",
+                f"{where['transform']} raises on {_shown(raised.element)} ({raised.origin}): the "
+                f'worker fails at that element with "{_error_text(raised.error)}" '
+                f"({_step_hint(raised)})",
+                path=f"{where['transform']} > {_shown(raised.element, 30)}",
+                **where,
+            )
+        )
+    return out
+
+
+__all__ = ["known_element_diagnostics"]

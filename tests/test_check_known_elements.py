@@ -1,0 +1,272 @@
+"""What BD329 (a first step raises on the pipeline's own elements) and BD330 (a local text
+input the worker's read fails on) claim, and what they leave alone. The real runs are
+elements_header_line*.py, elements_partition_range*.py, elements_gz_plain*.py and
+elements_latin1_input*.py in tests/test_accuracy_elements.py; these build pipelines (never
+run) and ask."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import time
+import typing
+
+import apache_beam as beam
+import pytest
+
+from beam_deps.check.detectors.known_elements import known_element_diagnostics
+
+
+def _ask(make: typing.Callable) -> list:
+    p = beam.Pipeline()
+    make(p)
+    return known_element_diagnostics(p)
+
+
+def _codes(make: typing.Callable) -> list[str]:
+    return [d.code for d in _ask(make)]
+
+
+def to_int(line):
+    return int(line.split(",")[0])
+
+
+def reads_a_missing_file(x):
+    with open("/nonexistent/lookup.csv") as handle:
+        return handle.read() + x
+
+
+def writes_a_file(path):
+    def write(x):
+        with open(path, "a") as handle:
+            handle.write(x)
+        return int(x)
+
+    return write
+
+
+def sleeps(x):
+    time.sleep(10)
+    return int(x)
+
+
+def with_timestamp(x, ts=beam.DoFn.TimestampParam):
+    return int(ts.micros) + int(x)
+
+
+@pytest.mark.parametrize(
+    "make, found",
+    [
+        (lambda p: p | beam.Create(["1", "x"]) | beam.Map(int), "invalid literal"),  # builtin
+        (lambda p: p | beam.Create(["{"]) | beam.Map(json.loads), "JSONDecodeError"),
+        (lambda p: p | beam.Create(["x"]) | beam.Map(print), None),  # not one that reads only
+        (lambda p: p | beam.Create(["1", "x"]) | beam.Map(to_int), "invalid literal"),
+        (lambda p: p | beam.Create([b"a"]) | beam.Map(lambda s: s.encode()), "no attribute"),
+        (lambda p: p | beam.Create([{"a": 1}]) | beam.Map(lambda d: d["b"]), "KeyError: 'b'"),
+        (lambda p: p | beam.Create(["{"]) | beam.Map(lambda s: json.loads(s)), "JSONDecodeError"),
+        (
+            lambda p: (
+                p | beam.Create([("a", 1), ("b", 0)]) | beam.MapTuple(lambda k, v: (k, 1 / v))
+            ),
+            "ZeroDivisionError",
+        ),
+        (
+            lambda p: p | beam.Create(["a,1"]) | beam.FlatMap(lambda s: [int(f) for f in s]),
+            "invalid literal",
+        ),
+        (  # through a Filter that keeps it, a WindowInto and a Map
+            lambda p: (
+                p
+                | beam.Create(["1", "x"])
+                | beam.Filter(lambda s: s != "")
+                | beam.WindowInto(beam.window.GlobalWindows())
+                | beam.Map(lambda s: s.strip())
+                | "parse" >> beam.Map(lambda s: int(s))
+            ),
+            "invalid literal",
+        ),
+        (  # a Filter that drops the bad element first
+            lambda p: (
+                p | beam.Create(["1", "x"]) | beam.Filter(str.isdigit) | beam.Map(lambda s: int(s))
+            ),
+            None,
+        ),
+        (lambda p: p | beam.Create([1, 7]) | beam.Partition(lambda e, n: e % 4, 3), "3 not in"),
+        (lambda p: p | beam.Create([1, 7]) | beam.Partition(lambda e, n: e % n, 3), None),
+    ],
+    ids=[
+        "builtin",
+        "json-builtin",
+        "print",
+        "int",
+        "bytes",
+        "key",
+        "json",
+        "maptuple",
+        "flatmap",
+        "chain",
+        "filtered",
+        "partition",
+        "partition-ok",
+    ],
+)
+def test_steps_run_on_created_values(make, found):
+    diagnostics = _ask(make)
+    if found is None:
+        assert diagnostics == []
+    else:
+        (d,) = diagnostics
+        assert d.code == "BD329" and found in d.message and d.fix, d
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # what an environment makes: a worker may have the file, network or package
+        lambda p: p | beam.Create(["a"]) | beam.Map(reads_a_missing_file),
+        lambda p: p | beam.Create(["a"]) | beam.Map(lambda s: __import__("no_such_module_xyz")),
+        lambda p: p | beam.Create(["a"]) | beam.Map(lambda s: undefined_name),  # noqa: F821
+        # Beam fills the parameter: a plain call cannot
+        lambda p: p | beam.Create(["1"]) | beam.Map(with_timestamp),
+        # a side input: its value is the job's
+        lambda p: (
+            p
+            | beam.Create(["1"])
+            | beam.Map(lambda s, d: d[s], d=beam.pvalue.AsDict(p | "d" >> beam.Create([("2", 2)])))
+        ),
+        # the exception is handled by Beam
+        lambda p: p | beam.Create(["x"]) | beam.Map(lambda s: int(s)).with_exception_handling(),
+        # a DoFn: its setup may need the worker
+        lambda p: p | beam.Create(["x"]) | beam.ParDo(ParsesInProcess()),
+        # after a shuffle
+        lambda p: (
+            p | beam.Create([("a", "x")]) | beam.GroupByKey() | beam.MapTuple(lambda k, v: int(k))
+        ),
+    ],
+    ids=["oserror", "import", "name", "beam-param", "side-input", "handled", "dofn", "shuffle"],
+)
+def test_left_alone(make):
+    assert _codes(make) == []
+
+
+class ParsesInProcess(beam.DoFn):
+    def process(self, element):
+        yield int(element)
+
+
+def test_a_step_that_writes_or_hangs_is_not_run_to_its_end(tmp_path):
+    target = tmp_path / "written.txt"
+    assert _codes(lambda p: p | beam.Create(["x"]) | beam.Map(writes_a_file(str(target)))) == []
+    assert not target.exists()  # the write was stopped before it happened
+    started = time.monotonic()
+    assert _codes(lambda p: p | beam.Create(["x"]) | beam.Map(sleeps)) == []
+    assert time.monotonic() - started < 8  # stopped at the time limit, not claimed
+
+
+def test_printing_steps_leave_stdout_alone(capsys):
+    _ask(lambda p: p | beam.Create(["x"]) | beam.Map(lambda s: print("hello") or int(s)))
+    captured = capsys.readouterr()
+    assert "hello" not in captured.out and "hello" in captured.err
+
+
+@pytest.mark.parametrize(
+    "name, content, found",
+    [
+        ("plain.txt.gz", b"cat\n", "incorrect header check"),
+        ("packed.txt", gzip.compress(b"cat\n"), "compressed under a name without .gz"),
+        ("latin.csv", "café\n".encode("latin-1"), "not UTF-8"),
+        ("good.txt.gz", gzip.compress(b"cat\n"), None),
+        ("good.csv", "café\n".encode(), None),
+    ],
+)
+def test_text_inputs_read_as_the_worker_reads_them(tmp_path, name, content, found):
+    path = tmp_path / name
+    path.write_bytes(content)
+    diagnostics = _ask(lambda p: p | beam.io.ReadFromText(str(path)))
+    if found is None:
+        assert diagnostics == []
+    else:
+        (d,) = diagnostics
+        assert d.code == "BD330" and found in d.message and str(path) in d.message, d
+
+
+def test_steps_run_on_the_first_lines_of_a_local_file(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("\ufeff1,5\n2,7\n", encoding="utf-8")
+    (d,) = _ask(lambda p: p | beam.io.ReadFromText(str(path)) | beam.Map(to_int))
+    assert d.code == "BD329" and "'\\ufeff1'" in d.message and "byte-order mark" in d.message
+    path.write_text("id,amount\n1,5\n")
+    (d,) = _ask(lambda p: p | beam.io.ReadFromText(str(path)) | beam.Map(to_int))
+    assert "'id'" in d.message and "skip_header_lines=1" in d.message
+    assert (
+        _ask(lambda p: p | beam.io.ReadFromText(str(path), skip_header_lines=1) | beam.Map(to_int))
+        == []
+    )
+
+
+def test_a_pattern_of_another_file_system_is_not_read():
+    assert _codes(lambda p: p | beam.io.ReadFromText("gs://bucket/x.txt.gz", validate=False)) == []
+
+
+def test_the_audit_hook_is_off_outside_the_check(tmp_path):
+    _ask(lambda p: p | beam.Create(["x"]) | beam.Map(writes_a_file(str(tmp_path / "a"))))
+    (tmp_path / "b").write_text("after the check, writes are the user's again")
+    os.remove(tmp_path / "b")
+
+
+def test_a_call_that_does_not_bind_is_left_to_bd323():
+    pairs = [("a", 1)]
+    assert _codes(lambda p: p | beam.Create(pairs) | beam.Map(lambda k, v: k)) == []
+    assert _codes(lambda p: p | beam.Create(pairs) | beam.FlatMap(lambda k, v: [k])) == []
+
+
+def to_id(hex_id):
+    return int(hex_id, 16), 1
+
+
+BIG = ["ffffffffffffff01", "07"]
+
+
+@pytest.mark.parametrize(
+    "make, found",
+    [
+        (lambda p: p | beam.Create(BIG) | beam.Map(to_id) | beam.GroupByKey(), "VarIntCoder"),
+        (lambda p: p | beam.Create(BIG) | beam.Map(to_id), "VarIntCoder"),  # all estimated
+        (  # a sample of 30 outputs without a shuffle: the worker may not estimate this one
+            lambda p: p | beam.Create(BIG + ["01"] * 28) | beam.Map(to_id),
+            None,
+        ),
+        (  # typed as Any: a coder that takes any int
+            lambda p: (
+                p
+                | beam.Create(BIG)
+                | beam.Map(to_id).with_output_types(typing.Any)
+                | beam.GroupByKey()
+            ),
+            None,
+        ),
+        (
+            lambda p: (
+                p | beam.Create(BIG) | beam.Map(lambda s: (str(int(s, 16)), 1)) | beam.GroupByKey()
+            ),
+            None,
+        ),
+    ],
+    ids=["shuffled", "few", "sampled", "any", "as-text"],
+)
+def test_outputs_the_coder_of_their_type_refuses(make, found):
+    diagnostics = _ask(make)
+    if found is None:
+        assert diagnostics == []
+    else:
+        (d,) = diagnostics
+        assert d.code == "BD329" and found in d.message and "OverflowError" in d.message, d
+
+
+def test_a_pcollection_read_as_a_value_is_left_to_bd111():
+    def make(p):
+        allowed = p | "allowed" >> beam.Create(["a"])
+        return p | beam.Create(["a"]) | beam.Filter(lambda e: e in allowed)
+
+    assert _codes(make) == []
