@@ -24,6 +24,7 @@ API (also used by the website's snippet tests):
 
 from __future__ import annotations
 
+import atexit
 import os
 import shlex
 import shutil
@@ -137,7 +138,10 @@ def run_isolated(
     ``staged``: files copied into the workers' ``staged/`` folder (on their sys.path).
     ``submit_pythonpath``: extra ``PYTHONPATH`` for the submitting process only.
     """
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="beam-deps-isolated-"))
+    if workdir is None:  # the run's own folder: kept for the caller, removed at exit
+        workdir = tempfile.mkdtemp(prefix="beam-deps-isolated-")
+        atexit.register(shutil.rmtree, workdir, True)
+    workdir = Path(workdir)
     pipeline_args = isolated_pipeline_args(workdir, pythonpath=pythonpath)
     semi_staged = workdir / "semi" / "staged"
     for item in staged:

@@ -137,8 +137,8 @@ def test_steps_run_on_created_values(make, found):
         ),
         # the exception is handled by Beam
         lambda p: p | beam.Create(["x"]) | beam.Map(lambda s: int(s)).with_exception_handling(),
-        # a DoFn: its setup may need the worker
-        lambda p: p | beam.Create(["x"]) | beam.ParDo(ParsesInProcess()),
+        # a DoFn whose setup makes what process reads: the worker's
+        lambda p: p | beam.Create(["x"]) | beam.ParDo(ParsesAfterSetup()),
         # after a shuffle
         lambda p: (
             p | beam.Create([("a", "x")]) | beam.GroupByKey() | beam.MapTuple(lambda k, v: int(k))
@@ -150,9 +150,37 @@ def test_left_alone(make):
     assert _codes(make) == []
 
 
-class ParsesInProcess(beam.DoFn):
+class ParsesAfterSetup(beam.DoFn):
+    def setup(self):
+        self.base = 10
+
     def process(self, element):
-        yield int(element)
+        yield int(element, self.base)
+
+
+class Parses(beam.DoFn):
+    def __init__(self, base):
+        self.base = base
+        self.seen = 0
+
+    def process(self, element):
+        self.seen += 1
+        yield int(element, self.base)
+
+
+def test_a_dofn_made_by_its_constructor_alone_runs_on_a_copy():
+    fn = Parses(10)
+    (d,) = _ask(lambda p: p | beam.Create(["1", "x"]) | beam.ParDo(fn) | beam.Map(str))
+    assert d.code == "BD329" and "invalid literal" in d.message
+    assert fn.seen == 0  # the pipeline's own instance is untouched
+    assert _codes(lambda p: p | beam.Create(["1", "2"]) | beam.ParDo(Parses(10))) == []
+
+
+def test_one_value_where_beam_iterates_is_not_followed():
+    # a FlatMap returning a str: BD314's; its characters are not run through the next step
+    assert (
+        _codes(lambda p: p | beam.Create(["ab"]) | beam.FlatMap(lambda s: s) | beam.Map(int)) == []
+    )
 
 
 def test_a_step_that_writes_or_hangs_is_not_run_to_its_end(tmp_path):

@@ -22,8 +22,10 @@ Decided by running, not by reading:
   through Beam's own wrapper (so its unpacking and its treatment of the
   result are the worker's), with the step's extra arguments when they are plain values; a
   ``Partition`` through Beam's own partitioning DoFn, whose range check gives the worker's
-  message. Elements flow on through WindowInto, Flatten and the steps run here, and stop at
-  anything else (a DoFn of the user's: its ``setup`` may need the worker; a shuffle);
+  message; a user DoFn's ``process`` (on a copy of it) where only its constructor makes
+  what it reads: no ``setup`` or ``start_bundle`` of its own, whose clients and files are
+  the worker's. Elements flow on through WindowInto, Flatten and the steps run here, and
+  stop at anything else (a shuffle, a side input);
 * a claim only for an exception the data makes: one raised by the user's code or Beam's
   wrapper, or by a pure standard module it calls (``json``, ``datetime``, ``csv``...), and
   of a kind an environment does not make (not ``OSError``, ``ImportError``, ``NameError``:
@@ -307,11 +309,36 @@ def _runner(node: Any) -> Any | None:
             return None
         return lambda element: dofn.process(element, *args, **kwargs)
     kind = wrapper_kind(dofn)
+    if kind is None:
+        return _dofn_runner(dofn, args, kwargs)
     function = user_code(dofn)
-    if kind is None or not _runnable(function) or _has_beam_parameters(function):
+    if not _runnable(function) or _has_beam_parameters(function):
         return None
     wrapper = dofn._fn
     return lambda element: wrapper(element, *args, **kwargs)
+
+
+# a DoFn's methods that make the state ``process`` reads on a worker: one defined by the user
+# means that state is the worker's, not this instance's
+_PREPARES = ("setup", "start_bundle", "__setstate__", "__getstate__", "__reduce__")
+
+
+def _dofn_runner(dofn: Any, args: tuple, kwargs: dict) -> Any | None:
+    """A user DoFn's ``process`` on a copy of it, where nothing but its constructor makes
+    what ``process`` reads (no ``setup``, ``start_bundle`` or pickling hooks of its own)."""
+    import copy
+
+    cls = type(dofn)
+    process = getattr(cls, "process", None)
+    if not is_user_function(process) or _has_beam_parameters(process):
+        return None
+    if any(is_user_function(getattr(cls, name, None)) for name in _PREPARES):
+        return None
+    try:
+        fresh = copy.deepcopy(dofn)  # the worker's own copy: this one stays the pipeline's
+    except Exception:  # noqa: BLE001 - a client, a lock: the worker's to run
+        return None
+    return lambda element: fresh.process(element, *args, **kwargs)
 
 
 def _outputs(node: Any, result: Any) -> dict[Any, list[Any]] | None:
@@ -321,6 +348,8 @@ def _outputs(node: Any, result: Any) -> dict[Any, list[Any]] | None:
     from apache_beam.transforms.window import TimestampedValue
     from apache_beam.utils.windowed_value import WindowedValue
 
+    if isinstance(result, str | bytes | dict):
+        return None  # one value where Beam iterates: BD314's, and Beam's own refusal
     out: dict[Any, list[Any]] = {}
     for value in itertools.islice(iter(result or ()), 1000):
         tag = None
