@@ -298,3 +298,19 @@ def test_a_pcollection_read_as_a_value_is_left_to_bd111():
         return p | beam.Create(["a"]) | beam.Filter(lambda e: e in allowed)
 
     assert _codes(make) == []
+
+
+def test_a_run_that_proves_what_another_error_explains_is_said_once():
+    """BD329 goes where another error is on its step (the rule naming the cause says it), and
+    stays where the other finding is a warning."""
+    from beam_deps.catalogue import diagnostic
+    from beam_deps.check.postprocess import UNLESS_SAID, merged
+
+    ran = diagnostic("BD329", "ran", path="Key > b'x'", transform="Key", **{UNLESS_SAID: True})
+    cause = diagnostic("BD308", "bytes under str", path="Key > [0]", transform="Key")
+    assert merged([cause, ran]) == [cause]
+    hint = diagnostic("BD308", "maybe None", path="Key > [1]", transform="Key", severity="warning")
+    elsewhere = diagnostic("BD305", "a function", path="Other > f", transform="Other")
+    ran = diagnostic("BD329", "ran", path="Key > b'x'", transform="Key", **{UNLESS_SAID: True})
+    assert merged([hint, elsewhere, ran]) == [hint, elsewhere, ran]
+    assert UNLESS_SAID not in ran.extra

@@ -30,9 +30,12 @@ MISSING_MAIN_ATTRIBUTE = "missing_main_attribute"
 # extra key of a diagnostic that holds only when no BD1xx error already covers its
 # transform (Beam's construction-time pickling failure, see detectors.construction).
 UNLESS_EXPLAINED = "unless_explained"
+# set by a detector whose error proves, by running, what a more specific rule explains:
+# it goes when another error is on its transform
+UNLESS_SAID = "unless_said"
 
 # Keys that steer post-processing and are never reported.
-_STEERING = (MISSING_MAIN_ATTRIBUTE, UNLESS_EXPLAINED)
+_STEERING = (MISSING_MAIN_ATTRIBUTE, UNLESS_EXPLAINED, UNLESS_SAID)
 
 _IGNORE = re.compile(r"#\s*beam-deps:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]*)\])?")
 
@@ -68,14 +71,22 @@ def same_transform(a: str | None, b: str | None) -> bool:
 def merged(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Drop what another finding already says, then forget the steering keys.
 
-    A diagnostic marked ``unless_explained`` goes when a BD1xx error is on its transform. A
+    A diagnostic marked ``unless_explained`` goes when a BD1xx error is on its transform, one
+    marked ``unless_said`` when any other error is (the rule that names the cause says it). A
     BD412 naming an attribute missing from the worker's ``__main__`` is the simulated worker
     proving a BD302 we already reported: keep one diagnostic, marked as confirmed."""
     predicted = {(d.transform, d.path): d for d in diagnostics if d.code == "BD302"}
     explained = [d.transform for d in diagnostics if _explains(d)]
+    said = [
+        d.transform
+        for d in diagnostics
+        if d.severity is Severity.ERROR and not any(d.extra.get(k) for k in _STEERING)
+    ]
     out = []
     for d in diagnostics:
         if d.extra.get(UNLESS_EXPLAINED) and any(same_transform(t, d.transform) for t in explained):
+            continue
+        if d.extra.get(UNLESS_SAID) and any(same_transform(t, d.transform) for t in said):
             continue
         attribute = d.extra.get(MISSING_MAIN_ATTRIBUTE)
         twin = predicted.get((d.transform, attribute)) if attribute else None

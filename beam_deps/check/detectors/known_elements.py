@@ -39,6 +39,10 @@ Decided by running, not by reading:
   any write to a file, network connection, subprocess or removal (the step is then not
   claimed), and no bytecode is cached. A step's work that reaches out is the worker's
   to do, not the check's.
+A finding proves by running what a more specific rule may explain (a function in an
+element, BD305; bytes under a ``str`` coder, BD308; a misspelled ``setup``, BD324): it goes
+when another error is on its step (``unless_said``), and stays where the other finding is
+only a warning, which the elements here settle.
 (Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
@@ -60,6 +64,7 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.worker_code import is_user_function
+from beam_deps.check.postprocess import UNLESS_SAID
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
 
@@ -616,6 +621,7 @@ def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
                     "big for 64 bits as text)",
                     path=f"{where['transform']} > {_shown(raised.element, 30)}",
                     **where,
+                    **{UNLESS_SAID: True},
                 )
             )
             continue
@@ -627,6 +633,7 @@ def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 f"({_step_hint(raised)})",
                 path=f"{where['transform']} > {_shown(raised.element, 30)}",
                 **where,
+                **{UNLESS_SAID: True},
             )
         )
     return out
