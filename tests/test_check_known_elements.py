@@ -292,12 +292,14 @@ def test_outputs_the_coder_of_their_type_refuses(make, found):
         assert d.code == "BD329" and found in d.message and "OverflowError" in d.message, d
 
 
-def test_a_pcollection_read_as_a_value_is_left_to_bd111():
+def test_a_pcollection_read_as_a_value_fails_as_the_workers_placeholder():
     def make(p):
         allowed = p | "allowed" >> beam.Create(["a"])
-        return p | beam.Create(["a"]) | beam.Filter(lambda e: e in allowed)
+        return p | beam.Create(["a"]) | beam.Filter(lambda e, s=allowed: e in s)
 
-    assert _codes(make) == []
+    (d,) = _ask(make)
+    assert "argument of type '_InvalidUnpickledPCollection' is not iterable" in d.message
+    assert "side input" in d.message
 
 
 def test_a_run_that_proves_what_another_error_explains_is_said_once():

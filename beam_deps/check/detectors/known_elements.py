@@ -388,10 +388,7 @@ _BINDING = re.compile(r"missing \d+ required|takes \d+ positional argument|unexp
 
 def _binding_error(error: BaseException) -> bool:
     """The call itself failed (the function's own signature refused the arguments): BD323
-    says so, with the step's parameters. Or the function read a PCollection it holds
-    (BD111's)."""
-    if isinstance(error, TypeError) and "'PCollection'" in str(error):
-        return True  # a PCollection read as a value here: BD111 says what the worker does
+    says so, with the step's parameters."""
     if not isinstance(error, TypeError) or not _BINDING.search(str(error)):
         return False
     frames = traceback.extract_tb(error.__traceback__)
@@ -520,7 +517,8 @@ def _error_text(error: BaseException) -> str:
     if kind.__module__ not in ("builtins", "__main__"):
         name = f"{kind.__module__}.{name}"
     text = f"{name}: {error}".strip().rstrip(":")
-    return text.splitlines()[0]
+    # a PCollection the function holds is a placeholder on the worker, which fails on it alike
+    return text.splitlines()[0].replace("'PCollection'", "'_InvalidUnpickledPCollection'")
 
 
 def _read_hint(source: Any, path: str, error: BaseException) -> str:
@@ -554,6 +552,11 @@ def _step_hint(raised: _Raised) -> str:
         return (
             "the file starts with a UTF-8 byte-order mark, which stays in the first line: "
             "save it without one, or strip it (line.lstrip('\\ufeff'))"
+        )
+    if "'PCollection'" in str(raised.error):
+        return (
+            "the function holds a PCollection, which is only a placeholder on the worker: "
+            "pass it as a side input, beam.pvalue.AsList(pcoll) or AsDict(pcoll)"
         )
     if "PartitionFn" in str(raised.error):
         return "return an index from 0 to num_partitions - 1 for every element"
