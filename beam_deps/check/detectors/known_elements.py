@@ -14,7 +14,8 @@ Decided by running, not by reading:
 * the elements: the values of a ``Create`` (the first 100), and the records of a
   ``ReadFromText``/``ReadFromTextWithFilename`` of files on this machine, read by the source
   Beam ships, so by the worker's own code (the first 200 of each of up to 5 files; the rest
-  of each file is read for decoding errors up to 4 MB). A read that raises is BD330: a
+  of each file is read for decoding errors up to 4 MB; text_inputs.py). A read that
+  raises is BD330: a
   ``.gz`` name on plain text ("incorrect header check"), gzip bytes under a ``.txt`` name,
   latin-1 bytes read as UTF-8;
 * the steps: Map, FlatMap, Filter, MapTuple and FlatMapTuple of a function in the user's own
@@ -35,10 +36,10 @@ Decided by running, not by reading:
   main thread only): what does not finish in it is not claimed, and where no time limit
   can be set (another thread, Windows) no step runs. What a step prints while it runs
   here goes to stderr;
-* with nothing changed outside the process: while steps run here, an audit hook stops
-  any write to a file, network connection, subprocess or removal (the step is then not
-  claimed), and no bytecode is cached. A step's work that reaches out is the worker's
-  to do, not the check's.
+* with nothing changed outside the process (contained.py): while steps run here, an audit
+  hook stops any write to a file, network connection, subprocess or removal (the step is
+  then not claimed), and no bytecode is cached. A step's work that reaches out is the
+  worker's to do, not the check's.
 A finding proves by running what a more specific rule may explain (a function in an
 element, BD305; bytes under a ``str`` coder, BD308; a misspelled ``setup``, BD324): it goes
 when another error is on its step (``unless_said``), and stays where the other finding is
@@ -48,7 +49,6 @@ only a warning, which the elements here settle.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import itertools
 import os
@@ -63,15 +63,14 @@ from typing import Any
 
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
+from beam_deps.check.detectors import text_inputs
+from beam_deps.check.detectors.contained import Reached, contained
 from beam_deps.check.detectors.worker_code import is_user_function
 from beam_deps.check.postprocess import UNLESS_SAID
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
 
 CREATED = 100  # values of a Create run through the steps
-RECORDS = 200  # records of each input file run through the steps
-FILES = 5  # input files read per source
-SCANNED = 4 * 2**20  # characters of each file read for decoding errors
 BUDGET = 1.5  # seconds for each source (a file, a Create) and the steps after it
 SOURCES = 12  # sources run per pipeline
 _FOLLOWED = 8  # steps followed from a source
@@ -99,77 +98,6 @@ _PURE = (
     "ast",
     "apache_beam.transforms.core",
 )
-
-
-class _Reached(BaseException):
-    """Raised by the audit hook at a step's side effect; a BaseException so a step's own
-    ``except Exception`` does not go on past it."""
-
-
-_GUARD = {"on": False, "hooked": False}
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-_SIDE_EFFECTS = frozenset(
-    {
-        "os.remove",
-        "os.rename",
-        "os.rmdir",
-        "os.mkdir",
-        "os.truncate",
-        "os.chmod",
-        "os.chown",
-        "os.link",
-        "os.symlink",
-        "os.utime",
-        "os.kill",
-        "os.system",
-        "os.exec",
-        "os.fork",
-        "os.forkpty",
-        "os.posix_spawn",
-        "os.spawn",
-        "os.startfile",
-        "shutil.rmtree",
-        "shutil.move",
-        "shutil.copyfile",
-        "subprocess.Popen",
-        "socket.connect",
-        "socket.bind",
-        "socket.sendto",
-        "socket.getaddrinfo",
-        "socket.gethostbyname",
-        "urllib.Request",
-        "ctypes.dlopen",
-    }
-)
-
-
-def _audit(event: str, args: tuple) -> None:
-    if not _GUARD["on"]:
-        return
-    if event == "open":
-        mode, flags = (args[1], args[2]) if len(args) > 2 else (None, 0)
-        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else False
-        if writes or (isinstance(flags, int) and flags & _WRITE_FLAGS):
-            raise _Reached(event)
-    elif event in _SIDE_EFFECTS:
-        raise _Reached(event)
-
-
-@contextlib.contextmanager
-def _contained() -> Iterator[None]:
-    """Steps run here change nothing outside the process (see the module's docstring)."""
-    if not _GUARD["hooked"]:
-        sys.addaudithook(_audit)  # stays for the process: inert while the guard is off
-        _GUARD["hooked"] = True
-    saved = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True
-    _GUARD["on"] = True
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-    finally:
-        _GUARD["on"] = False
-        sys.dont_write_bytecode = saved
 
 
 @dataclass
@@ -202,57 +130,6 @@ def _created(pipeline: Any) -> Iterator[tuple[Any, _Known]]:
             known = _Known(list(values[:CREATED]), f"from a value of {label}")
             known.complete = len(values) <= CREATED
             yield pcoll, known
-
-
-def _local_files(source: Any) -> list[str]:
-    """The files on this machine a text source reads (none for another file system)."""
-    from apache_beam.io.filesystems import FileSystems
-
-    pattern = getattr(source, "_pattern", None)
-    pattern = pattern.get() if hasattr(pattern, "get") else pattern
-    if not isinstance(pattern, str) or ("://" in pattern and not pattern.startswith("file://")):
-        return []
-    try:
-        (matched,) = FileSystems.match([pattern])
-    except Exception:  # noqa: BLE001 - nothing matched, or an odd pattern: Beam says so
-        return []
-    paths = sorted(m.path for m in matched.metadata_list)
-    return [p for p in paths if os.path.isfile(p.removeprefix("file://"))][:FILES]
-
-
-def _read(source: Any, path: str) -> tuple[list[Any], BaseException | None]:
-    """The first records of one file as the worker reads them, and what reading it raised."""
-    from apache_beam.io.range_trackers import OffsetRangeTracker
-
-    tracker = OffsetRangeTracker(0, OffsetRangeTracker.OFFSET_INFINITY)
-    records: list[Any] = []
-    seen = 0
-    try:
-        for record in source.read_records(path, tracker):
-            if len(records) < RECORDS:
-                records.append(record)
-            seen += len(record) if isinstance(record, str | bytes) else 1
-            if seen > SCANNED:
-                break
-    except (FileNotFoundError, PermissionError, IsADirectoryError, MemoryError):
-        pass  # the file went, or is not this user's to read: not its content
-    except Exception as exc:  # noqa: BLE001 - the worker's read raises the same
-        return records, exc
-    return records, None
-
-
-def _text_inputs(pipeline: Any) -> Iterator[tuple[Any, Any, str]]:
-    """(the Read node, its output, a file) for each local file of a text source."""
-    from apache_beam.io.iobase import Read
-    from apache_beam.io.textio import _TextSource
-
-    for node in shuffles.nodes_of(pipeline, Read, composites=True):
-        source = getattr(node.transform, "source", None)
-        if not isinstance(source, _TextSource):
-            continue
-        outputs = list((node.outputs or {}).values())
-        for path in _local_files(source):
-            yield node, outputs[0] if outputs else None, path
 
 
 def _runnable(function: Any) -> bool:
@@ -441,9 +318,9 @@ class _Run:
         collected: dict[Any, list[Any]] = {}
         for element in known.values:
             try:
-                with _contained():
+                with contained():
                     outputs = _outputs(node, call(element))
-            except _Reached:
+            except Reached:
                 return None  # it reaches out: the worker's to run, not the check's
             except Exception as exc:  # noqa: BLE001 - the step's own exception: judged below
                 if _data_made(exc) and not _binding_error(exc):
@@ -484,7 +361,7 @@ class _Run:
             coder = registry.get_coder(element_type)
         except Exception:  # noqa: BLE001 - a type no coder is registered for: Beam says so
             return None
-        for value in values[:RECORDS]:
+        for value in values[:CREATED]:
             error = estimate_error(coder, value)
             if error is not None:
                 kind, _, text = error.partition(": ")
@@ -519,31 +396,6 @@ def _error_text(error: BaseException) -> str:
     text = f"{name}: {error}".strip().rstrip(":")
     # a PCollection the function holds is a placeholder on the worker, which fails on it alike
     return text.splitlines()[0].replace("'PCollection'", "'_InvalidUnpickledPCollection'")
-
-
-def _read_hint(source: Any, path: str, error: BaseException) -> str:
-    """What to change: the compression, the encoding, or the coder given to the read."""
-    from apache_beam.coders import StrUtf8Coder
-
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    if head[:2] == b"\x1f\x8b" and not path.lower().endswith(".gz"):
-        return (
-            "the file is gzip-compressed under a name without .gz: pass "
-            "compression_type=CompressionTypes.GZIP, or name it .gz"
-        )
-    coder = getattr(source, "_coder", None)
-    if isinstance(error, UnicodeError) and isinstance(coder, StrUtf8Coder):
-        return (
-            "the file is not UTF-8: convert it (iconv -f latin1 -t utf-8), or read bytes "
-            "with coder=coders.BytesCoder() and decode them in a Map"
-        )
-    if coder is not None and not isinstance(coder, StrUtf8Coder):
-        return f"the {type(coder).__name__} given to the read cannot decode its lines"
-    return (
-        "the file's content is not what its name says: name it without the compression "
-        "suffix, or pass compression_type=CompressionTypes.UNCOMPRESSED"
-    )
 
 
 def _step_hint(raised: _Raised) -> str:
@@ -581,24 +433,14 @@ def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
     run = _Run(pipeline)
 
     def read(node: Any, pcoll: Any, path: str) -> None:
-        records, error = _read(node.transform.source, path)
+        records, error = text_inputs.read(node.transform.source, path)
         if error is None:
             run.follow(pcoll, _Known(records, f"from a line of {os.path.basename(path)}"))
-            return
-        where = shuffles.where(node)
-        hint = _read_hint(node.transform.source, path, error)
-        out.append(
-            diagnostic(
-                "BD330",
-                f"{where['transform']} reads {path}, which the worker's read "
-                f'fails on: "{_error_text(error)}" ({hint})',
-                path=f"{where['transform']} > {os.path.basename(path)}",
-                **where,
-            )
-        )
+        else:
+            out.append(text_inputs.read_failure(node, path, error, _error_text(error)))
 
     try:
-        jobs = [(read, found) for found in _text_inputs(pipeline)]
+        jobs = [(read, found) for found in text_inputs.text_inputs(pipeline)]
         jobs += [(run.follow, found) for found in _created(pipeline)]
     except Exception:  # noqa: BLE001 - a hostile source or pipeline: no finding
         jobs = []

@@ -1,0 +1,95 @@
+"""Running the user's step functions in the check's own process without their reaching out
+(used by known_elements, BD329).
+
+A step run on the pipeline's own elements is the user's code, run here and not on a worker:
+what it computes is the point, what it does to the world is not. While ``contained()`` is
+on, an audit hook (PEP 578) stops any write to a file, network connection or lookup,
+subprocess, removal or rename, by raising ``Reached`` (a BaseException, so the step's own
+``except Exception`` does not go on past it): the caller then does not claim the step. No
+bytecode is cached meanwhile (an import inside the step would write it), and what the step
+prints goes to stderr, so a machine format on stdout stays machine-readable.
+
+The hook stays installed for the process once added (Python has no way to remove one); it
+does nothing while no step runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+
+class Reached(BaseException):
+    """Raised by the audit hook at a step's side effect; a BaseException so a step's own
+    ``except Exception`` does not go on past it."""
+
+
+_GUARD = {"on": False, "hooked": False}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_SIDE_EFFECTS = frozenset(
+    {
+        "os.remove",
+        "os.rename",
+        "os.rmdir",
+        "os.mkdir",
+        "os.truncate",
+        "os.chmod",
+        "os.chown",
+        "os.link",
+        "os.symlink",
+        "os.utime",
+        "os.kill",
+        "os.system",
+        "os.exec",
+        "os.fork",
+        "os.forkpty",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.startfile",
+        "shutil.rmtree",
+        "shutil.move",
+        "shutil.copyfile",
+        "subprocess.Popen",
+        "socket.connect",
+        "socket.bind",
+        "socket.sendto",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "urllib.Request",
+        "ctypes.dlopen",
+    }
+)
+
+
+def _audit(event: str, args: tuple) -> None:
+    if not _GUARD["on"]:
+        return
+    if event == "open":
+        mode, flags = (args[1], args[2]) if len(args) > 2 else (None, 0)
+        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else False
+        if writes or (isinstance(flags, int) and flags & _WRITE_FLAGS):
+            raise Reached(event)
+    elif event in _SIDE_EFFECTS:
+        raise Reached(event)
+
+
+@contextlib.contextmanager
+def contained() -> Iterator[None]:
+    """Steps run here change nothing outside the process (see the module's docstring)."""
+    if not _GUARD["hooked"]:
+        sys.addaudithook(_audit)  # stays for the process: inert while the guard is off
+        _GUARD["hooked"] = True
+    saved = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    _GUARD["on"] = True
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        _GUARD["on"] = False
+        sys.dont_write_bytecode = saved
+
+
+__all__ = ["Reached", "contained"]
