@@ -15,13 +15,12 @@ Decided by running, not by reading:
   ``ReadFromText``/``ReadFromTextWithFilename`` of files on this machine, read by the source
   Beam ships, so by the worker's own code (the first 200 of each of up to 5 files; the rest
   of each file is read for decoding errors up to 4 MB; text_inputs.py). A read that
-  raises is BD330: a
-  ``.gz`` name on plain text ("incorrect header check"), gzip bytes under a ``.txt`` name,
-  latin-1 bytes read as UTF-8;
+  raises is BD330: a ``.gz`` name on plain text ("incorrect header check"), gzip bytes
+  under a ``.txt`` name, latin-1 bytes read as UTF-8;
 * the steps: Map, FlatMap, Filter, MapTuple and FlatMapTuple of a function in the user's own
   files (or a builtin that only reads its argument: ``int``, ``json.loads``...), called
-  through Beam's own wrapper (so its unpacking and its treatment of the
-  result are the worker's), with the step's extra arguments when they are plain values; a
+  through Beam's own wrapper (so its unpacking and its treatment of the result are the
+  worker's), with the step's extra arguments when they are plain values; a
   ``Partition`` through Beam's own partitioning DoFn, whose range check gives the worker's
   message; a user DoFn's ``process`` (on a copy of it) where only its constructor makes
   what it reads: no ``setup`` or ``start_bundle`` of its own, whose clients and files are
