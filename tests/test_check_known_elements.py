@@ -233,6 +233,22 @@ def test_steps_run_on_the_first_lines_of_a_local_file(tmp_path):
     )
 
 
+def test_a_whole_single_file_is_all_the_elements(tmp_path):
+    """Three lines read whole: every output's size is estimated by the worker, shuffle or
+    not; two files: the other's lines are elements too, so the sample may not hold it."""
+    path = tmp_path / "ids.txt"
+    path.write_text("12345678901234567890123\n7\n8\n")
+    (d,) = _ask(lambda p: p | beam.io.ReadFromText(str(path)) | beam.Map(to_big))
+    assert "VarIntCoder" in d.message
+    (tmp_path / "more.txt").write_text("9\n")
+    pattern = str(tmp_path / "*.txt")
+    assert _codes(lambda p: p | beam.io.ReadFromText(pattern) | beam.Map(to_big)) == []
+
+
+def to_big(line) -> int:
+    return int(line)
+
+
 def test_a_pattern_of_another_file_system_is_not_read():
     assert _codes(lambda p: p | beam.io.ReadFromText("gs://bucket/x.txt.gz", validate=False)) == []
 
@@ -243,10 +259,36 @@ def test_the_audit_hook_is_off_outside_the_check(tmp_path):
     os.remove(tmp_path / "b")
 
 
-def test_a_call_that_does_not_bind_is_left_to_bd323():
-    pairs = [("a", 1)]
-    assert _codes(lambda p: p | beam.Create(pairs) | beam.Map(lambda k, v: k)) == []
-    assert _codes(lambda p: p | beam.Create(pairs) | beam.FlatMap(lambda k, v: [k])) == []
+def test_a_call_that_does_not_bind_is_said_once():
+    """BD323 names the parameter left without a value; BD329, which proves it by running,
+    goes where BD323's error is on the step, and says what BD323 does not claim."""
+    from beam_deps.check.detectors.call_arity import call_arity_diagnostics
+    from beam_deps.check.postprocess import merged
+
+    p = beam.Pipeline()
+    p | beam.Create([("a", 1)]) | beam.Map(lambda k, v: k)
+    both = call_arity_diagnostics(p) + known_element_diagnostics(p)
+    assert [d.code for d in merged(both)] == ["BD323"]
+    # MapTuple over triples with a two-parameter function: "takes 2 positional arguments"
+    (d,) = _ask(lambda p: p | beam.Create([("a", 1, 2)]) | beam.MapTuple(lambda k, v: k))
+    assert d.code == "BD329" and "takes 2 positional arguments but 3 were given" in d.message
+
+
+class ReturnsACount(beam.DoFn):
+    def process(self, element):
+        return len(element)
+
+
+def test_a_result_beam_cannot_iterate():
+    (d,) = _ask(lambda p: p | beam.Create(["ab"]) | beam.ParDo(ReturnsACount()))
+    assert d.code == "BD329" and "TypeError: 'int' object is not iterable" in d.message
+
+
+def test_an_element_made_by_earlier_steps_says_so():
+    (d,) = _ask(
+        lambda p: p | beam.Create(["9"]) | beam.FlatMap(lambda s: [s, "x"]) | beam.Map(to_int)
+    )
+    assert "(made from a value of Create)" in d.message
 
 
 def to_id(hex_id):

@@ -51,7 +51,6 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
-import re
 import signal
 import sys
 import threading
@@ -106,6 +105,10 @@ class _Known:
     values: list[Any]
     origin: str
     complete: bool = False  # every element of the PCollection is among them
+    made: bool = False  # made by steps run here from the source's elements
+
+    def after_a_step(self, values: list[Any]) -> _Known:
+        return _Known(values, self.origin, self.complete, True)
 
 
 @dataclass
@@ -222,6 +225,10 @@ def _dofn_runner(dofn: Any, args: tuple, kwargs: dict) -> Any | None:
     return lambda element: fresh.process(element, *args, **kwargs)
 
 
+class _NotIterable(TypeError):
+    """A FlatMap's or a DoFn's result that Beam cannot iterate: its own words."""
+
+
 def _outputs(node: Any, result: Any) -> dict[Any, list[Any]] | None:
     """The elements one call sends to each output of the node; None for an output run here
     cannot follow (a value with its own window)."""
@@ -231,6 +238,8 @@ def _outputs(node: Any, result: Any) -> dict[Any, list[Any]] | None:
 
     if isinstance(result, str | bytes | dict):
         return None  # one value where Beam iterates: BD314's, and Beam's own refusal
+    if result is not None and not hasattr(result, "__iter__"):
+        raise _NotIterable(f"'{type(result).__name__}' object is not iterable")
     out: dict[Any, list[Any]] = {}
     for value in itertools.islice(iter(result or ()), 1000):
         tag = None
@@ -259,18 +268,6 @@ def _data_made(error: BaseException) -> bool:
     return any(module == pure or module.startswith(pure + ".") for pure in _PURE)
 
 
-_BINDING = re.compile(r"missing \d+ required|takes \d+ positional argument|unexpected keyword")
-
-
-def _binding_error(error: BaseException) -> bool:
-    """The call itself failed (the function's own signature refused the arguments): BD323
-    says so, with the step's parameters."""
-    if not isinstance(error, TypeError) or not _BINDING.search(str(error)):
-        return False
-    frames = traceback.extract_tb(error.__traceback__)
-    return not frames or not is_user_file(frames[-1].filename)
-
-
 def _module_of(filename: str) -> str | None:
     """The dotted name of the loaded module whose file this is."""
     real = os.path.realpath(filename)
@@ -279,6 +276,11 @@ def _module_of(filename: str) -> str | None:
         if file and os.path.realpath(file) == real:
             return name
     return None
+
+
+def _origin(known: _Known) -> str:
+    """Where an element comes from, as a message says it."""
+    return f"made {known.origin}" if known.made else known.origin
 
 
 class _Run:
@@ -311,7 +313,7 @@ class _Run:
                 out = (node.outputs or {}).get(tag)
                 if out is None and tag is not None:
                     out = (node.outputs or {}).get(str(tag))
-                self.follow(out, _Known(values, known.origin, known.complete), depth + 1)
+                self.follow(out, known.after_a_step(values), depth + 1)
 
     def step(self, node: Any, call: Any, known: _Known) -> dict[Any, list[Any]] | None:
         collected: dict[Any, list[Any]] = {}
@@ -322,9 +324,9 @@ class _Run:
             except Reached:
                 return None  # it reaches out: the worker's to run, not the check's
             except Exception as exc:  # noqa: BLE001 - the step's own exception: judged below
-                if _data_made(exc) and not _binding_error(exc):
+                if isinstance(exc, _NotIterable) or _data_made(exc):
                     self.done.add(id(node))
-                    self.raised.append(_Raised(node, element, known.origin, exc))
+                    self.raised.append(_Raised(node, element, _origin(known), exc))
                 return None
             if outputs is None:
                 return None
@@ -334,7 +336,7 @@ class _Run:
         if refused is not None:
             value, error, coder = refused
             self.done.add(id(node))
-            self.raised.append(_Raised(node, value, known.origin, error, coder))
+            self.raised.append(_Raised(node, value, _origin(known), error, coder))
             return None
         return collected
 
@@ -388,6 +390,8 @@ def _error_text(error: BaseException) -> str:
     """The exception as a worker's log shows its last line ("zlib.error: ...")."""
     if isinstance(error, _Refusal):
         return f"{error.kind}: {error}".splitlines()[0]
+    if isinstance(error, _NotIterable):
+        return f"TypeError: {error}"
     kind = type(error)
     name = kind.__qualname__
     if kind.__module__ not in ("builtins", "__main__"):
@@ -409,6 +413,8 @@ def _step_hint(raised: _Raised) -> str:
             "the function holds a PCollection, which is only a placeholder on the worker: "
             "pass it as a side input, beam.pvalue.AsList(pcoll) or AsDict(pcoll)"
         )
+    if isinstance(raised.error, _NotIterable):
+        return "yield each output, or return a list of them"
     if "PartitionFn" in str(raised.error):
         return "return an index from 0 to num_partitions - 1 for every element"
     if raised.origin.startswith("from a line"):
@@ -431,10 +437,11 @@ def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     run = _Run(pipeline)
 
-    def read(node: Any, pcoll: Any, path: str) -> None:
-        records, error = text_inputs.read(node.transform.source, path)
+    def read(node: Any, pcoll: Any, path: str, alone: bool) -> None:
+        records, error, whole = text_inputs.read(node.transform.source, path)
         if error is None:
-            run.follow(pcoll, _Known(records, f"from a line of {os.path.basename(path)}"))
+            known = _Known(records, f"from a line of {os.path.basename(path)}", alone and whole)
+            run.follow(pcoll, known)
         else:
             out.append(text_inputs.read_failure(node, path, error, _error_text(error)))
 

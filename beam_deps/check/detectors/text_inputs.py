@@ -42,29 +42,32 @@ def _local_files(source: Any) -> list[str]:
     return [p for p in paths if os.path.isfile(p.removeprefix("file://"))][:FILES]
 
 
-def read(source: Any, path: str) -> tuple[list[Any], BaseException | None]:
-    """The first records of one file as the worker reads them, and what reading it raised."""
+def read(source: Any, path: str) -> tuple[list[Any], BaseException | None, bool]:
+    """The first records of one file as the worker reads them, what reading it raised, and
+    whether they are all of its records."""
     from apache_beam.io.range_trackers import OffsetRangeTracker
 
     tracker = OffsetRangeTracker(0, OffsetRangeTracker.OFFSET_INFINITY)
     records: list[Any] = []
-    seen = 0
+    seen = count = 0
     try:
         for record in source.read_records(path, tracker):
             if len(records) < RECORDS:
                 records.append(record)
             seen += len(record) if isinstance(record, str | bytes) else 1
             if seen > SCANNED:
-                break
+                return records, None, False
+            count += 1
     except (FileNotFoundError, PermissionError, IsADirectoryError, MemoryError):
-        pass  # the file went, or is not this user's to read: not its content
+        return records, None, False  # the file went, or is not this user's: not its content
     except Exception as exc:  # noqa: BLE001 - the worker's read raises the same
-        return records, exc
-    return records, None
+        return records, exc, False
+    return records, None, count <= RECORDS
 
 
-def text_inputs(pipeline: Any) -> Iterator[tuple[Any, Any, str]]:
-    """(the Read node, its output, a file) for each local file of a text source."""
+def text_inputs(pipeline: Any) -> Iterator[tuple[Any, Any, str, bool]]:
+    """(the Read node, its output, a file, whether it is the source's only file) for each
+    local file of a text source."""
     from apache_beam.io.iobase import Read
     from apache_beam.io.textio import _TextSource
 
@@ -73,8 +76,9 @@ def text_inputs(pipeline: Any) -> Iterator[tuple[Any, Any, str]]:
         if not isinstance(source, _TextSource):
             continue
         outputs = list((node.outputs or {}).values())
-        for path in _local_files(source):
-            yield node, outputs[0] if outputs else None, path
+        paths = _local_files(source)
+        for path in paths:
+            yield node, outputs[0] if outputs else None, path, len(paths) == 1
 
 
 def _read_hint(source: Any, path: str, error: BaseException) -> str:
