@@ -417,7 +417,7 @@ def _step_hint(raised: _Raised) -> str:
         return "yield each output, or return a list of them"
     if "PartitionFn" in str(raised.error):
         return "return an index from 0 to num_partitions - 1 for every element"
-    if raised.origin.startswith("from a line"):
+    if "from a line" in raised.origin:
         return (
             "make the function handle this line: skip a header with skip_header_lines=1, "
             "filter out what it cannot read, or route it to a dead-letter output"
