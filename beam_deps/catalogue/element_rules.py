@@ -405,7 +405,7 @@ RULES = [
         "only for an exception the data makes (raised by the user's code, Beam's wrapper or "
         "a pure standard module such as `json`), never one an environment makes "
         "(`OSError`, `ImportError`, `NameError`); DoFns, side inputs and steps after a "
-        "shuffle are not run, and what does not finish in 1.5 seconds per source is not claimed.",
+        "shuffle are not run, and what does not finish in 3 seconds per source is not claimed.",
         fix="Make the function handle that element: skip a header with "
         "`ReadFromText(..., skip_header_lines=1)`, filter out what it cannot read, or send "
         "it to a dead-letter output (`beam.pvalue.TaggedOutput`); a partition function "

@@ -31,10 +31,10 @@ Decided by running, not by reading:
   of a kind an environment does not make (not ``OSError``, ``ImportError``, ``NameError``:
   a worker may have the network, file or package this machine lacks). A function given a
   ``DoFn.TimestampParam``-style default is not called (Beam fills it, a plain call cannot);
-* within a time limit (1.5 s for each source and the steps after it, 12 sources at most;
-  main thread only): what does not finish in it is not claimed, and where no time limit
-  can be set (another thread, Windows) no step runs. What a step prints while it runs
-  here goes to stderr;
+* within a time limit (3 s for each source and the steps after it, none started after 10 s,
+  12 sources at most; main thread only): what does not finish in it is not claimed, and
+  where no time limit can be set (another thread, Windows) no step runs. What a step
+  prints while it runs here goes to stderr;
 * with nothing changed outside the process (contained.py): while steps run here, an audit
   hook stops any write to a file, network connection, subprocess or removal (the step is
   then not claimed), and no bytecode is cached. A step's work that reaches out is the
@@ -54,6 +54,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
 
 CREATED = 100  # values of a Create run through the steps
-BUDGET = 1.5  # seconds for each source (a file, a Create) and the steps after it
+BUDGET = 3.0  # seconds for each source (a file, a Create) and the steps after it
+TOTAL = 10.0  # seconds for all of them: no source is started after
 SOURCES = 12  # sources run per pipeline
 _FOLLOWED = 8  # steps followed from a source
 # exceptions an environment makes, which the worker's may not
@@ -450,7 +452,10 @@ def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
         jobs += [(run.follow, found) for found in _created(pipeline)]
     except Exception:  # noqa: BLE001 - a hostile source or pipeline: no finding
         jobs = []
+    started = time.monotonic()
     for job, found in jobs[:SOURCES]:
+        if time.monotonic() - started > TOTAL:
+            break
         try:
             with time_limit(BUDGET):
                 job(*found)
