@@ -331,8 +331,20 @@ BIG = ["ffffffffffffff01", "07"]
             ),
             None,
         ),
+        (  # flattened with another input: the elements here are not all of them
+            lambda p: (
+                (p | beam.Create(BIG), p | "more" >> beam.Create(["01"] * 30))
+                | beam.Flatten()
+                | beam.Map(to_id)
+            ),
+            None,
+        ),
+        (  # a Flatten of one input keeps them all
+            lambda p: (p | beam.Create(BIG),) | beam.Flatten() | beam.Map(to_id),
+            "VarIntCoder",
+        ),
     ],
-    ids=["shuffled", "few", "sampled", "any", "as-text"],
+    ids=["shuffled", "few", "sampled", "any", "as-text", "flattened", "flatten-one"],
 )
 def test_outputs_the_coder_of_their_type_refuses(make, found):
     diagnostics = _ask(make)

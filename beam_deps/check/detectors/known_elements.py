@@ -300,8 +300,11 @@ class _Run:
             return
         for node in self.readers.get(id(pcoll), []):
             if isinstance(node.transform, WindowInto | Flatten):
+                # a Flatten of several inputs has elements of the others too
+                whole = known.complete and len(node.inputs) == 1
+                passed = _Known(known.values, known.origin, whole, known.made)
                 for out in (node.outputs or {}).values():
-                    self.follow(out, known, depth + 1)
+                    self.follow(out, passed, depth + 1)
                 continue
             if id(node) in self.done:
                 continue
