@@ -106,8 +106,8 @@ def test_inline_ignore_comments(tmp_path):
             COUNTS = []
             with beam.Pipeline() as p:
                 nums = p | beam.Create([1])
-                nums | "A" >> beam.Map(lambda x: (lock, x))  # beam-deps: ignore[BD104]
-                nums | "B" >> beam.Map(lambda x: (lock, x))
+                nums | "A" >> beam.Map(lambda x: (lock.locked(), x))  # beam-deps: ignore[BD104]
+                nums | "B" >> beam.Map(lambda x: (lock.locked(), x))
                 nums | "C" >> beam.Map(lambda x: COUNTS.append(x))  # beam-deps: ignore
             """
         )
@@ -151,7 +151,7 @@ def test_a_missing_input_is_reported_and_the_rest_is_still_checked(tmp_path):
             lock = threading.Lock()
             with beam.Pipeline() as p:
                 lines = p | "Read" >> beam.io.ReadFromText({str(missing)!r})
-                lines | "Locked" >> beam.Map(lambda x: (lock, x))
+                lines | "Locked" >> beam.Map(lambda x: (lock.locked(), x))
             """
         )
     )
@@ -220,7 +220,7 @@ def test_a_script_stopping_after_run_is_said_and_can_skip_reading_results(tmp_pa
             if not os.environ.get("BEAM_DEPS_CHECK"):
                 open("/nonexistent/first-output.txt").read()
             with beam.Pipeline() as p2:
-                p2 | beam.Create([1]) | "B" >> beam.Map(lambda x: (lock, x))
+                p2 | beam.Create([1]) | "B" >> beam.Map(lambda x: (lock.locked(), x))
             open("/nonexistent/second-output.txt").read()
             """
         )
@@ -239,7 +239,7 @@ def test_an_unknown_runner_is_an_error_and_the_pipeline_is_still_checked(tmp_pat
         "from apache_beam.options.pipeline_options import PipelineOptions\n"
         "lock = threading.Lock()\n"
         "with beam.Pipeline(options=PipelineOptions(sys.argv[1:])) as p:\n"
-        "    p | beam.Create([1]) | 'Locked' >> beam.Map(lambda x: (lock, x))\n"
+        "    p | beam.Create([1]) | 'Locked' >> beam.Map(lambda x: (lock.locked(), x))\n"
     )
     report = check_script(script, argv=["--runner=NoSuchRunner"])
     found = sorted((d.code, d.severity.value, d.line) for d in report.diagnostics)
@@ -423,7 +423,8 @@ def test_module_mode(capsys, tmp_path, monkeypatch):
     (package / "__init__.py").write_text("")
     (package / "job.py").write_text(
         "import threading\nimport apache_beam as beam\nL = threading.Lock()\n"
-        "with beam.Pipeline() as p:\n    p | beam.Create([1]) | beam.Map(lambda x: (L, x))\n"
+        "with beam.Pipeline() as p:\n"
+        "    p | beam.Create([1]) | beam.Map(lambda x: (L.locked(), x))\n"
     )
     monkeypatch.chdir(tmp_path)
     code, out, _ = cli(capsys, "check", "-m", "jobs.job", "--format", "json")

@@ -22,10 +22,10 @@ lock = threading.Lock()
 DOC = \"\"\" # beam-deps: ignore[BD110] inside a string is no comment \"\"\"
 with beam.Pipeline() as p:
     nums = p | beam.Create([1])
-    nums | "A" >> beam.Map(lambda x: (lock, x))  # beam-deps: ignore[BD104]
+    nums | "A" >> beam.Map(lambda x: (lock.locked(), x))  # beam-deps: ignore[BD104]
     nums | "B" >> beam.Map(lambda x: x)  # beam-deps: ignore[BD104, BD2]
     nums | "C" >> beam.Map(lambda x: x)  # beam-deps: ignore
-    nums | "D" >> beam.Map(lambda x: (lock, x))  # beam-deps: ignore[BD104,BD999]
+    nums | "D" >> beam.Map(lambda x: (lock.locked(), x))  # beam-deps: ignore[BD104,BD999]
 """
 
 
