@@ -131,9 +131,8 @@ def _created(pipeline: Any) -> Iterator[tuple[Any, _Known]]:
             continue
         label = shuffles.where(node)["transform"]
         for pcoll in (node.outputs or {}).values():
-            known = _Known(list(values[:CREATED]), f"from a value of {label}")
-            known.complete = len(values) <= CREATED
-            yield pcoll, known
+            origin = f"from a value of {label}"
+            yield pcoll, _Known(list(values[:CREATED]), origin, len(values) <= CREATED)
 
 
 def _runnable(function: Any) -> bool:
@@ -150,11 +149,13 @@ def _runnable(function: Any) -> bool:
     if isinstance(function, types.MethodDescriptorType):
         return function.__objclass__ in (str, bytes)
     safe = (int, float, str, bytes, bool, complex, len, ord, chr, abs, round, decimal.Decimal)
-    pure = (json.loads, ast.literal_eval, datetime.date.fromisoformat)
-    try:
-        return any(function is f for f in (*safe, *pure, datetime.datetime.fromisoformat))
-    except Exception:  # noqa: BLE001 - a hostile object
-        return False
+    pure = (
+        json.loads,
+        ast.literal_eval,
+        datetime.date.fromisoformat,
+        datetime.datetime.fromisoformat,
+    )
+    return any(function is f for f in (*safe, *pure))
 
 
 def _has_beam_parameters(function: Any) -> bool:
