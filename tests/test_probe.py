@@ -210,3 +210,30 @@ def test_worker_failure_to_find_a_main_class_confirms_the_predicted_bd302():
         )
     )
     assert alone.code == "BD412" and MISSING_MAIN_ATTRIBUTE not in alone.extra
+
+
+def test_the_simulated_workers_folder_goes_even_when_check_is_killed(tmp_path):
+    """A check killed outright (SIGKILL, a CI timeout) runs no cleanup of its own: the simulated
+    worker, left reading end-of-file, removes the folder it ran in."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    code = (
+        "import sys, time\n"
+        "from beam_deps.check.simulated.probe import WorkerProbe\n"
+        "w = WorkerProbe().start()\n"
+        "w.ready()\n"
+        "print(w._workdir, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    workdir = parent.stdout.readline().strip()
+    assert os.path.basename(workdir).startswith("beam-deps-probe-") and os.path.isdir(workdir)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 60
+    while os.path.exists(workdir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not os.path.exists(workdir)

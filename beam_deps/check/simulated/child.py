@@ -556,6 +556,22 @@ def _missing(exc):
 
 
 def main():
+    """Serve the parent, then remove the folder the parent made as this process's cwd.
+
+    The parent removes it too; this side also covers a parent killed outright (SIGKILL, a
+    test runner's timeout), which leaves this process reading end-of-file."""
+    workdir = os.getcwd()
+    try:
+        return _serve()
+    finally:
+        if os.path.basename(workdir).startswith("beam-deps-probe-"):
+            import shutil  # only now: the worker's modules stay as the worker has them
+
+            os.chdir(os.path.dirname(workdir))
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _serve():
     global _OUT
     _OUT = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # anything user code prints goes to stderr, never into the protocol
