@@ -94,6 +94,51 @@ def with_timestamp(x, ts=beam.DoFn.TimestampParam):
         ),
         (lambda p: p | beam.Create([1, 7]) | beam.Partition(lambda e, n: e % 4, 3), "3 not in"),
         (lambda p: p | beam.Create([1, 7]) | beam.Partition(lambda e, n: e % n, 3), None),
+        (  # a side input whose every element is known: the worker's view of it
+            lambda p: (
+                p
+                | beam.Create(["1"])
+                | beam.Map(
+                    lambda s, d: d[s], d=beam.pvalue.AsDict(p | "d" >> beam.Create([("2", 2)]))
+                )
+            ),
+            "KeyError: '1'",
+        ),
+        (  # a Filter against a side input keeps the bad element, which a later step meets
+            lambda p: (
+                p
+                | beam.Create(["1", "x", "9"])
+                | beam.Filter(
+                    lambda v, bad: v not in bad,
+                    beam.pvalue.AsList(p | "banned" >> beam.Create(["9"])),
+                )
+                | beam.Map(int)
+            ),
+            "invalid literal",
+        ),
+        (  # ... or drops it: nothing to say
+            lambda p: (
+                p
+                | beam.Create(["1", "x"])
+                | beam.Filter(
+                    lambda v, bad: v not in bad,
+                    beam.pvalue.AsIter(p | "banned" >> beam.Create(["x"])),
+                )
+                | beam.Map(int)
+            ),
+            None,
+        ),
+        (  # a singleton made by a step run here, read by a step that comes first in the graph
+            lambda p: (
+                p
+                | beam.Create([4, 0])
+                | beam.Map(
+                    lambda v, total: total / v,
+                    beam.pvalue.AsSingleton(p | "t" >> beam.Create(["12"]) | "n" >> beam.Map(int)),
+                )
+            ),
+            "ZeroDivisionError",
+        ),
     ],
     ids=[
         "builtin",
@@ -109,6 +154,10 @@ def with_timestamp(x, ts=beam.DoFn.TimestampParam):
         "filtered",
         "partition",
         "partition-ok",
+        "side-input-dict",
+        "side-input-filter-keeps",
+        "side-input-filter-drops",
+        "side-input-singleton-later",
     ],
 )
 def test_steps_run_on_created_values(make, found):
@@ -129,11 +178,27 @@ def test_steps_run_on_created_values(make, found):
         lambda p: p | beam.Create(["a"]) | beam.Map(lambda s: undefined_name),  # noqa: F821
         # Beam fills the parameter: a plain call cannot
         lambda p: p | beam.Create(["1"]) | beam.Map(with_timestamp),
-        # a side input: its value is the job's
+        # a side input made after a shuffle: its value is the job's
         lambda p: (
             p
             | beam.Create(["1"])
-            | beam.Map(lambda s, d: d[s], d=beam.pvalue.AsDict(p | "d" >> beam.Create([("2", 2)])))
+            | beam.Map(
+                lambda s, d: d[s],
+                d=beam.pvalue.AsDict(p | "d" >> beam.Create([("2", 2)]) | beam.CombinePerKey(sum)),
+            )
+        ),
+        # a side input in windows: each element sees its own window's part
+        lambda p: (
+            p
+            | beam.Create(["1"])
+            | beam.Map(
+                lambda s, d: d[s],
+                d=beam.pvalue.AsDict(
+                    p
+                    | "d" >> beam.Create([("2", 2)])
+                    | beam.WindowInto(beam.window.FixedWindows(60))
+                ),
+            )
         ),
         # the exception is handled by Beam
         lambda p: p | beam.Create(["x"]) | beam.Map(lambda s: int(s)).with_exception_handling(),
@@ -144,7 +209,17 @@ def test_steps_run_on_created_values(make, found):
             p | beam.Create([("a", "x")]) | beam.GroupByKey() | beam.MapTuple(lambda k, v: int(k))
         ),
     ],
-    ids=["oserror", "import", "name", "beam-param", "side-input", "handled", "dofn", "shuffle"],
+    ids=[
+        "oserror",
+        "import",
+        "name",
+        "beam-param",
+        "side-input-shuffled",
+        "side-input-windowed",
+        "handled",
+        "dofn",
+        "shuffle",
+    ],
 )
 def test_left_alone(make):
     assert _codes(make) == []

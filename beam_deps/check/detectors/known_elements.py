@@ -175,9 +175,11 @@ def _plain(values: Any) -> bool:
     return not any(isinstance(v, AsSideInput | PValue) for v in values)
 
 
-def _runner(node: Any) -> Any | None:
+def _runner(node: Any, side: list[Any]) -> Any | None:
     """What to call per element for a step run here: Beam's own wrapper around the user's
-    function (or Beam's partitioning DoFn), with the step's plain extra arguments bound."""
+    function (or Beam's partitioning DoFn), with the step's extra arguments bound (its side
+    inputs' values where Beam's placeholders stand)."""
+    from apache_beam.internal.util import insert_values_in_args
     from apache_beam.transforms.core import ParDo
 
     from beam_deps.pipeline.payloads import user_code, wrapper_kind
@@ -187,7 +189,10 @@ def _runner(node: Any) -> Any | None:
         return None
     args = tuple(getattr(transform, "args", None) or ())
     kwargs = dict(getattr(transform, "kwargs", None) or {})
-    if getattr(transform, "side_inputs", None) or not _plain((*args, *kwargs.values())):
+    if side:
+        placed, kwargs = insert_values_in_args(args, kwargs, side)
+        args = tuple(placed)
+    if not _plain((*args, *kwargs.values())):
         return None
     dofn = transform.fn
     if type(dofn).__name__ == "ApplyPartitionFnFn" and shuffles.is_beams(dofn) and len(args) >= 2:
@@ -293,12 +298,16 @@ class _Run:
         self.readers = shuffles.consumers(pipeline)
         self.raised: list[_Raised] = []
         self.done: set[int] = set()
+        self.whole: dict[int, _Known] = {}  # PCollections whose every element is known
+        self.waiting: list[tuple[Any, _Known, int]] = []
 
     def follow(self, pcoll: Any, known: _Known, depth: int = 0) -> None:
         from apache_beam.transforms.core import Flatten, WindowInto
 
         if pcoll is None or depth > _FOLLOWED or not known.values:
             return
+        if known.complete:
+            self.whole[id(pcoll)] = known
         for node in self.readers.get(id(pcoll), []):
             if isinstance(node.transform, WindowInto | Flatten):
                 # a Flatten of several inputs has elements of the others too
@@ -307,19 +316,59 @@ class _Run:
                 for out in (node.outputs or {}).values():
                     self.follow(out, passed, depth + 1)
                 continue
-            if id(node) in self.done:
-                continue
-            call = _runner(node)
-            if call is None:
-                continue
-            outputs = self.step(node, call, known)
-            if outputs is None:
-                continue
-            for tag, values in outputs.items():
-                out = (node.outputs or {}).get(tag)
-                if out is None and tag is not None:
-                    out = (node.outputs or {}).get(str(tag))
-                self.follow(out, known.after_a_step(values), depth + 1)
+            self.visit(node, known, depth)
+
+    def visit(self, node: Any, known: _Known, depth: int) -> None:
+        """Run one step on its main input's known elements and follow its outputs."""
+        if id(node) in self.done:
+            return
+        side = self.side_values(node)
+        if side is None:
+            self.waiting.append((node, known, depth))  # a side input may be known later
+            return
+        call = _runner(node, side)
+        if call is None:
+            return
+        outputs = self.step(node, call, known)
+        if outputs is None:
+            return
+        for tag, values in outputs.items():
+            out = (node.outputs or {}).get(tag)
+            if out is None and tag is not None:
+                out = (node.outputs or {}).get(str(tag))
+            self.follow(out, known.after_a_step(values), depth + 1)
+
+    def side_values(self, node: Any) -> list[Any] | None:
+        """What the worker passes for each side input of the step, where each is a view of a
+        PCollection in the global window whose every element is known here; None when one is
+        not (yet) known."""
+        from apache_beam.pvalue import AsDict, AsIter, AsList, AsMultiMap, AsSingleton
+        from apache_beam.transforms.window import GlobalWindows
+
+        values = []
+        for view in getattr(node.transform, "side_inputs", None) or ():
+            pcoll = getattr(view, "pvalue", None)
+            known = self.whole.get(id(pcoll))
+            windowfn = getattr(getattr(pcoll, "windowing", None), "windowfn", None)
+            if known is None or type(view) not in (AsSingleton, AsIter, AsList, AsDict, AsMultiMap):
+                return None
+            if not isinstance(windowfn, GlobalWindows):
+                return None
+            options = {}
+            if isinstance(view, AsSingleton) and view.default_value is not AsSingleton._NO_DEFAULT:
+                options["default"] = view.default_value
+            try:  # Beam's own view of the elements (a list: AsIter is read once per element)
+                values.append(type(view)._from_runtime_iterable(list(known.values), options))
+            except Exception:  # noqa: BLE001 - a view that does not fit: BD317's to say
+                return None
+        return values
+
+    def resume(self) -> None:
+        """Run the steps that waited for a side input known only after them."""
+        waiting, self.waiting = self.waiting, []
+        for node, known, depth in waiting:
+            if self.side_values(node) is not None:
+                self.visit(node, known, depth)
 
     def step(self, node: Any, call: Any, known: _Known) -> dict[Any, list[Any]] | None:
         collected: dict[Any, list[Any]] = {}
@@ -466,6 +515,14 @@ def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
         except ScriptTimeout:
             pass  # what did not finish in time is not claimed
         except Exception:  # noqa: BLE001 - a hostile source or pipeline: no finding
+            pass
+    if time.monotonic() - started <= TOTAL:
+        try:
+            with time_limit(BUDGET):
+                run.resume()
+        except ScriptTimeout:
+            pass
+        except Exception:  # noqa: BLE001 - as above
             pass
     for raised in run.raised:
         where = shuffles.where(raised.node)
