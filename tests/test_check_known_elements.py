@@ -308,6 +308,19 @@ def test_steps_run_on_the_first_lines_of_a_local_file(tmp_path):
     )
 
 
+def test_a_bad_record_deep_in_a_file_is_met(tmp_path):
+    """Users' files put the odd record anywhere: the first 1000 records are run."""
+    path = tmp_path / "readings.txt"
+    lines = [str(i) for i in range(1200)]
+    lines[900] = "n/a"
+    path.write_text("\n".join(lines) + "\n")
+    (d,) = _ask(lambda p: p | beam.io.ReadFromText(str(path)) | beam.Map(int))
+    assert d.code == "BD329" and "'n/a'" in d.message
+    lines[900], lines[1100] = "900", "n/a"  # past the records run: not claimed
+    path.write_text("\n".join(lines) + "\n")
+    assert _ask(lambda p: p | beam.io.ReadFromText(str(path)) | beam.Map(int)) == []
+
+
 def test_a_whole_single_file_is_all_the_elements(tmp_path):
     """Three lines read whole: every output's size is estimated by the worker, shuffle or
     not; two files: the other's lines are elements too, so the sample may not hold it."""

@@ -13,7 +13,7 @@ Decided by running, not by reading:
 
 * the elements: the values of a ``Create`` (the first 100), and the records of a
   ``ReadFromText``/``ReadFromTextWithFilename`` of files on this machine, read by the source
-  Beam ships, so by the worker's own code (the first 200 of each of up to 5 files; the rest
+  Beam ships, so by the worker's own code (the first 1000 of each of up to 5 files; the rest
   of each file is read for decoding errors up to 4 MB; text_inputs.py). A read that
   raises is BD330: a ``.gz`` name on plain text ("incorrect header check"), gzip bytes
   under a ``.txt`` name, latin-1 bytes read as UTF-8;

@@ -21,7 +21,7 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.diagnostics import Diagnostic
 
-RECORDS = 200  # records of each input file kept for the steps after the read
+RECORDS = 1000  # records of each input file kept for the steps after the read
 FILES = 5  # input files read per source
 SCANNED = 4 * 2**20  # characters of each file read for decoding errors
 
