@@ -333,6 +333,13 @@ ELEMENT_EXAMPLES = [
     ),
     Example("elements_side_lookup_fixed.py", args=("{out}/out.txt",)),
     Example(
+        "elements_combine_text.py",
+        E({"BD329"}),
+        fails_with="TypeError: unsupported operand type(s) for +: 'int' and 'str'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_combine_text_fixed.py", args=("{out}/out.txt",)),
+    Example(
         "elements_gz_plain.py",
         E({"BD330"}),
         fails_with="incorrect header check",
@@ -464,6 +471,7 @@ OUTPUTS = {
     "elements_header_line_fixed-cloudpickle": ["eu=7", "us=5"],
     "elements_partition_range_fixed-cloudpickle": ["4", "5", "6", "7", "8"],
     "elements_side_lookup_fixed-cloudpickle": ["1=Germany", "2=unknown", "3=France"],
+    "elements_combine_text_fixed-cloudpickle": ["cake=4.00", "tea=3.75"],
     "elements_gz_plain_fixed-cloudpickle": ["CAT", "DOG"],
     "elements_latin1_input_fixed-cloudpickle": ["café", "tea"],
     "elements_uint64_key_fixed-cloudpickle": ["18446744073709551361=2", "7=1"],

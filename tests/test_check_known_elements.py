@@ -55,6 +55,20 @@ def with_timestamp(x, ts=beam.DoFn.TimestampParam):
     return int(ts.micros) + int(x)
 
 
+class MergesBadly(beam.CombineFn):
+    def create_accumulator(self):
+        return 0
+
+    def add_input(self, total, value):
+        return total + value
+
+    def merge_accumulators(self, totals):
+        return sum(totals) / len(totals[2:])  # two accumulators: ZeroDivisionError
+
+    def extract_output(self, total):
+        return total
+
+
 @pytest.mark.parametrize(
     "make, found",
     [
@@ -139,6 +153,56 @@ def with_timestamp(x, ts=beam.DoFn.TimestampParam):
             ),
             "ZeroDivisionError",
         ),
+        (  # through a shuffle: the worker's groups, keyed by the encoded key
+            lambda p: (
+                p
+                | beam.Create([("a", 1), ("b", 0)])
+                | beam.GroupByKey()
+                | beam.MapTuple(lambda k, vs: 10 / sum(vs))
+            ),
+            "ZeroDivisionError",
+        ),
+        (  # 1 and 1.0 encode apart: two groups of one value each
+            lambda p: (
+                p
+                | beam.Create([(1, "x"), (1.0, "y")])
+                | beam.GroupByKey()
+                | beam.MapTuple(lambda k, vs: vs[1])
+            ),
+            "IndexError",
+        ),
+        (  # a combine of Beam's on values one of which is text
+            lambda p: p | beam.Create([("a", 1), ("a", "2")]) | beam.CombinePerKey(sum),
+            "unsupported operand",
+        ),
+        (  # the step after a CombineGlobally gets its result
+            lambda p: (
+                p | beam.Create([1, 2]) | beam.CombineGlobally(sum) | beam.Map(lambda t: t["n"])
+            ),
+            "not subscriptable",
+        ),
+        (  # Count.PerElement's pairs
+            lambda p: (
+                p
+                | beam.Create(["a", "b", "a"])
+                | beam.combiners.Count.PerElement()
+                | beam.MapTuple(lambda word, n: word + n)
+            ),
+            "can only concatenate",
+        ),
+        (  # a CombineFn of the user's, run as Beam runs it (three accumulators, a merge)
+            lambda p: p | beam.Create([("a", 1), ("a", 2)]) | beam.CombinePerKey(MergesBadly()),
+            "ZeroDivisionError",
+        ),
+        (  # all is well after the shuffle
+            lambda p: (
+                p
+                | beam.Create([("a", 1), ("a", 2)])
+                | beam.CombinePerKey(sum)
+                | beam.MapTuple(lambda k, total: f"{k}={total / 3}")
+            ),
+            None,
+        ),
     ],
     ids=[
         "builtin",
@@ -158,6 +222,13 @@ def with_timestamp(x, ts=beam.DoFn.TimestampParam):
         "side-input-filter-keeps",
         "side-input-filter-drops",
         "side-input-singleton-later",
+        "grouped",
+        "grouped-by-encoded-key",
+        "combined-text",
+        "combined-globally",
+        "counted",
+        "combinefn-merge",
+        "combined-fine",
     ],
 )
 def test_steps_run_on_created_values(make, found):
@@ -178,13 +249,15 @@ def test_steps_run_on_created_values(make, found):
         lambda p: p | beam.Create(["a"]) | beam.Map(lambda s: undefined_name),  # noqa: F821
         # Beam fills the parameter: a plain call cannot
         lambda p: p | beam.Create(["1"]) | beam.Map(with_timestamp),
-        # a side input made after a shuffle: its value is the job's
+        # a side input made by a shuffle of elements not all known: its value is the job's
         lambda p: (
             p
             | beam.Create(["1"])
             | beam.Map(
                 lambda s, d: d[s],
-                d=beam.pvalue.AsDict(p | "d" >> beam.Create([("2", 2)]) | beam.CombinePerKey(sum)),
+                d=beam.pvalue.AsDict(
+                    p | "d" >> beam.Create([("2", 2)] * 101) | beam.CombinePerKey(sum)
+                ),
             )
         ),
         # a side input in windows: each element sees its own window's part
@@ -204,10 +277,23 @@ def test_steps_run_on_created_values(make, found):
         lambda p: p | beam.Create(["x"]) | beam.Map(lambda s: int(s)).with_exception_handling(),
         # a DoFn whose setup makes what process reads: the worker's
         lambda p: p | beam.Create(["x"]) | beam.ParDo(ParsesAfterSetup()),
-        # after a shuffle
+        # after a shuffle of elements not all known
         lambda p: (
-            p | beam.Create([("a", "x")]) | beam.GroupByKey() | beam.MapTuple(lambda k, v: int(k))
+            p
+            | beam.Create([("a", "x")] * 101)
+            | beam.GroupByKey()
+            | beam.MapTuple(lambda k, v: int(k))
         ),
+        # after a shuffle whose coder changes the value (a tuple declared a List comes back a
+        # list): not followed
+        lambda p: (
+            p
+            | beam.Create([("a", (1, 2))]).with_output_types(typing.Tuple[str, typing.List[int]])  # noqa: UP006
+            | beam.GroupByKey()
+            | beam.MapTuple(lambda k, vs: int(k))
+        ),
+        # a CombineFn of the user's whose setup makes what it reads: the worker's
+        lambda p: p | beam.Create([("a", "x")]) | beam.CombinePerKey(ParsesAfterSetupFn()),
     ],
     ids=[
         "oserror",
@@ -218,11 +304,30 @@ def test_steps_run_on_created_values(make, found):
         "side-input-windowed",
         "handled",
         "dofn",
-        "shuffle",
+        "shuffle-partly-known",
+        "shuffle-changes",
+        "combinefn-setup",
     ],
 )
 def test_left_alone(make):
     assert _codes(make) == []
+
+
+class ParsesAfterSetupFn(beam.CombineFn):
+    def setup(self):
+        self.base = 10
+
+    def create_accumulator(self):
+        return 0
+
+    def add_input(self, total, value):
+        return total + int(value, self.base)
+
+    def merge_accumulators(self, totals):
+        return sum(totals)
+
+    def extract_output(self, total):
+        return total
 
 
 class ParsesAfterSetup(beam.DoFn):

@@ -61,8 +61,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors import known_groups, text_inputs
 from beam_deps.check.detectors import shuffle_inputs as shuffles
-from beam_deps.check.detectors import text_inputs
 from beam_deps.check.detectors.contained import Reached, contained
 from beam_deps.check.detectors.worker_code import is_user_function
 from beam_deps.check.postprocess import UNLESS_SAID
@@ -97,6 +97,8 @@ _PURE = (
     "shlex",
     "ast",
     "apache_beam.transforms.core",
+    "apache_beam.transforms.combiners",
+    "apache_beam.transforms.util",
 )
 
 
@@ -130,8 +132,10 @@ def _created(pipeline: Any) -> Iterator[tuple[Any, _Known]]:
         if not isinstance(values, list | tuple) or not values:
             continue
         label = shuffles.where(node)["transform"]
+        parent = getattr(getattr(node, "parent", None), "transform", None)
         for pcoll in (node.outputs or {}).values():
-            origin = f"from a value of {label}"
+            # a Create of Beam's own (a CombineGlobally's default) makes nothing of the user's
+            origin = "" if shuffles.is_beams(parent) else f"from a value of {label}"
             yield pcoll, _Known(list(values[:CREATED]), origin, len(values) <= CREATED)
 
 
@@ -201,18 +205,17 @@ def _runner(node: Any, side: list[Any]) -> Any | None:
             return None
         return lambda element: dofn.process(element, *args, **kwargs)
     kind = wrapper_kind(dofn)
+    if kind is None and shuffles.is_beams(dofn):
+        return known_groups.beams_step(dofn, args, kwargs)
     if kind is None:
         return _dofn_runner(dofn, args, kwargs)
     function = user_code(dofn)
-    if not _runnable(function) or _has_beam_parameters(function):
+    if not (_runnable(function) or known_groups.beams_pure(function)):
+        return None
+    if _has_beam_parameters(function):
         return None
     wrapper = dofn._fn
     return lambda element: wrapper(element, *args, **kwargs)
-
-
-# a DoFn's methods that make the state ``process`` reads on a worker: one defined by the user
-# means that state is the worker's, not this instance's
-_PREPARES = ("setup", "start_bundle", "__setstate__", "__getstate__", "__reduce__")
 
 
 def _dofn_runner(dofn: Any, args: tuple, kwargs: dict) -> Any | None:
@@ -224,13 +227,18 @@ def _dofn_runner(dofn: Any, args: tuple, kwargs: dict) -> Any | None:
     process = getattr(cls, "process", None)
     if not is_user_function(process) or _has_beam_parameters(process):
         return None
-    if any(is_user_function(getattr(cls, name, None)) for name in _PREPARES):
+    # a method of the user's that makes the state ``process`` reads: the worker's state
+    if any(is_user_function(getattr(cls, name, None)) for name in known_groups.PREPARES):
         return None
     try:
         fresh = copy.deepcopy(dofn)  # the worker's own copy: this one stays the pipeline's
     except Exception:  # noqa: BLE001 - a client, a lock: the worker's to run
         return None
     return lambda element: fresh.process(element, *args, **kwargs)
+
+
+def side_inputs(node: Any) -> list[Any]:
+    return list(getattr(node.transform, "side_inputs", None) or ())
 
 
 class _NotIterable(TypeError):
@@ -302,13 +310,18 @@ class _Run:
         self.waiting: list[tuple[Any, _Known, int]] = []
 
     def follow(self, pcoll: Any, known: _Known, depth: int = 0) -> None:
-        from apache_beam.transforms.core import Flatten, WindowInto
+        from apache_beam.transforms.core import Flatten, GroupByKey, WindowInto
 
         if pcoll is None or depth > _FOLLOWED or not known.values:
             return
         if known.complete:
             self.whole[id(pcoll)] = known
         for node in self.readers.get(id(pcoll), []):
+            if isinstance(node.transform, GroupByKey):
+                groups = known_groups.grouped(pcoll, known.values) if known.complete else None
+                for out in (node.outputs or {}).values() if groups else ():
+                    self.follow(out, known.after_a_step(groups), depth + 1)
+                continue
             if isinstance(node.transform, WindowInto | Flatten):
                 # a Flatten of several inputs has elements of the others too
                 whole = known.complete and len(node.inputs) == 1
@@ -326,6 +339,12 @@ class _Run:
         if side is None:
             self.waiting.append((node, known, depth))  # a side input may be known later
             return
+        if not known.origin:  # Beam's own Create: what the step gives is its side input's
+            sides = [self.whole.get(id(getattr(v, "pvalue", None))) for v in side_inputs(node)]
+            origin = next((k.origin for k in sides if k is not None and k.origin), None)
+            if origin is None:
+                return
+            known = _Known(known.values, origin, known.complete, True)
         call = _runner(node, side)
         if call is None:
             return
@@ -346,7 +365,7 @@ class _Run:
         from apache_beam.transforms.window import GlobalWindows
 
         values = []
-        for view in getattr(node.transform, "side_inputs", None) or ():
+        for view in side_inputs(node):
             pcoll = getattr(view, "pvalue", None)
             known = self.whole.get(id(pcoll))
             windowfn = getattr(getattr(pcoll, "windowing", None), "windowfn", None)
@@ -525,7 +544,7 @@ def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
         except Exception:  # noqa: BLE001 - as above
             pass
     for raised in run.raised:
-        where = shuffles.where(raised.node)
+        where = shuffles.where(known_groups.reported(raised.node))
         if raised.coder is not None:
             out.append(
                 diagnostic(

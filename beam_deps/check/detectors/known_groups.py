@@ -1,0 +1,148 @@
+"""Known elements through a shuffle and Beam's own combining steps (used by known_elements,
+BD329).
+
+Users' small pipelines group and combine their ``Create``'s values before the step that
+fails: ``Create`` > ``GroupByKey`` > ``MapTuple(lambda k, vs: ...)``, or ``CombinePerKey(sum)``
+over values one of which is a string. When every element before the shuffle is known, so is
+what the worker's shuffle gives the next step: the same groups, keyed by the encoded key as
+Beam groups them (``1`` and ``1.0`` are two keys), each group's values as a list (what the
+worker's small groups are; a list allows everything the worker's iterable does, so nothing
+fails here that works there).
+
+The shuffle is followed only where the simulation is the worker's: all elements known, in
+the global window, each a pair, and each key and value coming back from its coder as the
+same value of the same type (a value the coder changes or refuses is another detector's to
+say: BD306, BD308, BD310). Beam's own steps of ``CombinePerKey``/``CombineGlobally``/``Count``
+and friends run as Beam runs them: ``CombineValuesDoFn`` with three accumulators and a merge,
+on a combine function of the user's (without a ``setup`` of its own), a builtin (``sum``,
+``max``...) or one of Beam's combiners.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+from typing import Any
+
+from beam_deps.check.detectors.worker_code import is_user_function
+
+# builtins a combine may be given that only read their argument
+_COMBINING = tuple(
+    getattr(builtins, name) for name in ("sum", "max", "min", "any", "all", "sorted", "len")
+)
+# modules of Beam whose functions and combiners compute on the elements alone
+_BEAMS_PURE = (
+    "apache_beam.transforms.core",
+    "apache_beam.transforms.combiners",
+    "apache_beam.transforms.util",
+)
+# a class's methods that make the state its other methods read on a worker
+PREPARES = ("setup", "start_bundle", "__setstate__", "__getstate__", "__reduce__")
+
+
+def grouped(pcoll: Any, values: list[Any]) -> list[Any] | None:
+    """What a GroupByKey of ``pcoll`` gives the next step when ``values`` are all its
+    elements; None where the worker's shuffle may differ."""
+    from apache_beam.coders import registry
+    from apache_beam.transforms.window import GlobalWindows
+    from apache_beam.typehints import Any as AnyType
+    from apache_beam.typehints import typehints
+
+    windowfn = getattr(getattr(pcoll, "windowing", None), "windowfn", None)
+    if not isinstance(windowfn, GlobalWindows):
+        return None
+    key_type = value_type = AnyType
+    element_type = getattr(pcoll, "element_type", None)
+    if isinstance(element_type, typehints.TupleConstraint) and len(element_type.tuple_types) == 2:
+        key_type, value_type = element_type.tuple_types
+    try:
+        keys = registry.get_coder(key_type).as_deterministic_coder("GroupByKey")
+        coder = registry.get_coder(value_type)
+    except Exception:  # noqa: BLE001 - a key Beam refuses: BD310's to say
+        return None
+    groups: dict[bytes, tuple[Any, list[Any]]] = {}
+    for element in values:
+        if not isinstance(element, tuple | list) or len(element) != 2:
+            return None
+        key, value = element
+        try:
+            encoded = keys.encode(key)
+            back = keys.decode(encoded), coder.decode(coder.encode(value))
+        except Exception:  # noqa: BLE001 - a coder's refusal: another detector's
+            return None
+        if not _same(back[0], key) or not _same(back[1], value):
+            return None
+        groups.setdefault(encoded, (key, []))[1].append(value)
+    return [(key, found) for key, found in groups.values()]
+
+
+def _same(back: Any, value: Any) -> bool:
+    try:
+        return type(back) is type(value) and bool(back == value)
+    except Exception:  # noqa: BLE001 - a comparison that raises: not the same, as far as known
+        return False
+
+
+def beams_step(dofn: Any, args: tuple, kwargs: dict) -> Any | None:
+    """What to call per element for one of Beam's own DoFns in a combine, run here: the
+    combining DoFn on a combine function that computes on its inputs alone, and the keying
+    step of ``CombineGlobally``; None for any other."""
+    name = type(dofn).__name__
+    if name == "_KeyWithNone":
+        return lambda element: [(None, element)]
+    if name != "CombineValuesDoFn" or not combines_alone(getattr(dofn, "combinefn", None)):
+        return None
+    try:
+        fresh = copy.deepcopy(dofn)  # the worker's own copy
+        fresh.setup()  # the combine function's own (none of the user's: combines_alone)
+    except Exception:  # noqa: BLE001 - the worker's to run
+        return None
+    return lambda element: fresh.process(element, *args, **kwargs)
+
+
+def combines_alone(combinefn: Any) -> bool:
+    """A combine function whose result depends on its inputs alone: a builtin or function of
+    the user's wrapped by Beam, one of Beam's combiners, or a CombineFn of the user's where
+    nothing but its constructor makes what it reads."""
+    from apache_beam.transforms.core import CallableWrapperCombineFn, CombineFn
+
+    if isinstance(combinefn, CallableWrapperCombineFn):
+        function = getattr(combinefn, "_fn", None)
+        return is_user_function(function) or any(function is f for f in _COMBINING)
+    if not isinstance(combinefn, CombineFn):
+        return False
+    cls = type(combinefn)
+    if cls.__module__ in _BEAMS_PURE:
+        return True
+    if not is_user_function(getattr(cls, "add_input", None)):
+        return False
+    return not any(is_user_function(getattr(cls, name, None)) for name in PREPARES)
+
+
+def beams_pure(function: Any) -> bool:
+    """A function of Beam's own steps that computes on the element alone (the keying and
+    unkeying lambdas of a combine, ``Keys``, ``KvSwap``...)."""
+    module = getattr(function, "__module__", None) or ""
+    return module in _BEAMS_PURE
+
+
+def reported(node: Any) -> Any:
+    """The step to name for one of Beam's own steps of a combine: the outermost of Beam's
+    composites holding it (``CombinePerKey(sum)``, not its ``Combine/ParDo(CombineValuesDoFn)``);
+    any other step is named as it is."""
+    from beam_deps.pipeline.payloads import user_code
+
+    fn = getattr(getattr(node, "transform", None), "fn", None)
+    if type(fn).__name__ not in ("CombineValuesDoFn", "_KeyWithNone") and not beams_pure(
+        user_code(fn) if fn is not None else None
+    ):
+        return node
+    shown, parent = node, getattr(node, "parent", None)
+    while getattr(parent, "transform", None) is not None:
+        if not type(parent.transform).__module__.startswith("apache_beam."):
+            break
+        shown, parent = parent, parent.parent
+    return shown
+
+
+__all__ = ["PREPARES", "beams_pure", "beams_step", "combines_alone", "grouped", "reported"]
