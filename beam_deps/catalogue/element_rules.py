@@ -391,21 +391,28 @@ RULES = [
         name="step-raises-on-known-elements",
         severity=E,
         reported_by=("check",),
-        summary="A first step raises on an element the pipeline itself provides (a Create's "
-        "value, a line of a local input file).",
-        explanation="Where the elements exist before the job does (a `Create`'s values, a "
-        "text file on this machine), check runs the first steps on them: Map, FlatMap, "
-        "Filter, MapTuple and FlatMapTuple of the user's functions, through Beam's own "
-        "wrappers, and a `Partition` through Beam's own partitioning code. A step that raises "
-        "here raises on the worker at the same element, minutes after submission: "
+        summary="A step raises on an element the pipeline itself provides (a Create's "
+        "value, a line of a local input file, or what earlier steps make of them).",
+        explanation="Where the elements exist before the job does (a `Create`'s values, the "
+        "first 1000 lines of a text file on this machine), check runs the steps on them: "
+        "Map, FlatMap, Filter, MapTuple and FlatMapTuple of the user's functions, through "
+        "Beam's own wrappers, a DoFn whose constructor alone makes what `process` reads, and "
+        "a `Partition` through Beam's own partitioning code. Where every element is known, it "
+        "goes on through side inputs (`AsDict`, `AsList`, `AsSingleton`...: Beam's own view "
+        "of them), a `GroupByKey` (the worker's groups, keyed by the encoded key) and "
+        "`CombinePerKey`/`CombineGlobally`/`Count` (Beam's combining code, on a builtin, one "
+        "of Beam's combiners or the user's CombineFn). A step that raises here raises on the "
+        "worker at the same element, minutes after submission: "
         '`int(line.split(",")[0])` on a header line ("ValueError: invalid literal for '
         "int() with base 10: 'id'\"), a UTF-8 byte-order mark left in the first line, "
-        "`line.decode()` on a str, a partition function that returns 3 of 3 partitions "
+        "`line.decode()` on a str, a key missing from a side input's dict, `sum` over "
+        "amounts left as text, a partition function that returns 3 of 3 partitions "
         '("PartitionFn specified out-of-bounds partition index: 3 not in [0, 3)"). Claimed '
         "only for an exception the data makes (raised by the user's code, Beam's wrapper or "
         "a pure standard module such as `json`), never one an environment makes "
-        "(`OSError`, `ImportError`, `NameError`); DoFns, side inputs and steps after a "
-        "shuffle are not run, and what does not finish in 3 seconds per source is not claimed.",
+        "(`OSError`, `ImportError`, `NameError`); a DoFn with a `setup`, a side input or "
+        "shuffle of elements not all known, and a value a coder changes are not followed, "
+        "and what does not finish in 3 seconds per source is not claimed.",
         fix="Make the function handle that element: skip a header with "
         "`ReadFromText(..., skip_header_lines=1)`, filter out what it cannot read, or send "
         "it to a dead-letter output (`beam.pvalue.TaggedOutput`); a partition function "

@@ -556,10 +556,8 @@ def _missing(exc):
 
 
 def main():
-    """Serve the parent, then remove the folder the parent made as this process's cwd.
-
-    The parent removes it too; this side also covers a parent killed outright (SIGKILL, a
-    test runner's timeout), which leaves this process reading end-of-file."""
+    """Serve the parent, then remove this process's folder (also when the parent was killed
+    outright, which leaves this process reading end-of-file)."""
     workdir = os.getcwd()
     try:
         return _serve()
