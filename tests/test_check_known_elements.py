@@ -194,6 +194,32 @@ class MergesBadly(beam.CombineFn):
             lambda p: p | beam.Create([("a", 1), ("a", 2)]) | beam.CombinePerKey(MergesBadly()),
             "ZeroDivisionError",
         ),
+        (  # AsSingleton of a PCollection of several elements: Beam's own refusal
+            lambda p: (
+                p
+                | beam.Create(["a"])
+                | beam.Map(
+                    lambda s, top: s * top,
+                    top=beam.pvalue.AsSingleton(
+                        p | "rows" >> beam.Create([("us", 3), ("eu", 2)]) | beam.CombinePerKey(max)
+                    ),
+                )
+            ),
+            "more than one element accessed as a singleton view",
+        ),
+        (  # ... of exactly one: fine
+            lambda p: (
+                p
+                | beam.Create(["a"])
+                | beam.Map(
+                    lambda s, top: s * top,
+                    top=beam.pvalue.AsSingleton(
+                        p | "rows" >> beam.Create([3, 2]) | beam.CombineGlobally(max)
+                    ),
+                )
+            ),
+            None,
+        ),
         (  # all is well after the shuffle
             lambda p: (
                 p
@@ -228,6 +254,8 @@ class MergesBadly(beam.CombineFn):
         "combined-globally",
         "counted",
         "combinefn-merge",
+        "singleton-of-many",
+        "singleton-of-one",
         "combined-fine",
     ],
 )

@@ -306,6 +306,7 @@ class _Run:
         self.readers = shuffles.consumers(pipeline)
         self.raised: list[_Raised] = []
         self.done: set[int] = set()
+        self.seen: dict[int, _Known] = {}  # PCollections some of whose elements are known
         self.whole: dict[int, _Known] = {}  # PCollections whose every element is known
         self.waiting: list[tuple[Any, _Known, int]] = []
 
@@ -314,6 +315,7 @@ class _Run:
 
         if pcoll is None or depth > _FOLLOWED or not known.values:
             return
+        self.seen[id(pcoll)] = known
         if known.complete:
             self.whole[id(pcoll)] = known
         for node in self.readers.get(id(pcoll), []):
@@ -334,6 +336,8 @@ class _Run:
     def visit(self, node: Any, known: _Known, depth: int) -> None:
         """Run one step on its main input's known elements and follow its outputs."""
         if id(node) in self.done:
+            return
+        if self.singleton_of_many(node, known):
             return
         side = self.side_values(node)
         if side is None:
@@ -356,6 +360,31 @@ class _Run:
             if out is None and tag is not None:
                 out = (node.outputs or {}).get(str(tag))
             self.follow(out, known.after_a_step(values), depth + 1)
+
+    def singleton_of_many(self, node: Any, known: _Known) -> bool:
+        """An AsSingleton side input of the step known to have two elements or more (in the
+        global window): the worker fails at the step's first element, with Beam's words."""
+        from apache_beam.pvalue import AsSingleton
+        from apache_beam.transforms.window import GlobalWindows
+
+        for view in side_inputs(node):
+            pcoll = getattr(view, "pvalue", None)
+            seen = self.seen.get(id(pcoll))
+            windowfn = getattr(getattr(pcoll, "windowing", None), "windowfn", None)
+            if type(view) is not AsSingleton or seen is None or len(seen.values) < 2:
+                continue
+            if (
+                not isinstance(windowfn, GlobalWindows)
+                or _runner(node, [None] * len(side_inputs(node))) is None
+            ):
+                continue
+            try:
+                AsSingleton._from_runtime_iterable(list(seen.values), {})
+            except ValueError as exc:
+                self.done.add(id(node))
+                self.raised.append(_Raised(node, known.values[0], _origin(known), exc))
+                return True
+        return False
 
     def side_values(self, node: Any) -> list[Any] | None:
         """What the worker passes for each side input of the step, where each is a view of a
@@ -386,8 +415,7 @@ class _Run:
         """Run the steps that waited for a side input known only after them."""
         waiting, self.waiting = self.waiting, []
         for node, known, depth in waiting:
-            if self.side_values(node) is not None:
-                self.visit(node, known, depth)
+            self.visit(node, known, depth)  # what still waits is not run
 
     def step(self, node: Any, call: Any, known: _Known) -> dict[Any, list[Any]] | None:
         collected: dict[Any, list[Any]] = {}
@@ -489,6 +517,11 @@ def _step_hint(raised: _Raised) -> str:
         )
     if isinstance(raised.error, _NotIterable):
         return "yield each output, or return a list of them"
+    if "singleton view" in str(raised.error):
+        return (
+            "AsSingleton reads a PCollection of exactly one element: combine it to one first "
+            "(CombineGlobally), or pass AsList or AsDict"
+        )
     if "PartitionFn" in str(raised.error):
         return "return an index from 0 to num_partitions - 1 for every element"
     if "from a line" in raised.origin:
