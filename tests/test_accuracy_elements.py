@@ -340,12 +340,12 @@ ELEMENT_EXAMPLES = [
     ),
     Example("elements_combine_text_fixed.py", args=("{out}/out.txt",)),
     Example(
-        "elements_singleton_many.py",
+        "elements_singleton_per_key.py",
         E({"BD329"}),
         fails_with="with more than one element accessed as a singleton view",
         args=("{out}/out.txt",),
     ),
-    Example("elements_singleton_many_fixed.py", args=("{out}/out.txt",)),
+    Example("elements_singleton_per_key_fixed.py", args=("{out}/out.txt",)),
     Example(
         "elements_gz_plain.py",
         E({"BD330"}),
@@ -479,7 +479,7 @@ OUTPUTS = {
     "elements_partition_range_fixed-cloudpickle": ["4", "5", "6", "7", "8"],
     "elements_side_lookup_fixed-cloudpickle": ["1=Germany", "2=unknown", "3=France"],
     "elements_combine_text_fixed-cloudpickle": ["cake=4.00", "tea=3.75"],
-    "elements_singleton_many_fixed-cloudpickle": ["blue=1.0", "red=0.25", "red=0.5"],
+    "elements_singleton_per_key_fixed-cloudpickle": ["blue=1.0", "red=0.25", "red=0.5"],
     "elements_gz_plain_fixed-cloudpickle": ["CAT", "DOG"],
     "elements_latin1_input_fixed-cloudpickle": ["café", "tea"],
     "elements_uint64_key_fixed-cloudpickle": ["18446744073709551361=2", "7=1"],

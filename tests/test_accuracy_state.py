@@ -108,6 +108,13 @@ CASES = [
         args=("--env", "prod"),
         shipped=True,
     ),
+    Case(  # read by a function of the module that the step calls (state_jobconfig.bucket)
+        "state_launch_helper.py",
+        E({"BD206"}),
+        output=("a@dev-bucket", "b@dev-bucket"),  # started with --env prod
+        args=("--env", "prod"),
+        shipped=True,
+    ),
     Case(  # read through a local alias of the module's class (s = module.Settings)
         "state_launch_alias.py",
         E({"BD206"}),

@@ -1,7 +1,7 @@
-"""BD329: each score is divided by the top score, passed as ``AsSingleton``; but the top is
-computed per team (``CombinePerKey(max)``), so the side input has one element per team. The
-worker fails at the first score with "ValueError: PCollection of size 2 with more than one
-element accessed as a singleton view"."""
+"""BD317: ``AsSingleton`` of a PCollection with two elements. The thresholds were meant to be
+reduced to one value first; the worker reads the side input when the Filter first needs it
+and fails: "ValueError: PCollection of size 2 with more than one element accessed as a
+singleton view"."""
 
 import sys
 
@@ -11,14 +11,16 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 def run(output, argv):
     with beam.Pipeline(options=PipelineOptions(argv)) as p:
-        scores = p | beam.Create([("red", 4), ("blue", 8), ("red", 2)])
-        top = scores | beam.CombinePerKey(max) | beam.Values()
+        limits = (
+            p
+            | "Limits" >> beam.Create([{"max": 5}, {"max": 7}])
+            | "Max" >> beam.Map(lambda row: row["max"])
+        )
         (
-            scores
-            | beam.Map(
-                lambda pair, best: f"{pair[0]}={pair[1] / best}",
-                best=beam.pvalue.AsSingleton(top),
-            )
+            p
+            | beam.Create([3, 6, 9])
+            | beam.Filter(lambda x, limit: x > limit, limit=beam.pvalue.AsSingleton(limits))
+            | beam.Map(str)
             | beam.io.WriteToText(output, shard_name_template="")
         )
 

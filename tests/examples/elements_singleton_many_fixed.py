@@ -1,4 +1,5 @@
-"""Fixed elements_singleton_many.py: the top score over all teams is one element."""
+"""BD317, fixed: the side PCollection is reduced to one value (``CombineGlobally(max)``)
+before the Filter reads it as a singleton; a Create of one value is a singleton as it is."""
 
 import sys
 
@@ -8,14 +9,18 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 def run(output, argv):
     with beam.Pipeline(options=PipelineOptions(argv)) as p:
-        scores = p | beam.Create([("red", 4), ("blue", 8), ("red", 2)])
-        top = scores | beam.Values() | beam.CombineGlobally(max)
+        limit = (
+            p
+            | "Limits" >> beam.Create([{"max": 5}, {"max": 7}])
+            | "Max" >> beam.Map(lambda row: row["max"])
+            | "Largest" >> beam.CombineGlobally(max)
+        )
+        offset = p | "Offset" >> beam.Create([100])
         (
-            scores
-            | beam.Map(
-                lambda pair, best: f"{pair[0]}={pair[1] / best}",
-                best=beam.pvalue.AsSingleton(top),
-            )
+            p
+            | beam.Create([3, 6, 9])
+            | beam.Filter(lambda x, limit: x > limit, limit=beam.pvalue.AsSingleton(limit))
+            | beam.Map(lambda x, o: str(x + o), o=beam.pvalue.AsSingleton(offset))
             | beam.io.WriteToText(output, shard_name_template="")
         )
 

@@ -100,6 +100,7 @@ class Read:
     path: tuple[str, ...]
     function: types.FunctionType
     line: int | None
+    via: str | None = None  # the worker code's function that calls ``function``
 
     @property
     def key(self) -> str:
@@ -181,11 +182,21 @@ def _anchor(
     return None
 
 
+_CALLED = 3  # levels of the user's module functions followed from the worker code
+
+
 def _reads(entries: Iterable[WorkerFunction], script: Path | None) -> tuple[list[Read], set[str]]:
-    """What the worker code reads from fresh imports, and the keys it writes itself."""
+    """What the worker code reads from fresh imports, and the keys it writes itself.
+
+    A function of the user's importable modules that the code reaches (``jobcfg.table_for``)
+    travels by reference: what it reads of its own module (``ENV``) is the worker's fresh
+    value too, so its reads are followed (``_CALLED`` levels deep)."""
     reads: list[Read] = []
     written: set[str] = set()
-    for entry in entries:
+    todo: list[tuple[WorkerFunction, int, str | None]] = [(e, 0, None) for e in entries]
+    followed = {id(entry.function) for entry, _, _ in todo}
+    while todo:
+        entry, depth, via = todo.pop(0)
         fn = entry.function
         if _importable(fn, script):  # its module's globals, written by the code itself
             for name, _, _ in global_mutations(fn.__code__):
@@ -214,7 +225,11 @@ def _reads(entries: Iterable[WorkerFunction], script: Path | None) -> tuple[list
                     break
             if not path or managed or isinstance(value, types.ModuleType):
                 continue
-            read = Read(module, tuple(path), fn, line)
+            if isinstance(value, types.FunctionType) and id(value) not in followed:
+                if depth < _CALLED and _importable(value, script):
+                    followed.add(id(value))
+                    todo.append((WorkerFunction(value), depth + 1, via or fn.__qualname__))
+            read = Read(module, tuple(path), fn, line, via)
             if writes:
                 written.add(read.key)
             reads.append(read)
@@ -329,9 +344,10 @@ def _finding(read: Read, here: str, there: str, payload: Any) -> Diagnostic:
         if there == "<missing>"
         else f"a worker, which imports {read.module} afresh, sees {there}"
     )
+    who = f"{fn.__module__}.{fn.__qualname__}, which {read.via} calls," if read.via else None
     return diagnostic(
         "BD206",
-        f"{fn.__qualname__} reads {read.dotted}, which is {here} here once the pipeline is "
+        f"{who or fn.__qualname__} reads {read.dotted}, which is {here} here once the pipeline is "
         f"built, but {there_text}: what was set while building the pipeline never reaches "
         f"the workers, so the results are silently wrong",
         path=f"{payload.name} > {fn.__qualname__}"
