@@ -143,8 +143,10 @@ CASES = [
     Case("state_launch_numpy_print.py", E({"BD207"}), output=("[0.33333333 0.66666667]",)),
     Case("state_launch_numpy_clean.py", output=("1.5", "4.0")),  # computes only: not said
     # the interpreter's limits raised at launch (BD207): the workers keep the defaults
-    Case(  # a warning: how deep it recurses is the data's; the message says the worker's error
+    Case(  # BD207 is a warning (how deep it recurses is the data's); the Create's 3000 runs
+        # here with a worker's 1000 frames and raises: BD329 is the error
         "state_launch_recursion.py",
+        E({"BD329"}),
         fails_with="RecursionError: maximum recursion depth exceeded",
     ),
     Case("state_launch_recursion_fixed.py", output=("3000:3000", "5:5")),

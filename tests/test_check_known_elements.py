@@ -600,3 +600,23 @@ def test_a_run_that_proves_what_another_error_explains_is_said_once():
     ran = diagnostic("BD329", "ran", path="Key > b'x'", transform="Key", **{UNLESS_SAID: True})
     assert merged([hint, elsewhere, ran]) == [hint, elsewhere, ran]
     assert UNLESS_SAID not in ran.extra
+
+
+def _depth(n):
+    return 0 if n == 0 else 1 + _depth(n - 1)
+
+
+def test_recursion_deeper_than_a_workers_limit():
+    """A script that raises its own limit at launch (sys.setrecursionlimit(10000)) recurses
+    fine here; a worker is a fresh interpreter with Python's 1000 frames."""
+    import sys
+
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(10000)
+    try:
+        (d,) = _ask(lambda p: p | beam.Create([10, 3000]) | beam.Map(_depth))
+        assert d.code == "BD329" and "RecursionError" in d.message and "3000" in d.message
+        assert _ask(lambda p: p | beam.Create([10, 500]) | beam.Map(_depth)) == []
+        assert sys.getrecursionlimit() == 10000  # the script's own limit is left as it was
+    finally:
+        sys.setrecursionlimit(saved)

@@ -24,12 +24,14 @@ Decided by running, not by reading:
   ``Partition`` through Beam's own partitioning DoFn, whose range check gives the worker's
   message; a user DoFn's ``process`` (on a copy of it) where only its constructor makes
   what it reads: no ``setup`` or ``start_bundle`` of its own, whose clients and files are
-  the worker's. Elements flow on through WindowInto, Flatten and the steps run here, and
-  stop at anything else (a shuffle, a side input);
+  the worker's. Elements flow on through WindowInto, Flatten and the steps run here; where
+  all are known, through side inputs and (known_groups.py) a GroupByKey and Beam's combines;
+  they stop at anything else;
 * a claim only for an exception the data makes: one raised by the user's code or Beam's
   wrapper, or by a pure standard module it calls (``json``, ``datetime``, ``csv``...), and
   of a kind an environment does not make (not ``OSError``, ``ImportError``, ``NameError``:
-  a worker may have the network, file or package this machine lacks). A function given a
+  a worker may have the network, file or package this machine lacks; a RecursionError only
+  as it is raised with all of a worker's default 1000 frames given to the step). A function given a
   ``DoFn.TimestampParam``-style default is not called (Beam fills it, a plain call cannot);
 * within a time limit (3 s for each source and the steps after it, none started after 10 s,
   12 sources at most; main thread only): what does not finish in it is not claimed, and
@@ -48,6 +50,7 @@ only a warning, which the elements here settle.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import os
@@ -75,7 +78,9 @@ TOTAL = 10.0  # seconds for all of them: no source is started after
 SOURCES = 12  # sources run per pipeline
 _FOLLOWED = 8  # steps followed from a source
 # exceptions an environment makes, which the worker's may not
-_ENVIRONMENT = (OSError, ImportError, NameError, RecursionError, MemoryError)
+_ENVIRONMENT = (OSError, ImportError, NameError, MemoryError)
+# a worker is a fresh interpreter: CPython's default recursion limit, whatever the script set
+WORKER_RECURSION = 1000
 # pure standard modules whose exceptions are the data's (the innermost frame may be theirs)
 _PURE = (
     "json",
@@ -421,7 +426,7 @@ class _Run:
         collected: dict[Any, list[Any]] = {}
         for element in known.values:
             try:
-                with contained():
+                with contained(), _worker_frames():
                     outputs = _outputs(node, call(element))
             except Reached:
                 return None  # it reaches out: the worker's to run, not the check's
@@ -470,6 +475,22 @@ class _Run:
                 kind, _, text = error.partition(": ")
                 return value, _Refusal(kind, text), coder
         return None
+
+
+@contextlib.contextmanager
+def _worker_frames() -> Iterator[None]:
+    """The step gets as many frames as a worker's limit could leave it at most (all of the
+    default limit, as if the worker's own stack took none), whatever this process's limit
+    (a script may raise it at launch): a RecursionError here is one on any worker."""
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + WORKER_RECURSION)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(saved)
 
 
 class _Refusal(Exception):
@@ -521,6 +542,12 @@ def _step_hint(raised: _Raised) -> str:
         return (
             "AsSingleton reads a PCollection of exactly one element: combine it to one first "
             "(CombineGlobally), or pass AsList or AsDict"
+        )
+    if isinstance(raised.error, RecursionError):
+        return (
+            f"a worker allows {WORKER_RECURSION} frames, Python's default: make the function "
+            "iterative, or raise the limit where it runs (sys.setrecursionlimit in "
+            "DoFn.setup())"
         )
     if "PartitionFn" in str(raised.error):
         return "return an index from 0 to num_partitions - 1 for every element"
