@@ -439,7 +439,10 @@ class _Run:
                 return None
             for tag, values in outputs.items():
                 collected.setdefault(tag, []).extend(values)
-        refused = self.refused(node, collected.get(None, []), known.complete)
+        # what the coder refuses after one of Beam's own steps was the user's step's output
+        # first (said there, or by BD316/BD308)
+        ours = known_groups.reported(node) is not node
+        refused = None if ours else self.refused(node, collected.get(None, []), known.complete)
         if refused is not None:
             value, error, coder = refused
             self.done.add(id(node))
