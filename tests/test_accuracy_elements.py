@@ -10,6 +10,9 @@ files written here.
 
 from __future__ import annotations
 
+import functools
+import operator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -82,6 +85,14 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_function_table_fixed.py", args=("{out}/out.txt",)),
+    # ... a functools.partial of a script function (m24 f43)
+    Example(
+        "elements_function_partial.py",
+        E({"BD305"}),
+        fails_with="attribute lookup convert on __main__ failed",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_function_partial_fixed.py", args=("{out}/out.txt",)),
     # dill's main session puts the script's functions in the worker's __main__: it runs
     Example(
         "elements_function_table.py",
@@ -479,6 +490,7 @@ OUTPUTS = {
     "elements_partition_range_fixed-cloudpickle": ["4", "5", "6", "7", "8"],
     "elements_side_lookup_fixed-cloudpickle": ["1=Germany", "2=unknown", "3=France"],
     "elements_combine_text_fixed-cloudpickle": ["cake=4.00", "tea=3.75"],
+    "elements_function_partial_fixed-cloudpickle": ["de=22.0", "us=15.0"],
     "elements_singleton_per_key_fixed-cloudpickle": ["blue=1.0", "red=0.25", "red=0.5"],
     "elements_gz_plain_fixed-cloudpickle": ["CAT", "DOG"],
     "elements_latin1_input_fixed-cloudpickle": ["café", "tea"],
@@ -653,8 +665,19 @@ def applies_from_a_table(row):
     yield row[0], TABLE[row[1]](row[2])
 
 
+def emits_a_partial(row):
+    yield row[0], (row[2], functools.partial(_UPPER, row[1]))
+
+
+def emits_a_partial_of_a_builtin(row):
+    yield row[0], (row[2], partial(operator.mul, row[1]))
+
+
 def test_functions_in_elements():
     assert emitted_functions(emits_local) == [("local", "emits_local.<locals>.scale")]
+    # a partial pickles its function by name inside it (m24 f43)
+    assert emitted_functions(emits_a_partial) == [("script", "upper")]
+    assert emitted_functions(emits_a_partial_of_a_builtin) == []
     assert emitted_functions(picks_from_a_table) == [("script", "upper")]
     # a table that also holds an importable function may give one that pickles: not claimed
     assert emitted_functions(picks_from_a_mixed_table) == []

@@ -170,6 +170,9 @@ def emitted_functions(
                     found.setdefault(name, what)
             elif isinstance(leaf, ast.Name):
                 variables.setdefault(leaf.id, set()).add(leaf_role)
+            elif isinstance(leaf, ast.Call) and leaf.args and _is_partial(function, leaf.func):
+                # functools.partial(f, ...) pickles f by name inside it
+                take(leaf.args[0], leaf_role)
             elif isinstance(leaf, ast.Call) and isinstance(leaf.func, ast.Name) and not _factory:
                 # ``make_rule(2)``: a function of the user's that returns a local function
                 # (a factory) puts that local function in the element
@@ -211,6 +214,19 @@ def emitted_functions(
                 local = "<locals>" in value.__qualname__
                 found.setdefault(value.__qualname__, "local" if local else "script")
     return [(what, name) for name, what in found.items()]
+
+
+def _is_partial(function: types.FunctionType, callee: ast.AST) -> bool:
+    """``partial(...)`` or ``functools.partial(...)`` as the function sees those names."""
+    import functools
+
+    if isinstance(callee, ast.Name):
+        return outer_value(function, callee.id) is functools.partial
+    if isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name):
+        return getattr(outer_value(function, callee.value.id), callee.attr, None) is (
+            functools.partial
+        )
+    return False
 
 
 def _script_function(value: object) -> bool:
