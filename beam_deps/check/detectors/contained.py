@@ -92,4 +92,24 @@ def contained() -> Iterator[None]:
         sys.dont_write_bytecode = saved
 
 
-__all__ = ["Reached", "contained"]
+# a worker is a fresh interpreter: CPython's default recursion limit, whatever the script set
+WORKER_RECURSION = 1000
+
+
+@contextlib.contextmanager
+def worker_frames() -> Iterator[None]:
+    """The step gets as many frames as a worker's limit could leave it at most (all of the
+    default limit, as if the worker's own stack took none), whatever this process's limit
+    (a script may raise it at launch): a RecursionError here is one on any worker."""
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + WORKER_RECURSION)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(saved)
+
+
+__all__ = ["WORKER_RECURSION", "Reached", "contained", "worker_frames"]

@@ -50,9 +50,6 @@ only a warning, which the elements here settle.
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-import itertools
 import os
 import signal
 import sys
@@ -64,10 +61,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
-from beam_deps.check.detectors import known_groups, text_inputs
+from beam_deps.check.detectors import known_groups, known_steps, text_inputs
 from beam_deps.check.detectors import shuffle_inputs as shuffles
-from beam_deps.check.detectors.contained import Reached, contained
-from beam_deps.check.detectors.worker_code import is_user_function
+from beam_deps.check.detectors.contained import WORKER_RECURSION, Reached, contained, worker_frames
 from beam_deps.check.postprocess import UNLESS_SAID
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
@@ -79,8 +75,6 @@ SOURCES = 12  # sources run per pipeline
 _FOLLOWED = 8  # steps followed from a source
 # exceptions an environment makes, which the worker's may not
 _ENVIRONMENT = (OSError, ImportError, NameError, MemoryError)
-# a worker is a fresh interpreter: CPython's default recursion limit, whatever the script set
-WORKER_RECURSION = 1000
 # pure standard modules whose exceptions are the data's (the innermost frame may be theirs)
 _PURE = (
     "json",
@@ -142,136 +136,6 @@ def _created(pipeline: Any) -> Iterator[tuple[Any, _Known]]:
             # a Create of Beam's own (a CombineGlobally's default) makes nothing of the user's
             origin = "" if shuffles.is_beams(parent) else f"from a value of {label}"
             yield pcoll, _Known(list(values[:CREATED]), origin, len(values) <= CREATED)
-
-
-def _runnable(function: Any) -> bool:
-    """A function run here: the user's own, or a builtin that only reads its argument
-    (``int``, ``float``, ``json.loads``, ``str.split``...)."""
-    import ast
-    import datetime
-    import decimal
-    import json
-    import types
-
-    if is_user_function(function):
-        return True
-    if isinstance(function, types.MethodDescriptorType):
-        return function.__objclass__ in (str, bytes)
-    safe = (int, float, str, bytes, bool, complex, len, ord, chr, abs, round, decimal.Decimal)
-    pure = (
-        json.loads,
-        ast.literal_eval,
-        datetime.date.fromisoformat,
-        datetime.datetime.fromisoformat,
-    )
-    return any(function is f for f in (*safe, *pure))
-
-
-def _has_beam_parameters(function: Any) -> bool:
-    """A parameter whose default Beam replaces (``DoFn.TimestampParam``, a state...)."""
-    from apache_beam.transforms.core import _DoFnParam
-
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):  # a builtin's: none; the user's unreadable: not run
-        return is_user_function(function)
-    return any(isinstance(p.default, _DoFnParam) for p in parameters)
-
-
-def _plain(values: Any) -> bool:
-    from apache_beam.pvalue import AsSideInput, PValue
-
-    return not any(isinstance(v, AsSideInput | PValue) for v in values)
-
-
-def _runner(node: Any, side: list[Any]) -> Any | None:
-    """What to call per element for a step run here: Beam's own wrapper around the user's
-    function (or Beam's partitioning DoFn), with the step's extra arguments bound (its side
-    inputs' values where Beam's placeholders stand)."""
-    from apache_beam.internal.util import insert_values_in_args
-    from apache_beam.transforms.core import ParDo
-
-    from beam_deps.pipeline.payloads import user_code, wrapper_kind
-
-    transform = node.transform
-    if not isinstance(transform, ParDo):
-        return None
-    args = tuple(getattr(transform, "args", None) or ())
-    kwargs = dict(getattr(transform, "kwargs", None) or {})
-    if side:
-        placed, kwargs = insert_values_in_args(args, kwargs, side)
-        args = tuple(placed)
-    if not _plain((*args, *kwargs.values())):
-        return None
-    dofn = transform.fn
-    if type(dofn).__name__ == "ApplyPartitionFnFn" and shuffles.is_beams(dofn) and len(args) >= 2:
-        partition = getattr(args[0], "_fn", None)
-        if not is_user_function(partition) or _has_beam_parameters(partition):
-            return None
-        return lambda element: dofn.process(element, *args, **kwargs)
-    kind = wrapper_kind(dofn)
-    if kind is None and shuffles.is_beams(dofn):
-        return known_groups.beams_step(dofn, args, kwargs)
-    if kind is None:
-        return _dofn_runner(dofn, args, kwargs)
-    function = user_code(dofn)
-    if not (_runnable(function) or known_groups.beams_pure(function)):
-        return None
-    if _has_beam_parameters(function):
-        return None
-    wrapper = dofn._fn
-    return lambda element: wrapper(element, *args, **kwargs)
-
-
-def _dofn_runner(dofn: Any, args: tuple, kwargs: dict) -> Any | None:
-    """A user DoFn's ``process`` on a copy of it, where nothing but its constructor makes
-    what ``process`` reads (no ``setup``, ``start_bundle`` or pickling hooks of its own)."""
-    import copy
-
-    cls = type(dofn)
-    process = getattr(cls, "process", None)
-    if not is_user_function(process) or _has_beam_parameters(process):
-        return None
-    # a method of the user's that makes the state ``process`` reads: the worker's state
-    if any(is_user_function(getattr(cls, name, None)) for name in known_groups.PREPARES):
-        return None
-    try:
-        fresh = copy.deepcopy(dofn)  # the worker's own copy: this one stays the pipeline's
-    except Exception:  # noqa: BLE001 - a client, a lock: the worker's to run
-        return None
-    return lambda element: fresh.process(element, *args, **kwargs)
-
-
-def side_inputs(node: Any) -> list[Any]:
-    return list(getattr(node.transform, "side_inputs", None) or ())
-
-
-class _NotIterable(TypeError):
-    """A FlatMap's or a DoFn's result that Beam cannot iterate: its own words."""
-
-
-def _outputs(node: Any, result: Any) -> dict[Any, list[Any]] | None:
-    """The elements one call sends to each output of the node; None for an output run here
-    cannot follow (a value with its own window)."""
-    from apache_beam.pvalue import TaggedOutput
-    from apache_beam.transforms.window import TimestampedValue
-    from apache_beam.utils.windowed_value import WindowedValue
-
-    if isinstance(result, str | bytes | dict):
-        return None  # one value where Beam iterates: BD314's, and Beam's own refusal
-    if result is not None and not hasattr(result, "__iter__"):
-        raise _NotIterable(f"'{type(result).__name__}' object is not iterable")
-    out: dict[Any, list[Any]] = {}
-    for value in itertools.islice(iter(result or ()), 1000):
-        tag = None
-        if isinstance(value, TaggedOutput):
-            tag, value = value.tag, value.value
-        if isinstance(value, TimestampedValue):
-            value = value.value
-        elif isinstance(value, WindowedValue):
-            return None
-        out.setdefault(tag, []).append(value)
-    return out
 
 
 def _data_made(error: BaseException) -> bool:
@@ -349,12 +213,15 @@ class _Run:
             self.waiting.append((node, known, depth))  # a side input may be known later
             return
         if not known.origin:  # Beam's own Create: what the step gives is its side input's
-            sides = [self.whole.get(id(getattr(v, "pvalue", None))) for v in side_inputs(node)]
+            sides = [
+                self.whole.get(id(getattr(v, "pvalue", None)))
+                for v in known_steps.side_inputs(node)
+            ]
             origin = next((k.origin for k in sides if k is not None and k.origin), None)
             if origin is None:
                 return
             known = _Known(known.values, origin, known.complete, True)
-        call = _runner(node, side)
+        call = known_steps.runner(node, side)
         if call is None:
             return
         outputs = self.step(node, call, known)
@@ -372,7 +239,7 @@ class _Run:
         from apache_beam.pvalue import AsSingleton
         from apache_beam.transforms.window import GlobalWindows
 
-        for view in side_inputs(node):
+        for view in known_steps.side_inputs(node):
             pcoll = getattr(view, "pvalue", None)
             seen = self.seen.get(id(pcoll))
             windowfn = getattr(getattr(pcoll, "windowing", None), "windowfn", None)
@@ -380,7 +247,7 @@ class _Run:
                 continue
             if (
                 not isinstance(windowfn, GlobalWindows)
-                or _runner(node, [None] * len(side_inputs(node))) is None
+                or known_steps.runner(node, [None] * len(known_steps.side_inputs(node))) is None
             ):
                 continue
             try:
@@ -399,7 +266,7 @@ class _Run:
         from apache_beam.transforms.window import GlobalWindows
 
         values = []
-        for view in side_inputs(node):
+        for view in known_steps.side_inputs(node):
             pcoll = getattr(view, "pvalue", None)
             known = self.whole.get(id(pcoll))
             windowfn = getattr(getattr(pcoll, "windowing", None), "windowfn", None)
@@ -426,12 +293,12 @@ class _Run:
         collected: dict[Any, list[Any]] = {}
         for element in known.values:
             try:
-                with contained(), _worker_frames():
-                    outputs = _outputs(node, call(element))
+                with contained(), worker_frames():
+                    outputs = known_steps.outputs(node, call(element))
             except Reached:
                 return None  # it reaches out: the worker's to run, not the check's
             except Exception as exc:  # noqa: BLE001 - the step's own exception: judged below
-                if isinstance(exc, _NotIterable) or _data_made(exc):
+                if isinstance(exc, known_steps.NotIterable) or _data_made(exc):
                     self.done.add(id(node))
                     self.raised.append(_Raised(node, element, _origin(known), exc))
                 return None
@@ -480,22 +347,6 @@ class _Run:
         return None
 
 
-@contextlib.contextmanager
-def _worker_frames() -> Iterator[None]:
-    """The step gets as many frames as a worker's limit could leave it at most (all of the
-    default limit, as if the worker's own stack took none), whatever this process's limit
-    (a script may raise it at launch): a RecursionError here is one on any worker."""
-    depth, frame = 0, sys._getframe()
-    while frame is not None:
-        depth, frame = depth + 1, frame.f_back
-    saved = sys.getrecursionlimit()
-    sys.setrecursionlimit(depth + WORKER_RECURSION)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(saved)
-
-
 class _Refusal(Exception):
     """A coder's refusal, as the worker's log names it."""
 
@@ -516,7 +367,7 @@ def _error_text(error: BaseException) -> str:
     """The exception as a worker's log shows its last line ("zlib.error: ...")."""
     if isinstance(error, _Refusal):
         return f"{error.kind}: {error}".splitlines()[0]
-    if isinstance(error, _NotIterable):
+    if isinstance(error, known_steps.NotIterable):
         return f"TypeError: {error}"
     kind = type(error)
     name = kind.__qualname__
@@ -539,7 +390,7 @@ def _step_hint(raised: _Raised) -> str:
             "the function holds a PCollection, which is only a placeholder on the worker: "
             "pass it as a side input, beam.pvalue.AsList(pcoll) or AsDict(pcoll)"
         )
-    if isinstance(raised.error, _NotIterable):
+    if isinstance(raised.error, known_steps.NotIterable):
         return "yield each output, or return a list of them"
     if "singleton view" in str(raised.error):
         return (
