@@ -93,6 +93,20 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_function_partial_fixed.py", args=("{out}/out.txt",)),
+    # ... a script function looked up by name in __main__ at run time (m24 f53)
+    Example(
+        "elements_main_lookup.py",
+        E({"BD329"}),
+        fails_with="module '__main__' has no attribute 'handle_click'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_main_lookup_fixed.py", args=("{out}/out.txt",)),
+    Example(  # dill's main session puts the script's functions in the worker's __main__
+        "elements_main_lookup.py",
+        library=DILL_LIBRARY,
+        save_main_session=True,
+        args=("{out}/out.txt",),
+    ),
     # dill's main session puts the script's functions in the worker's __main__: it runs
     Example(
         "elements_function_table.py",
@@ -491,6 +505,7 @@ OUTPUTS = {
     "elements_side_lookup_fixed-cloudpickle": ["1=Germany", "2=unknown", "3=France"],
     "elements_combine_text_fixed-cloudpickle": ["cake=4.00", "tea=3.75"],
     "elements_function_partial_fixed-cloudpickle": ["de=22.0", "us=15.0"],
+    "elements_main_lookup_fixed-cloudpickle": ["click:a", "view:b"],
     "elements_singleton_per_key_fixed-cloudpickle": ["blue=1.0", "red=0.25", "red=0.5"],
     "elements_gz_plain_fixed-cloudpickle": ["CAT", "DOG"],
     "elements_latin1_input_fixed-cloudpickle": ["café", "tea"],

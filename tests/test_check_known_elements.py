@@ -620,3 +620,31 @@ def test_recursion_deeper_than_a_workers_limit():
         assert sys.getrecursionlimit() == 10000  # the script's own limit is left as it was
     finally:
         sys.setrecursionlimit(saved)
+
+
+def _handle_ok(event):
+    return f"ok:{event}"
+
+
+def _dispatch(event):
+    import sys
+
+    return getattr(sys.modules["__main__"], "handle_" + event)(event)
+
+
+def test_a_lookup_in_the_scripts_main_module_meets_the_workers(monkeypatch):
+    """Without dill's saved main session a worker's ``__main__`` is Beam's worker module: a
+    step that looks the script's functions up there by name fails (m24 f53)."""
+    import sys
+
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "handle_ok", _handle_ok, raising=False)  # as the script has it
+    p = beam.Pipeline()
+    p | beam.Create(["ok"]) | beam.Map(_dispatch)
+    (d,) = known_element_diagnostics(p)
+    assert d.code == "BD329"
+    assert "module '__main__' has no attribute 'handle_ok'" in d.message
+    assert sys.modules["__main__"] is main  # put back
+    p = beam.Pipeline()
+    p | beam.Create(["ok"]) | beam.Map(_dispatch)
+    assert known_element_diagnostics(p, session_in_main=True) == []  # dill's session has it

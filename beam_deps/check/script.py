@@ -259,7 +259,8 @@ def _at_run(
     diagnostics += single_timestamp_window_diagnostics(captured.pipeline)
     diagnostics += schema_field_diagnostics(captured.pipeline)
     diagnostics += grouping_key_diagnostics(captured.pipeline)
-    diagnostics += known_element_diagnostics(captured.pipeline)
+    session_in_main = saving and library.startswith("dill")
+    diagnostics += known_element_diagnostics(captured.pipeline, session_in_main)
     # in run(): the script's working folder, and its modules as they are once it is built
     code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once
     diagnostics += rebuilt_class_diagnostics(code, library)

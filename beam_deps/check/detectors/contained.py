@@ -112,4 +112,33 @@ def worker_frames() -> Iterator[None]:
         sys.setrecursionlimit(saved)
 
 
-__all__ = ["WORKER_RECURSION", "Reached", "contained", "worker_frames"]
+@contextlib.contextmanager
+def worker_main(session_saved: bool) -> Iterator[None]:
+    """``sys.modules["__main__"]`` as a worker has it while a step runs. Without a saved main
+    session a worker's ``__main__`` is Beam's own worker module, not the script: a step that
+    looks the script's names up there (``getattr(sys.modules[__name__], "handle_" + kind)``,
+    ``import __main__``, the standard pickle of a script class) fails on the worker with
+    AttributeError, and here too. The script's functions keep their own globals."""
+    if session_saved:
+        yield
+        return
+    import importlib
+    import types
+
+    script = sys.modules.get("__main__")
+    stand_in = types.ModuleType("__main__")
+    try:
+        beams = importlib.import_module("apache_beam.runners.worker.sdk_worker_main")
+        stand_in.__dict__.update(vars(beams))
+    except Exception:  # noqa: BLE001 - an older Beam's layout: the worker module's names aside
+        pass
+    stand_in.__name__ = "__main__"
+    sys.modules["__main__"] = stand_in
+    try:
+        yield
+    finally:
+        if script is not None:
+            sys.modules["__main__"] = script
+
+
+__all__ = ["WORKER_RECURSION", "Reached", "contained", "worker_frames", "worker_main"]

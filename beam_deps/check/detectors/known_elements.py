@@ -63,7 +63,13 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import known_groups, known_steps, text_inputs
 from beam_deps.check.detectors import shuffle_inputs as shuffles
-from beam_deps.check.detectors.contained import WORKER_RECURSION, Reached, contained, worker_frames
+from beam_deps.check.detectors.contained import (
+    WORKER_RECURSION,
+    Reached,
+    contained,
+    worker_frames,
+    worker_main,
+)
 from beam_deps.check.postprocess import UNLESS_SAID
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
@@ -171,7 +177,8 @@ def _origin(known: _Known) -> str:
 class _Run:
     """Runs the steps on the known elements, within the time limit."""
 
-    def __init__(self, pipeline: Any) -> None:
+    def __init__(self, pipeline: Any, session_in_main: bool = False) -> None:
+        self.session_saved = session_in_main
         self.readers = shuffles.consumers(pipeline)
         self.raised: list[_Raised] = []
         self.done: set[int] = set()
@@ -293,7 +300,7 @@ class _Run:
         collected: dict[Any, list[Any]] = {}
         for element in known.values:
             try:
-                with contained(), worker_frames():
+                with contained(), worker_frames(), worker_main(self.session_saved):
                     outputs = known_steps.outputs(node, call(element))
             except Reached:
                 return None  # it reaches out: the worker's to run, not the check's
@@ -392,6 +399,11 @@ def _step_hint(raised: _Raised) -> str:
         )
     if isinstance(raised.error, known_steps.NotIterable):
         return "yield each output, or return a list of them"
+    if "module '__main__' has no attribute" in str(raised.error):
+        return (
+            "a worker's __main__ is Beam's own module, not your script: keep the functions in "
+            "a table the code reads (HANDLERS[kind]), or in a module you ship"
+        )
     if "singleton view" in str(raised.error):
         return (
             "AsSingleton reads a PCollection of exactly one element: combine it to one first "
@@ -413,9 +425,11 @@ def _step_hint(raised: _Raised) -> str:
     return "make the function handle this value, or filter it out before the step"
 
 
-def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
-    """BD330 for each local text input the worker's read fails on; BD329 for each first
-    step that raises on an element the pipeline provides."""
+def known_element_diagnostics(pipeline: Any, session_in_main: bool = False) -> list[Diagnostic]:
+    """BD330 for each local text input the worker's read fails on; BD329 for each step that
+    raises on an element the pipeline provides. ``session_in_main``: the worker loads the
+    script's globals into its ``__main__`` (dill's --save_main_session; cloudpickle's saved
+    session holds Beam's registries only)."""
     from beam_deps.pipeline.loader import ScriptTimeout, time_limit
 
     if threading.current_thread() is not threading.main_thread() or not hasattr(
@@ -423,7 +437,7 @@ def known_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
     ):
         return []  # no time limit can stop a step that hangs: none is run
     out: list[Diagnostic] = []
-    run = _Run(pipeline)
+    run = _Run(pipeline, session_in_main)
 
     def read(node: Any, pcoll: Any, path: str, alone: bool) -> None:
         records, error, whole = text_inputs.read(node.transform.source, path)
