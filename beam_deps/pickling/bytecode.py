@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import dis
+import sys
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -191,6 +192,15 @@ def _effect(ins: dis.Instruction) -> int:
         return 0
 
 
+def _method_call(ins: dis.Instruction) -> bool:
+    """The attribute is loaded to be called as a method (``X.add(y)``), not read as a value
+    (``operator.add`` handed on): LOAD_METHOD up to Python 3.11, LOAD_ATTR with its method
+    bit from 3.12."""
+    if ins.opname == "LOAD_METHOD":
+        return True
+    return sys.version_info >= (3, 12) and bool((ins.arg or 0) & 1)
+
+
 def global_mutations(code: types.CodeType) -> Iterator[tuple[str, int | None, str]]:
     """(name, line, how) for module globals the code rebinds or mutates in place:
     ``global X; X = ...``, ``X.append(...)`` and friends, ``X[k] = v``, ``X[k] += v``.
@@ -211,7 +221,7 @@ def global_mutations(code: types.CodeType) -> Iterator[tuple[str, int | None, st
                 yield ins.argval, line, "rebinds"
             if loaded is not None:
                 if depth == 0 and op in ("LOAD_ATTR", "LOAD_METHOD"):
-                    if ins.argval in MUTATORS:
+                    if ins.argval in MUTATORS and _method_call(ins):
                         yield loaded, line, f"calls .{ins.argval}() on"
                     loaded = None
                 elif depth == 1 and op in ("STORE_SUBSCR", "DELETE_SUBSCR"):
