@@ -590,3 +590,20 @@ def test_save_main_session_is_said_once_where_a_class_relies_on_main(tmp_path):
     assert "does not define Point in the worker's __main__" in note.message
     assert {d.code for d in report.errors} == {"BD302"}
     assert not _bd203(check_script(script, argv=CLOUDPICKLE))  # not asked for: nothing to say
+
+
+def test_an_open_file_in_dills_saved_session(tmp_path, monkeypatch):
+    """dill's --save_main_session pickles a module-level open file by its path, and the
+    worker reopens that path in its own folder before any DoFn runs: an empty file, so the
+    job reads nothing (m24 f23). A closed one loads closed: nothing to say."""
+    from beam_deps.check.detectors.main_session import _session_files
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "vocab.txt").write_text("cat dog\n")
+    with open("vocab.txt") as closed:
+        pass
+    with open("vocab.txt") as vocab:
+        found = _session_files({"VOCAB": vocab, "closed": closed, "n": 1}, "dill", {})
+    (d,) = found
+    assert d.code == "BD105" and d.severity.value == "error" and "'VOCAB'" in d.message
+    assert "relative path" in d.message

@@ -322,7 +322,7 @@ def describe_pickled(obj: Any, library: str = "cloudpickle") -> Hazard | None:
             None,
             f"a {type(obj).__name__} is captured; on the worker it is only a placeholder",
         )
-    if _is_real_file(obj):
+    if is_real_file(obj):
         name = getattr(obj, "name", "?")
         if library == "cloudpickle":
             return Hazard("BD105", None, f"file {name!s} is pickled by content (a snapshot)")
@@ -355,7 +355,7 @@ def describe_pickled(obj: Any, library: str = "cloudpickle") -> Hazard | None:
     return None
 
 
-def _is_real_file(obj: Any) -> bool:
+def is_real_file(obj: Any) -> bool:
     """An OS-level file (not an in-memory buffer, not the process's standard streams, which
     Beam's cloudpickle pickles by reference to ``sys``)."""
     if not isinstance(obj, _FILE_TYPES):

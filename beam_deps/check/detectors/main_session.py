@@ -123,7 +123,36 @@ def _session_diagnostics(
                 **where,
             )
         ], None
-    return [], path
+    return _session_files(main_globals, library, where), path
+
+
+def _session_files(main_globals: dict[str, Any], library: str, where: dict) -> list[Diagnostic]:
+    """BD105 for each open file among the script's globals in dill's saved session: dill
+    pickles the handle by its path and the worker reopens that path before any DoFn runs, in
+    its own folder and on its own disk (m24 f23: an empty file, so the job reads nothing)."""
+    from beam_deps.pickling.hazards import describe_pickled, is_real_file
+
+    out: list[Diagnostic] = []
+    for name, value in list(main_globals.items()):
+        try:
+            live = is_real_file(value) and not value.closed  # a closed one loads closed
+            hazard = describe_pickled(value, library) if live else None
+        except Exception:  # noqa: BLE001 - a hostile global: not judged
+            continue
+        if hazard is None or hazard.code != "BD105":
+            continue
+        extra = {"severity": hazard.severity.value} if hazard.severity is not None else {}
+        out.append(
+            diagnostic(
+                "BD105",
+                f"global {name!r} of the main session --save_main_session saves: {hazard.message}",
+                path=f"__main__ > {name}",
+                name=name,
+                **extra,
+                **where,
+            )
+        )
+    return out
 
 
 @contextlib.contextmanager
