@@ -1,5 +1,5 @@
-"""Running the user's step functions in the check's own process without their reaching out
-(used by known_elements, BD329).
+"""Running the user's step functions in the check's own process without their reaching out,
+and as on a worker (used by known_elements, BD329).
 
 A step run on the pipeline's own elements is the user's code, run here and not on a worker:
 what it computes is the point, what it does to the world is not. While ``contained()`` is
@@ -9,6 +9,10 @@ subprocess, removal or rename, by raising ``Reached`` (a BaseException, so the s
 bytecode is cached meanwhile (an import inside the step would write it), and what the step
 prints goes to stderr, so a machine format on stdout stays machine-readable.
 
+As on a worker, a step gets the frames of a fresh interpreter's recursion limit
+(``worker_frames``) and the worker's ``__main__`` (``worker_main``: Beam's worker module,
+unless dill's saved session fills it with the script's globals).
+
 The hook stays installed for the process once added (Python has no way to remove one); it
 does nothing while no step runs.
 """
@@ -16,9 +20,11 @@ does nothing while no step runs.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 
 class Reached(BaseException):
@@ -113,19 +119,31 @@ def worker_frames() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def worker_main(session_saved: bool) -> Iterator[None]:
+def worker_main(session_in_main: bool) -> Iterator[None]:
     """``sys.modules["__main__"]`` as a worker has it while a step runs. Without a saved main
     session a worker's ``__main__`` is Beam's own worker module, not the script: a step that
     looks the script's names up there (``getattr(sys.modules[__name__], "handle_" + kind)``,
     ``import __main__``, the standard pickle of a script class) fails on the worker with
     AttributeError, and here too. The script's functions keep their own globals."""
-    if session_saved:
+    if session_in_main:
         yield
         return
+    script = sys.modules.get("__main__")
+    sys.modules["__main__"] = _workers_main()
+    try:
+        yield
+    finally:
+        if script is not None:
+            sys.modules["__main__"] = script
+
+
+@functools.cache
+def _workers_main() -> Any:
+    """A module like the worker's ``__main__``: Beam's worker module run as the program (made
+    once: steps run per element)."""
     import importlib
     import types
 
-    script = sys.modules.get("__main__")
     stand_in = types.ModuleType("__main__")
     try:
         beams = importlib.import_module("apache_beam.runners.worker.sdk_worker_main")
@@ -133,12 +151,7 @@ def worker_main(session_saved: bool) -> Iterator[None]:
     except Exception:  # noqa: BLE001 - an older Beam's layout: the worker module's names aside
         pass
     stand_in.__name__ = "__main__"
-    sys.modules["__main__"] = stand_in
-    try:
-        yield
-    finally:
-        if script is not None:
-            sys.modules["__main__"] = script
+    return stand_in
 
 
 __all__ = ["WORKER_RECURSION", "Reached", "contained", "worker_frames", "worker_main"]

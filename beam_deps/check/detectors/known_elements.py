@@ -178,7 +178,7 @@ class _Run:
     """Runs the steps on the known elements, within the time limit."""
 
     def __init__(self, pipeline: Any, session_in_main: bool = False) -> None:
-        self.session_saved = session_in_main
+        self.session_in_main = session_in_main
         self.readers = shuffles.consumers(pipeline)
         self.raised: list[_Raised] = []
         self.done: set[int] = set()
@@ -300,7 +300,7 @@ class _Run:
         collected: dict[Any, list[Any]] = {}
         for element in known.values:
             try:
-                with contained(), worker_frames(), worker_main(self.session_saved):
+                with contained(), worker_frames(), worker_main(self.session_in_main):
                     outputs = known_steps.outputs(node, call(element))
             except Reached:
                 return None  # it reaches out: the worker's to run, not the check's
