@@ -101,9 +101,7 @@ _PURE = (
     "urllib.parse",
     "shlex",
     "ast",
-    "apache_beam.transforms.core",
-    "apache_beam.transforms.combiners",
-    "apache_beam.transforms.util",
+    *known_groups.BEAMS_PURE,  # Beam's steps that compute on the elements alone
 )
 
 

@@ -31,7 +31,7 @@ _COMBINING = tuple(
     getattr(builtins, name) for name in ("sum", "max", "min", "any", "all", "sorted", "len")
 )
 # modules of Beam whose functions and combiners compute on the elements alone
-_BEAMS_PURE = (
+BEAMS_PURE = (
     "apache_beam.transforms.core",
     "apache_beam.transforms.combiners",
     "apache_beam.transforms.util",
@@ -112,7 +112,7 @@ def combines_alone(combinefn: Any) -> bool:
     if not isinstance(combinefn, CombineFn):
         return False
     cls = type(combinefn)
-    if cls.__module__ in _BEAMS_PURE:
+    if cls.__module__ in BEAMS_PURE:
         return True
     if not is_user_function(getattr(cls, "add_input", None)):
         return False
@@ -123,7 +123,7 @@ def beams_pure(function: Any) -> bool:
     """A function of Beam's own steps that computes on the element alone (the keying and
     unkeying lambdas of a combine, ``Keys``, ``KvSwap``...)."""
     module = getattr(function, "__module__", None) or ""
-    return module in _BEAMS_PURE
+    return module in BEAMS_PURE
 
 
 def reported(node: Any) -> Any:
@@ -145,4 +145,12 @@ def reported(node: Any) -> Any:
     return shown
 
 
-__all__ = ["PREPARES", "beams_pure", "beams_step", "combines_alone", "grouped", "reported"]
+__all__ = [
+    "BEAMS_PURE",
+    "PREPARES",
+    "beams_pure",
+    "beams_step",
+    "combines_alone",
+    "grouped",
+    "reported",
+]
