@@ -38,6 +38,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.dill)
 
 
+def pytest_collection_finish(session):
+    """Tell the real-run batches which tests run (after ``-k``/``-m`` deselection)."""
+    import isolated
+
+    isolated.SELECTED = {item.nodeid for item in session.items}
+
+
 @pytest.fixture
 def bad_dir(tmp_path) -> Path:
     """The bad scripts of tests/examples/bad, plus one with a syntax error (kept out of the

@@ -180,11 +180,23 @@ def run_isolated(
         return IsolatedRun(-1, out or "", (err or "") + "\n[timeout]", workdir)
 
 
+# the ids of the tests pytest runs (set by conftest once collection is done): a batch starts
+# only the cases some selected test names, so ``pytest -k one_example`` runs one example
+SELECTED: set[str] | None = None
+
+
+def _selected(case_id: str) -> bool:
+    return SELECTED is None or any(
+        f"[{case_id}" in test or f"{case_id}]" in test for test in SELECTED
+    )
+
+
 class ParallelRuns:
     """Real isolated runs of a table of cases (anything with an ``id``), each run once, two
-    at a time. The first ``get`` starts every case of its batch together, so a test module
-    waits for the slowest run once instead of once per case. Subclasses say how one case
-    runs (``run``) and which cases start together (``batch``: all of them by default)."""
+    at a time. The first ``get`` starts every case of its batch together (those of the tests
+    pytest runs), so a test module waits for the slowest run once instead of once per case.
+    Subclasses say how one case runs (``run``) and which cases start together (``batch``: all
+    of them by default)."""
 
     def __init__(self, root: Path, cases: Sequence) -> None:
         import concurrent.futures
@@ -207,8 +219,8 @@ class ParallelRuns:
 
     def get(self, case) -> IsolatedRun:
         if case.id not in self.futures:
-            for sibling in self.batch(case):
-                if sibling.id not in self.futures:
+            for sibling in [case, *self.batch(case)]:
+                if sibling.id not in self.futures and (sibling is case or _selected(sibling.id)):
                     self.futures[sibling.id] = self.pool.submit(self.run, sibling)
         return self.futures[case.id].result()
 

@@ -364,6 +364,22 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_combine_text_fixed.py", args=("{out}/out.txt",)),
+    # ... a CoGroupByKey join where one side lacks a key (the left-join surprise)
+    Example(
+        "elements_cogroup_join.py",
+        E({"BD329"}),
+        fails_with="IndexError: list index out of range",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_cogroup_join_fixed.py", args=("{out}/out.txt",)),
+    # ... a value that does not parse, after a Reshuffle
+    Example(
+        "elements_reshuffle_parse.py",
+        E({"BD329"}),
+        fails_with="ValueError: could not convert string to float: 'n/a'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_reshuffle_parse_fixed.py", args=("{out}/out.txt",)),
     Example(
         "elements_singleton_per_key.py",
         E({"BD329"}),
@@ -504,6 +520,12 @@ OUTPUTS = {
     "elements_partition_range_fixed-cloudpickle": ["4", "5", "6", "7", "8"],
     "elements_side_lookup_fixed-cloudpickle": ["1=Germany", "2=unknown", "3=France"],
     "elements_combine_text_fixed-cloudpickle": ["cake=4.00", "tea=3.75"],
+    "elements_cogroup_join_fixed-cloudpickle": [
+        "ann,ann@example.com,15",
+        "bo,bo@example.com,5",
+        "cy,,7",
+    ],
+    "elements_reshuffle_parse_fixed-cloudpickle": ["s1=20.5", "s3=19.0"],
     "elements_function_partial_fixed-cloudpickle": ["de=22.0", "us=15.0"],
     "elements_main_lookup_fixed-cloudpickle": ["click:a", "view:b"],
     "elements_singleton_per_key_fixed-cloudpickle": ["blue=1.0", "red=0.25", "red=0.5"],

@@ -229,6 +229,38 @@ class MergesBadly(beam.CombineFn):
             ),
             None,
         ),
+        (  # a join whose one side lacks a key: the other side's tags, a Flatten, the shuffle
+            lambda p: (
+                {
+                    "a": p | "a" >> beam.Create([("k", 1), ("j", 2)]),
+                    "b": p | "b" >> beam.Create([("k", "x")]),
+                }
+                | beam.CoGroupByKey()
+                | beam.MapTuple(lambda key, d: d["b"][0])
+            ),
+            "IndexError: list index out of range",
+        ),
+        (  # every key on both sides: the join runs
+            lambda p: (
+                (p | "a" >> beam.Create([("k", 1)]), p | "b" >> beam.Create([("k", "x")]))
+                | beam.CoGroupByKey()
+                | beam.MapTuple(lambda key, d: d[1][0])
+            ),
+            None,
+        ),
+        (  # the user's Flatten of two Creates, grouped
+            lambda p: (
+                (p | "a" >> beam.Create([("k", 1)]), p | "b" >> beam.Create([("k", "2")]))
+                | beam.Flatten()
+                | beam.GroupByKey()
+                | beam.MapTuple(lambda k, vs: sum(vs))
+            ),
+            "unsupported operand",
+        ),
+        (
+            lambda p: p | beam.Create(["1", "x"]) | beam.Reshuffle() | beam.Map(int),
+            "invalid literal",
+        ),
     ],
     ids=[
         "builtin",
@@ -257,6 +289,10 @@ class MergesBadly(beam.CombineFn):
         "singleton-of-many",
         "singleton-of-one",
         "combined-fine",
+        "cogrouped",
+        "cogrouped-fine",
+        "flattened-grouped",
+        "reshuffled",
     ],
 )
 def test_steps_run_on_created_values(make, found):
@@ -322,6 +358,20 @@ def test_steps_run_on_created_values(make, found):
         ),
         # a CombineFn of the user's whose setup makes what it reads: the worker's
         lambda p: p | beam.Create([("a", "x")]) | beam.CombinePerKey(ParsesAfterSetupFn()),
+        # a Flatten with an input not all known: nor is what it gives a shuffle
+        lambda p: (
+            (p | "a" >> beam.Create([("x", 1)]), p | "b" >> beam.Create([("y", 2)] * 101))
+            | beam.Flatten()
+            | beam.GroupByKey()
+            | beam.MapTuple(lambda k, vs: int(k))
+        ),
+        # a Reshuffle whose coder changes the value (a tuple declared a List): not followed
+        lambda p: (
+            p
+            | beam.Create([(1, 2)]).with_output_types(typing.List[int])  # noqa: UP006
+            | beam.Reshuffle()
+            | beam.Map(lambda v: v + (3,))
+        ),
     ],
     ids=[
         "oserror",
@@ -335,6 +385,8 @@ def test_steps_run_on_created_values(make, found):
         "shuffle-partly-known",
         "shuffle-changes",
         "combinefn-setup",
+        "flatten-partly-known",
+        "reshuffle-changes",
     ],
 )
 def test_left_alone(make):

@@ -24,9 +24,10 @@ Decided by running, not by reading:
   ``Partition`` through Beam's own partitioning DoFn, whose range check gives the worker's
   message; a user DoFn's ``process`` (on a copy of it) where only its constructor makes
   what it reads: no ``setup`` or ``start_bundle`` of its own, whose clients and files are
-  the worker's. Elements flow on through WindowInto, Flatten and the steps run here; where
-  all are known, through side inputs and (known_groups.py) a GroupByKey and Beam's combines;
-  they stop at anything else;
+  the worker's. Elements flow on through WindowInto, Flatten, a Reshuffle (each through its
+  coder) and the steps run here; where all are known (a Flatten's once all its inputs are),
+  through side inputs and (known_groups.py) a GroupByKey, a CoGroupByKey's steps and Beam's
+  combines; they stop at anything else;
 * a claim only for an exception the data makes: one raised by the user's code or Beam's
   wrapper, or by a pure standard module it calls (``json``, ``datetime``, ``csv``...), and
   of a kind an environment does not make (not ``OSError``, ``ImportError``, ``NameError``:
@@ -167,6 +168,15 @@ def _module_of(filename: str) -> str | None:
     return None
 
 
+def _joined(origins: list[str]) -> str:
+    """Where the elements of several sources come from: "from the values of A and B"."""
+    prefix = "from a value of "
+    if len(origins) > 1 and all(origin.startswith(prefix) for origin in origins):
+        labels = [origin.removeprefix(prefix) for origin in origins]
+        return f"from the values of {', '.join(labels[:-1])} and {labels[-1]}"
+    return " and ".join(origins)
+
+
 def _origin(known: _Known) -> str:
     """Where an element comes from, as a message says it."""
     return f"made {known.origin}" if known.made else known.origin
@@ -199,13 +209,30 @@ class _Run:
                     self.follow(out, known.after_a_step(groups), depth + 1)
                 continue
             if isinstance(node.transform, WindowInto | Flatten):
-                # a Flatten of several inputs has elements of the others too
-                whole = known.complete and len(node.inputs) == 1
-                passed = _Known(known.values, known.origin, whole, known.made)
+                passed = self.flattened(node, known)
                 for out in (node.outputs or {}).values():
                     self.follow(out, passed, depth + 1)
                 continue
+            shuffled = known_groups.reshuffled(node, pcoll, known.values, known.complete)
+            if shuffled is not None:
+                composite, values = shuffled
+                passed = _Known(values, known.origin, known.complete, known.made)
+                for out in (composite.outputs or {}).values():
+                    self.follow(out, passed, depth + 1)
+                continue
             self.visit(node, known, depth)
+
+    def flattened(self, node: Any, known: _Known) -> _Known:
+        """What a WindowInto or Flatten passes on: a Flatten of several inputs has the
+        elements of the others too, all of them known once every input is (a CoGroupByKey's
+        tagged inputs, the user's Flatten of two Creates)."""
+        inputs = [self.whole.get(id(pcoll)) for pcoll in node.inputs]
+        if len(inputs) == 1 or not all(inputs):
+            whole = known.complete and len(inputs) == 1
+            return _Known(known.values, known.origin, whole, known.made)
+        origins = list(dict.fromkeys(k.origin for k in inputs if k.origin))
+        values = [value for k in inputs for value in k.values]
+        return _Known(values, _joined(origins), True, any(k.made for k in inputs))
 
     def visit(self, node: Any, known: _Known, depth: int) -> None:
         """Run one step on its main input's known elements and follow its outputs."""

@@ -7,7 +7,9 @@ over values one of which is a string. When every element before the shuffle is k
 what the worker's shuffle gives the next step: the same groups, keyed by the encoded key as
 Beam groups them (``1`` and ``1.0`` are two keys), each group's values as a list (what the
 worker's small groups are; a list allows everything the worker's iterable does, so nothing
-fails here that works there).
+fails here that works there). A ``CoGroupByKey`` is Beam's own tagging steps, a Flatten and
+this GroupByKey: a join whose one side lacks a key (``d["phones"][0]`` on an empty list) fails
+here as there. A ``Reshuffle`` gives the next step the same elements in another order.
 
 The shuffle is followed only where the simulation is the worker's: all elements known, in
 the global window, each a pair, and each key and value coming back from its coder as the
@@ -74,6 +76,33 @@ def grouped(pcoll: Any, values: list[Any]) -> list[Any] | None:
             return None
         groups.setdefault(encoded, (key, []))[1].append(value)
     return [(key, found) for key, found in groups.values()]
+
+
+def reshuffled(node: Any, pcoll: Any, values: list[Any], complete: bool) -> tuple | None:
+    """(the ``Reshuffle``, its elements) where ``node`` is the first of Beam's steps inside a
+    ``Reshuffle``/``ReshufflePerKey`` reading ``pcoll``: it gives the next step the same
+    elements (in another order, on other workers), each through the element coder; None for
+    any other step, or where the coder may change an element."""
+    from apache_beam.coders import registry
+    from apache_beam.transforms.util import Reshuffle, ReshufflePerKey
+
+    parent = getattr(node, "parent", None)
+    while parent is not None and getattr(parent, "transform", None) is not None:
+        if isinstance(parent.transform, Reshuffle | ReshufflePerKey) and any(
+            p is pcoll for p in parent.inputs
+        ):
+            break
+        parent = parent.parent
+    else:
+        return None
+    try:
+        coder = registry.get_coder(getattr(pcoll, "element_type", None) or object)
+        back = [coder.decode(coder.encode(value)) for value in values]
+    except Exception:  # noqa: BLE001 - a coder's refusal: another detector's
+        return None
+    if not all(_same(b, v) for b, v in zip(back, values, strict=True)):
+        return None
+    return parent, back
 
 
 def _same(back: Any, value: Any) -> bool:
@@ -153,4 +182,5 @@ __all__ = [
     "combines_alone",
     "grouped",
     "reported",
+    "reshuffled",
 ]
