@@ -399,13 +399,16 @@ RULES = [
         "Beam's own wrappers, a DoFn whose constructor alone makes what `process` reads, and "
         "a `Partition` through Beam's own partitioning code. Where every element is known, it "
         "goes on through side inputs (`AsDict`, `AsList`, `AsSingleton`...: Beam's own view "
-        "of them), a `GroupByKey` (the worker's groups, keyed by the encoded key) and "
+        "of them), a `GroupByKey` (the worker's groups, keyed by the encoded key), a "
+        "`CoGroupByKey` (a join whose one side lacks a key gives that side an empty list), "
+        "a `Reshuffle`, a `Flatten` of inputs all known, and "
         "`CombinePerKey`/`CombineGlobally`/`Count` (Beam's combining code, on a builtin, one "
         "of Beam's combiners or the user's CombineFn). A step that raises here raises on the "
         "worker at the same element, minutes after submission: "
         '`int(line.split(",")[0])` on a header line ("ValueError: invalid literal for '
         "int() with base 10: 'id'\"), a UTF-8 byte-order mark left in the first line, "
-        "`line.decode()` on a str, a key missing from a side input's dict, `sum` over "
+        "`line.decode()` on a str, a key missing from a side input's dict, `emails[0]` on "
+        "the empty side of a join, `sum` over "
         "amounts left as text, a partition function that returns 3 of 3 partitions "
         '("PartitionFn specified out-of-bounds partition index: 3 not in [0, 3)"). Claimed '
         "only for an exception the data makes (raised by the user's code, Beam's wrapper or "
