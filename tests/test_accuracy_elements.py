@@ -117,6 +117,9 @@ ELEMENT_EXAMPLES = [
     # 8. late binding of a loop variable: silently wrong, a warning
     Example("loop_late_binding.py", E({"BD112"}), args=("{out}/out.txt",)),
     Example("loop_late_binding_fixed.py", args=("{out}/out.txt",)),
+    # ... the key functions of one GroupBy, made by a dict comprehension (pipe-gaps)
+    Example("loop_groupby_keys.py", E({"BD112"}), args=("{out}/out.txt",)),
+    Example("loop_groupby_keys_fixed.py", args=("{out}/out.txt",)),
     # ... at the script's top level the loop variable is a global (m18 f23): the same wrong
     # totals with cloudpickle and with dill's main session; dill without it: a NameError
     Example("loop_late_binding_main.py", E({"BD112"}), args=("{out}/out.txt",)),
@@ -380,6 +383,14 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_reshuffle_parse_fixed.py", args=("{out}/out.txt",)),
+    # ... a key the deterministic key coder refuses, made by a step (apache/beam#24665)
+    Example(
+        "elements_timestamp_key.py",
+        E({"BD329"}),
+        fails_with="Unable to deterministically encode 'Timestamp(",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_timestamp_key_fixed.py", args=("{out}/out.txt",)),
     Example(
         "elements_singleton_per_key.py",
         E({"BD329"}),
@@ -472,6 +483,13 @@ OUTPUTS = {
     ],
     "loop_late_binding-cloudpickle": ["price=12", "qty=12"],  # price read the last column
     "loop_late_binding_fixed-cloudpickle": ["pprice=30", "pqty=12", "price=30", "qty=12"],
+    "loop_groupby_keys-cloudpickle": ["2023|2023|4", "2024|2024|4"],  # both keys read "year"
+    "loop_groupby_keys_fixed-cloudpickle": [
+        "210000001|2023|2",
+        "210000001|2024|2",
+        "412000002|2023|2",
+        "412000002|2024|2",
+    ],
     "loop_late_binding_main-cloudpickle": ["price=12", "qty=12"],
     "loop_late_binding_main_fixed-cloudpickle": ["price=30", "qty=12"],
     f"loop_late_binding_main-{DILL_LIBRARY}-save_main_session": ["price=12", "qty=12"],
@@ -526,6 +544,7 @@ OUTPUTS = {
         "cy,,7",
     ],
     "elements_reshuffle_parse_fixed-cloudpickle": ["s1=20.5", "s3=19.0"],
+    "elements_timestamp_key_fixed-cloudpickle": ["era5/01", "era5/02", "era5/03"],
     "elements_function_partial_fixed-cloudpickle": ["de=22.0", "us=15.0"],
     "elements_main_lookup_fixed-cloudpickle": ["click:a", "view:b"],
     "elements_singleton_per_key_fixed-cloudpickle": ["blue=1.0", "red=0.25", "red=0.5"],

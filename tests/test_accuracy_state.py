@@ -93,6 +93,11 @@ CASES = [
         E({"BD114"}),
         fails_with="No such file or directory: 'files_lookup.csv'",
     ),
+    Case(  # the path passed to the project's own file helper, which opens it (oppia)
+        "files_helper_opener.py",
+        E({"BD114"}),
+        fails_with="No such file or directory: 'files_lookup.csv'",
+    ),
     Case("files_relative_path_fixed.py", output=("cat=mammal", "emu=bird")),
     # 7. module state set while the pipeline is built: silently the defaults on workers
     Case(
@@ -399,6 +404,34 @@ class Absolute(beam.DoFn):
     def setup(self):
         with open(self.path, encoding="utf-8") as handle:
             self.text = handle.read()
+
+
+LOOKUP = "files_lookup.csv"
+
+
+def open_file(filename, mode, encoding="utf-8"):
+    return open(filename, mode, encoding=encoding)  # noqa: SIM115 - the caller closes it
+
+
+class ViaOpener(beam.DoFn):
+    def process(self, x):
+        with open_file(LOOKUP, "r") as handle:  # the path passed to the user's opener
+            yield handle.read()
+
+
+class WritesViaOpener(beam.DoFn):
+    def process(self, x):
+        with open_file(LOOKUP, "a") as handle:  # writes: creates it where it runs
+            handle.write(x)
+        yield x
+
+
+def test_a_path_passed_to_the_users_opener(monkeypatch):
+    monkeypatch.chdir(EXAMPLES)
+    (found,) = _bd114(ViaOpener())
+    assert "opens it with open_file() (which calls open())" in found.message
+    assert found.line == ViaOpener.process.__code__.co_firstlineno + 1
+    assert _bd114(WritesViaOpener()) == []
 
 
 def test_only_worker_side_reads_of_local_files(monkeypatch):

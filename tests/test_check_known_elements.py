@@ -261,6 +261,24 @@ class MergesBadly(beam.CombineFn):
             lambda p: p | beam.Create(["1", "x"]) | beam.Reshuffle() | beam.Map(int),
             "invalid literal",
         ),
+        (  # a key the deterministic key coder refuses: said at the step that made it
+            lambda p: (
+                p
+                | beam.Create(["a"])
+                | beam.Map(lambda s: (beam.utils.timestamp.Timestamp.now(), s))
+                | beam.GroupByKey()
+            ),
+            "Unable to deterministically encode 'Timestamp(",
+        ),
+        (  # the same time as a number: encoded
+            lambda p: (
+                p
+                | beam.Create(["a"])
+                | beam.Map(lambda s: (beam.utils.timestamp.Timestamp.now().micros, s))
+                | beam.GroupByKey()
+            ),
+            None,
+        ),
     ],
     ids=[
         "builtin",
@@ -293,6 +311,8 @@ class MergesBadly(beam.CombineFn):
         "cogrouped-fine",
         "flattened-grouped",
         "reshuffled",
+        "key-refused",
+        "key-encoded",
     ],
 )
 def test_steps_run_on_created_values(make, found):

@@ -126,6 +126,7 @@ class _Raised:
     origin: str
     error: BaseException
     coder: Any = None  # the output's coder, when it is what refuses the element
+    key: str = ""  # the GroupByKey whose key coder refuses the element's key
 
 
 def _created(pipeline: Any) -> Iterator[tuple[Any, _Known]]:
@@ -204,6 +205,8 @@ class _Run:
             self.whole[id(pcoll)] = known
         for node in self.readers.get(id(pcoll), []):
             if isinstance(node.transform, GroupByKey):
+                if self.key_refused(node, pcoll, known):
+                    continue
                 groups = known_groups.grouped(pcoll, known.values) if known.complete else None
                 for out in (node.outputs or {}).values() if groups else ():
                     self.follow(out, known.after_a_step(groups), depth + 1)
@@ -221,6 +224,21 @@ class _Run:
                     self.follow(out, passed, depth + 1)
                 continue
             self.visit(node, known, depth)
+
+    def key_refused(self, node: Any, pcoll: Any, known: _Known) -> bool:
+        """A known element whose key the GroupByKey's deterministic key coder refuses: the
+        worker fails at the step that made it."""
+        made_by = known_groups.producer(pcoll)
+        if made_by is None or id(made_by) in self.done:
+            return made_by is not None
+        label = shuffles.where(node)["transform"]
+        refused = known_groups.key_refused(pcoll, known.values, label)
+        if refused is None:
+            return False
+        element, error = refused
+        self.done.add(id(made_by))
+        self.raised.append(_Raised(made_by, element, _origin(known), error, key=label))
+        return True
 
     def flattened(self, node: Any, known: _Known) -> _Known:
         """What a WindowInto or Flatten passes on: a Flatten of several inputs has the
@@ -498,6 +516,21 @@ def known_element_diagnostics(pipeline: Any, session_in_main: bool = False) -> l
             pass
     for raised in run.raised:
         where = shuffles.where(known_groups.reported(raised.node))
+        if raised.key:
+            out.append(
+                diagnostic(
+                    "BD329",
+                    f"{where['transform']} makes {_shown(raised.element)} ({raised.origin}), "
+                    f"whose key the deterministic key coder of {raised.key} refuses: the worker "
+                    f'fails with "{_error_text(raised.error)}" (key by a value Beam encodes '
+                    "deterministically: a str, a number or a tuple of them, such as "
+                    "ts.isoformat() or int(ts.micros) for a timestamp)",
+                    path=f"{where['transform']} > {_shown(raised.element, 30)}",
+                    **where,
+                    **{UNLESS_SAID: True},
+                )
+            )
+            continue
         if raised.coder is not None:
             out.append(
                 diagnostic(

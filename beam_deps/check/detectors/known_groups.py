@@ -78,6 +78,55 @@ def grouped(pcoll: Any, values: list[Any]) -> list[Any] | None:
     return [(key, found) for key, found in groups.values()]
 
 
+def key_refused(pcoll: Any, values: list[Any], label: str) -> tuple[Any, Exception] | None:
+    """(an element, the worker's error) where the deterministic key coder of the
+    GroupByKey ``label`` reading ``pcoll`` refuses the key of one of its known elements
+    (``Timestamp.now()``, a ``date``, an object of the user's class): the worker fails on
+    that element, whatever else it holds."""
+    from apache_beam.coders import registry
+    from apache_beam.typehints import Any as AnyType
+    from apache_beam.typehints import typehints
+
+    key_type = AnyType
+    element_type = getattr(pcoll, "element_type", None)
+    if isinstance(element_type, typehints.TupleConstraint) and len(element_type.tuple_types) == 2:
+        key_type = element_type.tuple_types[0]
+    try:
+        keys = registry.get_coder(key_type).as_deterministic_coder(label)
+    except Exception:  # noqa: BLE001 - a key type Beam refuses: BD310's to say
+        return None
+    for element in values:
+        if not isinstance(element, tuple | list) or len(element) != 2:
+            return None
+        try:
+            keys.encode(element[0])
+        except TypeError as exc:
+            if "deterministically" in str(exc):
+                return element, exc
+            return None
+        except Exception:  # noqa: BLE001 - another refusal: another detector's
+            return None
+    return None
+
+
+def producer(pcoll: Any) -> Any:
+    """The step to name for what made ``pcoll``: its producer, or the outermost of Beam's
+    composites holding it where the producer runs Beam's own code (a ``Create``'s decoding
+    step is the ``Create``)."""
+    from beam_deps.pipeline.payloads import user_code
+
+    node = getattr(pcoll, "producer", None)
+    fn = getattr(getattr(node, "transform", None), "fn", None)
+    if node is None or (fn is not None and is_user_function(user_code(fn))):
+        return node
+    shown, parent = node, getattr(node, "parent", None)
+    while getattr(parent, "transform", None) is not None:
+        if not type(parent.transform).__module__.startswith("apache_beam."):
+            break
+        shown, parent = parent, parent.parent
+    return shown
+
+
 def reshuffled(node: Any, pcoll: Any, values: list[Any], complete: bool) -> tuple | None:
     """(the ``Reshuffle``, its elements) where ``node`` is the first of Beam's steps inside a
     ``Reshuffle``/``ReshufflePerKey`` reading ``pcoll``: it gives the next step the same
@@ -181,6 +230,8 @@ __all__ = [
     "beams_step",
     "combines_alone",
     "grouped",
+    "key_refused",
+    "producer",
     "reported",
     "reshuffled",
 ]

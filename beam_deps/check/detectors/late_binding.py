@@ -9,6 +9,8 @@ transforms are made by the same code (``__code__``) and share the closure cell o
 (``cell is cell``), and that variable is the target of a ``for`` loop or comprehension that
 encloses the function's definition in the script. A default argument (``col=col``) or
 ``functools.partial`` binds the value when the function is made: no shared cell, no finding.
+The functions are those of the transforms' ParDos and those one of Beam's transforms holds
+(``GroupBy(**{k: lambda x: x[k] for k in keys})``: every key function reads the last key).
 """
 
 from __future__ import annotations
@@ -67,6 +69,30 @@ def _module_level_nodes(tree: ast.AST) -> list[ast.AST]:
     return out
 
 
+def _users(target: Any) -> bool:
+    return isinstance(target, types.FunctionType) and not (target.__module__ or "").startswith(
+        "apache_beam."
+    )
+
+
+def _held(transform: Any) -> list[types.FunctionType]:
+    """The user's functions one of Beam's transforms holds besides a ParDo's: the key
+    functions of ``GroupBy(**keys)``, the fields of ``Select(**fields)`` (a list or dict of
+    them, or of (name, function) pairs)."""
+    if not type(transform).__module__.startswith("apache_beam."):
+        return []
+    found: list[types.FunctionType] = []
+    for value in list(vars(transform).values()):
+        items = list(value.values()) if isinstance(value, dict) else value
+        if not isinstance(items, list | tuple):
+            continue
+        for item in items[:64]:
+            for part in item if isinstance(item, tuple) else (item,):
+                if _users(part):
+                    found.append(part)
+    return found
+
+
 def _transform_functions(pipeline: Any) -> list[tuple[Any, types.FunctionType]]:
     from apache_beam.pipeline import PipelineVisitor
     from apache_beam.transforms.core import ParDo
@@ -76,14 +102,17 @@ def _transform_functions(pipeline: Any) -> list[tuple[Any, types.FunctionType]]:
     found: list[tuple[Any, types.FunctionType]] = []
 
     class Visitor(PipelineVisitor):
+        def enter_composite_transform(self, node: Any) -> None:
+            if node.transform is not None:
+                found.extend((node, f) for f in _held(node.transform))
+
         def visit_transform(self, node: Any) -> None:
             transform = node.transform
             if not isinstance(transform, ParDo):
                 return
             target = user_code(transform.fn)  # a DoFn is no function: only callables
-            if isinstance(target, types.FunctionType):
-                if not (target.__module__ or "").startswith("apache_beam."):
-                    found.append((node, target))
+            if _users(target):
+                found.append((node, target))
 
     pipeline.visit(Visitor())
     return found
@@ -162,7 +191,7 @@ def _shared(
             label = getattr(node, "_beam_deps_user_label", None) or node.full_label
             if label not in labels:
                 labels.append(label)
-        if len(functions) < 2 or len(labels) < 2:
+        if len(functions) < 2:  # two functions the loop made: one transform's, or two
             continue
         _, function, name = users[0]
         code = function.__code__
@@ -179,6 +208,9 @@ def _shared(
         except Exception:  # noqa: BLE001 - a value whose repr fails
             last_value = "(no repr)"
         shown = ", ".join(repr(x) for x in labels[:4]) + (", ..." if len(labels) > 4 else "")
+        whom = f"the {len(labels)} transforms made in the loop ({shown})"
+        if len(labels) == 1:
+            whom = f"the {len(functions)} functions of {labels[0]!r}"
         what = "a lambda" if code.co_name == "<lambda>" else f"function {code.co_name}"
         kind = "global" if module_level else "free variable"
         for node, _, _ in users:
@@ -188,8 +220,8 @@ def _shared(
                 diagnostic(
                     "BD112",
                     f"{what} made in the loop at line {first} reads the loop variable "
-                    f"{name!r} when it runs, not when it is made: the {len(labels)} transforms "
-                    f"made in the loop ({shown}) all see its last value {last_value}",
+                    f"{name!r} when it runs, not when it is made: {whom} all see its last "
+                    f"value {last_value}",
                     transform=label,
                     path=f"{function.__qualname__} {kind} {name!r}",
                     file=file,

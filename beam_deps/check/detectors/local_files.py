@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import inspect
 import os
 import pathlib
 import sys
@@ -48,6 +49,7 @@ from beam_deps.check.detectors.worker_code import (
     PayloadCode,
     WorkerFunction,
     free_value,
+    is_user_function,
 )
 from beam_deps.check.postprocess import placed_in
 from beam_deps.diagnostics import Diagnostic
@@ -57,6 +59,7 @@ _NUMPY = frozenset({"load", "loadtxt", "genfromtxt", "fromfile"})
 _PATH_READERS = frozenset({"read_text", "read_bytes", "open"})
 _JOIN = frozenset({"os.path.join", "posixpath.join", "ntpath.join"})
 _PATH = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+_PASSED = 2  # calls through which a path passed to a user's helper is followed
 _SYSTEM = ("/usr/", "/etc/", "/proc/", "/sys/", "/dev/", "/opt/", "/var/lib/")
 
 
@@ -209,17 +212,18 @@ def _as_path(value: Any) -> str | pathlib.PurePath | None:
     return value if isinstance(value, str | pathlib.PurePath) else None
 
 
-def _read_mode(call: ast.Call, position: int) -> bool:
-    """Does this ``open`` read an existing file? Only a constant mode can say so."""
+def _read_mode(scope: _Scope, call: ast.Call, position: int) -> bool:
+    """Does this ``open`` read an existing file? Only a mode the payload holds can say so."""
     mode: ast.AST | None = call.args[position] if len(call.args) > position else None
     for keyword in call.keywords:
         if keyword.arg == "mode":
             mode = keyword.value
     if mode is None:
         return True
-    if not isinstance(mode, ast.Constant) or not isinstance(mode.value, str):
+    value = scope.value(mode)
+    if not isinstance(value, str):
         return False
-    return not set(mode.value) & set("wax")
+    return not set(value) & set("wax")
 
 
 def _opened(scope: _Scope, call: ast.Call) -> tuple[str, Any] | None:
@@ -227,13 +231,15 @@ def _opened(scope: _Scope, call: ast.Call) -> tuple[str, Any] | None:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in _PATH_READERS:
         target = scope.value(func.value)
-        if isinstance(target, pathlib.PurePath) and (func.attr != "open" or _read_mode(call, 0)):
+        if isinstance(target, pathlib.PurePath) and (
+            func.attr != "open" or _read_mode(scope, call, 0)
+        ):
             return f"Path.{func.attr}()", target
     callee = scope.dotted(func)
     if callee is None or not call.args:
         return None
     top, last = callee.split(".")[0], callee.rsplit(".", 1)[-1]
-    if callee in _OPEN and _read_mode(call, 1):
+    if callee in _OPEN and _read_mode(scope, call, 1):
         how = "open()" if callee == "builtins.open" else f"{callee}()"
     elif top == "pandas" and last.startswith("read_"):
         how = f"pandas.{last}()"
@@ -274,12 +280,42 @@ def _local_only(path: str, script_dir: str | None) -> bool:
     return _under(real, [os.path.realpath(m) for m in mine if m and m != os.sep])
 
 
-def _findings(entry: WorkerFunction) -> Iterator[tuple[int, str, str, str, bool]]:
+def _passed(scope: _Scope, node: ast.AST, depth: int) -> Iterator[tuple]:
+    """The local opens of the user's helpers this function passes a path to
+    (``open_file(PACKAGE_JSON, "r")`` where ``open_file`` calls ``open(filename, mode)``),
+    found at the call, as the helper's opens with what is passed bound to its parameters."""
+    for call in ast.walk(node):
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            continue
+        name = call.func.id
+        if name in scope.params or name in scope.assigned or name in scope.imports:
+            continue
+        helper = scope.held(name)
+        if not is_user_function(helper):
+            continue
+        values = [scope.value(a) for a in call.args if not isinstance(a, ast.Starred)]
+        named = {k.arg: scope.value(k.value) for k in call.keywords if k.arg}
+        try:
+            bound = inspect.signature(helper).bind_partial(*values, **named).arguments
+        except (TypeError, ValueError):
+            continue
+        bound = {k: v for k, v in bound.items() if v is not None}
+        if not any(isinstance(v, str | pathlib.PurePath) for v in bound.values()):
+            continue
+        for _, how, text, here, relative in _findings(
+            WorkerFunction(helper, None, bound), depth + 1
+        ):
+            yield call.lineno, f"{helper.__qualname__}() (which calls {how})", text, here, relative
+
+
+def _findings(entry: WorkerFunction, depth: int = 0) -> Iterator[tuple[int, str, str, str, bool]]:
     """(line, how, path as written, where it is here, relative?) for each local open."""
     node = _node_of(entry.function)
     if node is None:
         return
     scope = _Scope(entry, node)
+    found_here = list(_passed(scope, node, depth)) if depth < _PASSED else []
+    yield from found_here
     for call in ast.walk(node):
         if not isinstance(call, ast.Call):
             continue
