@@ -13,7 +13,7 @@ from pathlib import Path
 
 import apache_beam as beam
 import pytest
-from isolated import IsolatedRun, run_isolated
+from isolated import RUNS_AT_ONCE, IsolatedRun, run_isolated
 
 import beam_deps
 from beam_deps.check import check_script
@@ -176,7 +176,7 @@ def test_a_user_dofn_holding_a_side_input_wrapper_is_still_reported():
 
 # ---------------------------------------------------------------------- real isolated runs
 class Runs:
-    """The examples' real runs on isolated workers, started together, two at a time."""
+    """The examples' real runs on isolated workers, started together, RUNS_AT_ONCE at a time."""
 
     def __init__(self, root: Path, site: Path) -> None:
         self.root = root
@@ -188,7 +188,7 @@ class Runs:
             "precision_pandas_staged.py": (pandas_args, ()),
             "precision_own_client.py": ([], (site,)),
         }
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=RUNS_AT_ONCE)
         self.pool = pool
         self.futures = {name: pool.submit(self._run, name) for name in self.specs}
 

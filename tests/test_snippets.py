@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from isolated import RUNS_AT_ONCE
 from support.golden import GOLDEN, check_golden
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,7 +253,7 @@ def _runnable(case: Case) -> bool:
 
 @pytest.fixture(scope="session")
 def results(request, tmp_path_factory) -> dict[str, Result]:
-    """Run the selected snippets once, two at a time (CI has two cores)."""
+    """Run the selected snippets once, a few at a time (isolated.RUNS_AT_ONCE)."""
     selected = {
         item.callspec.params["case"].name
         for item in request.session.items
@@ -260,7 +261,7 @@ def results(request, tmp_path_factory) -> dict[str, Result]:
     }
     harness = Harness(tmp_path_factory.mktemp("snippets"))
     todo = [c for c in CASES if c.name in selected and _runnable(c)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=RUNS_AT_ONCE) as pool:
         return dict(zip([c.name for c in todo], pool.map(harness.run, todo)))
 
 
