@@ -63,6 +63,7 @@ class Case:
     library: str = "cloudpickle"
     save_main_session: bool = False
     not_output: tuple[str, ...] = ()  # what a silently wrong run does not write
+    reads_nothing: bool = False  # silently wrong: the run writes an empty output
 
     @property
     def id(self) -> str:
@@ -99,6 +100,8 @@ CASES = [
         fails_with="No such file or directory: 'files_lookup.csv'",
     ),
     Case("files_relative_path_fixed.py", output=("cat=mammal", "emu=bird")),
+    Case("files_source_relative.py", E({"BD114"}), reads_nothing=True),  # m25b 21
+    Case("files_source_relative_fixed.py", output=("cat=mammal", "emu=bird")),
     # 7. module state set while the pipeline is built: silently the defaults on workers
     Case(
         "state_launch_setting.py",
@@ -230,6 +233,8 @@ def test_check_predicts_the_real_run(case, runs, monkeypatch):
         assert any(case.fails_with in d.message for d in report.diagnostics), report.diagnostics
 
     run = runs.assert_real_run(case, case.output if case.output else None)
+    if case.reads_nothing:  # silently wrong: the job succeeds, its input read as empty
+        assert run.ok and (runs.out_dir(case) / "out.txt").read_text() == "", run
     if case.not_output:  # silently wrong: the run wrote something, not what was meant
         text = (runs.out_dir(case) / "out.txt").read_text()
         written = tuple(sorted(filter(None, text.split("\n"))))

@@ -394,11 +394,16 @@ RULES = [
         "from the payload (a string in the code, a string or Path attribute of the DoFn such "
         "as a constructor argument, a global string, a variable of the function's closure, "
         "an extra argument of the step (`ParDo(Fn(), path)`, `Map(fn, path=...)`) or a "
-        "parameter's default, `os.path.join`/`Path` of those), the "
+        "parameter's default, `os.path.join`/`Path` of those, or a path passed to a helper "
+        'of your own that opens it, as `open_file(PATH, "r")`), the '
         "opener is `open()` (`io`, `codecs`) for reading, `Path.open/read_text/read_bytes`, "
         "`pandas.read_*` or `numpy.load/loadtxt/genfromtxt/fromfile`, and the file exists here "
         "outside the interpreter's and installed packages' folders. `__init__` runs where the "
-        "pipeline is built, so opening a file there is fine.",
+        "pipeline is built, so opening a file there is fine. A file-based source "
+        "(`ReadFromText`, `ReadFromAvro`, `ReadFromParquet`...) given such a path is the same "
+        "mistake, silently: Beam finds the file where the pipeline is built, the worker "
+        "matches the pattern again where it reads, finds nothing, and the job succeeds with "
+        "empty results.",
         fix="Read the file while building the pipeline and pass its contents as a side input "
         "(`beam.pvalue.AsDict`/`AsList`) or a constructor argument; or ship it with "
         "`--files_to_stage` (Beam 2.64+; workers find it in "

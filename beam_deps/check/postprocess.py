@@ -34,8 +34,14 @@ UNLESS_EXPLAINED = "unless_explained"
 # it goes when another error is on its transform
 UNLESS_SAID = "unless_said"
 
-# Keys that steer post-processing and are never reported.
-_STEERING = (MISSING_MAIN_ATTRIBUTE, UNLESS_EXPLAINED, UNLESS_SAID)
+# the shuffle (its full label) whose keys a finding is about: an ``unless_said`` finding also
+# goes when another error is about the same shuffle (BD310 names the key's cause)
+FOR_SHUFFLE = "for_shuffle"
+
+# Keys that make a finding conditional; with FOR_SHUFFLE, they steer post-processing and are
+# never reported.
+_CONDITIONAL = (MISSING_MAIN_ATTRIBUTE, UNLESS_EXPLAINED, UNLESS_SAID)
+_STEERING = (*_CONDITIONAL, FOR_SHUFFLE)
 
 _IGNORE = re.compile(r"#\s*beam-deps:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]*)\])?")
 
@@ -77,16 +83,21 @@ def merged(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     proving a BD302 we already reported: keep one diagnostic, marked as confirmed."""
     predicted = {(d.transform, d.path): d for d in diagnostics if d.code == "BD302"}
     explained = [d.transform for d in diagnostics if _explains(d)]
-    said = [
-        d.transform
+    sure = [
+        d
         for d in diagnostics
-        if d.severity is Severity.ERROR and not any(d.extra.get(k) for k in _STEERING)
+        if d.severity is Severity.ERROR and not any(d.extra.get(k) for k in _CONDITIONAL)
     ]
+    said = [d.transform for d in sure]
+    shuffles = {d.extra[FOR_SHUFFLE] for d in sure if d.extra.get(FOR_SHUFFLE)}
     out = []
     for d in diagnostics:
         if d.extra.get(UNLESS_EXPLAINED) and any(same_transform(t, d.transform) for t in explained):
             continue
-        if d.extra.get(UNLESS_SAID) and any(same_transform(t, d.transform) for t in said):
+        if d.extra.get(UNLESS_SAID) and (
+            any(same_transform(t, d.transform) for t in said)
+            or d.extra.get(FOR_SHUFFLE) in shuffles
+        ):
             continue
         attribute = d.extra.get(MISSING_MAIN_ATTRIBUTE)
         twin = predicted.get((d.transform, attribute)) if attribute else None

@@ -42,7 +42,7 @@ from beam_deps.check.detectors.known_elements import known_element_diagnostics
 from beam_deps.check.detectors.late_binding import late_binding_findings
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
 from beam_deps.check.detectors.lifecycle_names import lifecycle_name_diagnostics
-from beam_deps.check.detectors.local_files import local_file_diagnostics
+from beam_deps.check.detectors.local_files import local_file_diagnostics, source_file_diagnostics
 from beam_deps.check.detectors.main_session import (
     main_class_members,
     main_session_diagnostics,
@@ -266,6 +266,7 @@ def _at_run(
     diagnostics += rebuilt_class_diagnostics(code, library)
     diagnostics += dropped_state_diagnostics(code)
     diagnostics += local_file_diagnostics(code, options)
+    diagnostics += source_file_diagnostics(captured.pipeline, options)
     diagnostics += launch_state_diagnostics(code, loaded.script_path)
     if launch is not None:
         diagnostics += launch_settings.launch_setting_diagnostics(code, launch)

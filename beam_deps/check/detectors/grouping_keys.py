@@ -40,6 +40,7 @@ from beam_deps.check.detectors import value_types
 from beam_deps.check.detectors.emitted import outer_value
 from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
 from beam_deps.check.detectors.worker_code import is_user_function
+from beam_deps.check.postprocess import FOR_SHUFFLE
 from beam_deps.diagnostics import Diagnostic
 
 UNKNOWN = value_types.UNKNOWN
@@ -416,7 +417,13 @@ def _create_finding(create: Any, gbk: Any, key: Any, outcome: tuple[str, str]) -
         message = (
             f"{said}, which changes them silently ({detail}): keys that differ are grouped together"
         )
-    return diagnostic("BD310", message, path="Create key", **shuffles.where(create))
+    return diagnostic(
+        "BD310",
+        message,
+        path="Create key",
+        **shuffles.where(create),
+        **{FOR_SHUFFLE: gbk.full_label},
+    )
 
 
 def _described(value: Any) -> str:
@@ -463,6 +470,7 @@ def _finding(
         severity="warning" if sometimes else "error",
         path=f"{name} key",
         **shuffles.where(producer),
+        **{FOR_SHUFFLE: gbk.full_label},
     )
 
 

@@ -71,7 +71,7 @@ from beam_deps.check.detectors.contained import (
     worker_frames,
     worker_main,
 )
-from beam_deps.check.postprocess import UNLESS_SAID
+from beam_deps.check.postprocess import FOR_SHUFFLE, UNLESS_SAID
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
 
@@ -114,9 +114,13 @@ class _Known:
     origin: str
     complete: bool = False  # every element of the PCollection is among them
     made: bool = False  # made by steps run here from the source's elements
+    maker: Any = None  # the step that made them, through the steps that pass them on as they are
 
-    def after_a_step(self, values: list[Any]) -> _Known:
-        return _Known(values, self.origin, self.complete, True)
+    def after_a_step(self, values: list[Any], maker: Any = None) -> _Known:
+        return _Known(values, self.origin, self.complete, True, maker)
+
+    def passed_on(self, values: list[Any], complete: bool) -> _Known:
+        return _Known(values, self.origin, complete, self.made, self.maker)
 
 
 @dataclass
@@ -219,7 +223,7 @@ class _Run:
             shuffled = known_groups.reshuffled(node, pcoll, known.values, known.complete)
             if shuffled is not None:
                 composite, values = shuffled
-                passed = _Known(values, known.origin, known.complete, known.made)
+                passed = known.passed_on(values, known.complete)
                 for out in (composite.outputs or {}).values():
                     self.follow(out, passed, depth + 1)
                 continue
@@ -228,15 +232,15 @@ class _Run:
     def key_refused(self, node: Any, pcoll: Any, known: _Known) -> bool:
         """A known element whose key the GroupByKey's deterministic key coder refuses: the
         worker fails at the step that made it."""
-        made_by = known_groups.producer(pcoll)
-        if made_by is None or id(made_by) in self.done:
+        made_by = known.maker or known_groups.producer(pcoll)
+        if made_by is None or id(made_by) in self.done or id(node) in self.done:
             return made_by is not None
-        label = shuffles.where(node)["transform"]
+        label = node.full_label  # as the worker's coder names the step
         refused = known_groups.key_refused(pcoll, known.values, label)
         if refused is None:
             return False
         element, error = refused
-        self.done.add(id(made_by))
+        self.done.update((id(made_by), id(node)))
         self.raised.append(_Raised(made_by, element, _origin(known), error, key=label))
         return True
 
@@ -247,7 +251,7 @@ class _Run:
         inputs = [self.whole.get(id(pcoll)) for pcoll in node.inputs]
         if len(inputs) == 1 or not all(inputs):
             whole = known.complete and len(inputs) == 1
-            return _Known(known.values, known.origin, whole, known.made)
+            return known.passed_on(known.values, whole)
         origins = list(dict.fromkeys(k.origin for k in inputs if k.origin))
         values = [value for k in inputs for value in k.values]
         return _Known(values, _joined(origins), True, any(k.made for k in inputs))
@@ -281,7 +285,10 @@ class _Run:
             out = (node.outputs or {}).get(tag)
             if out is None and tag is not None:
                 out = (node.outputs or {}).get(str(tag))
-            self.follow(out, known.after_a_step(values), depth + 1)
+            # Beam's own steps (a CoGroupByKey's tagging, a Count's keying) pass on the key
+            # the user's step made
+            maker = node if known_groups.reported(node) is node else known.maker
+            self.follow(out, known.after_a_step(values, maker), depth + 1)
 
     def singleton_of_many(self, node: Any, known: _Known) -> bool:
         """An AsSingleton side input of the step known to have two elements or more (in the
@@ -527,7 +534,7 @@ def known_element_diagnostics(pipeline: Any, session_in_main: bool = False) -> l
                     "ts.isoformat() or int(ts.micros) for a timestamp)",
                     path=f"{where['transform']} > {_shown(raised.element, 30)}",
                     **where,
-                    **{UNLESS_SAID: True},
+                    **{UNLESS_SAID: True, FOR_SHUFFLE: raised.key},
                 )
             )
             continue

@@ -17,7 +17,8 @@ Sound by construction, nothing is guessed from names:
   (a constructor argument stored on it), a global string of the function, a variable of its
   closure (``args.lookup`` read into a local of ``run()``), an argument Beam passes an entry
   point (``Map(fn, path=...)``, ``ParDo(Fn(), path)``, or the parameter's default), and
-  ``os.path.join``/``Path(...)``/``/`` of those;
+  ``os.path.join``/``Path(...)``/``/`` of those; in a helper of the user's, what its caller
+  passes it (``open_file(PACKAGE_JSON, "r")``, two calls deep);
 * only a path that exists here and would not on a worker: a relative one (workers do not
   start in this folder), or an absolute one in this machine's home, working, script or
   temporary folder (not in the interpreter's or an installed package's folders).
@@ -27,6 +28,9 @@ its own working folder); an absolute path is an error on a runner that starts wo
 other machines (Dataflow, a portable runner with Docker) and a warning where workers are
 local processes, for which it happens to work.
 
+A file-based source's pattern (``ReadFromText("data.csv")``) is the same mistake without an
+error: the worker's match finds nothing and the read is empty (``source_file_diagnostics``).
+
 Runs inside ``run()``: the working folder is the script's, as when it opens the file.
 """
 
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import glob
 import inspect
 import os
 import pathlib
@@ -383,4 +388,51 @@ def local_file_diagnostics(code: Iterable[PayloadCode], options: Any) -> list[Di
     return out
 
 
-__all__ = ["local_file_diagnostics"]
+def source_file_diagnostics(pipeline: Any, options: Any) -> list[Diagnostic]:
+    """BD114 for each file-based source (``ReadFromText``, ``ReadFromAvro``,
+    ``ReadFromParquet``...) whose pattern is a path of this machine: Beam checks it here, when
+    the pipeline is built, but the worker matches it again where it reads, in its own working
+    folder or on its own machine. There nothing matches, and the read gives no element at all:
+    the job succeeds with empty results."""
+    from apache_beam.io.filebasedsource import FileBasedSource
+    from apache_beam.io.iobase import Read
+
+    from beam_deps.check.detectors.shuffle_inputs import nodes_of, where
+    from beam_deps.environment.workers import runner_starts_image
+
+    elsewhere = runner_starts_image(options.get_all_options(drop_default=False))
+    out: list[Diagnostic] = []
+    for node in nodes_of(pipeline, Read, composites=True):
+        source = getattr(node.transform, "source", None)
+        if not isinstance(source, FileBasedSource):
+            continue
+        pattern = getattr(source, "_pattern", None)
+        pattern = pattern.get() if hasattr(pattern, "get") else pattern
+        if not isinstance(pattern, str) or "://" in pattern or not glob.glob(pattern):
+            continue
+        relative = not os.path.isabs(os.path.expanduser(pattern))
+        if not relative and not _local_only(os.path.expanduser(pattern), None):
+            continue
+        if not relative and not elsewhere:
+            continue  # workers on this machine read it: it works here
+        at = where(node)
+        why = (
+            "a path relative to the folder the pipeline is started from; the worker matches "
+            "it in its own working folder"
+            if relative
+            else "a file of this machine; the workers of this runner run on other machines"
+        )
+        out.append(
+            diagnostic(
+                "BD114",
+                f"{at['transform']} reads {pattern!r}, {why}, where nothing matches: the read "
+                "gives no element and the job succeeds with empty results",
+                path=f"{at['transform']} > {pattern}",
+                opened=pattern,
+                **at,
+            )
+        )
+    return out
+
+
+__all__ = ["local_file_diagnostics", "source_file_diagnostics"]
