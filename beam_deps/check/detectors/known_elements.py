@@ -220,7 +220,7 @@ class _Run:
                 for out in (node.outputs or {}).values():
                     self.follow(out, passed, depth + 1)
                 continue
-            shuffled = known_groups.reshuffled(node, pcoll, known.values, known.complete)
+            shuffled = known_groups.reshuffled(node, pcoll, known.values)
             if shuffled is not None:
                 composite, values = shuffled
                 passed = known.passed_on(values, known.complete)

@@ -119,6 +119,11 @@ def producer(pcoll: Any) -> Any:
     fn = getattr(getattr(node, "transform", None), "fn", None)
     if node is None or (fn is not None and is_user_function(user_code(fn))):
         return node
+    return _outermost_beams(node)
+
+
+def _outermost_beams(node: Any) -> Any:
+    """The outermost of the Beam composites holding ``node`` (itself when none does)."""
     shown, parent = node, getattr(node, "parent", None)
     while getattr(parent, "transform", None) is not None:
         if not type(parent.transform).__module__.startswith("apache_beam."):
@@ -127,7 +132,7 @@ def producer(pcoll: Any) -> Any:
     return shown
 
 
-def reshuffled(node: Any, pcoll: Any, values: list[Any], complete: bool) -> tuple | None:
+def reshuffled(node: Any, pcoll: Any, values: list[Any]) -> tuple | None:
     """(the ``Reshuffle``, its elements) where ``node`` is the first of Beam's steps inside a
     ``Reshuffle``/``ReshufflePerKey`` reading ``pcoll``: it gives the next step the same
     elements (in another order, on other workers), each through the element coder; None for
@@ -215,12 +220,7 @@ def reported(node: Any) -> Any:
         user_code(fn) if fn is not None else None
     ):
         return node
-    shown, parent = node, getattr(node, "parent", None)
-    while getattr(parent, "transform", None) is not None:
-        if not type(parent.transform).__module__.startswith("apache_beam."):
-            break
-        shown, parent = parent, parent.parent
-    return shown
+    return _outermost_beams(node)
 
 
 __all__ = [
