@@ -206,6 +206,27 @@ def test_a_transform_that_fails_to_apply_is_reported_once(tmp_path):
     assert "Input type hint violation at Group" in report.diagnostics[0].message
 
 
+def test_a_script_exiting_after_run_keeps_the_findings(tmp_path):
+    """sys.exit("wrong output") after run() is the script judging the job's output (which
+    check does not make): BD004, not "check the pipeline arguments", and the findings stay."""
+    script = tmp_path / "exits_after_run.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys, threading
+            import apache_beam as beam
+            lock = threading.Lock()
+            with beam.Pipeline() as p:
+                p | beam.Create([1]) | beam.Map(lambda x: (lock.locked(), x))
+            sys.exit("the output is wrong")
+            """
+        )
+    )
+    report = check_script(script)
+    assert [(d.code, d.line) for d in report.diagnostics] == [("BD104", 6), ("BD004", 7)]
+    assert "the output is wrong" in report.diagnostics[1].message
+
+
 def test_a_script_stopping_after_run_is_said_and_can_skip_reading_results(tmp_path):
     script = tmp_path / "after_run.py"
     script.write_text(

@@ -196,7 +196,11 @@ def _execute(loaded, code, main_attrs, argv0, path0, argv, timeout, on_pipeline)
                     "service when it builds the pipeline"
                 ) from exc
             except SystemExit as exc:
-                if not loaded.pipelines or exc.code not in (None, 0):
+                if exc.code not in (None, 0) and any(c.ran for c in loaded.pipelines):
+                    # after run(): the script's check of the job's output (BD004), not its
+                    # arguments
+                    hooks.script_raised(exc)
+                elif not loaded.pipelines or exc.code not in (None, 0):
                     raise ScriptError(
                         f"{loaded.display_name} called sys.exit({exc.code!r}) "
                         + ("before building a pipeline" if not loaded.pipelines else "")
