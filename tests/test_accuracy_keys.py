@@ -232,6 +232,17 @@ def test_declared_key_type_takes_its_own_coder(tmp_path):
     assert "BD310" not in {d.code for d in report.diagnostics}, report.diagnostics
 
 
+def test_keys_pickled_where_the_user_allows_it(tmp_path):
+    """--allow_non_deterministic_key_coders: Beam pickles the keys instead of refusing them
+    (a date key then runs on isolated workers, as a Timestamp key does)."""
+    argv = [f"{tmp_path}/o", *CLOUDPICKLE]
+    report = check_script(EXAMPLES / "elements_key_cogbk_date.py", argv=argv)
+    assert "BD310" in {d.code for d in report.errors}
+    allowed = [*argv, "--allow_non_deterministic_key_coders"]
+    report = check_script(EXAMPLES / "elements_key_cogbk_date.py", argv=allowed)
+    assert not {"BD310", "BD329"} & {d.code for d in report.diagnostics}, report.diagnostics
+
+
 def test_whole_element_is_the_key_of_count_per_element(tmp_path):
     script = tmp_path / "per_element.py"
     script.write_text(

@@ -448,6 +448,21 @@ class Parses(beam.DoFn):
         yield int(element, self.base)
 
 
+def test_a_key_the_user_allows_to_be_pickled_is_no_refusal():
+    """--allow_non_deterministic_key_coders: the worker pickles a Timestamp key and the job
+    runs (seen on isolated workers with elements_timestamp_key.py)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    p = beam.Pipeline(options=PipelineOptions(["--allow_non_deterministic_key_coders"]))
+    (
+        p
+        | beam.Create(["a"])
+        | beam.Map(lambda s: (beam.utils.timestamp.Timestamp.now(), s))
+        | beam.GroupByKey()
+    )
+    assert known_element_diagnostics(p) == []
+
+
 def test_a_dofn_made_by_its_constructor_alone_runs_on_a_copy():
     fn = Parses(10)
     (d,) = _ask(lambda p: p | beam.Create(["1", "x"]) | beam.ParDo(fn) | beam.Map(str))

@@ -492,7 +492,8 @@ RULES = [
         "hand each element on as it is (a `Reshuffle`, a `WindowInto`) may stand between "
         "the code and the shuffle. beam-deps puts a "
         "key of that type through Beam's own coder, so the message is the worker's for "
-        "the Beam you have.",
+        "the Beam you have. With `--allow_non_deterministic_key_coders` Beam pickles the keys "
+        "instead, and nothing is claimed.",
         fix="Make the key a Python value: `int(k)` or `k.item()` for a numpy scalar, "
         "`d.isoformat()` for a date, `str(amount)` for a Decimal, `tuple(sorted(s))` for a "
         "frozenset; or declare the dataclass `@dataclass(frozen=True)`.",

@@ -351,6 +351,8 @@ def grouping_key_diagnostics(pipeline: Any) -> list[Diagnostic]:
     (the job fails) or changes (keys that differ are grouped together); and a key of the
     ``Create`` values that feed a shuffle."""
     out: list[Diagnostic] = []
+    if not shuffles.deterministic_keys(pipeline):
+        return out  # --allow_non_deterministic_key_coders: keys are pickled, not refused
     said: set[tuple[int, int]] = set()  # one finding per function and shuffle
     for producer, gbk, target, whole, returns in _into_shuffles(pipeline):
         coder = _key_coder(gbk)

@@ -193,6 +193,7 @@ class _Run:
     def __init__(self, pipeline: Any, session_in_main: bool = False) -> None:
         self.session_in_main = session_in_main
         self.readers = shuffles.consumers(pipeline)
+        self.deterministic_keys = shuffles.deterministic_keys(pipeline)
         self.raised: list[_Raised] = []
         self.done: set[int] = set()
         self.seen: dict[int, _Known] = {}  # PCollections some of whose elements are known
@@ -233,6 +234,8 @@ class _Run:
         """A known element whose key the GroupByKey's deterministic key coder refuses: the
         worker fails at the step that made it."""
         made_by = known.maker or known_groups.producer(pcoll)
+        if not self.deterministic_keys:
+            return False  # --allow_non_deterministic_key_coders: keys are pickled
         if made_by is None or id(made_by) in self.done or id(node) in self.done:
             return made_by is not None
         label = node.full_label  # as the worker's coder names the step

@@ -41,6 +41,18 @@ def is_beams(target: Any) -> bool:
     return module.startswith("apache_beam.")
 
 
+def deterministic_keys(pipeline: Any) -> bool:
+    """Does the job encode grouping keys with the deterministic coder? Not where the user
+    passed ``--allow_non_deterministic_key_coders`` (then any picklable key is taken)."""
+    from apache_beam.options.pipeline_options import TypeOptions
+
+    options = getattr(pipeline, "_options", None)
+    try:
+        return not options.view_as(TypeOptions).allow_non_deterministic_key_coders
+    except Exception:  # noqa: BLE001 - no options: Beam's default
+        return True
+
+
 def nodes_of(pipeline: Any, kind: type | tuple[type, ...], composites: bool = False) -> list[Any]:
     """The pipeline's nodes whose transform is a ``kind``, in pipeline order: the leaves, and
     with ``composites`` the composite transforms too (a CoGroupByKey, a CombinePerKey)."""
@@ -250,6 +262,7 @@ def consumers(pipeline: Any) -> dict[int, list[Any]]:
 __all__ = [
     "NoValue",
     "consumers",
+    "deterministic_keys",
     "element_expressions",
     "emitted_values",
     "emitting_functions",
