@@ -100,8 +100,23 @@ CASES = [
         fails_with="No such file or directory: 'files_lookup.csv'",
     ),
     Case("files_relative_path_fixed.py", output=("cat=mammal", "emu=bird")),
-    Case("files_source_relative.py", E({"BD114"}), reads_nothing=True),  # m25b 21
-    Case("files_source_relative_fixed.py", output=("cat=mammal", "emu=bird")),
+    Case(  # m25b 21; check is told what the run does: workers started apart
+        "files_source_relative.py",
+        E({"BD114"}),
+        reads_nothing=True,
+        args=(
+            "--runner=PortableRunner",
+            "--environment_type=beam:env:harness_subprocess_python:v1",
+        ),
+    ),
+    Case(
+        "files_source_relative_fixed.py",
+        output=("cat=mammal", "emu=bird"),
+        args=(
+            "--runner=PortableRunner",
+            "--environment_type=beam:env:harness_subprocess_python:v1",
+        ),
+    ),
     # 7. module state set while the pipeline is built: silently the defaults on workers
     Case(
         "state_launch_setting.py",
@@ -308,6 +323,19 @@ def test_no_finding_on_clean_examples(script, tmp_path, monkeypatch):
     args = ["--output", f"{tmp_path}/t.txt"] if script == "clean_basic.py" else [f"{tmp_path}/o"]
     report = check_script(EXAMPLES / script, argv=args + CLOUDPICKLE)
     assert not {d.code for d in report.diagnostics} & set(MINE), report.diagnostics
+
+
+def test_a_relative_input_is_claimed_only_where_workers_start_apart(tmp_path, monkeypatch):
+    """ReadFromText("files_lookup.csv"): the DirectRunner reads it in this folder (it works);
+    workers started as processes of their own read nothing (files_source_relative.py)."""
+    monkeypatch.chdir(EXAMPLES)
+    script = EXAMPLES / "files_source_relative.py"
+    here = check_script(script, argv=[f"{tmp_path}/o", *CLOUDPICKLE])
+    assert "BD114" not in {d.code for d in here.diagnostics}, here.diagnostics
+    apart = ["--runner=PortableRunner", "--environment_type=beam:env:harness_subprocess_python:v1"]
+    report = check_script(script, argv=[f"{tmp_path}/o", *apart, *CLOUDPICKLE])
+    (found,) = [d for d in report.errors if d.code == "BD114"]
+    assert "files_lookup.csv'" in found.message and "empty results" in found.message
 
 
 @pytest.mark.parametrize("script, args", BEAM_EXAMPLES, ids=[s for s, _ in BEAM_EXAMPLES])

@@ -403,7 +403,9 @@ RULES = [
         "(`ReadFromText`, `ReadFromAvro`, `ReadFromParquet`...) given such a path is the same "
         "mistake, silently: Beam finds the file where the pipeline is built, the worker "
         "matches the pattern again where it reads, finds nothing, and the job succeeds with "
-        "empty results.",
+        "empty results. It is claimed where the runner starts its workers apart (Dataflow, "
+        "a container, a PROCESS or EXTERNAL environment); the DirectRunner reads in your "
+        "folder.",
         fix="Read the file while building the pipeline and pass its contents as a side input "
         "(`beam.pvalue.AsDict`/`AsList`) or a constructor argument; or ship it with "
         "`--files_to_stage` (Beam 2.64+; workers find it in "

@@ -64,6 +64,9 @@ _NUMPY = frozenset({"load", "loadtxt", "genfromtxt", "fromfile"})
 _PATH_READERS = frozenset({"read_text", "read_bytes", "open"})
 _JOIN = frozenset({"os.path.join", "posixpath.join", "ntpath.join"})
 _PATH = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+# environments whose workers start in a folder of their own (besides a container's)
+_APART = ("PROCESS", "EXTERNAL", "BEAM:ENV:PROCESS:V1", "BEAM:ENV:EXTERNAL:V1")
+_APART += ("BEAM:ENV:HARNESS_SUBPROCESS_PYTHON:V1",)
 _PASSED = 2  # calls through which a path passed to a user's helper is followed
 _SYSTEM = ("/usr/", "/etc/", "/proc/", "/sys/", "/dev/", "/opt/", "/var/lib/")
 
@@ -393,15 +396,24 @@ def source_file_diagnostics(pipeline: Any, options: Any) -> list[Diagnostic]:
     ``ReadFromParquet``...) whose pattern is a path of this machine: Beam checks it here, when
     the pipeline is built, but the worker matches it again where it reads, in its own working
     folder or on its own machine. There nothing matches, and the read gives no element at all:
-    the job succeeds with empty results."""
+    the job succeeds with empty results. Claimed only where the runner starts its workers
+    apart (a container, Dataflow, a PROCESS or EXTERNAL environment): the DirectRunner's
+    workers read in this folder, where a relative path works."""
     from apache_beam.io.filebasedsource import FileBasedSource
     from apache_beam.io.iobase import Read
 
     from beam_deps.check.detectors.shuffle_inputs import nodes_of, where
     from beam_deps.environment.workers import runner_starts_image
 
-    elsewhere = runner_starts_image(options.get_all_options(drop_default=False))
+    given = options.get_all_options(drop_default=False)
+    elsewhere = runner_starts_image(given)
+    environment = str(given.get("environment_type") or "").upper()
+    # the DirectRunner (the default), Prism and LOOPBACK read in this process or its children,
+    # in this folder: there a relative path works
+    apart = elsewhere or environment in _APART
     out: list[Diagnostic] = []
+    if not apart:
+        return out
     for node in nodes_of(pipeline, Read, composites=True):
         source = getattr(node.transform, "source", None)
         if not isinstance(source, FileBasedSource):
@@ -414,7 +426,7 @@ def source_file_diagnostics(pipeline: Any, options: Any) -> list[Diagnostic]:
         if not relative and not _local_only(os.path.expanduser(pattern), None):
             continue
         if not relative and not elsewhere:
-            continue  # workers on this machine read it: it works here
+            continue  # workers on this machine read it: it works there
         at = where(node)
         why = (
             "a path relative to the folder the pipeline is started from; the worker matches "
