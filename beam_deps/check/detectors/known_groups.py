@@ -47,16 +47,11 @@ def grouped(pcoll: Any, values: list[Any]) -> list[Any] | None:
     elements; None where the worker's shuffle may differ."""
     from apache_beam.coders import registry
     from apache_beam.transforms.window import GlobalWindows
-    from apache_beam.typehints import Any as AnyType
-    from apache_beam.typehints import typehints
 
     windowfn = getattr(getattr(pcoll, "windowing", None), "windowfn", None)
     if not isinstance(windowfn, GlobalWindows):
         return None
-    key_type = value_type = AnyType
-    element_type = getattr(pcoll, "element_type", None)
-    if isinstance(element_type, typehints.TupleConstraint) and len(element_type.tuple_types) == 2:
-        key_type, value_type = element_type.tuple_types
+    key_type, value_type = _pair_types(pcoll)
     try:
         keys = registry.get_coder(key_type).as_deterministic_coder("GroupByKey")
         coder = registry.get_coder(value_type)
@@ -84,13 +79,8 @@ def key_refused(pcoll: Any, values: list[Any], label: str) -> tuple[Any, Excepti
     (``Timestamp.now()``, a ``date``, an object of the user's class): the worker fails on
     that element, whatever else it holds."""
     from apache_beam.coders import registry
-    from apache_beam.typehints import Any as AnyType
-    from apache_beam.typehints import typehints
 
-    key_type = AnyType
-    element_type = getattr(pcoll, "element_type", None)
-    if isinstance(element_type, typehints.TupleConstraint) and len(element_type.tuple_types) == 2:
-        key_type = element_type.tuple_types[0]
+    key_type, _ = _pair_types(pcoll)
     try:
         keys = registry.get_coder(key_type).as_deterministic_coder(label)
     except Exception:  # noqa: BLE001 - a key type Beam refuses: BD310's to say
@@ -157,6 +147,17 @@ def reshuffled(node: Any, pcoll: Any, values: list[Any]) -> tuple | None:
     if not all(_same(b, v) for b, v in zip(back, values, strict=True)):
         return None
     return parent, back
+
+
+def _pair_types(pcoll: Any) -> tuple[Any, Any]:
+    """The declared key and value types of a PCollection of pairs (Any where undeclared)."""
+    from apache_beam.typehints import Any as AnyType
+    from apache_beam.typehints import typehints
+
+    element_type = getattr(pcoll, "element_type", None)
+    if isinstance(element_type, typehints.TupleConstraint) and len(element_type.tuple_types) == 2:
+        return tuple(element_type.tuple_types)
+    return AnyType, AnyType
 
 
 def _same(back: Any, value: Any) -> bool:

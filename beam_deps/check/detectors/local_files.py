@@ -403,6 +403,7 @@ def source_file_diagnostics(pipeline: Any, options: Any) -> list[Diagnostic]:
     from apache_beam.io.iobase import Read
 
     from beam_deps.check.detectors.shuffle_inputs import nodes_of, where
+    from beam_deps.check.detectors.text_inputs import pattern_of
     from beam_deps.environment.workers import runner_starts_image
 
     given = options.get_all_options(drop_default=False)
@@ -418,8 +419,7 @@ def source_file_diagnostics(pipeline: Any, options: Any) -> list[Diagnostic]:
         source = getattr(node.transform, "source", None)
         if not isinstance(source, FileBasedSource):
             continue
-        pattern = getattr(source, "_pattern", None)
-        pattern = pattern.get() if hasattr(pattern, "get") else pattern
+        pattern = pattern_of(source)
         if not isinstance(pattern, str) or "://" in pattern or not glob.glob(pattern):
             continue
         relative = not os.path.isabs(os.path.expanduser(pattern))

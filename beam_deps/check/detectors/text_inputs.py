@@ -26,12 +26,17 @@ FILES = 5  # input files read per source
 SCANNED = 4 * 2**20  # characters of each file read for decoding errors
 
 
+def pattern_of(source: Any) -> Any:
+    """The file pattern a file-based source reads (its value provider's value)."""
+    pattern = getattr(source, "_pattern", None)
+    return pattern.get() if hasattr(pattern, "get") else pattern
+
+
 def _local_files(source: Any) -> list[str]:
     """The files on this machine a text source reads (none for another file system)."""
     from apache_beam.io.filesystems import FileSystems
 
-    pattern = getattr(source, "_pattern", None)
-    pattern = pattern.get() if hasattr(pattern, "get") else pattern
+    pattern = pattern_of(source)
     if not isinstance(pattern, str) or ("://" in pattern and not pattern.startswith("file://")):
         return []
     try:
@@ -119,4 +124,4 @@ def read_failure(node: Any, path: str, error: BaseException, error_text: str) ->
     )
 
 
-__all__ = ["read", "read_failure", "text_inputs"]
+__all__ = ["pattern_of", "read", "read_failure", "text_inputs"]
