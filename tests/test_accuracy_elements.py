@@ -422,6 +422,9 @@ ELEMENT_EXAMPLES = [
     # a CombineFn that hands every key the same accumulator (m20 t33)
     Example("elements_shared_accumulator.py", E({"BD315"}), args=("{out}/out.txt",)),
     Example("elements_shared_accumulator_fixed.py", args=("{out}/out.txt",)),
+    # a process that yields and returns a list: the list is dropped (apache/beam#22969)
+    Example("elements_generator_return.py", E({"BD331"}), args=("{out}/out.txt",)),
+    Example("elements_generator_return_fixed.py", args=("{out}/out.txt",)),
     Example(
         "elements_bytes_under_str.py",
         E({"BD308"}),
@@ -469,6 +472,7 @@ NEW_CODES = {
     "BD318",
     "BD319",
     "BD320",
+    "BD331",
 }
 OUTPUTS = {
     "elements_enum_value_fixed-cloudpickle": ["a=['HIGH', 'LOW']", "b=['LOW']"],
@@ -553,6 +557,8 @@ OUTPUTS = {
     "elements_uint64_key_fixed-cloudpickle": ["18446744073709551361=2", "7=1"],
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
+    "elements_generator_return-cloudpickle": ["a=1", "c=5"],  # b's readings dropped
+    "elements_generator_return_fixed-cloudpickle": ["a=1", "b1=2", "b2=3", "b3=4", "c=5"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],
     "elements_declared_clean-cloudpickle": ["a!=[2]", "b!=[1]"],
     "elements_dofn_bytes_no_shuffle_fixed-cloudpickle": ["b'cat'", "b'dog'"],
@@ -623,6 +629,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_map_returns_none", _first("elements_map_returns_none.py", "BD308"))
     check_golden("check_map_print", _first("elements_map_print.py", "BD309"))
     check_golden("check_header_line", _first("elements_header_line.py", "BD329"))
+    check_golden("check_generator_return", _first("elements_generator_return.py", "BD331"))
 
 
 @pytest.mark.parametrize(

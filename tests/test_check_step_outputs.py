@@ -1,9 +1,12 @@
 """Which returns BD314 claims for a text method's result: a str (or bytes) method called on a
 value is refused by Beam 2.76+ or iterated character by character before, not a method of
-``self`` (a user class may define ``lower``) nor pandas' ``.str`` accessor. The real runs are
+``self`` (a user class may define ``lower``) nor pandas' ``.str`` accessor. And which returns
+of a generator BD331 claims: every value but one that is surely nothing. The real runs are
 the examples in tests/test_accuracy_elements.py; these build pipelines (never run)."""
 
 from __future__ import annotations
+
+import logging
 
 import apache_beam as beam
 import numpy as np
@@ -89,3 +92,45 @@ def _codes(step) -> list[str]:
 )
 def test_text_method_returns(step, codes):
     assert _codes(step) == codes
+
+
+class ExplodeOrPass(beam.DoFn):
+    def process(self, row):
+        if isinstance(row, list):
+            return [(row[0], v) for v in row[1:]]
+        yield row
+
+
+class StopsEarly(beam.DoFn):
+    def process(self, row):
+        if not row:
+            return None
+        if row == "skip":
+            return []
+        if row == "log":
+            return logging.warning("skipped %s", row)
+        if row == "none":
+            return iter(())
+        yield row
+
+
+class HelperReturns(beam.DoFn):
+    def process(self, row):
+        def parts():
+            return row.split(",")  # the helper's return, not process's
+
+        yield from parts()
+
+
+def generator_returning(line):
+    for word in line.split():
+        yield word.lower()
+    return line  # FlatMap never reads it
+
+
+def test_generator_returns():
+    assert _codes(beam.ParDo(ExplodeOrPass())) == ["BD331"]
+    assert _codes(beam.FlatMap(generator_returning)) == ["BD331"]
+    assert _codes(beam.ParDo(StopsEarly())) == []
+    assert _codes(beam.ParDo(HelperReturns())) == []
+    assert _codes(beam.Map(generator_returning)) == ["BD314"]  # Map: the generator itself

@@ -447,4 +447,32 @@ RULES = [
         example_fixed='p | beam.io.ReadFromText("orders.csv.gz",\n'
         "                            compression_type=CompressionTypes.UNCOMPRESSED)\n",
     ),
+    Rule(
+        code="BD331",
+        name="generator-return-dropped",
+        severity=E,
+        reported_by=("check",),
+        summary="A DoFn's process (or a FlatMap's function) yields, and also returns "
+        "elements, which Beam never reads.",
+        explanation="A function with a `yield` anywhere in it is a generator function: "
+        "`return [a, b]` in it does not emit `a` and `b`. Python puts the value in "
+        "`StopIteration` and Beam, which only iterates the generator, drops it: every input "
+        "that takes that `return` loses its outputs, silently, on every runner and pickler "
+        '(apache/beam#22969). Beam logs one line when the pipeline is built ("Using yield '
+        'and return in the process method ... can lead to unexpected behavior"), easy to '
+        "miss. A `return` of nothing (`return`, `return None`, `return []`) is fine.",
+        fix="`yield from [a, b]` (then a bare `return` to stop), or yield each item; or "
+        "drop every `yield` and return a list on every path.",
+        example="class Explode(beam.DoFn):\n"
+        "    def process(self, row):\n"
+        "        if isinstance(row[1], list):\n"
+        "            return [(row[0], v) for v in row[1]]  # dropped: process yields\n"
+        "        yield row\n",
+        example_fixed="class Explode(beam.DoFn):\n"
+        "    def process(self, row):\n"
+        "        if isinstance(row[1], list):\n"
+        "            yield from [(row[0], v) for v in row[1]]\n"
+        "            return\n"
+        "        yield row\n",
+    ),
 ]

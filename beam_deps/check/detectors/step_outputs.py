@@ -1,5 +1,5 @@
 """A step's function gives one value where Beam iterates, or a generator where Beam takes
-one value (BD314).
+one value (BD314); a generator step's ``return`` value, which Beam never reads (BD331).
 
 A DoFn's ``process`` and a ``FlatMap``'s function give an *iterable* of elements: Beam loops
 over what they return. ``return {"name": n}`` instead of ``yield`` is the classic slip, and
@@ -20,6 +20,14 @@ fixed by the code (a dict display or comprehension, ``dict(...)``, what
 ``value_types.sample`` says is text, bytes or a number); a ``process`` that also ``yield``s is
 a generator and its ``return`` value is never read. A return on one branch of several is a
 warning: whether an input takes it depends on the data.
+
+A ``process`` (or a FlatMap's function) that ``yield``s anywhere is a generator function:
+``return [a, b]`` in it does not emit ``a`` and ``b``, Python hands the list to
+``StopIteration`` and Beam, which only iterates, drops it (apache/beam#22969; Beam logs one
+line at construction, "Using yield and return in the process method ... can lead to
+unexpected behavior"). The elements are lost silently, on every runner and pickler. Only a
+value that is surely nothing is let through: ``return None``, an empty display, a logging
+call's result.
 (Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
@@ -198,6 +206,69 @@ def _iteration_finding(
     )
 
 
+_LOGGING_CALLS = frozenset(
+    {"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+)
+
+
+def _surely_nothing(expr: ast.AST) -> bool:
+    """``None``, ``[]``, ``()``, ``{}``, ``""``, ``set()``, ``iter([])``, ``print(...)``,
+    ``log.warning(...)``:
+    a returned value whose loss loses no element."""
+    if isinstance(expr, ast.Constant):
+        return expr.value is None or expr.value in ("", b"")
+    if isinstance(expr, ast.List | ast.Tuple | ast.Set | ast.Dict):
+        return not (expr.keys if isinstance(expr, ast.Dict) else expr.elts)
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name in ("list", "tuple", "set", "dict", "iter") and not expr.keywords:
+            return not expr.args or (len(expr.args) == 1 and _surely_nothing(expr.args[0]))
+        return name in _LOGGING_CALLS
+    return False
+
+
+def _dropped_returns(function: types.FunctionType) -> list[tuple[ast.Return, ast.AST]]:
+    """(return of a value, the first yield) for each ``return X`` of a generator function
+    whose X may hold elements: Beam never reads it."""
+    if not function.__code__.co_flags & inspect.CO_GENERATOR:
+        return []
+    root = function_root(function)
+    if root is None or isinstance(root, ast.Lambda):
+        return []
+    nodes = list(own_nodes(root))
+    yields = [n for n in nodes if isinstance(n, ast.Yield | ast.YieldFrom)]
+    if not yields:
+        return []
+    first = min(yields, key=lambda n: (n.lineno, n.col_offset))
+    returns = [
+        n
+        for n in nodes
+        if isinstance(n, ast.Return) and n.value is not None and not _surely_nothing(n.value)
+    ]
+    return [(r, first) for r in sorted(returns, key=lambda n: n.lineno)]
+
+
+def _dropped_finding(
+    node: Any, function: types.FunctionType, ret: ast.Return, first: ast.AST
+) -> Diagnostic:
+    where = shuffles.where(node)
+    name = function.__qualname__
+    line, yielded = line_of(function, ret.value), line_of(function, first)
+    at = f" at line {line}" if line else ""
+    since = f" (line {yielded})" if yielded else ""
+    kind = "process" if function.__name__ == "process" else "the FlatMap function"
+    return diagnostic(
+        "BD331",
+        f"{name} yields{since}, so it is a generator: the value it returns{at} never "
+        f"reaches the output (Python puts it in StopIteration and Beam only iterates what "
+        f"{kind} yields), so the elements it holds are dropped silently, for every input "
+        "that takes that return",
+        path=f"{where['transform']} > {name}",
+        **where,
+    )
+
+
 def _generator_map(node: Any, target: Any, readers: dict[int, list[Any]]) -> Diagnostic | None:
     """BD314 for a ``Map`` whose function is a generator function: each element is a
     generator object."""
@@ -223,7 +294,8 @@ def _generator_map(node: Any, target: Any, readers: dict[int, list[Any]]) -> Dia
 
 def step_output_diagnostics(pipeline: Any) -> list[Diagnostic]:
     """BD314 for each user step whose function returns one value where Beam iterates
-    (a DoFn's ``process``, a FlatMap), or yields where Beam takes one value (a Map)."""
+    (a DoFn's ``process``, a FlatMap), or yields where Beam takes one value (a Map); BD331
+    for a generator step that returns elements."""
     refuses = profile().refuses_single_outputs
     readers = shuffles.consumers(pipeline)
     out: list[Diagnostic] = []
@@ -235,6 +307,10 @@ def step_output_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 continue
             function = _iterated_function(node, target)
             if function is None:
+                continue
+            dropped = _dropped_returns(function)
+            if dropped:  # one finding per step: the first return says it
+                out.append(_dropped_finding(node, function, *dropped[0]))
                 continue
             for ret, kind, sometimes in _single_returns(function):
                 out.append(_iteration_finding(node, function, ret, kind, sometimes, refuses))
