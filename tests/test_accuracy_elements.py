@@ -114,6 +114,24 @@ ELEMENT_EXAMPLES = [
         save_main_session=True,
         args=("{out}/out.txt",),
     ),
+    # ... a function a CombineFn keeps in its accumulators (apache/beam#28558): encoded with
+    # the standard pickle at the lifted combine, the payload's copy of the function fails
+    # with every pickler, dill's main session included
+    Example(
+        "elements_accumulator_function.py",
+        E({"BD305"}),
+        fails_with="attribute lookup drop_uncertainty on __main__ failed",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_accumulator_function_fixed.py", args=("{out}/out.txt",)),
+    Example(
+        "elements_accumulator_function.py",
+        E({"BD305"}),
+        library=DILL_LIBRARY,
+        save_main_session=True,
+        fails_with="it's not the same object as __main__.drop_uncertainty",
+        args=("{out}/out.txt",),
+    ),
     # 8. late binding of a loop variable: silently wrong, a warning
     Example("loop_late_binding.py", E({"BD112"}), args=("{out}/out.txt",)),
     Example("loop_late_binding_fixed.py", args=("{out}/out.txt",)),
@@ -557,6 +575,7 @@ OUTPUTS = {
     "elements_uint64_key_fixed-cloudpickle": ["18446744073709551361=2", "7=1"],
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
+    "elements_accumulator_function_fixed-cloudpickle": ["4 files: lst time"],
     "elements_generator_return-cloudpickle": ["a=1", "c=5"],  # b's readings dropped
     "elements_generator_return_fixed-cloudpickle": ["a=1", "b1=2", "b2=3", "b3=4", "c=5"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],

@@ -35,7 +35,10 @@ from beam_deps.check.detectors.construction import construction_failures, stoppe
 from beam_deps.check.detectors.declared import declared_conflicts
 from beam_deps.check.detectors.declared_types import declared_type_diagnostics
 from beam_deps.check.detectors.dropped_state import dropped_state_diagnostics
-from beam_deps.check.detectors.element_coders import function_element_diagnostics
+from beam_deps.check.detectors.element_coders import (
+    accumulator_function_diagnostics,
+    function_element_diagnostics,
+)
 from beam_deps.check.detectors.grouping_keys import grouping_key_diagnostics
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
 from beam_deps.check.detectors.known_elements import known_element_diagnostics
@@ -241,6 +244,7 @@ def _at_run(
     diagnostics += element_class_diagnostics(captured.pipeline, library, saving)
     # in run(): the coders the script registers (register_coder) are in Beam's registry now
     diagnostics += function_element_diagnostics(captured.pipeline, library, saving)
+    diagnostics += accumulator_function_diagnostics(captured.pipeline, library, saving)
     diagnostics += declared_type_diagnostics(captured.pipeline)
     diagnostics += none_element_diagnostics(captured.pipeline)
     diagnostics += step_output_diagnostics(captured.pipeline)

@@ -141,7 +141,7 @@ def _shared(fn: Any) -> tuple[str, Any, int] | None:
     return name, value, line_of(create, returns[0].value)
 
 
-def _user_combines(pipeline: Any) -> list[tuple[Any, Any]]:
+def user_combines(pipeline: Any) -> list[tuple[Any, Any]]:
     """(node, CombineFn) for each combine (per key or global) of a CombineFn of the user's."""
     from apache_beam.transforms.core import CombineFn, CombineGlobally, CombinePerKey
 
@@ -157,7 +157,7 @@ def shared_accumulator_diagnostics(pipeline: Any) -> list[Diagnostic]:
     """BD315 for each combine of the user's CombineFn whose accumulators are one shared
     object changed in place."""
     out: list[Diagnostic] = []
-    for node, fn in _user_combines(pipeline):
+    for node, fn in user_combines(pipeline):
         try:
             found = _shared(fn)
         except Exception:  # noqa: BLE001 - a hostile user object: no finding
@@ -263,7 +263,7 @@ def combine_method_diagnostics(pipeline: Any) -> list[Diagnostic]:
     it)."""
     out: list[Diagnostic] = []
     seen: set[tuple[type, str]] = set()
-    for node, fn in _user_combines(pipeline):
+    for node, fn in user_combines(pipeline):
         for name, (what, outcome) in _RESULTS.items():
             method = inspect.getattr_static(type(fn), name, None)
             try:

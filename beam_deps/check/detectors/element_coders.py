@@ -7,12 +7,23 @@ value of a type with no coder of its own goes through Beam's fallback coder, the
 ``pickle``, which refers to a function by name: a lambda or a ``def`` made inside the DoFn
 fails as "Can't pickle local object 'F.<locals>.g'", a function of the script as "attribute
 lookup g on __main__ failed" (the worker's ``__main__`` is Beam's). What a declared type's
-coder does to values is declared_types' (BD306, BD308). (Proven on isolated workers in
-tests/test_accuracy_elements.py.)
+coder does to values is declared_types' (BD306, BD308).
+
+A CombineFn's accumulators cross the shuffle too: Beam combines each bundle's inputs before
+the GroupByKey (combiner lifting, on Dataflow and every portable runner) and encodes the
+partial accumulators with ``get_accumulator_coder()``, by default the same fallback to the
+standard pickle. An accumulator that holds a function (``{"preprocess": self.preprocess,
+"refs": []}``, apache/beam#28558) fails there whatever the pickler: a function the CombineFn
+object holds is the copy its payload made, "not the same object as __main__.f" even where
+dill's main session defines ``f``. Found by calling ``create_accumulator()`` (Beam calls it
+on every worker; it is not to connect or write anything) on a CombineFn without a
+``setup`` or an accumulator coder of its own.
+(Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
@@ -64,4 +75,83 @@ def function_element_diagnostics(
     return out
 
 
-__all__ = ["function_element_diagnostics"]
+def _functions_in(value: Any, depth: int = 0) -> list[types.FunctionType]:
+    """The functions in a value and its lists, tuples, sets and dicts (values), three deep."""
+    if isinstance(value, types.FunctionType):
+        return [value]
+    if depth >= 3:
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        return [f for item in list(value)[:100] for f in _functions_in(item, depth + 1)]
+    return []
+
+
+def _standard_pickle_error(function: types.FunctionType, held: bool, dill_session: bool) -> str:
+    """What the standard pickle says on the worker, or "" where it pickles ``function``."""
+    name = function.__qualname__
+    if "<locals>" in name:
+        return f"Can't pickle local object '{name}'"
+    if function.__module__ != "__main__":
+        return ""  # by reference to an importable module
+    if dill_session and not held:
+        return ""  # dill's main session defines it in the worker's __main__
+    if dill_session:  # the payload's copy, never the worker's __main__.f
+        reason = f"it's not the same object as __main__.{name}"
+    else:
+        reason = f"attribute lookup {name} on __main__ failed"
+    return f"Can't pickle <function {name} at 0x...>: {reason}"
+
+
+def accumulator_function_diagnostics(
+    pipeline: Any, library: str, save_main_session: bool
+) -> list[Diagnostic]:
+    """BD305 for a user CombineFn whose new accumulator holds a function the worker's
+    standard pickle cannot encode."""
+    from apache_beam.transforms.core import CombineFn
+
+    from beam_deps.check.detectors.accumulators import user_combines
+
+    out: list[Diagnostic] = []
+    seen: set[int] = set()
+    dill_session = library.startswith("dill") and save_main_session
+    for node, fn in user_combines(pipeline):
+        cls = type(fn)
+        if id(fn) in seen or cls.setup is not CombineFn.setup:
+            continue
+        if cls.get_accumulator_coder is not CombineFn.get_accumulator_coder:
+            continue
+        seen.add(id(fn))
+        try:
+            accumulator = fn.create_accumulator()
+            held = {id(f) for f in _functions_in(list(vars(fn).values()))}
+            found = [
+                (f, error)
+                for f in _functions_in(accumulator)
+                if (error := _standard_pickle_error(f, id(f) in held, dill_session))
+            ]
+        except Exception:  # noqa: BLE001 - a hostile or failing user object: no finding
+            continue
+        if not found:
+            continue
+        function, error = found[0]
+        where = shuffles.where(node)
+        out.append(
+            diagnostic(
+                "BD305",
+                f"{cls.__qualname__}.create_accumulator puts {function.__qualname__} (a "
+                f"function) in the accumulator; Beam combines each bundle before the shuffle "
+                f"of {where['transform']!r} and encodes the accumulators with the standard "
+                f'pickle whatever --pickle_library says: the worker will fail with "{error}"',
+                path=f"{where['transform']} > {cls.__qualname__}.create_accumulator",
+                fix="Keep functions out of the accumulator: hold the function on the "
+                "CombineFn (`self.preprocess`, set in `__init__`) and call it in add_input, "
+                "so the accumulator holds data only.",
+                **where,
+            )
+        )
+    return out
+
+
+__all__ = ["accumulator_function_diagnostics", "function_element_diagnostics"]
