@@ -36,7 +36,7 @@ from beam_deps.check.detectors.local_files import local_file_diagnostics
 from beam_deps.check.detectors.worker_code import payload_code
 
 E = frozenset
-MINE = ("BD114", "BD206", "BD207")
+MINE = ("BD114", "BD116", "BD206", "BD207")
 HELPERS = ("state_jobconfig.py", "state_registry.py")
 
 
@@ -176,6 +176,9 @@ CASES = [
     # random.seed() at launch seeds this process's generator only (BD207)
     Case("state_launch_seed.py", E({"BD207"}), not_output=_seeded_draws()),
     Case("state_launch_seed_fixed.py", output=_drawn_per_element()),
+    # a Beam metric updated on a thread the DoFn's pool runs (apache/beam#21217): dropped
+    Case("state_thread_counter.py", E({"BD116"}), output=("seen=6",)),
+    Case("state_thread_counter_fixed.py", output=("fetched=6", "seen=6")),
 ]
 
 
@@ -284,6 +287,9 @@ def test_errors_page_messages(monkeypatch):
     check_golden("check_launch_setting", launch_setting)
     check_golden("check_launch_recursion", _first("state_launch_recursion.py", "BD207"))
     check_golden("check_launch_seed", _first("state_launch_seed.py", "BD207"))
+    check_golden("check_thread_counter", _first("state_thread_counter.py", "BD116"))
+    source = next(c.args for c in CASES if c.script == "files_source_relative.py")
+    check_golden("check_source_relative", _first("files_source_relative.py", "BD114", source))
 
 
 def test_check_puts_back_the_library_settings_the_script_changed():

@@ -139,6 +139,8 @@ GOLDEN_ELSEWHERE = {
     "check_launch_setting": "test_accuracy_state.py",
     "check_launch_recursion": "test_accuracy_state.py",
     "check_launch_seed": "test_accuracy_state.py",
+    "check_thread_counter": "test_accuracy_state.py",
+    "check_source_relative": "test_accuracy_state.py",
     "check_local_file": "test_accuracy_state.py",
     "check_launch_state": "test_accuracy_state.py",
     "check_rebuilt_class": "test_accuracy_dill_ptransform.py",  # tox dillnew

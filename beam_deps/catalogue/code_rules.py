@@ -420,4 +420,39 @@ RULES = [
         "kinds = p | 'Table' >> beam.Create(rows)\n"
         "animals | beam.Map(classify, kinds=beam.pvalue.AsDict(kinds))\n",
     ),
+    Rule(
+        code="BD116",
+        name="metric-updated-off-thread",
+        severity=E,
+        reported_by=("check",),
+        summary="A step hands a function to another thread (an executor, a Thread), and "
+        "that function updates a Beam metric: every such update is dropped.",
+        explanation="Beam counts a metric in the container of the bundle being processed, "
+        "which it finds through the current thread's state: a `counter.inc()` made on a "
+        "thread the DoFn started finds none and is dropped, without a word "
+        "(apache/beam#21217). A DoFn that submits work to a `ThreadPoolExecutor` and counts "
+        "inside the submitted function reports 0 for that counter, however many elements "
+        "it processed. Reported where the step's own code hands the function to a thread "
+        "(`.submit(f, ...)`, `threading.Thread(target=f)`, a pool's `map`) and the function "
+        "updates a Beam metric it reads as a global, a DoFn attribute or an argument. A "
+        "metric made with `process_wide=True` is not reported.",
+        fix="Update the metric on the bundle's thread: have the thread's function return "
+        "what to count, and count it in `process` (`counter.inc(future.result())`).",
+        example="def fetch(url, counter):\n"
+        "    counter.inc()  # on the pool's thread: dropped\n"
+        "    return download(url)\n"
+        "\n"
+        "class Fetch(beam.DoFn):\n"
+        "    def setup(self):\n"
+        "        self.pool = ThreadPoolExecutor(8)\n"
+        "    def process(self, url):\n"
+        "        yield self.pool.submit(fetch, url, FETCHED).result()\n",
+        example_fixed="class Fetch(beam.DoFn):\n"
+        "    def setup(self):\n"
+        "        self.pool = ThreadPoolExecutor(8)\n"
+        "    def process(self, url):\n"
+        "        page = self.pool.submit(download, url).result()\n"
+        "        FETCHED.inc()  # on the bundle's thread\n"
+        "        yield page\n",
+    ),
 ]

@@ -69,6 +69,7 @@ from beam_deps.check.detectors.staged import (
 )
 from beam_deps.check.detectors.state_coders import state_coder_diagnostics
 from beam_deps.check.detectors.step_outputs import step_output_diagnostics
+from beam_deps.check.detectors.thread_metrics import thread_metric_diagnostics
 from beam_deps.check.detectors.timestamps import naive_timestamp_diagnostics
 from beam_deps.check.detectors.unencodable import unencodable_value_diagnostics
 from beam_deps.check.detectors.windows import (
@@ -256,6 +257,7 @@ def _at_run(
     diagnostics += combine_method_diagnostics(captured.pipeline)
     diagnostics += combine_callable_diagnostics(captured.pipeline)
     diagnostics += finish_bundle_diagnostics(captured.pipeline)
+    diagnostics += thread_metric_diagnostics(captured.pipeline)
     diagnostics += state_coder_diagnostics(captured.pipeline)
     diagnostics += call_arity_diagnostics(captured.pipeline)
     diagnostics += lifecycle_name_diagnostics(captured.pipeline)
