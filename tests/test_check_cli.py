@@ -268,6 +268,47 @@ def test_an_unknown_runner_is_an_error_and_the_pipeline_is_still_checked(tmp_pat
     assert "Unexpected pipeline runner: NoSuchRunner" in report.errors[0].message
 
 
+_OPTIONS_SCRIPT = """\
+import sys
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+
+class MyOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--{flag}", default="demo")
+
+
+options = MyOptions(sys.argv[1:])
+with beam.Pipeline(options=options) as p:
+    p | beam.Create(["a"]) | beam.Map(print)
+"""
+
+
+def test_an_option_beam_already_defines_fails_the_submission(tmp_path):
+    """python-docs-samples' write_pubsub.py adds --project, which GoogleCloudOptions
+    defines: the real submission fails with argparse's conflict, and check says where."""
+    script = tmp_path / "options.py"
+    script.write_text(_OPTIONS_SCRIPT.format(flag="project"))
+    real = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert real.returncode != 0
+    assert "conflicting option string: --project" in real.stderr
+    report = check_script(script, argv=[])
+    assert [(d.code, d.line) for d in report.errors] == [("BD002", 9)]
+    assert "conflicting option string: --project" in report.errors[0].message
+    assert "view_as(GoogleCloudOptions)" in report.errors[0].fix
+
+    script.write_text(_OPTIONS_SCRIPT.format(flag="topic_project"))  # the fix: its own name
+    real = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert real.returncode == 0, real.stderr
+    assert check_script(script, argv=[]).errors == []
+
+
 def test_option_validation_errors_are_listed_in_full(tmp_path, capsys):
     script = tmp_path / "dataflow.py"
     script.write_text(

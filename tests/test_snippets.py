@@ -115,6 +115,8 @@ CASES = [
     Case("check_module_not_found", "errors/module_not_found.py", "check", "report"),
     Case("check_cant_get_attribute", "errors/cant_get_attribute.py", "check", "report"),
     Case("check_custom_source", "errors/custom_source.py", "check", "report"),
+    Case("options_conflict", "errors/options_conflict.py", "local"),
+    Case("check_options_conflict", "errors/options_conflict.py", "check", "report"),
     # `beam-deps stage` output shown on the pages
     Case("stage_module_not_found", "errors/module_not_found.py", "stage", "clean"),
 ]

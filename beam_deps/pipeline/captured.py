@@ -37,7 +37,9 @@ class ConstructionFailure:
     ``"script"`` (the script raised outside any transform after building part of a pipeline)
     or ``"input"`` (a file-based source's input pattern matched nothing here; Beam raises
     while the pipeline is built, we record it and build on without the check) or ``"runner"``
-    (Beam cannot create the ``--runner``: unknown name or its extra not installed here).
+    (Beam cannot create the ``--runner``: unknown name or its extra not installed here) or
+    ``"options"`` (Beam cannot read the pipeline's options when it submits them: an option
+    two PipelineOptions subclasses define).
     """
 
     kind: str

@@ -1,9 +1,11 @@
 """The patches that make a script build, but never run, its pipelines.
 
 ``Hooks.installed()`` replaces ``Pipeline.__init__/run/apply``, ``AppliedPTransform.__init__``,
-Beam's construction-time pickling check, ``create_runner`` and ``FileBasedSource._validate``
+Beam's construction-time pickling check, ``create_runner``, ``FileBasedSource._validate``
+and ``PipelineOptions.__subclasses__`` (the options classes of the script's own process only)
 for as long as the script runs, recording each pipeline, the user's line of every applied
-transform and each failure Beam would raise while building, so construction goes on.
+transform and each failure Beam would raise while building or submitting, so construction
+goes on.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class Hooks:
         import apache_beam.pipeline as beam_pipeline
         from apache_beam.internal import pickler
         from apache_beam.io.filebasedsource import FileBasedSource
+        from apache_beam.options.pipeline_options import PipelineOptions
 
         from beam_deps.beam import construction_pickling
 
@@ -164,6 +167,7 @@ class Hooks:
             older.__enter__()
         beam_pipeline.create_runner = create_runner
         FileBasedSource._validate = validate
+        PipelineOptions.__subclasses__ = staticmethod(_live_options_classes)
         try:
             yield
         finally:
@@ -177,6 +181,7 @@ class Hooks:
                 older.__exit__(None, None, None)
             beam_pipeline.create_runner = originals["create_runner"]
             FileBasedSource._validate = originals["validate"]
+            del PipelineOptions.__subclasses__
 
     # -- events -------------------------------------------------------------------------
     def pipeline_created(self, p) -> None:
@@ -205,8 +210,23 @@ class Hooks:
             finally:
                 _remove_local_tempdir(p)
 
+    def _options_rejected(self, captured: CapturedPipeline) -> bool:
+        """Beam reads every PipelineOptions subclass together when the pipeline is submitted
+        (``run()`` on Beam 2.62+, each runner on older Beams) and again on each worker: a
+        subclass that adds an option another one defines (``--project``) makes argparse
+        raise there. Record it as the submission's failure; nothing is analysed past it, as
+        nothing would be submitted."""
+        try:
+            captured.options.get_all_options(retain_unknown_options=True)
+        except Exception as exc:  # noqa: BLE001 - what the user's run() would raise
+            file, line = traceback_location(exc.__traceback__)
+            failure = ConstructionFailure("options", None, file, line, exc)
+            self.loaded.construction_failures.append(failure)
+            return True
+        return False
+
     def _analyse(self, captured: CapturedPipeline) -> None:
-        if self.on_pipeline is None:
+        if self.on_pipeline is None or self._options_rejected(captured):
             return
         with timer_paused():  # --timeout is about the script, not about our analysis
             try:
@@ -299,6 +319,23 @@ class Hooks:
                     self._analyse(captured)
                 finally:
                     _remove_local_tempdir(captured.pipeline)
+
+
+def _live_options_classes() -> list[type]:
+    """``PipelineOptions.__subclasses__()`` as the script's own process sees it. Beam reads
+    every options class there (``get_all_options``); a script checked before in this process
+    (a test suite, a notebook) leaves its classes alive, and one that adds the same option
+    as the script's (``--output``) would make argparse refuse both, here only."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    main = vars(sys.modules["__main__"])
+    live = []
+    for cls in type.__subclasses__(PipelineOptions):
+        adds = getattr(cls.__dict__.get("_add_argparse_args"), "__func__", None)
+        home = getattr(adds, "__globals__", main)
+        if home.get("__name__") != "__main__" or home is main:
+            live.append(cls)
+    return live
 
 
 def _remove_local_tempdir(p: Any) -> None:

@@ -3,7 +3,8 @@
 The loader keeps construction going past these failures (``pipeline.captured``'s
 ``ConstructionFailure``) so every problem is reported in one run; this detector says each
 one: a function Beam could not pickle at construction (BD101), a runner that cannot be
-created here, an input pattern that cannot be read, a transform or the script raising
+created here, options Beam cannot parse when it submits them (an option two options classes
+define), an input pattern that cannot be read, a transform or the script raising
 (BD002; BD005 for a runner whose extra is not installed here), and a script that raised
 after ``run()`` (BD004, what followed went unchecked).
 """
@@ -78,6 +79,21 @@ def construction_failures(loaded: LoadedScript) -> list[Diagnostic]:
                     if missing_extra
                     else "Fix --runner: a Beam runner name (DirectRunner, DataflowRunner, "
                     "FlinkRunner, PortableRunner...) or the full path of a PipelineRunner class.",
+                )
+            )
+        elif failure.kind == "options":
+            out.append(
+                diagnostic(
+                    "BD002",
+                    f"Beam cannot read this pipeline's options: {failure.message[:300]}. "
+                    "Beam parses every PipelineOptions subclass together when the pipeline is "
+                    "submitted (and again on each worker), so the submission fails right "
+                    "there; beam-deps checked nothing past it",
+                    file=failure.file,
+                    line=failure.line,
+                    fix="Do not add an option Beam (or another options class) already "
+                    "defines: read Beam's own (`options.view_as(GoogleCloudOptions).project`) "
+                    "or give yours another name (`--output_topic`).",
                 )
             )
         elif failure.kind == "input":
