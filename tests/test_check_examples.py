@@ -108,6 +108,7 @@ EXAMPLES_TABLE = [
         needs_tinydist=True,
     ),
     Example("pitfall_module_state.py", E({"BD205"})),
+    Example("pitfall_class_state.py", E({"BD205"})),  # a list held by a class (oppia)
     Example(
         "pitfall_pcollection_in_dofn.py",
         E({"BD111"}),
@@ -273,6 +274,9 @@ def test_module_state_stays_empty_in_the_submitting_program(real_runs):
     example = next(e for e in EXAMPLES_TABLE if e.script == "pitfall_module_state.py")
     run = real_runs.get(example)
     assert run.ok and "SEEN has 0 items" in run.stdout, run
+    example = next(e for e in EXAMPLES_TABLE if e.script == "pitfall_class_state.py")
+    run = real_runs.get(example)
+    assert run.ok and "invalid has 0 items" in run.stdout, run  # 2 in one process
 
 
 def test_findings_name_the_transform_the_line_and_the_path():

@@ -73,3 +73,33 @@ def test_a_cache_nothing_reads_back_stays_a_warning(tmp_path):
     (found,) = [d for d in check_script(script).diagnostics if d.code == "BD205"]
     assert found.severity.value == "warning", found
     assert "per-worker cache" in found.message
+
+
+PATH_CHANGE = """\
+import sys
+import apache_beam as beam
+
+
+class Job:
+    seen = []
+
+
+def tag(x):
+    sys.path.append("/opt/extra")  # the interpreter's state, not the user's
+    return x
+
+
+with beam.Pipeline(argv=sys.argv[1:]) as p:
+    p | beam.Create([1, 2]) | beam.Map(tag)
+print(Job.seen, sys.path)
+"""
+
+
+def test_only_the_users_own_classes_hold_state(tmp_path):
+    """``Job.seen.append`` in worker code is the user's state (tests/examples/
+    pitfall_class_state.py proves it on isolated workers); ``sys.path.append`` is not."""
+    script = tmp_path / "path.py"
+    script.write_text(PATH_CHANGE)
+    assert [d for d in check_script(script).diagnostics if d.code == "BD205"] == []
+    found = read_after_run(str(script), 15)
+    assert found["Job.seen"] == 16 and found["sys.path"] == 16

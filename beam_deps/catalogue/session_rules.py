@@ -106,9 +106,10 @@ RULES = [
         reported_by=("check",),
         summary="A DoFn mutates module-level state that workers do not share.",
         explanation="Each worker process has its own copy of every module global. Appending to a global "
-        "list, incrementing a global counter or filling a global cache in a DoFn changes only "
-        "that worker's copy; the submitting program never sees it, so results read back after "
-        "the pipeline are empty or wrong.",
+        "list (or a list your class holds, `Job.found.append(x)`), incrementing a global "
+        "counter or filling a global cache in a DoFn changes only that worker's copy; the "
+        "submitting program never sees it, so results read back after the pipeline are empty "
+        "or wrong.",
         fix="Return results as PCollection elements, or use Beam metrics (`Metrics.counter`) for "
         "counts. A per-worker cache is fine if nothing reads it back.",
         example="SEEN = []\n\ndef remember(x):\n    SEEN.append(x)  # only this worker's copy\n    return x\n",

@@ -201,9 +201,13 @@ def _method_call(ins: dis.Instruction) -> bool:
     return sys.version_info >= (3, 12) and bool((ins.arg or 0) & 1)
 
 
-def global_mutations(code: types.CodeType) -> Iterator[tuple[str, int | None, str]]:
+def global_mutations(
+    code: types.CodeType, attributes: bool = False
+) -> Iterator[tuple[str, int | None, str]]:
     """(name, line, how) for module globals the code rebinds or mutates in place:
     ``global X; X = ...``, ``X.append(...)`` and friends, ``X[k] = v``, ``X[k] += v``.
+    With ``attributes``, also an attribute of a global mutated so (``Job.found.append(x)``:
+    ``"Job.found"``), for the caller to judge what the global is.
 
     For subscripts we follow the stack depth above the loaded global: when the key alone
     sits above it at STORE_SUBSCR (or is copied for an augmented assignment), the global is
@@ -223,7 +227,11 @@ def global_mutations(code: types.CodeType) -> Iterator[tuple[str, int | None, st
                 if depth == 0 and op in ("LOAD_ATTR", "LOAD_METHOD"):
                     if ins.argval in MUTATORS and _method_call(ins):
                         yield loaded, line, f"calls .{ins.argval}() on"
-                    loaded = None
+                        loaded = None
+                    elif attributes and "." not in loaded and not _method_call(ins):
+                        loaded = f"{loaded}.{ins.argval}"  # Job.found, then .append
+                    else:
+                        loaded = None
                 elif depth == 1 and op in ("STORE_SUBSCR", "DELETE_SUBSCR"):
                     yield loaded, line, "assigns an item of"
                     loaded = None

@@ -180,8 +180,9 @@ def findings_to_diagnostics(
             name = f["name"]
             # a function of the script (pickled by value): the global it fills is the script's
             read = (read_back or {}).get(name) if f.get("module") == "__main__" else None
+            held = "the class attribute" if "." in name else "module-level"
             message = (
-                f"{function} {f.get('how', 'mutates')} module-level {name!r}: each worker "
+                f"{function} {f.get('how', 'mutates')} {held} {name!r}: each worker "
                 f"process has its own copy, so the change is never seen by your program or "
                 f"by other workers"
             )
@@ -332,6 +333,8 @@ def read_after_run(file: str | None, pipeline_line: int | None) -> dict[str, int
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 found.setdefault(node.id, node.lineno)
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                found.setdefault(f"{node.value.id}.{node.attr}", node.lineno)  # Job.found
     return found
 
 
