@@ -441,6 +441,14 @@ ELEMENT_EXAMPLES = [
     # a CombineFn that hands every key the same accumulator (m20 t33)
     Example("elements_shared_accumulator.py", E({"BD315"}), args=("{out}/out.txt",)),
     Example("elements_shared_accumulator_fixed.py", args=("{out}/out.txt",)),
+    # a side input of another Pipeline object (professional-services' data_lake_to_mart)
+    Example(
+        "elements_side_other_pipeline.py",
+        E({"BD332"}),
+        fails_with="KeyError: 'ref_PCollection_PCollection_",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_side_other_pipeline_fixed.py", args=("{out}/out.txt",)),
     # a process that yields and returns a list: the list is dropped (apache/beam#22969)
     Example("elements_generator_return.py", E({"BD331"}), args=("{out}/out.txt",)),
     Example("elements_generator_return_fixed.py", args=("{out}/out.txt",)),
@@ -492,6 +500,7 @@ NEW_CODES = {
     "BD319",
     "BD320",
     "BD331",
+    "BD332",
 }
 OUTPUTS = {
     "elements_enum_value_fixed-cloudpickle": ["a=['HIGH', 'LOW']", "b=['LOW']"],
@@ -577,6 +586,7 @@ OUTPUTS = {
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_accumulator_function_fixed-cloudpickle": ["4 files: lst time"],
+    "elements_side_other_pipeline_fixed-cloudpickle": ["Acme:3", "Acme:7", "Globex:1"],
     "elements_generator_return-cloudpickle": ["a=1", "c=5"],  # b's readings dropped
     "elements_generator_return_fixed-cloudpickle": ["a=1", "b1=2", "b2=3", "b3=4", "c=5"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],
@@ -653,6 +663,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_map_print", _first("elements_map_print.py", "BD309"))
     check_golden("check_header_line", _first("elements_header_line.py", "BD329"))
     check_golden("check_generator_return", _first("elements_generator_return.py", "BD331"))
+    check_golden("check_side_other_pipeline", _first("elements_side_other_pipeline.py", "BD332"))
     # the key is the moment check ran it: the page shows it as Timestamp(...), with the
     # words of the Beams that name __setstate__ (the newest)
     refused = re.sub(r"Timestamp\([0-9.]+\)", "Timestamp(...)", _first(KEYED, "BD329"))

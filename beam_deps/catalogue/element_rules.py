@@ -475,4 +475,25 @@ RULES = [
         "            return\n"
         "        yield row\n",
     ),
+    Rule(
+        code="BD332",
+        name="side-input-of-another-pipeline",
+        severity=E,
+        reported_by=("check",),
+        summary="A step's side input is a PCollection of another Pipeline object.",
+        explanation="Beam refuses a main input of another `Pipeline` when the step is "
+        "applied, but not a side input. A script that builds two pipelines (`p` and "
+        "`pipeline`) and reads `AsDict` of one in a step of the other fails when it runs: "
+        "no step of the running pipeline produces the side input, and translating the step "
+        "fails (\"KeyError: 'ref_PCollection_PCollection_9'\") before any worker starts.",
+        fix="Build the side input from the same pipeline object as the step that reads it "
+        "(`accounts = p | 'Accounts' >> beam.Create(rows)`), and drop the second pipeline.",
+        example="p = beam.Pipeline(options=options)\n"
+        "pipeline = beam.Pipeline(options=options)  # a second pipeline\n"
+        "accounts = pipeline | beam.Create(rows)\n"
+        "orders = p | beam.Create(data) | beam.Map(join, beam.pvalue.AsDict(accounts))\n",
+        example_fixed="p = beam.Pipeline(options=options)\n"
+        "accounts = p | beam.Create(rows)\n"
+        "orders = p | beam.Create(data) | beam.Map(join, beam.pvalue.AsDict(accounts))\n",
+    ),
 ]

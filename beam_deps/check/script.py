@@ -60,6 +60,7 @@ from beam_deps.check.detectors.secret_urls import secret_urls
 from beam_deps.check.detectors.setup_file import setup_file_diagnostics
 from beam_deps.check.detectors.side_inputs import (
     cogroup_input_diagnostics,
+    foreign_side_input_diagnostics,
     side_input_view_diagnostics,
 )
 from beam_deps.check.detectors.staged import (
@@ -251,6 +252,7 @@ def _at_run(
     diagnostics += step_output_diagnostics(captured.pipeline)
     diagnostics += unencodable_value_diagnostics(captured.pipeline)
     diagnostics += side_input_view_diagnostics(captured.pipeline)
+    diagnostics += foreign_side_input_diagnostics(captured.pipeline)
     diagnostics += cogroup_input_diagnostics(captured.pipeline)
     diagnostics += naive_timestamp_diagnostics(captured.pipeline)
     diagnostics += shared_accumulator_diagnostics(captured.pipeline)

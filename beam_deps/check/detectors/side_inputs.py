@@ -20,6 +20,12 @@ silently maps its first field's name to its second's, and the lookups find nothi
 where every element is surely not a pair: a ``Create`` of dicts, numbers or tuples of
 another length, or a ``Map`` whose function returns dicts (a display, a comprehension,
 ``dict(...)``), through a ``WindowInto``.
+A side input must come from the pipeline the step is in. Beam refuses a main input of
+another ``Pipeline`` object when it is applied, but not a side input: a script that builds
+two pipelines (``p`` and ``pipeline``, professional-services' data_lake_to_mart) and joins
+``p``'s orders with ``AsDict`` of ``pipeline``'s accounts fails when ``p`` runs, translating
+a step whose side input no step of ``p`` produces ("KeyError:
+'ref_PCollection_PCollection_9'"), before any worker starts (BD332).
 (Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
@@ -249,6 +255,35 @@ def side_input_view_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 **where,
             )
         )
+    return out
+
+
+def foreign_side_input_diagnostics(pipeline: Any) -> list[Diagnostic]:
+    """BD332 for each side input that is a PCollection of another Pipeline object."""
+    from apache_beam.transforms.core import ParDo
+
+    out: list[Diagnostic] = []
+    for node in shuffles.nodes_of(pipeline, ParDo):
+        for side in node.transform.side_inputs or ():
+            pcoll = getattr(side, "pvalue", None)
+            other = getattr(pcoll, "pipeline", None)
+            if other is None or other is pipeline:
+                continue
+            view = type(side).__name__
+            producer = label_of(pcoll)
+            where = shuffles.where(node)
+            out.append(
+                diagnostic(
+                    "BD332",
+                    f"{where['transform']!r} reads {view} of the output of {producer!r}, which "
+                    "belongs to another Pipeline object than this step's: nothing in this "
+                    "pipeline produces it, so running it fails before any worker starts, "
+                    "translating this step (\"KeyError: 'ref_PCollection_PCollection_...'\" "
+                    "on the DirectRunner and portable runners)",
+                    path=f"{where['transform']} > {view}({producer})",
+                    **where,
+                )
+            )
     return out
 
 
