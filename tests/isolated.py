@@ -155,6 +155,9 @@ def run_isolated(
     hook_dir.mkdir(exist_ok=True)
     (hook_dir / "sitecustomize.py").write_text(_SITECUSTOMIZE)
     env = dict(os.environ)
+    # A check running in this process at the same time sets BEAM_DEPS_CHECK while it runs its
+    # script (ParallelRuns starts real runs beside the checks): a real run is never a check.
+    env.pop("BEAM_DEPS_CHECK", None)
     env["PYTHONPATH"] = os.pathsep.join([str(hook_dir), *map(str, submit_pythonpath)])
     env["BEAM_DEPS_ISOLATED_SESSION"] = str(semi_staged / "pickled_main_session")
     script = Path(script).resolve()
