@@ -70,6 +70,15 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_rowcoder_passthrough_fixed.py", args=("{out}/out.txt",)),
+    # ... sent to a tagged output, which .with_outputs(...).with_output_types(X) leaves
+    # untyped (the dead-letter pipeline of Google's Dataflow labs, m26b 26)
+    Example(
+        "elements_rowcoder_tagged.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <class '__main__.CommonLog'>: attribute lookup CommonLog",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_rowcoder_tagged_fixed.py", args=("{out}/out.txt",)),
     # 5. a function inside the elements (standard pickle, whatever --pickle_library says)
     Example(
         "elements_function.py",
@@ -587,6 +596,7 @@ OUTPUTS = {
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],
     "elements_accumulator_function_fixed-cloudpickle": ["4 files: lst time"],
     "elements_side_other_pipeline_fixed-cloudpickle": ["Acme:3", "Acme:7", "Globex:1"],
+    "elements_rowcoder_tagged_fixed-cloudpickle": ["u1=10", "u2=20"],
     "elements_generator_return-cloudpickle": ["a=1", "c=5"],  # b's readings dropped
     "elements_generator_return_fixed-cloudpickle": ["a=1", "b1=2", "b2=3", "b3=4", "c=5"],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],

@@ -46,16 +46,44 @@ def uses_a_helper_inline(line):
     return Parser().parse(line)
 
 
+def returns_a_copy(xs):
+    points = [Point(x) for x in xs]
+    return {"points": list(points)}  # the copy holds the points (tapas' dict(parse(line)))
+
+
+def copies_a_helpers_result(line):
+    result = dict(parse_points(line))
+    result["line"] = line
+    return result
+
+
+def parse_points(line):
+    return {"points": [Point(x) for x in line.split()]}
+
+
 pair_lambda = lambda x: (x, Point(x))  # noqa: E731
 helper_lambda = lambda line: Parser().parse(line)  # noqa: E731
 
 
 @pytest.mark.parametrize(
     "function",
-    [yields_it, yields_a_pair, returns_a_built_list, returns_a_comprehension, pair_lambda],
+    [
+        yields_it,
+        yields_a_pair,
+        returns_a_built_list,
+        returns_a_comprehension,
+        returns_a_copy,
+        pair_lambda,
+    ],
 )
 def test_emitted_instances_are_found(function):
     assert "Point" in emitted_constructors(function)
+
+
+def test_a_copy_of_a_helpers_result_emits_what_the_helper_returns():
+    from beam_deps.check.detectors.emitted import emitted_calls
+
+    assert "parse_points" in emitted_calls(copies_a_helpers_result)
 
 
 @pytest.mark.parametrize("function", [uses_a_helper, uses_a_helper_inline, helper_lambda])

@@ -49,9 +49,49 @@ def _leaves(expr: ast.AST | None, role: str = VALUE) -> list[tuple[ast.AST, str]
             stack.append((node.elt, role))
         elif isinstance(node, ast.DictComp):
             stack.extend(((node.key, VALUE), (node.value, VALUE)))
+        elif (wrapped := _wrapped_element(node)) is not None:  # TaggedOutput("ok", row)
+            stack.append((wrapped, role))
+        elif _copied(node):  # dict(parse(line)), list(rows): what the copy holds
+            assert isinstance(node, ast.Call)
+            copy = node.func.id  # type: ignore[attr-defined]
+            stack.append((node.args[0], VALUE if copy == "dict" and role != KEY else role))
         else:
             out.append((node, role))
     return out
+
+
+_WRAPPERS = {"TaggedOutput": (1, "value"), "TimestampedValue": (0, "value")}
+
+
+def _wrapped_element(node: ast.AST) -> ast.AST | None:
+    """The element Beam takes out of ``TaggedOutput(tag, value)`` or
+    ``TimestampedValue(value, ts)`` (a tagged output's element, a timestamped one)."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    if name not in _WRAPPERS:
+        return None
+    position, keyword = _WRAPPERS[name]
+    if len(node.args) > position:
+        return node.args[position]
+    return next((k.value for k in node.keywords if k.arg == keyword), None)
+
+
+_COPIES = frozenset({"dict", "list", "tuple", "set", "frozenset", "sorted", "reversed"})
+
+
+def _copied(node: ast.AST) -> bool:
+    """A builtin that copies one iterable's items into a new container: the items are what
+    it holds (``dict(parse(line))`` holds what ``parse`` returns)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _COPIES
+        and len(node.args) == 1
+        and not node.keywords
+        and not isinstance(node.args[0], ast.Starred)
+    )
 
 
 def _called_name(node: ast.AST) -> str | None:
@@ -134,6 +174,46 @@ def _emitted_names(function: types.FunctionType, name_of: Any) -> dict[str, set[
             for role in list(variables.get(variable, ())):
                 take(value, role)
     return found
+
+
+def emitted_tags(function: types.FunctionType) -> dict[str, set[str | None]] | None:
+    """{name: tags} for each ``N`` such that a value built by ``N(...)`` is yielded or
+    returned by ``function``, with the output tags it goes to: a constant tag of
+    ``TaggedOutput("tag", value)``, None for the main output (also for a tag that is not a
+    constant). Values flow through one assignment (``row = N(...); yield TaggedOutput("ok",
+    row)``). None when the source cannot be read."""
+    root = function_root(function)
+    if root is None:
+        return None
+    assigned: dict[str, list[ast.AST]] = {}
+    emitted: list[tuple[str | None, ast.AST]] = []
+    for node in own_nodes(root):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            if isinstance(node.targets[0], ast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node.value)
+        elif isinstance(node, ast.Yield | ast.Return) and node.value is not None:
+            value = node.value
+            tag: str | None = None
+            if _wrapped_element(value) is not None and _called(value) == "TaggedOutput":
+                first = value.args[0] if value.args else None  # type: ignore[attr-defined]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    tag = first.value
+                value = _wrapped_element(value)
+            emitted.append((tag, value))
+    found: dict[str, set[str | None]] = {}
+    for tag, value in emitted:
+        exprs = [leaf for leaf, _ in _leaves(value)]
+        exprs += [v for e in exprs if isinstance(e, ast.Name) for v in assigned.get(e.id, [])]
+        for expr in exprs:
+            for leaf, _ in _leaves(expr):
+                if (name := _called_name(leaf)) is not None:
+                    found.setdefault(name, set()).add(tag)
+    return found
+
+
+def _called(node: ast.AST) -> str | None:
+    func = getattr(node, "func", None)
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
 
 
 def emitted_functions(

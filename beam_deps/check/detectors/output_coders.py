@@ -50,11 +50,40 @@ def own_coder_used(node: Any, cls: type) -> bool:
     type (declared, or inferred by Beam) names the class. An untyped output (``Any``) takes
     the fallback coder whatever is registered, and the worker fails to pickle the class by
     reference (m19p: the RowCoder NamedTuples of Google's Dataflow labs). Several outputs:
-    not told apart, the registration is trusted as before."""
+    those the code sends the instances to (``TaggedOutput("parsed_row", CommonLog(...))``;
+    ``.with_outputs(...).with_output_types(CommonLog)`` types none of the tagged ones, the
+    Dataflow labs' dead-letter pipeline); the registration is trusted where the code does
+    not say."""
     if not has_own_coder(cls):
         return False
     output = one_output(node)
-    return output is None or names_class(getattr(output, "element_type", None), cls)
+    if output is not None:
+        return names_class(getattr(output, "element_type", None), cls)
+    outputs = getattr(node, "outputs", {}) or {}
+    tags = _tags_of(node, cls)
+    if not tags or any(tag not in outputs for tag in tags):
+        return True
+    return any(names_class(getattr(outputs[tag], "element_type", None), cls) for tag in tags)
+
+
+def _tags_of(node: Any, cls: type) -> set[str | None] | None:
+    """The output tags a step's own code sends instances of ``cls`` to, if it says."""
+    import types
+
+    from beam_deps.check.detectors.emitted import emitted_tags
+    from beam_deps.pipeline.payloads import user_code
+
+    target = user_code(getattr(getattr(node, "transform", None), "fn", None))
+    function = target if isinstance(target, types.FunctionType) else None
+    if function is None:
+        function = getattr(type(target), "process", None)
+    if not isinstance(function, types.FunctionType):
+        return None
+    try:
+        found = emitted_tags(function)
+    except Exception:  # noqa: BLE001 - unreadable code: the registration is trusted
+        return None
+    return None if found is None else found.get(cls.__name__)
 
 
 def keyed_inputs(pipeline: Any) -> set[int]:
