@@ -246,6 +246,19 @@ def global_mutations(
                 loaded, depth = ins.argval, 0
 
 
+def state_mutations(fn: types.FunctionType) -> Iterator[tuple[str, int | None, str]]:
+    """``global_mutations`` of ``fn``'s code, with the attributes of a class defined in
+    ``fn``'s own module: state the user keeps on a class (``Job.found``), which each worker
+    process has its own copy of; not ``sys.path.append``, which is not the user's state."""
+    for name, line, how in global_mutations(fn.__code__, attributes=True):
+        owner = fn.__globals__.get(name.split(".")[0]) if "." in name else None
+        if "." in name and not (
+            isinstance(owner, type) and getattr(owner, "__module__", None) == fn.__module__
+        ):
+            continue
+        yield name, line, how
+
+
 def unresolved(fn: types.FunctionType) -> Iterator[tuple[str, int | None, str]]:
     """Global names ``fn`` reads that will not resolve: (name, line, where it would look)."""
     g = fn.__globals__

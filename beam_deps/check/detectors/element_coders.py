@@ -16,8 +16,8 @@ standard pickle. An accumulator that holds a function (``{"preprocess": self.pre
 "refs": []}``, apache/beam#28558) fails there whatever the pickler: a function the CombineFn
 object holds is the copy its payload made, "not the same object as __main__.f" even where
 dill's main session defines ``f``. Found by calling ``create_accumulator()`` (Beam calls it
-on every worker; it is not to connect or write anything) on a CombineFn without a
-``setup`` or an accumulator coder of its own.
+on every worker) on a CombineFn without a ``setup`` or an accumulator coder of its own, as
+known_elements runs user code: ``contained()``, within a second.
 (Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
@@ -104,6 +104,19 @@ def _standard_pickle_error(function: types.FunctionType, held: bool, dill_sessio
     return f"Can't pickle <function {name} at 0x...>: {reason}"
 
 
+def _new_accumulator(fn: Any) -> Any:
+    """``fn.create_accumulator()``, as known_elements runs user code: contained (no write,
+    connection or subprocess) and in a second at most; raises where it did not finish."""
+    from beam_deps.check.detectors.contained import Reached, contained
+    from beam_deps.pipeline.loader import ScriptTimeout, time_limit
+
+    try:
+        with time_limit(1.0), contained():
+            return fn.create_accumulator()
+    except (Reached, ScriptTimeout) as exc:
+        raise RuntimeError("create_accumulator reached out or hung: not claimed") from exc
+
+
 def accumulator_function_diagnostics(
     pipeline: Any, library: str, save_main_session: bool
 ) -> list[Diagnostic]:
@@ -124,7 +137,7 @@ def accumulator_function_diagnostics(
             continue
         seen.add(id(fn))
         try:
-            accumulator = fn.create_accumulator()
+            accumulator = _new_accumulator(fn)
             held = {id(f) for f in _functions_in(list(vars(fn).values()))}
             found = [
                 (f, error)

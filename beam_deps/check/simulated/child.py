@@ -30,13 +30,6 @@ _OUT = None
 FOUND_MISSING = []
 
 
-def _own_class(fn, name):
-    """The global ``name`` of ``fn`` is a class defined in ``fn``'s own module: state the
-    user keeps on a class (``Job.found``), which each worker process has its own copy of."""
-    value = fn.__globals__.get(name)
-    return isinstance(value, type) and getattr(value, "__module__", None) == fn.__module__
-
-
 def send(obj):
     _OUT.write(json.dumps(obj) + "\n")
     _OUT.flush()
@@ -431,19 +424,9 @@ class Worker:
             for module, line in bytecode.imports(code):
                 if not self.importable(module):
                     out.append({"kind": "import", "module": module, "line": line, **where})
-            for name, line, how in bytecode.global_mutations(code, attributes=True):
-                if "." in name and not _own_class(fn, name.split(".")[0]):
-                    continue  # sys.path.append: not the user's state
-                out.append(
-                    {
-                        "kind": "mutation",
-                        "name": name,
-                        "how": how,
-                        "line": line,
-                        "module": fn.__module__,
-                        **where,
-                    }
-                )
+            for name, line, how in bytecode.state_mutations(fn):
+                found = {"kind": "mutation", "name": name, "how": how, "line": line}
+                out.append({**found, "module": fn.__module__, **where})
         try:
             out.extend(self.lost_reads(reached, construction))
             out.extend(self.lost_fields(reached, construction))
