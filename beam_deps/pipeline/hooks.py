@@ -167,6 +167,7 @@ class Hooks:
             older.__enter__()
         beam_pipeline.create_runner = create_runner
         FileBasedSource._validate = validate
+        subclasses = PipelineOptions.__dict__.get("__subclasses__")  # set when nested
         PipelineOptions.__subclasses__ = staticmethod(_live_options_classes)
         try:
             yield
@@ -181,7 +182,10 @@ class Hooks:
                 older.__exit__(None, None, None)
             beam_pipeline.create_runner = originals["create_runner"]
             FileBasedSource._validate = originals["validate"]
-            del PipelineOptions.__subclasses__
+            if subclasses is None:
+                del PipelineOptions.__subclasses__
+            else:
+                PipelineOptions.__subclasses__ = subclasses
 
     # -- events -------------------------------------------------------------------------
     def pipeline_created(self, p) -> None:
