@@ -61,6 +61,21 @@ def parse_points(line):
     return {"points": [Point(x) for x in line.split()]}
 
 
+def yields_timestamped(x):
+    import apache_beam as beam
+
+    yield beam.window.TimestampedValue(Point(x), 0)  # the element is the Point
+
+
+def yields_tagged(x):
+    import apache_beam as beam
+
+    point = Point(x)
+    if x:
+        yield beam.pvalue.TaggedOutput("points", point)
+    yield beam.pvalue.TaggedOutput("raw", x)
+
+
 pair_lambda = lambda x: (x, Point(x))  # noqa: E731
 helper_lambda = lambda line: Parser().parse(line)  # noqa: E731
 
@@ -73,6 +88,8 @@ helper_lambda = lambda line: Parser().parse(line)  # noqa: E731
         returns_a_built_list,
         returns_a_comprehension,
         returns_a_copy,
+        yields_timestamped,
+        yields_tagged,
         pair_lambda,
     ],
 )
@@ -132,3 +149,10 @@ def point_as_value_in_a_list(xs):
 )
 def test_keys_and_values_are_told_apart(function, roles):
     assert emitted_constructors(function)["Point"] == roles
+
+
+def test_the_output_tags_instances_are_sent_to():
+    from beam_deps.check.detectors.emitted import emitted_tags
+
+    assert emitted_tags(yields_tagged) == {"Point": {"points"}}
+    assert emitted_tags(yields_it) == {"Point": {None}}  # the main output

@@ -26,10 +26,12 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.function_source import (
+    called_name,
     element_parameter,
     function_root,
     line_of,
     own_nodes,
+    self_attribute,
 )
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
@@ -66,17 +68,17 @@ class _Buffers:
             root = function_root(method)
             element = element_parameter(method) if method.__name__ == "process" else None
             for node in own_nodes(root) if root is not None else ():
-                if isinstance(node, ast.Call) and _called(node) in _WINDOWED:
+                if isinstance(node, ast.Call) and called_name(node) in _WINDOWED:
                     self.makes_windowed = True
                 if isinstance(node, ast.Assign) and isinstance(node.value, _DISPLAYS):
                     for target in node.targets:
-                        if (name := _self_attribute(target)) is not None:
+                        if (name := self_attribute(target)) is not None:
                             self.displays.add(name)
                 elif (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("append", "extend", "add")
-                    and (name := _self_attribute(node.func.value)) is not None
+                    and (name := self_attribute(node.func.value)) is not None
                 ):
                     items = node.args[:1]
                     if node.func.attr == "extend":  # its items are the argument's items
@@ -88,17 +90,6 @@ class _Unknown(ast.AST):
     """What cannot be read: never plain."""
 
 
-def _self_attribute(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        return node.attr if node.value.id == "self" else None
-    return None
-
-
-def _called(node: ast.Call) -> str | None:
-    func = node.func
-    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-
-
 def _plain(expr: ast.AST, buffers: _Buffers, loops: dict[str, ast.AST], depth: int = 0) -> bool:
     """``expr`` surely is not a WindowedValue."""
     if depth > 3 or isinstance(expr, _Unknown):
@@ -108,7 +99,7 @@ def _plain(expr: ast.AST, buffers: _Buffers, loops: dict[str, ast.AST], depth: i
     if isinstance(expr, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
         return True
     if isinstance(expr, ast.Call):
-        name = _called(expr)
+        name = called_name(expr)
         if name in _WINDOWED:
             return False
         if name == "TaggedOutput" and len(expr.args) == 2:
@@ -116,13 +107,13 @@ def _plain(expr: ast.AST, buffers: _Buffers, loops: dict[str, ast.AST], depth: i
         if isinstance(expr.func, ast.Name):
             return name in _PLAIN_CALLS
         return name in _PLAIN_METHODS
-    if (name := _self_attribute(expr)) is not None:
+    if (name := self_attribute(expr)) is not None:
         return name in buffers.displays
     iterable = expr.iterable if isinstance(expr, _ItemOf) else None
     if isinstance(expr, ast.Name) and expr.id in loops:
         iterable = loops[expr.id]
     if iterable is not None:
-        source = _self_attribute(iterable)
+        source = self_attribute(iterable)
         appended = buffers.appended.get(source or "", [])
         return bool(appended) and all(
             (isinstance(a, ast.Name) and a.id == element and not buffers.makes_windowed)

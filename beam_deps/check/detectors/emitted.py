@@ -13,7 +13,12 @@ import ast
 import types
 from typing import Any
 
-from beam_deps.check.detectors.function_source import function_root, own_nodes, source_trees
+from beam_deps.check.detectors.function_source import (
+    called_name,
+    function_root,
+    own_nodes,
+    source_trees,
+)
 from beam_deps.check.detectors.worker_code import MISSING, closure_value
 from beam_deps.pickling.locations import is_user_file
 
@@ -66,12 +71,10 @@ _WRAPPERS = {"TaggedOutput": (1, "value"), "TimestampedValue": (0, "value")}
 def _wrapped_element(node: ast.AST) -> ast.AST | None:
     """The element Beam takes out of ``TaggedOutput(tag, value)`` or
     ``TimestampedValue(value, ts)`` (a tagged output's element, a timestamped one)."""
-    if not isinstance(node, ast.Call):
-        return None
-    func = node.func
-    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    name = called_name(node)
     if name not in _WRAPPERS:
         return None
+    assert isinstance(node, ast.Call)
     position, keyword = _WRAPPERS[name]
     if len(node.args) > position:
         return node.args[position]
@@ -105,20 +108,11 @@ def _called_name(node: ast.AST) -> str | None:
     return None
 
 
-def _call_target(node: ast.AST) -> str | None:
-    """``f`` for ``f(...)`` and ``obj.f(...)``: the function or method whose result it is."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return node.func.id
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return node.func.attr
-    return None
-
-
 def emitted_calls(function: types.FunctionType) -> set[str] | None:
     """The names of the functions and methods whose results ``function`` yields or returns
     (``parse`` for ``yield parse(line)``, ``build`` for ``return self.build(x)``, and not
     ``parse`` for ``parse(line).date()``); None when its source cannot be read."""
-    found = _emitted_names(function, _call_target)
+    found = _emitted_names(function, called_name)
     return None if found is None else set(found)
 
 
@@ -194,7 +188,7 @@ def emitted_tags(function: types.FunctionType) -> dict[str, set[str | None]] | N
         elif isinstance(node, ast.Yield | ast.Return) and node.value is not None:
             value = node.value
             tag: str | None = None
-            if _wrapped_element(value) is not None and _called(value) == "TaggedOutput":
+            if _wrapped_element(value) is not None and called_name(value) == "TaggedOutput":
                 first = value.args[0] if value.args else None  # type: ignore[attr-defined]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     tag = first.value
@@ -209,11 +203,6 @@ def emitted_tags(function: types.FunctionType) -> dict[str, set[str | None]] | N
                 if (name := _called_name(leaf)) is not None:
                     found.setdefault(name, set()).add(tag)
     return found
-
-
-def _called(node: ast.AST) -> str | None:
-    func = getattr(node, "func", None)
-    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
 
 
 def emitted_functions(

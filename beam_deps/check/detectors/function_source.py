@@ -76,6 +76,26 @@ def bindings(root: ast.AST, name: str) -> list[ast.Name]:
     ]
 
 
+def called_name(node: ast.AST) -> str | None:
+    """``f`` for a call ``f(...)`` or ``obj.f(...)``: the name of the function or method
+    called (None for anything else)."""
+    func = getattr(node, "func", None) if isinstance(node, ast.Call) else None
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
+
+
+def self_attribute(node: ast.AST) -> str | None:
+    """``X`` for ``self.X``, else None."""
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    ):
+        return node.attr
+    return None
+
+
 def function_root(function: types.FunctionType) -> ast.AST | None:
     """The AST of ``function`` itself: its ``def``, or the one lambda on its line whose
     parameters are its own (None when that is ambiguous or the source cannot be read)."""

@@ -68,19 +68,16 @@ def own_coder_used(node: Any, cls: type) -> bool:
 
 def _tags_of(node: Any, cls: type) -> set[str | None] | None:
     """The output tags a step's own code sends instances of ``cls`` to, if it says."""
-    import types
-
     from beam_deps.check.detectors.emitted import emitted_tags
+    from beam_deps.check.detectors.shuffle_inputs import emitting_functions
     from beam_deps.pipeline.payloads import user_code
 
     target = user_code(getattr(getattr(node, "transform", None), "fn", None))
-    function = target if isinstance(target, types.FunctionType) else None
-    if function is None:
-        function = getattr(type(target), "process", None)
-    if not isinstance(function, types.FunctionType):
+    functions = emitting_functions(target)
+    if not functions:
         return None
     try:
-        found = emitted_tags(function)
+        found = emitted_tags(functions[0])
     except Exception:  # noqa: BLE001 - unreadable code: the registration is trusted
         return None
     return None if found is None else found.get(cls.__name__)

@@ -44,6 +44,7 @@ from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors import value_types
 from beam_deps.check.detectors.function_source import (
     bindings,
+    called_name,
     element_parameter,
     function_root,
     line_of,
@@ -220,8 +221,7 @@ def _surely_nothing(expr: ast.AST) -> bool:
     if isinstance(expr, ast.List | ast.Tuple | ast.Set | ast.Dict):
         return not (expr.keys if isinstance(expr, ast.Dict) else expr.elts)
     if isinstance(expr, ast.Call):
-        func = expr.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        name = called_name(expr)
         if name in ("list", "tuple", "set", "dict", "iter") and not expr.keywords:
             return not expr.args or (len(expr.args) == 1 and _surely_nothing(expr.args[0]))
         return name in _LOGGING_CALLS

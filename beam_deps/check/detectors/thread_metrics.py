@@ -28,7 +28,13 @@ from typing import Any
 from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.emitted import outer_value
-from beam_deps.check.detectors.function_source import function_root, line_of, own_nodes
+from beam_deps.check.detectors.function_source import (
+    called_name,
+    function_root,
+    line_of,
+    own_nodes,
+    self_attribute,
+)
 from beam_deps.diagnostics import Diagnostic
 
 _UPDATES = frozenset({"inc", "dec", "update", "set", "add"})
@@ -72,12 +78,8 @@ def _class_assignments(cls: type) -> dict[str, list[ast.AST]]:
             if not isinstance(node, ast.Assign):
                 continue
             for target in node.targets:
-                if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == "self"
-                ):
-                    found.setdefault(target.attr, []).append(node.value)
+                if (name := self_attribute(target)) is not None:
+                    found.setdefault(name, []).append(node.value)
     return found
 
 
@@ -85,13 +87,16 @@ class _Step:
     """One user step: its DoFn (or None for a function) and what its methods assign."""
 
     def __init__(self, target: Any) -> None:
+        self.target = target
         self.dofn = None if isinstance(target, types.FunctionType) else target
         self.assigned = _class_assignments(type(target)) if self.dofn is not None else {}
 
-    def methods(self, target: Any) -> list[types.FunctionType]:
+    def methods(self) -> list[types.FunctionType]:
+        """The step's code that runs per element or bundle: the function, or the DoFn's
+        process, start_bundle and finish_bundle."""
         if self.dofn is None:
-            return [target]
-        found = [getattr(type(target), name, None) for name in _STEP_METHODS]
+            return [self.target]
+        found = [getattr(type(self.target), name, None) for name in _STEP_METHODS]
         return [m for m in found if isinstance(m, types.FunctionType)]
 
     def attribute(self, name: str) -> list[Any]:
@@ -104,13 +109,11 @@ class _Step:
         made: list[Any] = []
         if isinstance(expr, ast.Name):
             made = [local.get(expr.id)]
-        elif _self_attribute(expr):
-            made = self.attribute(expr.attr)  # type: ignore[attr-defined]
+        elif (attribute := self_attribute(expr)) is not None:
+            made = self.attribute(attribute)
         for value in made:
             if isinstance(value, ast.Call):
-                func = value.func
-                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-                if name.endswith(("Executor", "Pool")):
+                if (called_name(value) or "").endswith(("Executor", "Pool")):
                     return True
             elif type(value).__name__.endswith(("Executor", "Pool")):
                 return True
@@ -122,18 +125,10 @@ class _Step:
             return True
         if isinstance(expr, ast.Name):
             return _is_metric(outer_value(context, expr.id))
-        if _self_attribute(expr):
-            held = self.attribute(expr.attr)  # type: ignore[attr-defined]
+        if (attribute := self_attribute(expr)) is not None:
+            held = self.attribute(attribute)
             return any(_is_metric(v) or (isinstance(v, ast.AST) and _makes_metric(v)) for v in held)
         return False
-
-
-def _self_attribute(expr: ast.AST) -> bool:
-    return (
-        isinstance(expr, ast.Attribute)
-        and isinstance(expr.value, ast.Name)
-        and expr.value.id == "self"
-    )
 
 
 def _local_values(root: ast.AST) -> dict[str, ast.AST]:
@@ -164,8 +159,7 @@ def _dispatched(
             if func.attr == "apply_async" and args and isinstance(args[0], ast.Tuple):
                 args = list(args[0].elts)
             return call.args[0], args
-    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-    if name == "Thread":
+    if called_name(call) == "Thread":
         keywords = {k.arg: k.value for k in call.keywords}
         target = keywords.get("target")
         given = keywords.get("args")
@@ -183,8 +177,8 @@ def _runs(
     value: Any = None
     if isinstance(expr, ast.Name):
         value = outer_value(method, expr.id)
-    elif _self_attribute(expr) and step.dofn is not None:
-        value = getattr(type(step.dofn), expr.attr, None)  # type: ignore[attr-defined]
+    elif (attribute := self_attribute(expr)) is not None and step.dofn is not None:
+        value = getattr(type(step.dofn), attribute, None)
     if isinstance(value, types.FunctionType):
         root = function_root(value)
         if root is not None:
@@ -242,7 +236,7 @@ def thread_metric_diagnostics(pipeline: Any) -> list[Diagnostic]:
 
 def _finding(node: Any, target: Any) -> Diagnostic | None:
     step = _Step(target)
-    for method in step.methods(target):
+    for method in step.methods():
         root = function_root(method)
         if root is None:
             continue

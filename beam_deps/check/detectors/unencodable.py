@@ -37,6 +37,7 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.emitted import outer_value
 from beam_deps.check.detectors.function_source import (
+    called_name,
     element_parameter,
     function_root,
     line_of,
@@ -128,9 +129,7 @@ class _Reader:
         if isinstance(node, ast.Dict | ast.DictComp):
             return True
         if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            return name in _DICT_MAKERS
+            return called_name(node) in _DICT_MAKERS
         if isinstance(node, ast.Name) and depth < 3:
             if node.id == self.dict_element and node.id not in self.assigned:
                 return True
