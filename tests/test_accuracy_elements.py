@@ -461,6 +461,9 @@ ELEMENT_EXAMPLES = [
     # a process that yields and returns a list: the list is dropped (apache/beam#22969)
     Example("elements_generator_return.py", E({"BD331"}), args=("{out}/out.txt",)),
     Example("elements_generator_return_fixed.py", args=("{out}/out.txt",)),
+    # a dead-letter tag the ParDo does not declare: dropped (apache/beam#19437)
+    Example("elements_output_tag_undeclared.py", E({"BD333"}), args=("{out}/out.txt",)),
+    Example("elements_output_tag_undeclared_fixed.py", args=("{out}/out.txt",)),
     Example(
         "elements_bytes_under_str.py",
         E({"BD308"}),
@@ -510,6 +513,7 @@ NEW_CODES = {
     "BD320",
     "BD331",
     "BD332",
+    "BD333",
 }
 OUTPUTS = {
     "elements_enum_value_fixed-cloudpickle": ["a=['HIGH', 'LOW']", "b=['LOW']"],
@@ -599,6 +603,13 @@ OUTPUTS = {
     "elements_rowcoder_tagged_fixed-cloudpickle": ["u1=10", "u2=20"],
     "elements_generator_return-cloudpickle": ["a=1", "c=5"],  # b's readings dropped
     "elements_generator_return_fixed-cloudpickle": ["a=1", "b1=2", "b2=3", "b3=4", "c=5"],
+    "elements_output_tag_undeclared-cloudpickle": ["rows:ann=34", "rows:cy=51"],  # lost
+    "elements_output_tag_undeclared_fixed-cloudpickle": [
+        "invalid:bo,x",
+        "invalid:dee",
+        "rows:ann=34",
+        "rows:cy=51",
+    ],
     "elements_bytes_under_str_fixed-cloudpickle": ["b'cat'=2", "b'dog'=1"],
     "elements_declared_clean-cloudpickle": ["a!=[2]", "b!=[1]"],
     "elements_dofn_bytes_no_shuffle_fixed-cloudpickle": ["b'cat'", "b'dog'"],
@@ -674,6 +685,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_header_line", _first("elements_header_line.py", "BD329"))
     check_golden("check_generator_return", _first("elements_generator_return.py", "BD331"))
     check_golden("check_side_other_pipeline", _first("elements_side_other_pipeline.py", "BD332"))
+    check_golden("check_output_tag", _first("elements_output_tag_undeclared.py", "BD333"))
     # the key is the moment check ran it: the page shows it as Timestamp(...), with the
     # words of the Beams that name __setstate__ (the newest)
     refused = re.sub(r"Timestamp\([0-9.]+\)", "Timestamp(...)", _first(KEYED, "BD329"))
@@ -1034,3 +1046,55 @@ def test_a_declared_map_returning_nothing_is_one_finding(tmp_path):
     report = check_script(script, argv=[str(tmp_path / "out.txt"), *CLOUDPICKLE])
     assert [d.code for d in report.errors] == ["BD308"], report.diagnostics
     assert "BD309" not in {d.code for d in report.diagnostics}
+
+
+_PARTIAL_SCRIPT = """
+import functools
+import sys
+
+import apache_beam as beam
+
+_TOKENIZER = None
+
+
+class Tokenizer:
+    def split(self, text):
+        return text.split(".")
+
+
+def _load():
+    return Tokenizer()  # a per-process helper, never emitted
+
+
+def _sentences(text):
+    global _TOKENIZER
+    if _TOKENIZER is None:
+        _TOKENIZER = _load()
+    return _TOKENIZER.split(text)
+
+
+def clean(page, minimum):
+    if len(_sentences(page)) >= minimum:
+        yield page.lower(), 1
+
+
+def wrap(page, minimum):
+    yield page, Tokenizer()
+
+
+with beam.Pipeline(argv=sys.argv[2:]) as p:
+    (p | beam.Create(["A. B.", "C"])
+       | beam.FlatMap(functools.partial({fn}, minimum=2))
+       | beam.GroupByKey())
+"""
+
+
+@pytest.mark.parametrize("fn, errors", [("clean", set()), ("wrap", {"BD302"})])
+def test_a_partial_emits_what_its_function_emits(fn, errors, tmp_path):
+    """The C4 cleaner of tensorflow/datasets (m27b 08): a FlatMap of ``partial(clean, ...)``
+    whose helper makes a script class's object for its own use. The partial's function is
+    the step's output function: what it yields counts, not every function it reaches."""
+    script = tmp_path / "partial_step.py"
+    script.write_text(_PARTIAL_SCRIPT.replace("{fn}", fn))
+    report = check_script(script, argv=["out", *CLOUDPICKLE])
+    assert {d.code for d in report.errors} == errors, report.diagnostics

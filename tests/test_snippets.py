@@ -137,6 +137,7 @@ GOLDEN_ELSEWHERE = {
     "check_header_line": "test_accuracy_elements.py",
     "check_generator_return": "test_accuracy_elements.py",
     "check_side_other_pipeline": "test_accuracy_elements.py",
+    "check_output_tag": "test_accuracy_elements.py",
     "check_timestamp_key": "test_accuracy_elements.py",
     "check_dict_view": "test_accuracy_elements.py",
     "check_key_not_deterministic": "test_accuracy_keys.py",

@@ -496,4 +496,44 @@ RULES = [
         "accounts = p | beam.Create(rows)\n"
         "orders = p | beam.Create(data) | beam.Map(join, beam.pvalue.AsDict(accounts))\n",
     ),
+    Rule(
+        code="BD333",
+        name="output-tag-undeclared",
+        severity=E,
+        also=(W,),
+        severity_note="An error when the step also declares a tag that a later step reads "
+        "and its code never emits to (that output is always empty). A warning otherwise: "
+        "a plain ParDo with no `with_outputs`, or tags nobody reads.",
+        reported_by=("check",),
+        summary="A step emits TaggedOutput to a tag its ParDo does not declare: the elements "
+        "are dropped.",
+        explanation="`yield pvalue.TaggedOutput('invalid', x)` reaches the output tagged "
+        "`'invalid'` only if the ParDo has it: a tag given to `.with_outputs(...)`, or read "
+        "from its result (`results.invalid` after `.with_outputs()`). For any other tag the "
+        "worker makes a receiver with no consumer and the elements vanish, with no error "
+        "and no log line, on every runner (apache/beam#19437). The classic shape is a "
+        "dead-letter tag spelled `'invalid'` in the DoFn and `'invalid_rows'` in "
+        "`with_outputs`: the job succeeds and the dead-letter output is always empty. Only "
+        "tags whose value the code fixes are compared (a constant, `self.TAG`, a global).",
+        fix="Use one name for the tag in both places, best a constant: `INVALID = "
+        "'invalid'`, then `TaggedOutput(INVALID, x)` and `.with_outputs(INVALID, main='rows')`.",
+        example="class Validate(beam.DoFn):\n"
+        "    def process(self, line):\n"
+        "        if not line.strip():\n"
+        "            yield beam.pvalue.TaggedOutput('invalid', line)  # dropped\n"
+        "        else:\n"
+        "            yield line\n"
+        "\n"
+        "results = lines | beam.ParDo(Validate()).with_outputs('invalid_rows', main='rows')\n"
+        "results.invalid_rows | WriteToText(errors)  # always empty\n",
+        example_fixed="INVALID = 'invalid'\n"
+        "class Validate(beam.DoFn):\n"
+        "    def process(self, line):\n"
+        "        if not line.strip():\n"
+        "            yield beam.pvalue.TaggedOutput(INVALID, line)\n"
+        "        else:\n"
+        "            yield line\n"
+        "results = lines | beam.ParDo(Validate()).with_outputs(INVALID, main='rows')\n"
+        "results[INVALID] | WriteToText(errors)\n",
+    ),
 ]

@@ -53,6 +53,7 @@ from beam_deps.check.detectors.main_session import (
     session_notes,
 )
 from beam_deps.check.detectors.none_elements import none_element_diagnostics
+from beam_deps.check.detectors.output_tags import output_tag_diagnostics
 from beam_deps.check.detectors.rebuilt_classes import rebuilt_class_diagnostics
 from beam_deps.check.detectors.requirements_file import requirements_file_diagnostics
 from beam_deps.check.detectors.schema_fields import schema_field_diagnostics
@@ -250,6 +251,7 @@ def _at_run(
     diagnostics += declared_type_diagnostics(captured.pipeline)
     diagnostics += none_element_diagnostics(captured.pipeline)
     diagnostics += step_output_diagnostics(captured.pipeline)
+    diagnostics += output_tag_diagnostics(captured.pipeline)
     diagnostics += unencodable_value_diagnostics(captured.pipeline)
     diagnostics += side_input_view_diagnostics(captured.pipeline)
     diagnostics += foreign_side_input_diagnostics(captured.pipeline)

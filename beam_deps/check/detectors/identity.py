@@ -394,6 +394,7 @@ def _emitting_functions(fn: Any, outputs: list[Any], sure: bool = False) -> list
 def _output_function(fn: Any) -> list[Any]:
     """The user function whose results a ParDo emits: a DoFn subclass's ``process``, else the
     callable itself (Map/FlatMap/MapTuple, already unwrapped); none for Beam's own DoFns."""
+    import functools
     import types
 
     from apache_beam.transforms.core import DoFn
@@ -404,6 +405,10 @@ def _output_function(fn: Any) -> list[Any]:
         if module == "apache_beam" or module.startswith("apache_beam."):
             return []
         fn = process
+    # functools.partial(f, ...) emits what f emits (the C4 cleaner of tensorflow/datasets
+    # is a FlatMap of partial(clean_page, ...)): f is the output function, not "unknown"
+    while isinstance(fn, functools.partial):
+        fn = fn.func
     fn = getattr(fn, "__func__", fn)
     return [fn] if isinstance(fn, types.FunctionType) else []
 
