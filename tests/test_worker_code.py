@@ -182,6 +182,16 @@ class Scale:
 class Rebuilding(Scale):
     def process(self, x):
         yield self.fresh().factor * x
+
+
+class Named(Scale):
+    def process(self, x):
+        yield self.__class__.__name__, x * self.factor
+
+
+class Copies(Scale):
+    def process(self, x):
+        yield self.__class__(x).factor
 """
 
 
@@ -203,6 +213,11 @@ def test_construction_only_code_is_init_and_factories_no_worker_code_names():
     rebuilding = walk.construction_only(walk.reach(namespace["Rebuilding"]()))
     # fresh() builds cls(), whose __init__ builds a Helper: all of it runs on the worker
     assert {f.__qualname__ for f in rebuilding} == {"Scale.from_text"}
+    # self.__class__.__name__ (a metric's namespace) builds nothing; self.__class__(x) does
+    named = walk.construction_only(walk.reach(namespace["Named"]()))
+    assert "Scale.__init__" in {f.__qualname__ for f in named}
+    copies = walk.construction_only(walk.reach(namespace["Copies"]()))
+    assert "Scale.__init__" not in {f.__qualname__ for f in copies}
 
 
 def _read(animal, path="default.csv", *, mode="r"):

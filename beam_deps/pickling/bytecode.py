@@ -45,6 +45,28 @@ def names_used(code: types.CodeType) -> set[str]:
     return out
 
 
+# what ``self.__class__.X`` reads for a log line or a metric's namespace: not a new instance
+_CLASS_NAME_ATTRS = frozenset({"__name__", "__qualname__", "__module__", "__doc__"})
+
+
+def builds_own_class(code: types.CodeType) -> bool:
+    """Whether ``code`` may call ``self.__class__(...)``: it reads ``__class__`` other than
+    for the class's name (``Metrics.counter(self.__class__.__name__, "in")`` in a
+    PartitionFn of google-research's exoplanet-ml builds nothing, so its ``__init__`` still
+    runs only while the pipeline is built)."""
+    for c in code_objects(code):
+        instructions = list(dis.get_instructions(c))
+        for i, ins in enumerate(instructions):
+            if ins.opname not in ("LOAD_ATTR", "LOAD_METHOD") or ins.argval != "__class__":
+                continue
+            after = instructions[i + 1] if i + 1 < len(instructions) else None
+            if after is None or after.opname != "LOAD_ATTR":
+                return True
+            if after.argval not in _CLASS_NAME_ATTRS:
+                return True
+    return False
+
+
 def instruction_line(ins: dis.Instruction, current: int | None) -> int | None:
     """The source line of ``ins``, else ``current``. Why not ``starts_line``: from Python
     3.13 it is a bool (the line moved to ``line_number``), so every line read as 1."""

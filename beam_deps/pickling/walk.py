@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 if "_beam_deps_probe_bytecode" in sys.modules:  # the simulated worker loaded it by path
     from _beam_deps_probe_bytecode import (  # type: ignore[import-not-found]
+        builds_own_class,
         code_objects,
         global_names,
         names_used,
@@ -28,6 +29,7 @@ if "_beam_deps_probe_bytecode" in sys.modules:  # the simulated worker loaded it
     )
 else:
     from beam_deps.pickling.bytecode import (
+        builds_own_class,
         code_objects,
         global_names,
         names_used,
@@ -146,7 +148,10 @@ def construction_only(reached: Reached) -> set[types.FunctionType]:
             _, held, by_name = entry
             queue.extend(held)
             if isinstance(obj, types.FunctionType) and is_user_function(obj):
-                named.update(names_used(obj.__code__))
+                used = names_used(obj.__code__)
+                if "__class__" in used and not builds_own_class(obj.__code__):
+                    used.discard("__class__")
+                named.update(used)
                 queue.extend(by_name)
         woken = [o for o in waiting.values() if _wakes(candidates[o], named)]
         if not woken:
