@@ -24,6 +24,39 @@ def stamp(kv):
 TV = TimestampedValue  # an alias hides the name, not the class
 
 
+class Doubles(beam.DoFn):
+    def process(self, kv):
+        yield kv[0], kv[1] * 2
+
+
+class Restamps(beam.DoFn):
+    def process(self, kv, ts=beam.DoFn.TimestampParam):
+        yield TimestampedValue(kv, ts + kv[1])
+
+
+class Buffers(beam.DoFn):
+    def start_bundle(self):
+        self.rows = []
+
+    def process(self, kv):
+        self.rows.append(kv)
+
+    def finish_bundle(self):
+        for kv in self.rows:
+            yield beam.transforms.window.GlobalWindows.windowed_value(kv)
+
+
+class ByValue(beam.transforms.window.NonMergingWindowFn):
+    """A WindowFn of the user's: it may assign windows by the element, not its timestamp."""
+
+    def assign(self, context):
+        value = context.element[1]
+        return [beam.transforms.window.IntervalWindow(value, value + 1)]
+
+    def get_window_coder(self):
+        return beam.coders.coders.IntervalWindowCoder()
+
+
 def _flatten(second) -> list:
     p = beam.Pipeline()
     first = p | "A" >> beam.Create([("a", 1)]) | "WA" >> beam.WindowInto(FixedWindows(60))
@@ -70,6 +103,15 @@ WRITE = lambda w: w | beam.Map(str)  # noqa: E731
         (lambda r: r | beam.Map(lambda kv: TV(kv, kv[1])), COUNT, []),
         (lambda r: r, WRITE, []),  # nothing grouped: the windows decide nothing
         (lambda r: r, lambda w: w | beam.GroupByKey(), ["BD327"]),
+        (lambda r: r | beam.ParDo(Doubles()), COUNT, ["BD327"]),  # a DoFn keeps timestamps
+        (lambda r: r | beam.ParDo(Restamps()), COUNT, []),
+        (lambda r: r | beam.ParDo(Buffers()), COUNT, []),  # WindowedValues of its own
+        # batches in the global window carry its end, whatever the elements had
+        (
+            lambda r: r | beam.Map(stamp) | beam.BatchElements() | beam.FlatMap(lambda b: b),
+            COUNT,
+            ["BD327"],
+        ),
     ],
     ids=[
         "direct",
@@ -81,6 +123,10 @@ WRITE = lambda w: w | beam.Map(str)  # noqa: E731
         "alias",
         "no-grouping",
         "gbk",
+        "dofn",
+        "dofn-stamps",
+        "dofn-windowed-values",
+        "batched",
     ],
 )
 def test_windows_over_one_timestamp(middle, after, codes):
@@ -103,4 +149,19 @@ def test_a_function_that_cannot_be_read_may_set_timestamps():
     stamped = rows | beam.Map(TimestampedValue, 5)  # a class: no code to read
     windowed = stamped | beam.WindowInto(FixedWindows(60))
     windowed | beam.Map(tuple).with_output_types(typing.Tuple[str, int]) | beam.GroupByKey()  # noqa: UP006
+    assert single_timestamp_window_diagnostics(p) == []
+
+
+def test_a_windowfn_of_the_users_may_window_by_the_element():
+    p = beam.Pipeline()
+    rows = p | beam.Create([("a", 5), ("a", 70)])
+    rows | beam.WindowInto(ByValue()) | beam.CombinePerKey(sum)
+    assert single_timestamp_window_diagnostics(p) == []
+
+
+def test_batches_in_windows_keep_to_them():
+    p = beam.Pipeline()
+    rows = p | beam.Create([("a", 5), ("a", 70)]) | beam.Map(stamp)
+    windowed = rows | beam.WindowInto(FixedWindows(60)) | beam.BatchElements()
+    COUNT(windowed | beam.FlatMap(lambda b: b) | "Again" >> beam.WindowInto(FixedWindows(60)))
     assert single_timestamp_window_diagnostics(p) == []

@@ -10,10 +10,15 @@ of the same kind (fixed windows of different sizes) share a coder and are not cl
 Windows group elements by their timestamps. A ``Create``'s elements all carry the same one
 (the minimum timestamp), and Map, FlatMap and Filter keep it, so ``WindowInto(FixedWindows(60))``
 right after them puts every element in one window and a count per window is the count of all:
-silently wrong. Claimed where every step between the ``Create`` and the ``WindowInto`` is a
-Map, FlatMap or Filter whose code (and the functions it calls) names no timestamp
-(``TimestampedValue``, ``TimestampParam``), and a grouping (a GroupByKey, a combine per key)
-follows, so the windows decide the results.
+silently wrong. ``BatchElements`` in the global window does the same to timestamps the
+elements had: each batch is stamped at the end of the global window (apache/beam#27937,
+"Clarify timestamp behavior for BatchElements"), so elements unbatched and then windowed all
+land in the last window. Claimed where every step between the ``Create`` (or the batching)
+and the ``WindowInto`` is a Map, FlatMap or Filter, or a DoFn of the user's, whose code (and
+the functions it calls) names no timestamp (``TimestampedValue``, ``TimestampParam``, a
+``WindowedValue``), the WindowFn is Beam's (one of the user's may assign windows by the
+element), and a grouping (a GroupByKey, a combine per key) follows, so the windows decide
+the results.
 (Proven on isolated workers in tests/test_accuracy_elements.py.)
 """
 
@@ -84,17 +89,29 @@ def _names_a_timestamp(fn: Any) -> bool:
             return True
         scope = entry.function.__globals__
         for code in code_objects(entry.function.__code__):
-            if any("imestamp" in name for name in (*code.co_names, *code.co_varnames)):
+            if any(_stamps(name) for name in (*code.co_names, *code.co_varnames)):
                 return True
             for name in code.co_names:  # an alias: TimestampedValue as TV
-                if "imestamp" in str(getattr(scope.get(name), "__name__", "")):
+                if _stamps(str(getattr(scope.get(name), "__name__", ""))):
                     return True
     return False
 
 
+# Beam's BatchElements in the global window: each batch is stamped at the end of the window
+_GLOBAL_BATCHING = ("_GlobalWindowsBatchingDoFn", "_SortAndBatchElementsDoFn")
+
+
+def _stamps(name: str) -> bool:
+    """A name of something that sets a timestamp: TimestampedValue, TimestampParam, a
+    WindowedValue (``GlobalWindows.windowed_value(x)`` in a finish_bundle)."""
+    return "imestamp" in name or "indowed_value" in name or "WindowedValue" in name
+
+
 def _one_timestamp(pcoll: Any) -> str | None:
-    """The label of the Create whose elements reach ``pcoll`` with their one timestamp
-    (through Map, FlatMap and Filter steps that name no timestamp), or None."""
+    """Where the one timestamp of the elements that reach ``pcoll`` comes from (through
+    Map, FlatMap and Filter steps and DoFns of the user's that name no timestamp): a
+    Create's elements, or BatchElements' batches in the global window; None if they may
+    carry their own."""
     from apache_beam.transforms.core import Create, ParDo
 
     from beam_deps.pipeline.payloads import user_code, wrapper_kind
@@ -108,13 +125,23 @@ def _one_timestamp(pcoll: Any) -> str | None:
                 "imestamp" in type(v).__name__ or "Windowed" in type(v).__name__ for v in values
             ):
                 return None  # a Create of TimestampedValues keeps each one's own
-            return label_of(pcoll)
+            return f"the one timestamp {label_of(pcoll)} gives them"
         transform = getattr(producer, "transform", None)
         if not isinstance(transform, ParDo) or len(producer.inputs) != 1:
             return None
-        if wrapper_kind(transform.fn) not in _KEEPS_TIMESTAMPS:
+        fn = transform.fn
+        if type(fn).__name__ in _GLOBAL_BATCHING and type(fn).__module__.startswith("apache_beam"):
+            batching = getattr(producer, "parent", None) or producer
+            return (
+                f"the one timestamp {batching.full_label!r} gives its batches in the global "
+                "window, the end of that window, whatever the elements' own were"
+            )
+        kind = wrapper_kind(fn)
+        if kind is None and shuffles.is_beams(fn):
+            return None  # Beam's own DoFns may set timestamps
+        if kind is not None and kind not in _KEEPS_TIMESTAMPS:
             return None
-        if _names_a_timestamp(user_code(transform.fn)):
+        if _names_a_timestamp(user_code(fn)):
             return None
         pcoll = producer.inputs[0]
     return None
@@ -159,6 +186,8 @@ def single_timestamp_window_diagnostics(pipeline: Any) -> list[Diagnostic]:
         windowfn = getattr(getattr(node.transform, "windowing", None), "windowfn", None)
         if windowfn is None or isinstance(windowfn, GlobalWindows) or len(node.inputs) != 1:
             continue
+        if not type(windowfn).__module__.startswith("apache_beam."):
+            continue  # a WindowFn of the user's may assign windows by the element
         try:
             create = _one_timestamp(node.inputs[0])
         except Exception:  # noqa: BLE001 - a hostile user object: no finding
@@ -173,7 +202,7 @@ def single_timestamp_window_diagnostics(pipeline: Any) -> list[Diagnostic]:
             diagnostic(
                 "BD327",
                 f"{where['transform']} puts into {type(windowfn).__name__} elements that all "
-                f"carry the one timestamp {create} gives them (no step between sets one): "
+                f"carry {create} (no step between sets one): "
                 "every element lands in the same window, so the grouping after it computes "
                 "over all of them, silently",
                 path=where["transform"],

@@ -1,0 +1,47 @@
+"""BD327: click events get their event times, are batched for one lookup per batch, then
+windowed into minutes and counted per country (the shape apache/beam#27937 documents:
+"At least one customer was confused by this when they ran batchElements in the global
+window and then tried to rewindow"). ``BatchElements`` in the global window stamps each batch
+at the end of the global window, and the lookup's outputs keep that timestamp: every count
+lands in one far-future window. The job writes ``end:BR=2`` and ``end:PT=4`` instead of one
+line per minute."""
+
+import sys
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.transforms import window
+
+COUNTRY = {"u1": "PT", "u2": "BR", "u3": "PT"}
+EVENTS = [("u1", 10), ("u2", 20), ("u3", 70), ("u1", 80), ("u2", 130), ("u3", 140)]
+
+
+class LookUpCountries(beam.DoFn):
+    def process(self, batch):
+        for user, _ in batch:  # one lookup per batch
+            yield COUNTRY[user], 1
+
+
+class ShowWindow(beam.DoFn):
+    def process(self, pair, w=beam.DoFn.WindowParam):
+        start = int(w.start)
+        yield f"{'end' if start > 10**9 else start}:{pair[0]}={pair[1]}"
+
+
+def run(output, argv):
+    with beam.Pipeline(options=PipelineOptions(argv)) as p:
+        (
+            p
+            | beam.Create(EVENTS)
+            | "Stamp" >> beam.Map(lambda e: window.TimestampedValue(e, e[1]))
+            | beam.BatchElements(min_batch_size=4, max_batch_size=4)
+            | beam.ParDo(LookUpCountries())
+            | beam.WindowInto(window.FixedWindows(60))
+            | beam.CombinePerKey(sum)
+            | beam.ParDo(ShowWindow())
+            | beam.io.WriteToText(output, shard_name_template="")
+        )
+
+
+if __name__ == "__main__":
+    run(sys.argv[1], sys.argv[2:])
