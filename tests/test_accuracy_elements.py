@@ -358,6 +358,9 @@ ELEMENT_EXAMPLES = [
     Example("elements_flatten_windows_fixed.py", args=("{out}/out.txt",)),
     Example("elements_window_no_timestamps.py", E({"BD327"}), args=("{out}/out.txt",)),
     Example("elements_window_no_timestamps_fixed.py", args=("{out}/out.txt",)),
+    # BatchElements in the global window, then windows (apache/beam#27937; m27a 09)
+    Example("elements_batch_rewindow.py", E({"BD327"}), args=("{out}/out.txt",)),
+    Example("elements_batch_rewindow_fixed.py", args=("{out}/out.txt",)),
     # a schema field read from dicts (m22 v16)
     Example(
         "elements_groupby_dict_field.py",
@@ -440,6 +443,14 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_latin1_input_fixed.py", args=("{out}/out.txt",)),
+    # Avro rows whose timestamp-millis field the derived schema takes as INT64 (beam#31656)
+    Example(
+        "elements_avro_timestamp_rows.py",
+        E({"BD330"}),
+        fails_with="an integer is required",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_avro_timestamp_rows_fixed.py", args=("{out}/out.txt",)),
     Example(
         "elements_uint64_key.py",
         E({"BD329"}),
@@ -578,6 +589,14 @@ OUTPUTS = {
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong
     "elements_window_no_timestamps_fixed-cloudpickle": ["ann,1", "ann,1", "ann,2"],
+    "elements_batch_rewindow-cloudpickle": ["end:BR=2", "end:PT=4"],  # one window
+    "elements_batch_rewindow_fixed-cloudpickle": [
+        "0:BR=1",
+        "0:PT=1",
+        "120:BR=1",
+        "120:PT=1",
+        "60:PT=2",
+    ],
     "elements_groupby_dict_field_fixed-cloudpickle": ["eu=7", "us=5"],
     "elements_header_line_fixed-cloudpickle": ["eu=7", "us=5"],
     "elements_partition_range_fixed-cloudpickle": ["4", "5", "6", "7", "8"],
@@ -595,6 +614,7 @@ OUTPUTS = {
     "elements_singleton_per_key_fixed-cloudpickle": ["blue=1.0", "red=0.25", "red=0.5"],
     "elements_gz_plain_fixed-cloudpickle": ["CAT", "DOG"],
     "elements_latin1_input_fixed-cloudpickle": ["café", "tea"],
+    "elements_avro_timestamp_rows_fixed-cloudpickle": ["u1=2.0", "u2=1.0"],
     "elements_uint64_key_fixed-cloudpickle": ["18446744073709551361=2", "7=1"],
     "elements_shared_accumulator-cloudpickle": ["a=[1, 2, 3]", "b=[1, 2, 3]"],  # mixed
     "elements_shared_accumulator_fixed-cloudpickle": ["a=[1, 3]", "b=[2]"],

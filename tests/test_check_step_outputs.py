@@ -134,3 +134,47 @@ def test_generator_returns():
     assert _codes(beam.ParDo(StopsEarly())) == []
     assert _codes(beam.ParDo(HelperReturns())) == []
     assert _codes(beam.Map(generator_returning)) == ["BD314"]  # Map: the generator itself
+
+
+class ParseRow(beam.DoFn):
+    """apache/beam#18712: the dict is built, changed, then returned."""
+
+    def process(self, line):
+        row = dict(zip(["name", "n"], line.split(",")))
+        row["n"] = int(row["n"])
+        return row
+
+
+class ParseOrSkip(beam.DoFn):
+    def process(self, line):
+        row = {"line": line}
+        if not line:
+            row = []  # bound to a list too: not surely a dict
+        return row
+
+
+class ParseEach(beam.DoFn):
+    def process(self, line):
+        row = {"line": line}
+        for row in [{"line": line}]:  # noqa: B007 - a loop binds it too: not claimed
+            pass
+        return row
+
+
+def parse_pair(line, row):
+    row = {"line": line}  # a parameter rebound: the bindings decide
+    return row
+
+
+@pytest.mark.parametrize(
+    "step, codes",
+    [
+        (beam.ParDo(ParseRow()), ["BD314"]),
+        (beam.ParDo(ParseOrSkip()), []),
+        (beam.ParDo(ParseEach()), []),
+        (beam.FlatMap(parse_pair, None), []),
+    ],
+    ids=["dict-variable", "two-types", "loop", "parameter"],
+)
+def test_a_returned_variable(step, codes):
+    assert _codes(step) == codes

@@ -354,12 +354,16 @@ RULES = [
         explanation="Windows group elements by their timestamps. A `Create`'s elements all "
         "carry the same one (the minimum timestamp), and Map, FlatMap and Filter keep it, so "
         "`WindowInto(FixedWindows(60))` right after them puts every element in one window: a "
-        "count per window is the count of all, silently. Reported where every step between "
-        "the `Create` and the `WindowInto` is a Map, FlatMap or Filter whose code names no "
-        "timestamp, and a grouping (GroupByKey, a combine per key) follows.",
+        "count per window is the count of all, silently. `BatchElements` in the global "
+        "window does the same to the timestamps elements had: it stamps each batch at the "
+        "end of the global window, so elements unbatched and then windowed all land in one "
+        "window (apache/beam#27937). Reported where every step between the `Create` (or the "
+        "batching) and the `WindowInto` is a Map, FlatMap, Filter or DoFn of yours whose code "
+        "names no timestamp, and a grouping (GroupByKey, a combine per key) follows.",
         fix="Give each element its event time before windowing: `| beam.Map(lambda e: "
         "beam.window.TimestampedValue(e, e['ts']))` (seconds since the epoch, or a datetime "
-        "with a time zone).",
+        "with a time zone). For `BatchElements`, window first and batch after: batches in "
+        "windows keep to their window.",
         example="events | beam.WindowInto(FixedWindows(60)) | beam.CombinePerKey(sum)\n",
         example_fixed="(events\n"
         " | beam.Map(lambda e: beam.window.TimestampedValue(e, e[1]))\n"
@@ -427,22 +431,28 @@ RULES = [
     ),
     Rule(
         code="BD330",
-        name="text-input-unreadable",
+        name="input-unreadable",
         severity=E,
         reported_by=("check",),
-        summary="A local text input that the worker's read fails on: compressed otherwise "
-        "than its name says, or not UTF-8.",
+        summary="A local input that the worker's read fails on: text compressed otherwise "
+        "than its name says or not UTF-8, Avro records the rows Beam derives cannot hold.",
         explanation="`ReadFromText` picks the decompression from the file name (`.gz`, "
         "`.bz2`, `.zst`, `.xz`...) and decodes each line as UTF-8. Plain text named `.gz` "
         'fails ("zlib.error: Error -3 while decompressing data: incorrect header check"); '
         'gzip bytes named `.txt`, or a latin-1 file, fail decoding ("UnicodeDecodeError: '
         "'utf-8' codec can't decode byte 0x8b\"). For files on this machine check reads them "
         "with the source Beam ships, as the worker will (up to 4 MB of each of 5 files), "
-        "and reports what that read raises.",
+        "and reports what that read raises. `ReadFromAvro(..., as_rows=True)` derives the "
+        "row schema from the Avro types without their logical types: a `timestamp-millis` "
+        "field (BigQuery's export of a TIMESTAMP) is INT64 in the schema and a datetime in "
+        'the record, and the worker fails ("TypeError: an integer is required", '
+        "apache/beam#31656); check converts and encodes the first records of local Avro "
+        "files as the worker does.",
         fix="Name the file after its compression, or pass `compression_type=` "
         "(`CompressionTypes.GZIP`, `CompressionTypes.UNCOMPRESSED`); convert a file that is "
         "not UTF-8 (`iconv -f latin1 -t utf-8`), or read bytes with "
-        "`coder=coders.BytesCoder()` and decode them in a Map.",
+        "`coder=coders.BytesCoder()` and decode them in a Map. For Avro rows, read dicts "
+        "(no `as_rows`) and build the rows in a Map, converting the logical-type fields.",
         example='p | beam.io.ReadFromText("orders.csv.gz")  # plain text under a .gz name\n',
         example_fixed='p | beam.io.ReadFromText("orders.csv.gz",\n'
         "                            compression_type=CompressionTypes.UNCOMPRESSED)\n",

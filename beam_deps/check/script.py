@@ -29,6 +29,7 @@ from beam_deps.check.detectors.accumulators import (
     shared_accumulator_diagnostics,
 )
 from beam_deps.check.detectors.arguments import ignored_arguments
+from beam_deps.check.detectors.avro_inputs import avro_row_diagnostics
 from beam_deps.check.detectors.bundles import finish_bundle_diagnostics
 from beam_deps.check.detectors.call_arity import call_arity_diagnostics
 from beam_deps.check.detectors.construction import construction_failures, stopped_after_run
@@ -271,6 +272,7 @@ def _at_run(
     diagnostics += grouping_key_diagnostics(captured.pipeline)
     session_in_main = saving and library.startswith("dill")
     diagnostics += known_element_diagnostics(captured.pipeline, session_in_main)
+    diagnostics += avro_row_diagnostics(captured.pipeline)
     # in run(): the script's working folder, and its modules as they are once it is built
     code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once
     diagnostics += rebuilt_class_diagnostics(code, library)

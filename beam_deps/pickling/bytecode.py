@@ -49,11 +49,11 @@ def names_used(code: types.CodeType) -> set[str]:
 _CLASS_NAME_ATTRS = frozenset({"__name__", "__qualname__", "__module__", "__doc__"})
 
 
-def builds_own_class(code: types.CodeType) -> bool:
-    """Whether ``code`` may call ``self.__class__(...)``: it reads ``__class__`` other than
-    for the class's name (``Metrics.counter(self.__class__.__name__, "in")`` in a
-    PartitionFn of google-research's exoplanet-ml builds nothing, so its ``__init__`` still
-    runs only while the pipeline is built)."""
+def names_only_read(code: types.CodeType) -> set[str]:
+    """``{"__class__"}`` when ``code`` reads ``self.__class__`` only for the class's name,
+    so it never calls ``self.__class__(...)``: ``Metrics.counter(self.__class__.__name__,
+    "in")`` in a PartitionFn of google-research's exoplanet-ml builds nothing, and its
+    ``__init__`` still runs only while the pipeline is built. Empty otherwise."""
     for c in code_objects(code):
         instructions = list(dis.get_instructions(c))
         for i, ins in enumerate(instructions):
@@ -61,10 +61,10 @@ def builds_own_class(code: types.CodeType) -> bool:
                 continue
             after = instructions[i + 1] if i + 1 < len(instructions) else None
             if after is None or after.opname != "LOAD_ATTR":
-                return True
+                return set()
             if after.argval not in _CLASS_NAME_ATTRS:
-                return True
-    return False
+                return set()
+    return {"__class__"}
 
 
 def instruction_line(ins: dis.Instruction, current: int | None) -> int | None:

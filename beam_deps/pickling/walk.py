@@ -1,14 +1,12 @@
 """Which user functions and classes an object carries, and which of them run on a worker.
 
 Standard library only, on purpose: the simulated worker loads this file (and
-``bytecode.py``, what each function's code reads) by path before it locks its imports
-down, so it must not import beam-deps (which a worker does not have). The submitting side
-uses the same code for its own checks (module-level state).
+``bytecode.py``) by path before it locks its imports down, so it must not import beam-deps,
+which a worker does not have. The submitting side uses it too (module-level state).
 
-A function "belongs to the user" when it was pickled by value: defined in ``__main__``,
-or rebuilt from a payload with a globals dict that is not its module's ``__dict__``.
-Functions imported by reference (Beam's, the standard library's, an installed package's)
-run against their own module's globals and are not our business.
+A function "belongs to the user" when it was pickled by value: defined in ``__main__``, or
+rebuilt from a payload with globals that are not its module's ``__dict__``. Functions
+imported by reference run against their own module's globals and are not our business.
 """
 
 from __future__ import annotations
@@ -21,17 +19,17 @@ from typing import Any, NamedTuple
 
 if "_beam_deps_probe_bytecode" in sys.modules:  # the simulated worker loaded it by path
     from _beam_deps_probe_bytecode import (  # type: ignore[import-not-found]
-        builds_own_class,
         code_objects,
         global_names,
+        names_only_read,
         names_used,
         super_names,
     )
 else:
     from beam_deps.pickling.bytecode import (
-        builds_own_class,
         code_objects,
         global_names,
+        names_only_read,
         names_used,
         super_names,
     )
@@ -148,10 +146,7 @@ def construction_only(reached: Reached) -> set[types.FunctionType]:
             _, held, by_name = entry
             queue.extend(held)
             if isinstance(obj, types.FunctionType) and is_user_function(obj):
-                used = names_used(obj.__code__)
-                if "__class__" in used and not builds_own_class(obj.__code__):
-                    used.discard("__class__")
-                named.update(used)
+                named.update(names_used(obj.__code__) - names_only_read(obj.__code__))
                 queue.extend(by_name)
         woken = [o for o in waiting.values() if _wakes(candidates[o], named)]
         if not woken:

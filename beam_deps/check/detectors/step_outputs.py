@@ -125,6 +125,32 @@ def _returned_type(expr: ast.AST, element: str | None = None) -> type | None:
     return type(value) if isinstance(value, int | float) else None
 
 
+def _variable_type(expr: ast.AST, root: ast.AST) -> type | None:
+    """The type of a returned variable that every binding of the function sets to a value
+    of that type (``row = dict(zip(columns, values)); row["n"] = int(row["n"]); return
+    row``, apache/beam#18712): a dict stays a dict when its items change. None for a
+    variable also bound otherwise (a loop, an unpacking, ``+=``) or a parameter."""
+    if not isinstance(expr, ast.Name):
+        return None
+    stores = bindings(root, expr.id)
+    values = [
+        n.value
+        for n in own_nodes(root)
+        if isinstance(n, ast.Assign)
+        and len(n.targets) == 1
+        and isinstance(n.targets[0], ast.Name)
+        and n.targets[0].id == expr.id
+    ]
+    arguments = getattr(root, "args", None)
+    parameters = (
+        {a.arg for a in ast.walk(arguments) if isinstance(a, ast.arg)} if arguments else set()
+    )
+    if not values or len(values) != len(stores) or expr.id in parameters:
+        return None
+    kinds = {_returned_type(v) for v in values}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def returns_dicts(function: Any) -> bool:
     """Every value a Map's function returns is surely a dict (a display, a comprehension,
     ``dict(...)``), on every path (side_inputs asks, for an AsDict of rows)."""
@@ -156,7 +182,9 @@ def _single_returns(function: types.FunctionType) -> list[tuple[ast.Return, type
         kind = _returned_type(root.body, element)
         return [(ast.Return(value=root.body), kind, False)] if kind else []
     returns = [n for n in own_nodes(root) if isinstance(n, ast.Return) and n.value is not None]
-    found = [(r, _returned_type(r.value, element)) for r in returns]
+    found = [
+        (r, _returned_type(r.value, element) or _variable_type(r.value, root)) for r in returns
+    ]
     sure = [(r, kind) for r, kind in found if kind is not None]
     sometimes = len(sure) < len(returns)  # another return gives a value that may be fine
     return [(r, kind, sometimes) for r, kind in sure]

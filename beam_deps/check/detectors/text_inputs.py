@@ -32,7 +32,7 @@ def pattern_of(source: Any) -> Any:
     return pattern.get() if hasattr(pattern, "get") else pattern
 
 
-def _local_files(source: Any) -> list[str]:
+def local_files(source: Any) -> list[str]:
     """The files on this machine a text source reads (none for another file system)."""
     from apache_beam.io.filesystems import FileSystems
 
@@ -81,7 +81,7 @@ def text_inputs(pipeline: Any) -> Iterator[tuple[Any, Any, str, bool]]:
         if not isinstance(source, _TextSource):
             continue
         outputs = list((node.outputs or {}).values())
-        paths = _local_files(source)
+        paths = local_files(source)
         for path in paths:
             yield node, outputs[0] if outputs else None, path, len(paths) == 1
 
@@ -124,4 +124,4 @@ def read_failure(node: Any, path: str, error: BaseException, error_text: str) ->
     )
 
 
-__all__ = ["pattern_of", "read", "read_failure", "text_inputs"]
+__all__ = ["local_files", "pattern_of", "read", "read_failure", "text_inputs"]
