@@ -340,6 +340,14 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_setup_misspelled_fixed.py", args=("{out}/out.txt",)),
+    # a PTransform's setup(), which Beam never calls (oppia/oppia#24934; m27b 04)
+    Example(
+        "elements_ptransform_setup.py",
+        E({"BD324"}),
+        fails_with="'NoneType' object is not subscriptable",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_ptransform_setup_fixed.py", args=("{out}/out.txt",)),
     # a combine's function that reads its argument as a list (m22 v04)
     Example(
         "elements_combine_mean.py",
@@ -585,6 +593,7 @@ OUTPUTS = {
     "elements_map_pair_args_fixed-cloudpickle": ["cat=2", "dog=1"],
     "elements_process_window_fixed-cloudpickle": ["5@0", "65@60"],
     "elements_setup_misspelled_fixed-cloudpickle": ["a:apple", "b:banana"],
+    "elements_ptransform_setup_fixed-cloudpickle": ["ann", "bob"],
     "elements_combine_mean_fixed-cloudpickle": ["a=2.5", "b=2.0"],
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong

@@ -132,3 +132,70 @@ def test_reported(fn, severity, words):
 )
 def test_not_reported(fn):
     assert _found(fn) == []
+
+
+class ReadUsers(beam.PTransform):
+    """oppia/oppia#24934: a PTransform's setup(), which Beam never calls."""
+
+    def __init__(self):
+        super().__init__()
+        self._app = None
+
+    def setup(self):
+        self._app = {"users": ["ann"]}
+
+    def _users(self, unused):
+        yield from self._app["users"]
+
+    def expand(self, pbegin):
+        return pbegin | beam.Create([None]) | beam.FlatMap(self._users)
+
+
+class ReadUsersSetUpFirst(ReadUsers):
+    def expand(self, pbegin):
+        self.setup()  # runs while the pipeline is built: the app is pickled with it
+        return pbegin | beam.Create([None]) | beam.FlatMap(self._users)
+
+
+class Cleans(beam.PTransform):
+    def teardown(self):
+        print("done")
+
+    def _clean(self, x):
+        return x
+
+    def expand(self, pcoll):
+        return pcoll | beam.Map(self._clean)
+
+
+def _built(transform) -> list:
+    p = beam.Pipeline()
+    p | transform
+    return lifecycle_name_diagnostics(p)
+
+
+def test_a_lifecycle_method_of_a_class_that_is_not_a_dofn():
+    (d,) = _built(ReadUsers())
+    assert d.code == "BD324" and d.severity.value == "error"
+    assert "Beam calls setup() on a DoFn only" in d.message and "self._app" in d.message
+    (d,) = _built(beam.Create([1]) | Cleans())
+    assert d.severity.value == "warning" and "never runs" in d.message
+    assert _built(ReadUsersSetUpFirst()) == []
+
+
+class ReadUsersNoInit(beam.PTransform):
+    def setup(self):
+        self._app = {"users": ["ann"]}
+
+    def _users(self, unused):
+        yield from self._app["users"]
+
+    def expand(self, pbegin):
+        return pbegin | beam.Create([None]) | beam.FlatMap(self._users)
+
+
+def test_what_the_worker_raises_without_setup():
+    (d,) = _built(ReadUsers())
+    assert "'NoneType' object is not subscriptable" in d.message
+    (d,) = _built(ReadUsersNoInit())
+    assert "'ReadUsersNoInit' object has no attribute '_app'" in d.message

@@ -296,7 +296,9 @@ RULES = [
         "(\"AttributeError: 'Enrich' object has no attribute 'table'\") or the cleanup never "
         "runs. Reported for a method whose name, lowercased and without underscores, is a "
         "lifecycle method's, where the class defines no method of that name and its own "
-        "code never calls the near-miss.",
+        "code never calls the near-miss. The same for a `setup` (or `teardown`...) of a class "
+        "that is not a DoFn, a PTransform whose step runs one of its methods "
+        "(`beam.FlatMap(self._read)`): Beam calls those on DoFns only (oppia/oppia#24934).",
         fix="Rename it to Beam's name (`def setup(self):`).",
         example="class Enrich(beam.DoFn):\n"
         "    def setUp(self):  # never called\n"

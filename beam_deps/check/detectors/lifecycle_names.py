@@ -104,13 +104,108 @@ def _missing_attribute(cls: type, method: types.FunctionType) -> str | None:
     return None
 
 
+def _given_none(init: types.FunctionType | None, attribute: str) -> bool:
+    """Whether ``__init__`` sets ``self.<attribute>`` only to None (or not at all)."""
+    root = function_root(init) if init is not None else None
+    if init is None:
+        return True
+    if root is None:
+        return False
+    values = [
+        node.value
+        for node in ast.walk(root)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Attribute) and t.attr == attribute for t in node.targets)
+    ]
+    return all(isinstance(v, ast.Constant) and v.value is None for v in values)
+
+
+def _none_error(function: types.FunctionType, attribute: str) -> str:
+    """What the worker raises where ``function`` first uses ``self.<attribute>`` as None."""
+    root = function_root(function)
+    for parent in ast.walk(root) if root is not None else ():
+        child = getattr(parent, "value", None) if isinstance(parent, ast.Subscript) else None
+        child = parent.func if isinstance(parent, ast.Call) else child
+        if isinstance(parent, ast.Attribute):
+            child = parent.value
+        if not (isinstance(child, ast.Attribute) and child.attr == attribute):
+            continue
+        if isinstance(parent, ast.Subscript):
+            return "TypeError: 'NoneType' object is not subscriptable"
+        if isinstance(parent, ast.Call):
+            return "TypeError: 'NoneType' object is not callable"
+        return f"AttributeError: 'NoneType' object has no attribute '{parent.attr}'"
+    return "its None"
+
+
+def _owner_lifecycle(node: Any) -> Diagnostic | None:
+    """BD324 for a step whose function is a bound method of an object that is not a DoFn
+    (a PTransform's ``self._read`` in ``beam.FlatMap``), whose class defines a lifecycle
+    method: Beam calls those on DoFns only (oppia/oppia#24934's Firebase PTransform)."""
+    from apache_beam.transforms.core import DoFn
+
+    target = shuffles.user_callable(node)
+    owner = getattr(target, "__self__", None)
+    function = getattr(target, "__func__", None)
+    if owner is None or isinstance(owner, DoFn | type) or not is_user_function(function):
+        return None
+    cls = type(owner)
+    methods = _methods(cls)
+    for name in ("setup", "start_bundle", "finish_bundle", "teardown"):
+        method = methods.get(name)
+        if method is None or _called_by_name(methods, name):
+            continue
+        read = _self_attributes(function, ast.Load) & _self_attributes(method, ast.Store)
+        others = [m for n, m in methods.items() if m is not method and n != "__init__"]
+        read -= {a for m in others for a in _self_attributes(m, ast.Store)}
+        missing = sorted(a for a in read if _given_none(methods.get("__init__"), a))
+        init = methods.get("__init__")
+        unset = not missing or init is None or missing[0] not in _self_attributes(init, ast.Store)
+        error = (
+            f"AttributeError: '{cls.__name__}' object has no attribute '{missing[0]}'"
+            if missing and unset
+            else _none_error(function, missing[0])
+            if missing
+            else ""
+        )
+        then = (
+            f"{function.__name__}, which the step runs on the worker, reads "
+            f"self.{missing[0]}, which only {name}() sets: the worker fails there "
+            f'("{error}")'
+            if missing
+            else "its code never runs, without an error"
+        )
+        where = shuffles.where(node)
+        return diagnostic(
+            "BD324",
+            f"{cls.__qualname__}.{name} (line {method.__code__.co_firstlineno}) is never "
+            f"called: Beam calls {name}() on a DoFn only, and {cls.__qualname__} is not one "
+            f"(the step runs its method {function.__name__}), so {then}",
+            severity="error" if missing else "warning",
+            path=f"{where['transform']} > {cls.__qualname__}.{name}",
+            fix=f"Move {function.__name__} and {name} into a DoFn (`beam.ParDo(ReadFn(...))`), "
+            f"whose {name}() Beam calls on each worker; or make what it sets in the method "
+            "that reads it, once per process.",
+            **where,
+        )
+    return None
+
+
 def lifecycle_name_diagnostics(pipeline: Any) -> list[Diagnostic]:
-    """BD324 for each user DoFn of the pipeline with a near-miss lifecycle method name."""
+    """BD324 for each user DoFn of the pipeline with a near-miss lifecycle method name, and
+    each step running a method of a class that is not a DoFn but has a lifecycle method."""
     from apache_beam.transforms.core import ParDo
 
     out: list[Diagnostic] = []
     seen: set[type] = set()
     for node in shuffles.nodes_of(pipeline, ParDo):
+        try:
+            found = _owner_lifecycle(node)
+        except Exception:  # noqa: BLE001 - an odd object: no finding
+            found = None
+        if found is not None:
+            out.append(found)
+            continue
         cls = type(node.transform.fn)
         if cls in seen or not any(is_user_function(v) for v in vars(cls).values()):
             continue  # Beam's own DoFns (a Map's wrapper)
