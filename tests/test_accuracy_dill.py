@@ -240,6 +240,22 @@ def _examples(library: str) -> list[Example]:
             args=("{out}/sums.txt",),
             **session,
         )
+    if dill:  # a closed "w" handle in the session empties its file (dill#552; m27b 09)
+        out += [
+            Example(
+                "dill_session_truncates.py",
+                E({"BD105"}),
+                library=library,
+                save_main_session=True,
+                args=("{out}/out.txt",),
+            ),
+            Example(
+                "dill_session_truncates_fixed.py",
+                library=library,
+                save_main_session=True,
+                args=("{out}/out.txt",),
+            ),
+        ]
     # BD115: __getstate__ drops the connection and nothing makes it again (m18 f22)
     out += [
         Example(
@@ -299,6 +315,30 @@ def _result(runs: ExampleRuns, script: str, ssm: bool, name: str) -> list[str]:
     example = next(e for e in TABLE if e.script == script and e.save_main_session == ssm)
     assert runs.get(example).ok
     return sorted(filter(None, (runs.out_dir(example) / name).read_text().split("\n")))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_DILL, reason="the main session of dill: tox dill and dillnew")
+def test_the_session_really_emptied_the_input(runs):
+    """dill_session_truncates.py: the job reads the emptied file and writes nothing; the
+    fixed script writes the sums."""
+    assert _result(runs, "dill_session_truncates.py", True, "out.txt") == []
+    assert _result(runs, "dill_session_truncates_fixed.py", True, "out.txt") == [
+        "lima,5",
+        "oslo,17",
+    ]
+
+
+def test_check_leaves_the_users_file_alone(tmp_path):
+    """check makes the session as Beam does (dump, load, dump) but must not empty the file
+    Beam's load would: it is the user's."""
+    if not HAS_DILL:
+        pytest.skip("the main session of dill: tox dill and dillnew")
+    script = EXAMPLES / "dill_session_truncates.py"
+    argv = [str(tmp_path / "out.txt"), f"--pickle_library={DILL_LIBRARY}", "--save_main_session"]
+    report = check_script(script, argv=argv)
+    assert "BD105" in {d.code for d in report.errors}
+    assert (tmp_path / "sales.csv").read_text() == "oslo,10\nlima,5\noslo,7\n"
 
 
 @pytest.mark.slow

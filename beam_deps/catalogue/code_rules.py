@@ -211,7 +211,10 @@ RULES = [
         summary="An open file is captured.",
         explanation="A file opened for reading is pickled by content: the worker gets a copy of what the "
         "file held on your machine at submission, not the file (and a large file makes a "
-        "large payload). A file opened for writing, or a closed file, cannot be pickled at all.",
+        "large payload). A file opened for writing, or a closed file, cannot be pickled at all. "
+        "Under dill's `--save_main_session` a file handle among the script's globals, closed "
+        "or not, is reopened with its mode whenever the session loads: mode 'w' empties the "
+        "file, on your machine as Beam saves the session and on every worker (dill#552).",
         fix="Capture the path and open the file on the worker (in `setup()` or `process`), or "
         "read the data with a Beam IO such as `ReadFromText`.",
         example="fh = open('lookup.csv')\nbeam.Map(lambda x: lookup(fh, x))\n",

@@ -104,10 +104,16 @@ def _session_diagnostics(
 
     from beam_deps.pickling import using_library
 
+    written = {}  # before the dump: Beam's load replaces the globals with their copies
+    for name, value in list(main_globals.items()):
+        try:
+            written[name] = _written_path(value)
+        except Exception:  # noqa: BLE001 - a hostile global: not judged
+            continue
     fd, path = tempfile.mkstemp(prefix="beam-deps-main-session-")
     os.close(fd)
     try:
-        with using_library(library), _dill_main(main_globals):
+        with using_library(library), _dill_main(main_globals), _no_truncation():
             pickler.dump_session(path)
     except Exception as exc:  # noqa: BLE001 - dill raises anything for odd globals
         os.unlink(path)
@@ -123,10 +129,12 @@ def _session_diagnostics(
                 **where,
             )
         ], None
-    return _session_files(main_globals, library, where), path
+    return _session_files(main_globals, library, where, written), path
 
 
-def _session_files(main_globals: dict[str, Any], library: str, where: dict) -> list[Diagnostic]:
+def _session_files(
+    main_globals: dict[str, Any], library: str, where: dict, written: dict[str, str | None]
+) -> list[Diagnostic]:
     """BD105 for each open file among the script's globals in dill's saved session: dill
     pickles the handle by its path and the worker reopens that path before any DoFn runs, in
     its own folder and on its own disk (m24 f23: an empty file, so the job reads nothing)."""
@@ -134,6 +142,10 @@ def _session_files(main_globals: dict[str, Any], library: str, where: dict) -> l
 
     out: list[Diagnostic] = []
     for name, value in list(main_globals.items()):
+        if written.get(name) is not None:
+            line = _binding_line(where.get("file"), name) or where.get("line")
+            out.append(_truncation(name, written[name], {**where, "line": line}))
+            continue
         try:
             live = is_real_file(value) and not value.closed  # a closed one loads closed
             hazard = describe_pickled(value, library) if live else None
@@ -153,6 +165,64 @@ def _session_files(main_globals: dict[str, Any], library: str, where: dict) -> l
             )
         )
     return out
+
+
+def _written_path(value: Any) -> str | None:
+    """The path of a file object opened for writing (``"w"``: it truncates), open or
+    closed, such as the ``f`` a module-level ``with open(path, "w") as f:`` leaves."""
+    from beam_deps.pickling.hazards import is_real_file
+
+    if not is_real_file(value):
+        return None
+    mode, name = getattr(value, "mode", ""), getattr(value, "name", None)
+    return name if isinstance(mode, str) and "w" in mode and isinstance(name, str) else None
+
+
+def _truncation(name: str, path: str, where: dict) -> Diagnostic:
+    """BD105: dill reopens a file handle of the session with its own mode when the session
+    loads, and mode "w" empties the file (uqfoundation/dill#552): Beam loads the session back
+    on this machine while it saves it (dill_pickler.dump_session dumps, loads and dumps), and
+    every worker loads it."""
+    return diagnostic(
+        "BD105",
+        f"global {name!r} of the main session --save_main_session saves is a file opened "
+        f"with mode 'w' ({path}, closed or not): dill reopens it with that mode whenever the "
+        "session loads, which empties the file: on this machine while Beam saves the session, "
+        "then on every worker, so a job that reads it reads nothing (and the file's content "
+        "is lost)",
+        severity="error",
+        path=f"__main__ > {name}",
+        name=name,
+        fix=f"Write the file in a function, so no file object stays a global (`def export(): "
+        f"with open(...) as f: ...`), or `del {name}` after the with block.",
+        **where,
+    )
+
+
+@contextlib.contextmanager
+def _no_truncation() -> Iterator[None]:
+    """While check makes the session as Beam does (dump, load, dump), a file handle opened
+    with mode "w" is reopened on the null device, not on its path: Beam's own load would
+    empty the user's file (BD105), and check must not. The session the simulated worker
+    loads then holds the null device in its place."""
+    import dill._dill as dill_internals
+
+    original = dill_internals._create_filehandle
+
+    def create(name: Any, mode: Any, *rest: Any) -> Any:
+        if isinstance(mode, str) and "w" in mode:
+            name = os.devnull
+        return original(name, mode, *rest)
+
+    # the second dump pickles the handle with the function dill finds by this name: it must
+    # be pickled as dill's own, which the worker has
+    create.__module__, create.__qualname__ = original.__module__, original.__qualname__
+    create.__name__ = original.__name__
+    dill_internals._create_filehandle = create
+    try:
+        yield
+    finally:
+        dill_internals._create_filehandle = original
 
 
 @contextlib.contextmanager
@@ -223,6 +293,28 @@ def _unpicklable_globals(main_globals: dict[str, Any], library: str) -> list[str
         except Exception:  # noqa: BLE001
             bad.append(name)
     return bad
+
+
+def _binding_line(file: str | None, name: str) -> int | None:
+    """The line of the script's top level that binds ``name`` (``with ... as f:``, ``f =``)."""
+    import ast
+
+    try:
+        with open(file or "", encoding="utf-8", errors="replace") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        for inner in ast.walk(node):
+            if (
+                isinstance(inner, ast.Name)
+                and inner.id == name
+                and isinstance(inner.ctx, ast.Store)
+            ):
+                return inner.lineno
+            if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                break  # not the top level
+    return None
 
 
 def _option_line(file: str | None) -> int | None:
