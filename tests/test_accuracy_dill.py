@@ -649,3 +649,18 @@ def test_an_open_file_in_dills_saved_session(tmp_path, monkeypatch):
     (d,) = found
     assert d.code == "BD105" and d.severity.value == "error" and "'VOCAB'" in d.message
     assert "relative path" in d.message
+
+
+def test_a_file_written_at_module_level_in_dills_saved_session(tmp_path):
+    """A handle opened with mode "w", closed or not, is reopened with that mode whenever
+    dill's session loads: the file is emptied (dill#552). One opened for appending is not."""
+    from beam_deps.check.detectors.main_session import _session_files
+
+    with open(tmp_path / "export.csv", "w") as written:
+        written.write("a,1\n")
+    with open(tmp_path / "log.txt", "a") as appended:
+        appended.write("x\n")
+    found = _session_files({"f": written, "log": appended}, "dill", {})
+    (d,) = found
+    assert d.code == "BD105" and d.severity.value == "error" and "'f'" in d.message
+    assert "empties the file" in d.message

@@ -104,12 +104,7 @@ def _session_diagnostics(
 
     from beam_deps.pickling import using_library
 
-    written = {}  # before the dump: Beam's load replaces the globals with their copies
-    for name, value in list(main_globals.items()):
-        try:
-            written[name] = _written_path(value)
-        except Exception:  # noqa: BLE001 - a hostile global: not judged
-            continue
+    written = _written_paths(main_globals)  # before Beam's load replaces the globals
     fd, path = tempfile.mkstemp(prefix="beam-deps-main-session-")
     os.close(fd)
     try:
@@ -133,16 +128,20 @@ def _session_diagnostics(
 
 
 def _session_files(
-    main_globals: dict[str, Any], library: str, where: dict, written: dict[str, str | None]
+    main_globals: dict[str, Any],
+    library: str,
+    where: dict,
+    written: dict[str, str] | None = None,
 ) -> list[Diagnostic]:
     """BD105 for each open file among the script's globals in dill's saved session: dill
     pickles the handle by its path and the worker reopens that path before any DoFn runs, in
     its own folder and on its own disk (m24 f23: an empty file, so the job reads nothing)."""
     from beam_deps.pickling.hazards import describe_pickled, is_real_file
 
+    written = _written_paths(main_globals) if written is None else written
     out: list[Diagnostic] = []
     for name, value in list(main_globals.items()):
-        if written.get(name) is not None:
+        if name in written:
             line = _binding_line(where.get("file"), name) or where.get("line")
             out.append(_truncation(name, written[name], {**where, "line": line}))
             continue
@@ -165,6 +164,19 @@ def _session_files(
             )
         )
     return out
+
+
+def _written_paths(main_globals: dict[str, Any]) -> dict[str, str]:
+    """{global name: path} for the file objects opened for writing among the globals."""
+    found = {}
+    for name, value in list(main_globals.items()):
+        try:
+            path = _written_path(value)
+        except Exception:  # noqa: BLE001 - a hostile global: not judged
+            continue
+        if path is not None:
+            found[name] = path
+    return found
 
 
 def _written_path(value: Any) -> str | None:
