@@ -181,6 +181,9 @@ def test_a_lifecycle_method_of_a_class_that_is_not_a_dofn():
     (d,) = _built(beam.Create([1]) | Cleans())
     assert d.severity.value == "warning" and "never runs" in d.message
     assert _built(ReadUsersSetUpFirst()) == []
+    called = ReadUsers()
+    called.setup()  # by the script, before the pipeline runs: what it set is pickled
+    assert _built(called) == []
 
 
 class ReadUsersNoInit(beam.PTransform):

@@ -65,6 +65,27 @@ class InFinishBundle(beam.DoFn):
         yield pvalue.TaggedOutput("stats", beam.transforms.window.GlobalWindows.windowed_value(1))
 
 
+class BoundFirst(beam.DoFn):
+    def process(self, x):
+        out = pvalue.TaggedOutput("errors", x)
+        yield out
+        yield pvalue.TaggedOutput("debug", x)
+
+
+class FromHelper(beam.DoFn):
+    def route(self, x):
+        return pvalue.TaggedOutput("errors", x)
+
+    def process(self, x):
+        yield self.route(x)
+        yield pvalue.TaggedOutput("debug", x)
+
+
+class ToTheMainName(beam.DoFn):
+    def process(self, x):
+        yield pvalue.TaggedOutput("valid", x)
+
+
 def split(x):
     yield pvalue.TaggedOutput("odd" if x % 2 else "even", x)
     yield pvalue.TaggedOutput("odd", x)
@@ -117,3 +138,22 @@ def test_a_flatmap_function_is_read_too():
     assert _found(beam.FlatMap(split).with_outputs("odd", "evens"), read=("evens",)) == [
         ("BD333", "error")
     ]
+
+
+def test_what_the_code_surely_emits_decides_the_error():
+    # a TaggedOutput bound to a name first is still read: "errors" is emitted, so only
+    # "debug" is dropped, and nothing read is empty
+    step = beam.ParDo(BoundFirst()).with_outputs("errors")
+    assert _found(step, read=("errors",)) == [("BD333", "warning")]
+    # a helper's result may be the declared tag's: not claimed always empty
+    step = beam.ParDo(FromHelper()).with_outputs("errors")
+    assert _found(step, read=("errors",)) == [("BD333", "warning")]
+
+
+def test_a_taggedoutput_to_the_main_outputs_name():
+    p = beam.Pipeline()
+    results = p | beam.Create([1]) | beam.ParDo(ToTheMainName()).with_outputs("no", main="valid")
+    _ = results.valid | beam.Map(print)
+    (d,) = output_tag_diagnostics(p)
+    assert d.severity.value == "error" and "name with_outputs gives the main output" in d.message
+    assert "plain `yield x`" in d.fix

@@ -5,6 +5,7 @@ tests/test_accuracy_elements.py; these build pipelines (never run) and ask."""
 
 from __future__ import annotations
 
+import json
 import typing
 
 import apache_beam as beam
@@ -27,6 +28,13 @@ TV = TimestampedValue  # an alias hides the name, not the class
 class Doubles(beam.DoFn):
     def process(self, kv):
         yield kv[0], kv[1] * 2
+
+
+class CallsALibrary(beam.DoFn):
+    """Its helper comes from a module (a team's eventlib.with_event_time): it may stamp."""
+
+    def process(self, kv):
+        yield json.loads(json.dumps(kv))
 
 
 class Restamps(beam.DoFn):
@@ -106,6 +114,7 @@ WRITE = lambda w: w | beam.Map(str)  # noqa: E731
         (lambda r: r | beam.ParDo(Doubles()), COUNT, ["BD327"]),  # a DoFn keeps timestamps
         (lambda r: r | beam.ParDo(Restamps()), COUNT, []),
         (lambda r: r | beam.ParDo(Buffers()), COUNT, []),  # WindowedValues of its own
+        (lambda r: r | beam.ParDo(CallsALibrary()), COUNT, []),
         # batches in the global window carry its end, whatever the elements had
         (
             lambda r: r | beam.Map(stamp) | beam.BatchElements() | beam.FlatMap(lambda b: b),
@@ -126,6 +135,7 @@ WRITE = lambda w: w | beam.Map(str)  # noqa: E731
         "dofn",
         "dofn-stamps",
         "dofn-windowed-values",
+        "dofn-library-call",
         "batched",
     ],
 )

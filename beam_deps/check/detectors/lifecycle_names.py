@@ -155,6 +155,8 @@ def _owner_lifecycle(node: Any) -> Diagnostic | None:
         method = methods.get(name)
         if method is None or _called_by_name(methods, name):
             continue
+        if any(getattr(owner, a, None) is not None for a in _self_attributes(method, ast.Store)):
+            continue  # the script called it before the pipeline ran: its work is pickled
         read = _self_attributes(function, ast.Load) & _self_attributes(method, ast.Store)
         others = [m for n, m in methods.items() if m is not method and n != "__init__"]
         read -= {a for m in others for a in _self_attributes(m, ast.Store)}

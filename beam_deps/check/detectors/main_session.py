@@ -187,7 +187,10 @@ def _written_path(value: Any) -> str | None:
     if not is_real_file(value):
         return None
     mode, name = getattr(value, "mode", ""), getattr(value, "name", None)
-    return name if isinstance(mode, str) and "w" in mode and isinstance(name, str) else None
+    if not (isinstance(mode, str) and "w" in mode and isinstance(name, str)):
+        return None
+    # a regular file only: emptying /dev/null, a pipe or a terminal loses nothing
+    return name if os.path.isfile(name) else None
 
 
 def _truncation(name: str, path: str, where: dict) -> Diagnostic:
@@ -308,7 +311,9 @@ def _unpicklable_globals(main_globals: dict[str, Any], library: str) -> list[str
 
 
 def _binding_line(file: str | None, name: str) -> int | None:
-    """The line of the script's top level that binds ``name`` (``with ... as f:``, ``f =``)."""
+    """The line where the script's top level (not a function's or a class's body) binds
+    ``name`` to an open file: ``with open(...) as f:`` or ``f = open(...)``; else the last
+    line that binds it there."""
     import ast
 
     try:
@@ -316,17 +321,23 @@ def _binding_line(file: str | None, name: str) -> int | None:
             tree = ast.parse(fh.read())
     except (OSError, SyntaxError, ValueError):
         return None
-    for node in tree.body:
-        for inner in ast.walk(node):
-            if (
-                isinstance(inner, ast.Name)
-                and inner.id == name
-                and isinstance(inner.ctx, ast.Store)
-            ):
-                return inner.lineno
-            if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                break  # not the top level
-    return None
+    opened: list[int] = []
+    bound: list[int] = []
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+            if node.optional_vars.id == name and isinstance(node.context_expr, ast.Call):
+                opened.append(node.optional_vars.lineno)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                opened.append(node.lineno)
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            bound.append(node.lineno)
+        stack.extend(ast.iter_child_nodes(node))
+    return max(opened) if opened else (max(bound) if bound else None)
 
 
 def _option_line(file: str | None) -> int | None:

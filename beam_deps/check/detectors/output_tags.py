@@ -43,11 +43,34 @@ _UNKNOWN = object()
 @dataclass
 class _Tags:
     """The output tags a step's code emits to: each known tag with the line it is emitted
-    at; ``complete`` when every emission's tag is known and nothing is emitted through a
-    helper (``yield from``, a returned call)."""
+    at; ``plain`` when it also emits plain elements (to the main output); ``complete`` when
+    every emission is known (a ``TaggedOutput`` with a known tag, or a value that surely is
+    no ``TaggedOutput``: a display, a constant, the element)."""
 
     lines: dict[str, int | None] = field(default_factory=dict)
+    plain: bool = False
     complete: bool = True
+
+
+# what these build is never a TaggedOutput
+_PLAIN_CALLS = frozenset(
+    {"dict", "list", "tuple", "set", "str", "int", "float", "bool", "sorted", "len", "Row"}
+    | {"TimestampedValue", "format", "join", "upper", "lower", "strip", "split"}
+)
+_PLAIN_NODES = (
+    ast.Constant,
+    ast.Dict,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.JoinedStr,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+    ast.BinOp,
+    ast.Compare,
+    ast.UnaryOp,
+)
 
 
 def _tag_values(expr: ast.AST | None, function: types.FunctionType, target: Any) -> list[str]:
@@ -85,11 +108,53 @@ def _emissions(value: ast.AST, returns: bool) -> list[ast.AST]:
     return [value]
 
 
+class _Reader:
+    """Reads one function's emissions into a _Tags."""
+
+    def __init__(self, function: types.FunctionType, target: Any, root: ast.AST) -> None:
+        self.function, self.target, self.root = function, target, root
+        arguments = getattr(root, "args", None)
+        self.parameters = (
+            {a.arg for a in ast.walk(arguments) if isinstance(a, ast.arg)} if arguments else set()
+        )
+        self.assigned: dict[str, list[ast.AST]] = {}
+        self.stores: dict[str, int] = {}
+        for node in own_nodes(root):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                self.stores[node.id] = self.stores.get(node.id, 0) + 1
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                if isinstance(node.targets[0], ast.Name):
+                    self.assigned.setdefault(node.targets[0].id, []).append(node.value)
+
+    def read(self, value: ast.AST, into: _Tags, follow: bool = True) -> None:
+        if called_name(value) == "TaggedOutput":
+            args = value.args  # type: ignore[attr-defined]
+            tags = _tag_values(args[0] if args else None, self.function, self.target)
+            if not tags:
+                into.complete = False
+            for tag in tags:
+                into.lines.setdefault(tag, line_of(self.function, value))
+        elif isinstance(value, _PLAIN_NODES) or called_name(value) in _PLAIN_CALLS:
+            into.plain = True
+        elif isinstance(value, ast.Name) and follow:
+            if value.id in self.parameters and not self.stores.get(value.id):
+                into.plain = True  # the element itself, or an argument
+                return
+            values = self.assigned.get(value.id, [])
+            if not values or len(values) != self.stores.get(value.id):
+                into.complete = False  # bound otherwise too (a loop, an unpacking)
+            for assigned in values:
+                self.read(assigned, into, follow=False)
+        else:
+            into.complete = False  # a helper's result may be a TaggedOutput
+
+
 def _emitted_tags(function: types.FunctionType, target: Any, into: _Tags) -> None:
     root = function_root(function)
     if root is None:
         into.complete = False
         return
+    reader = _Reader(function, target, root)
     for node in own_nodes(root):
         if isinstance(node, ast.YieldFrom):
             into.complete = False
@@ -97,16 +162,7 @@ def _emitted_tags(function: types.FunctionType, target: Any, into: _Tags) -> Non
         if not isinstance(node, ast.Yield | ast.Return) or node.value is None:
             continue
         for value in _emissions(node.value, isinstance(node, ast.Return)):
-            if called_name(value) != "TaggedOutput":
-                if isinstance(node, ast.Return) and isinstance(value, ast.Call):
-                    into.complete = False  # a helper's iterable may hold tagged outputs
-                continue
-            args = value.args  # type: ignore[attr-defined]
-            tags = _tag_values(args[0] if args else None, function, target)
-            if not tags:
-                into.complete = False
-            for tag in tags:
-                into.lines.setdefault(tag, line_of(function, value))
+            reader.read(value, into)
 
 
 def step_tags(target: Any) -> _Tags | None:
@@ -148,12 +204,22 @@ def output_tag_diagnostics(pipeline: Any) -> list[Diagnostic]:
             for t in declared - set(tags.lines)
             if tags.complete and readers.get(id(node.outputs[t]))
         )
-        out.append(_finding(node, target, tags, undeclared, sorted(declared), empty))
+        main = getattr(getattr(getattr(node, "parent", None), "transform", None), "_main_tag", None)
+        if main in undeclared and tags.complete and not tags.plain:
+            if readers.get(id(node.outputs.get(None))):  # the main output, always empty
+                empty.append(main)
+        out.append(_finding(node, target, tags, undeclared, sorted(declared), empty, main))
     return out
 
 
 def _finding(
-    node: Any, target: Any, tags: _Tags, undeclared: list[str], declared: list[str], empty: list
+    node: Any,
+    target: Any,
+    tags: _Tags,
+    undeclared: list[str],
+    declared: list[str],
+    empty: list,
+    main: str | None,
 ) -> Diagnostic:
     where = shuffles.where(node)
     name = getattr(target, "__qualname__", None) or type(target).__qualname__
@@ -171,15 +237,29 @@ def _finding(
         "undeclared tag a receiver with no consumer, so those elements are dropped "
         "silently"
     )
+    if main in undeclared:
+        message += (
+            f" ({main!r} is the name with_outputs gives the main output, which only plain "
+            "elements reach: `yield x`, not TaggedOutput)"
+        )
     if empty:
         message += (
             f"; and {', '.join(map(repr, empty))}, which a later step reads, is never "
             "emitted to, so it is always empty"
         )
+    fix = (
+        {
+            "fix": "Emit main-output elements with a plain `yield x`: TaggedOutput is for the "
+            "other tags, the ones with_outputs names."
+        }
+        if main in undeclared
+        else {}
+    )
     return diagnostic(
         "BD333",
         message,
         severity="error" if empty else "warning",
+        **fix,
         path=f"{where['transform']} > {name} > TaggedOutput({undeclared[0]!r})",
         **where,
     )

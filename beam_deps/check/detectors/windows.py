@@ -101,6 +101,37 @@ def _names_a_timestamp(fn: Any) -> bool:
 _GLOBAL_BATCHING = ("_GlobalWindowsBatchingDoFn", "_SortAndBatchElementsDoFn")
 
 
+def _reads_only_its_own(fn: Any) -> bool:
+    """Whether the global names a DoFn's worker code reads are all readable here: the
+    builtins, its own functions and plain values (a lookup table). A module or a function
+    imported from one (a team's ``eventlib.with_event_time``) may set a timestamp unseen."""
+    import builtins
+    import dis
+    import types
+
+    from beam_deps.check.detectors.worker_code import worker_functions
+    from beam_deps.pickling.bytecode import code_objects
+
+    entries = worker_functions(fn)
+    own = {id(e.function) for e in entries}
+    for entry in entries:
+        scope = entry.function.__globals__
+        for code in code_objects(entry.function.__code__):
+            for ins in dis.get_instructions(code):
+                if ins.opname != "LOAD_GLOBAL":
+                    continue
+                if ins.argval not in scope:
+                    if hasattr(builtins, ins.argval):
+                        continue
+                    return False
+                value = scope[ins.argval]
+                if isinstance(value, types.FunctionType) and id(value) in own:
+                    continue
+                if isinstance(value, types.ModuleType) or callable(value):
+                    return False
+    return True
+
+
 def _stamps(name: str) -> bool:
     """A name of something that sets a timestamp: TimestampedValue, TimestampParam, a
     WindowedValue (``GlobalWindows.windowed_value(x)`` in a finish_bundle)."""
@@ -143,6 +174,8 @@ def _one_timestamp(pcoll: Any) -> str | None:
             return None
         if _names_a_timestamp(user_code(fn)):
             return None
+        if kind is None and not _reads_only_its_own(user_code(fn)):
+            return None  # a DoFn calling a library's helper, which may set a timestamp
         pcoll = producer.inputs[0]
     return None
 
