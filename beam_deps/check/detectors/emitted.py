@@ -17,6 +17,7 @@ from beam_deps.check.detectors.function_source import (
     called_name,
     function_root,
     own_nodes,
+    parameters,
     source_trees,
 )
 from beam_deps.check.detectors.worker_code import MISSING, closure_value
@@ -277,7 +278,7 @@ def emitted_functions(
     for name in variables:
         if name in local_defs:
             found.setdefault(f"{owner}.<locals>.{name}", "local")
-        elif name not in assigned_names and name not in _parameters(root):
+        elif name not in assigned_names and name not in parameters(root):
             value = outer_value(function, name)
             if _script_function(value):
                 local = "<locals>" in value.__qualname__
@@ -338,15 +339,6 @@ def table_values(table: object) -> list[Any]:
     if isinstance(table, list | tuple):
         return list(table)
     return []
-
-
-def _parameters(root: ast.AST) -> set[str]:
-    args = getattr(root, "args", None)
-    if args is None:
-        return set()
-    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} | {
-        a.arg for a in (args.vararg, args.kwarg) if a is not None
-    }
 
 
 def outer_value(function: types.FunctionType, name: str):

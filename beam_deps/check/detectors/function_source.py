@@ -76,6 +76,29 @@ def bindings(root: ast.AST, name: str) -> list[ast.Name]:
     ]
 
 
+def assigned_values(root: ast.AST, name: str) -> list[ast.AST]:
+    """The values the function's own code assigns to ``name`` with a plain ``name = value``
+    (compare with ``bindings`` to know whether it is bound otherwise too)."""
+    return [
+        node.value
+        for node in own_nodes(root)
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id == name
+    ]
+
+
+def parameters(root: ast.AST) -> set[str]:
+    """The names of a function's (or a lambda's) parameters."""
+    args = getattr(root, "args", None)
+    if args is None:
+        return set()
+    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} | {
+        a.arg for a in (args.vararg, args.kwarg) if a is not None
+    }
+
+
 def called_name(node: ast.AST) -> str | None:
     """``f`` for a call ``f(...)`` or ``obj.f(...)``: the name of the function or method
     called (None for anything else)."""
@@ -184,11 +207,13 @@ def on_a_branch(node: ast.AST, parents: dict[ast.AST, ast.AST], root: ast.AST) -
 
 __all__ = [
     "SCOPES",
+    "assigned_values",
     "bindings",
     "falls_through",
     "function_root",
     "line_of",
     "on_a_branch",
     "own_nodes",
+    "parameters",
     "source_trees",
 ]

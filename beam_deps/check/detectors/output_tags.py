@@ -29,10 +29,13 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.emitted import outer_value
 from beam_deps.check.detectors.function_source import (
+    assigned_values,
+    bindings,
     called_name,
     function_root,
     line_of,
     own_nodes,
+    parameters,
     self_attribute,
 )
 from beam_deps.diagnostics import Diagnostic
@@ -113,18 +116,7 @@ class _Reader:
 
     def __init__(self, function: types.FunctionType, target: Any, root: ast.AST) -> None:
         self.function, self.target, self.root = function, target, root
-        arguments = getattr(root, "args", None)
-        self.parameters = (
-            {a.arg for a in ast.walk(arguments) if isinstance(a, ast.arg)} if arguments else set()
-        )
-        self.assigned: dict[str, list[ast.AST]] = {}
-        self.stores: dict[str, int] = {}
-        for node in own_nodes(root):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                self.stores[node.id] = self.stores.get(node.id, 0) + 1
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                if isinstance(node.targets[0], ast.Name):
-                    self.assigned.setdefault(node.targets[0].id, []).append(node.value)
+        self.parameters = parameters(root)
 
     def read(self, value: ast.AST, into: _Tags, follow: bool = True) -> None:
         if called_name(value) == "TaggedOutput":
@@ -137,11 +129,12 @@ class _Reader:
         elif isinstance(value, _PLAIN_NODES) or called_name(value) in _PLAIN_CALLS:
             into.plain = True
         elif isinstance(value, ast.Name) and follow:
-            if value.id in self.parameters and not self.stores.get(value.id):
+            stores = len(bindings(self.root, value.id))
+            if value.id in self.parameters and not stores:
                 into.plain = True  # the element itself, or an argument
                 return
-            values = self.assigned.get(value.id, [])
-            if not values or len(values) != self.stores.get(value.id):
+            values = assigned_values(self.root, value.id)
+            if not values or len(values) != stores:
                 into.complete = False  # bound otherwise too (a loop, an unpacking)
             for assigned in values:
                 self.read(assigned, into, follow=False)

@@ -43,12 +43,14 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors import value_types
 from beam_deps.check.detectors.function_source import (
+    assigned_values,
     bindings,
     called_name,
     element_parameter,
     function_root,
     line_of,
     own_nodes,
+    parameters,
 )
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pipeline.payloads import wrapper_kind
@@ -133,19 +135,8 @@ def _variable_type(expr: ast.AST, root: ast.AST) -> type | None:
     if not isinstance(expr, ast.Name):
         return None
     stores = bindings(root, expr.id)
-    values = [
-        n.value
-        for n in own_nodes(root)
-        if isinstance(n, ast.Assign)
-        and len(n.targets) == 1
-        and isinstance(n.targets[0], ast.Name)
-        and n.targets[0].id == expr.id
-    ]
-    arguments = getattr(root, "args", None)
-    parameters = (
-        {a.arg for a in ast.walk(arguments) if isinstance(a, ast.arg)} if arguments else set()
-    )
-    if not values or len(values) != len(stores) or expr.id in parameters:
+    values = assigned_values(root, expr.id)
+    if not values or len(values) != len(stores) or expr.id in parameters(root):
         return None
     kinds = {_returned_type(v) for v in values}
     return kinds.pop() if len(kinds) == 1 else None
