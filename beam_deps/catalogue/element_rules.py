@@ -433,7 +433,7 @@ RULES = [
     ),
     Rule(
         code="BD330",
-        name="input-unreadable",
+        name="text-input-unreadable",  # kept: configs select rules by name
         severity=E,
         reported_by=("check",),
         summary="A local input that the worker's read fails on: text compressed otherwise "

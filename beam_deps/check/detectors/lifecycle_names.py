@@ -106,9 +106,9 @@ def _missing_attribute(cls: type, method: types.FunctionType) -> str | None:
 
 def _given_none(init: types.FunctionType | None, attribute: str) -> bool:
     """Whether ``__init__`` sets ``self.<attribute>`` only to None (or not at all)."""
-    root = function_root(init) if init is not None else None
     if init is None:
         return True
+    root = function_root(init)
     if root is None:
         return False
     values = [
