@@ -106,29 +106,25 @@ def _reads_only_its_own(fn: Any) -> bool:
     builtins, its own functions and plain values (a lookup table). A module or a function
     imported from one (a team's ``eventlib.with_event_time``) may set a timestamp unseen."""
     import builtins
-    import dis
     import types
 
     from beam_deps.check.detectors.worker_code import worker_functions
-    from beam_deps.pickling.bytecode import code_objects
+    from beam_deps.pickling.bytecode import global_names
 
     entries = worker_functions(fn)
     own = {id(e.function) for e in entries}
     for entry in entries:
         scope = entry.function.__globals__
-        for code in code_objects(entry.function.__code__):
-            for ins in dis.get_instructions(code):
-                if ins.opname != "LOAD_GLOBAL":
+        for name in global_names(entry.function.__code__):
+            if name not in scope:
+                if hasattr(builtins, name):
                     continue
-                if ins.argval not in scope:
-                    if hasattr(builtins, ins.argval):
-                        continue
-                    return False
-                value = scope[ins.argval]
-                if isinstance(value, types.FunctionType) and id(value) in own:
-                    continue
-                if isinstance(value, types.ModuleType) or callable(value):
-                    return False
+                return False
+            value = scope[name]
+            if isinstance(value, types.FunctionType) and id(value) in own:
+                continue
+            if isinstance(value, types.ModuleType) or callable(value):
+                return False
     return True
 
 
