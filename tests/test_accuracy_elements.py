@@ -348,6 +348,10 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_ptransform_setup_fixed.py", args=("{out}/out.txt",)),
+    # a subclass rebuilt by the __reduce__ it inherits from Beam's ApproximateQuantilesCombineFn
+    # (apache/beam#26716; m27b 20)
+    Example("elements_inherited_reduce.py", E({"BD117"}), args=("{out}/out.txt",)),
+    Example("elements_inherited_reduce_fixed.py", args=("{out}/out.txt",)),
     # a combine's function that reads its argument as a list (m22 v04)
     Example(
         "elements_combine_mean.py",
@@ -595,6 +599,8 @@ OUTPUTS = {
     "elements_process_window_fixed-cloudpickle": ["5@0", "65@60"],
     "elements_setup_misspelled_fixed-cloudpickle": ["a:apple", "b:banana"],
     "elements_ptransform_setup_fixed-cloudpickle": ["ann", "bob"],
+    "elements_inherited_reduce-cloudpickle": ["977=0.0"],  # the key and index rebuilt wrong
+    "elements_inherited_reduce_fixed-cloudpickle": ["latency=50.0"],
     "elements_combine_mean_fixed-cloudpickle": ["a=2.5", "b=2.0"],
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong
@@ -716,6 +722,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_generator_return", _first("elements_generator_return.py", "BD331"))
     check_golden("check_side_other_pipeline", _first("elements_side_other_pipeline.py", "BD332"))
     check_golden("check_output_tag", _first("elements_output_tag_undeclared.py", "BD333"))
+    check_golden("check_inherited_reduce", _first("elements_inherited_reduce.py", "BD117"))
     # the key is the moment check ran it: the page shows it as Timestamp(...), with the
     # words of the Beams that name __setstate__ (the newest)
     refused = re.sub(r"Timestamp\([0-9.]+\)", "Timestamp(...)", _first(KEYED, "BD329"))

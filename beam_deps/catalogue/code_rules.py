@@ -458,4 +458,36 @@ RULES = [
         "        FETCHED.inc()  # on the bundle's thread\n"
         "        yield page\n",
     ),
+    Rule(
+        code="BD117",
+        name="rebuilt-by-inherited-reduce",
+        severity=E,
+        reported_by=("check",),
+        summary="The worker rebuilds your subclass with a pickling recipe (`__reduce__`) it "
+        "inherits from a library class, so its own attributes get other values.",
+        explanation="Pickle rebuilds an object the way its class says: `__reduce__` returns "
+        "the callable and the arguments to rebuild it with. A library class that defines "
+        "one writes it for its own constructor: Beam's `ApproximateQuantilesCombineFn` "
+        "returns `(self.__class__, (num_quantiles, buffer_size, num_buffers, ...))`. A "
+        "subclass with another `__init__` inherits that recipe, so the worker calls your "
+        "class with the base's arguments in the base's order. Nothing fails: your "
+        "attributes just hold other values (a metric key that is now `101`, an index that "
+        "is now `True`) and the results are silently wrong (apache/beam#26716). Beam pickles "
+        "the step when it is built, so every runner shows it. beam-deps pickles the object "
+        "and loads it back with the pipeline's pickler, and compares the attributes your "
+        "classes set and the worker code reads.",
+        fix="Write the recipe for your class: a `__reduce__` that returns your own "
+        "constructor's arguments (`return (type(self), (self._metric_key, "
+        "self._num_quantiles, ...))`); or wrap the library object instead of subclassing it "
+        "(a CombineFn of your own that holds one and delegates to it).",
+        example="class Median(ApproximateQuantilesCombineFn):\n"
+        "    def __init__(self, key, num_quantiles=101):\n"
+        "        spec = ApproximateQuantilesCombineFn.create(num_quantiles)._spec\n"
+        "        super().__init__(num_quantiles, spec.buffer_size, spec.num_buffers)\n"
+        "        self.key = key  # on the worker: num_quantiles's value\n",
+        example_fixed="class Median(ApproximateQuantilesCombineFn):\n"
+        "    ...\n"
+        "    def __reduce__(self):\n"
+        "        return (type(self), (self.key, self._num_quantiles))\n",
+    ),
 ]

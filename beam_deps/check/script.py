@@ -42,6 +42,7 @@ from beam_deps.check.detectors.element_coders import (
 )
 from beam_deps.check.detectors.grouping_keys import grouping_key_diagnostics
 from beam_deps.check.detectors.identity import double_import_diagnostics, element_class_diagnostics
+from beam_deps.check.detectors.inherited_reducers import inherited_reducer_diagnostics
 from beam_deps.check.detectors.known_elements import known_element_diagnostics
 from beam_deps.check.detectors.late_binding import late_binding_findings
 from beam_deps.check.detectors.launch_state import launch_state_diagnostics
@@ -277,6 +278,7 @@ def _at_run(
     code = payload_code(serialized.payloads)  # what each payload runs on a worker, found once
     diagnostics += rebuilt_class_diagnostics(code, library)
     diagnostics += dropped_state_diagnostics(code)
+    diagnostics += inherited_reducer_diagnostics(code, library)
     diagnostics += local_file_diagnostics(code, options)
     diagnostics += source_file_diagnostics(captured.pipeline, options)
     diagnostics += launch_state_diagnostics(code, loaded.script_path)

@@ -12,6 +12,7 @@ import inspect
 import os
 import re
 import site
+import sys
 import sysconfig
 import types
 from typing import Any
@@ -46,6 +47,13 @@ def is_user_file(filename: str | None) -> bool:
     if real.startswith(_OWN_EXAMPLES):
         return True
     return not real.startswith(_library_prefixes()) and not _in_site_dir(real)
+
+
+def is_user_class(cls: type) -> bool:
+    """A class defined in the user's files (``__main__`` included): its module's file is
+    ``is_user_file``. A class whose module has no file (built in) is not the user's."""
+    module = sys.modules.get(getattr(cls, "__module__", None) or "")
+    return is_user_file(getattr(module, "__file__", None) or "")
 
 
 _SITE_DIRS = frozenset({"site-packages", "dist-packages"})

@@ -20,7 +20,6 @@ None)``, ``except AttributeError``).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,7 +27,7 @@ from beam_deps.catalogue import diagnostic
 from beam_deps.check.detectors.worker_code import PayloadCode, WorkerFunction, attribute_chains
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.bytecode import code_objects
-from beam_deps.pickling.locations import is_user_file
+from beam_deps.pickling.locations import is_user_class
 
 _RESTORERS = ("__setstate__", "__reduce__", "__reduce_ex__", "__getattr__", "__getattribute__")
 
@@ -110,7 +109,7 @@ def _dropped(instance: Any) -> set[str]:
     worker gets back as the new object's ``__dict__``; none where the class restores state
     itself or the state is not a plain dict."""
     cls = type(instance)
-    own = [k for k in cls.__mro__ if _is_users(k)]
+    own = [k for k in cls.__mro__ if is_user_class(k)]
     if not any("__getstate__" in vars(k) for k in own):
         return set()
     if any(name in vars(k) for k in own for name in _RESTORERS):
@@ -121,11 +120,6 @@ def _dropped(instance: Any) -> set[str]:
         return set()
     on_class = {n for k in cls.__mro__ for n in vars(k)}
     return {n for n in attributes if n not in state and n not in on_class}
-
-
-def _is_users(cls: type) -> bool:
-    module = sys.modules.get(cls.__module__)
-    return is_user_file(getattr(module, "__file__", None) or "")
 
 
 __all__ = ["dropped_state_diagnostics"]
