@@ -111,7 +111,8 @@ RULES = [
         "submitting program never sees it, so results read back after the pipeline are empty "
         "or wrong.",
         fix="Return results as PCollection elements, or use Beam metrics (`Metrics.counter`) for "
-        "counts. A per-worker cache is fine if nothing reads it back.",
+        "counts. A per-worker cache is fine if nothing reads it back; one made lazily "
+        "(`global MODEL; if MODEL is None: MODEL = load()`) is not reported at all.",
         example="SEEN = []\n\ndef remember(x):\n    SEEN.append(x)  # only this worker's copy\n    return x\n",
         example_fixed="seen = p | beam.Create(data) | beam.Map(lambda x: x)  # a PCollection\n",
     ),

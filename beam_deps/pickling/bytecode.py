@@ -268,6 +268,33 @@ def global_mutations(
                 loaded, depth = ins.argval, 0
 
 
+# what may sit between a loaded global and the test on it: ``if X:`` (3.13 adds TO_BOOL),
+# ``X = X or load()`` (COPY), ``X is None`` before 3.11 (LOAD_CONST None, IS_OP)
+_TEST_STEPS = frozenset({"TO_BOOL", "COPY", "LOAD_CONST", "IS_OP", "COMPARE_OP", "UNARY_NOT"})
+
+
+def tested_globals(code: types.CodeType) -> set[str]:
+    """The globals ``code`` (and its nested code) tests for truth or None: ``if X is
+    None:``, ``if not X:``, ``X = X or load()``. Why: a DoFn that sets such a global is
+    filling the usual lazily made per-process cache (a model, a tokenizer), not a result the
+    program waits for. ``if key not in X:`` is not one: a global set of seen keys is the
+    deduplication that workers do not share."""
+    out: set[str] = set()
+    for c in code_objects(code):
+        ops = [i for i in dis.get_instructions(c) if i.opname not in _NOISE]
+        for i, ins in enumerate(ops):
+            if ins.opname != "LOAD_GLOBAL":
+                continue
+            for following in ops[i + 1 : i + 4]:
+                op = following.opname
+                if "JUMP" in op and "_IF_" in op:
+                    out.add(ins.argval)
+                    break
+                if op not in _TEST_STEPS or (op == "LOAD_CONST" and following.argval is not None):
+                    break
+    return out
+
+
 def state_mutations(fn: types.FunctionType) -> Iterator[tuple[str, int | None, str]]:
     """``global_mutations`` of ``fn``'s code, with the attributes of a class defined in
     ``fn``'s own module: state the user keeps on a class (``Job.found``), which each worker

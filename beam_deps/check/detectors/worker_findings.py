@@ -180,6 +180,8 @@ def findings_to_diagnostics(
             name = f["name"]
             # a function of the script (pickled by value): the global it fills is the script's
             read = (read_back or {}).get(name) if f.get("module") == "__main__" else None
+            if read is None and f.get("lazy"):
+                continue  # a lazily made per-process cache (a model, a client): as meant
             held = "the class attribute" if "." in name else "module-level"
             message = (
                 f"{function} {f.get('how', 'mutates')} {held} {name!r}: each worker "

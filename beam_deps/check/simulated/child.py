@@ -424,8 +424,11 @@ class Worker:
             for module, line in bytecode.imports(code):
                 if not self.importable(module):
                     out.append({"kind": "import", "module": module, "line": line, **where})
+            tested = bytecode.tested_globals(code)
             for name, line, how in bytecode.state_mutations(fn):
                 found = {"kind": "mutation", "name": name, "how": how, "line": line}
+                if how == "rebinds" and name in tested:
+                    found["lazy"] = True  # ``if X is None: X = load()``: a per-process cache
                 out.append({**found, "module": fn.__module__, **where})
         try:
             out.extend(self.lost_reads(reached, construction))
