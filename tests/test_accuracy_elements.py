@@ -352,6 +352,9 @@ ELEMENT_EXAMPLES = [
     # (apache/beam#26716; m27b 20)
     Example("elements_inherited_reduce.py", E({"BD117"}), args=("{out}/out.txt",)),
     Example("elements_inherited_reduce_fixed.py", args=("{out}/out.txt",)),
+    # a Filter whose function never returns its decision: every element dropped
+    Example("elements_filter_no_return.py", E({"BD334"}), args=("{out}/out.txt",)),
+    Example("elements_filter_no_return_fixed.py", args=("{out}/out.txt",)),
     # a combine's function that reads its argument as a list (m22 v04)
     Example(
         "elements_combine_mean.py",
@@ -601,6 +604,8 @@ OUTPUTS = {
     "elements_ptransform_setup_fixed-cloudpickle": ["ann", "bob"],
     "elements_inherited_reduce-cloudpickle": ["977=0.0"],  # the key and index rebuilt wrong
     "elements_inherited_reduce_fixed-cloudpickle": ["latency=50.0"],
+    "elements_filter_no_return-cloudpickle": [],  # nothing kept: an empty file
+    "elements_filter_no_return_fixed-cloudpickle": ["o1,250.0", "o3,100.0"],
     "elements_combine_mean_fixed-cloudpickle": ["a=2.5", "b=2.0"],
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong
@@ -723,6 +728,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_side_other_pipeline", _first("elements_side_other_pipeline.py", "BD332"))
     check_golden("check_output_tag", _first("elements_output_tag_undeclared.py", "BD333"))
     check_golden("check_inherited_reduce", _first("elements_inherited_reduce.py", "BD117"))
+    check_golden("check_filter_no_return", _first("elements_filter_no_return.py", "BD334"))
     # the key is the moment check ran it: the page shows it as Timestamp(...), with the
     # words of the Beams that name __setstate__ (the newest)
     refused = re.sub(r"Timestamp\([0-9.]+\)", "Timestamp(...)", _first(KEYED, "BD329"))

@@ -1,4 +1,5 @@
-"""A Map whose function returns nothing, read by a later step (BD309).
+"""A Map whose function returns nothing, read by a later step; a Filter whose function
+returns nothing, which drops every element (BD334).
 
 ``beam.Map`` emits exactly one element per input: whatever the function returns. A function
 that only has an effect (``print``, ``logging.info``, ``rows.append``) returns None, so
@@ -122,6 +123,9 @@ def none_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
     readers = shuffles.consumers(pipeline)
     out: list[Diagnostic] = []
     for node, target in shuffles.user_transforms(pipeline):
+        if _filters(node):
+            out.extend(_drops_everything(node, target, readers))
+            continue
         if not shuffles.returns_elements(node):
             continue
         try:
@@ -149,6 +153,37 @@ def none_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
             )
         )
     return out
+
+
+def _filters(node: Any) -> bool:
+    from beam_deps.pipeline.payloads import wrapper_kind
+
+    return wrapper_kind(getattr(getattr(node, "transform", None), "fn", None)) == "Filter"
+
+
+def _drops_everything(node: Any, target: Any, readers: dict) -> list[Diagnostic]:
+    """BD334 for a Filter whose function returns None for every element (a ``def`` that
+    decides but never returns, ``print``): Filter keeps an element only when the function
+    returns a true value, so the step drops them all and what reads its output gets
+    nothing. Silent, on every runner; claimed where a later step reads the output."""
+    try:
+        why = _returns_none(target)
+    except Exception:  # noqa: BLE001 - a hostile callable: no finding, no crash
+        return []
+    after = [r for o in node.outputs.values() for r in readers.get(id(o), [])]
+    if why is None or not after:
+        return []
+    label = getattr(after[0], "_beam_deps_user_label", None) or after[0].full_label
+    where = shuffles.where(node)
+    return [
+        diagnostic(
+            "BD334",
+            f"{where['transform']} drops every element ({why}; Filter keeps an element only "
+            f"when its function returns a true value), so {label!r} gets no elements",
+            path=where["transform"],
+            **where,
+        )
+    ]
 
 
 __all__ = ["none_element_diagnostics"]
