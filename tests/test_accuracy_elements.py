@@ -355,6 +355,17 @@ ELEMENT_EXAMPLES = [
     # a Filter whose function never returns its decision: every element dropped
     Example("elements_filter_no_return.py", E({"BD334"}), args=("{out}/out.txt",)),
     Example("elements_filter_no_return_fixed.py", args=("{out}/out.txt",)),
+    # parsed JSON grouped without a key: the shuffle's pair coder iterates the dict
+    Example(
+        "elements_json_groupbykey.py",
+        E({"BD335"}),
+        fails_with="Number of components does not match number of coders",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_json_groupbykey_fixed.py", args=("{out}/out.txt",)),
+    # an epoch in milliseconds read as seconds, then windowed: a window per element
+    Example("elements_millis_timestamps.py", E({"BD336"}), args=("{out}/out.txt",)),
+    Example("elements_millis_timestamps_fixed.py", args=("{out}/out.txt",)),
     # a combine's function that reads its argument as a list (m22 v04)
     Example(
         "elements_combine_mean.py",
@@ -606,6 +617,9 @@ OUTPUTS = {
     "elements_inherited_reduce_fixed-cloudpickle": ["latency=50.0"],
     "elements_filter_no_return-cloudpickle": [],  # nothing kept: an empty file
     "elements_filter_no_return_fixed-cloudpickle": ["o1,250.0", "o3,100.0"],
+    "elements_json_groupbykey_fixed-cloudpickle": ["ann=2", "bob=1"],
+    "elements_millis_timestamps-cloudpickle": ["1"] * 6,  # a window per click
+    "elements_millis_timestamps_fixed-cloudpickle": ["3", "3"],
     "elements_combine_mean_fixed-cloudpickle": ["a=2.5", "b=2.0"],
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong
@@ -729,6 +743,8 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_output_tag", _first("elements_output_tag_undeclared.py", "BD333"))
     check_golden("check_inherited_reduce", _first("elements_inherited_reduce.py", "BD117"))
     check_golden("check_filter_no_return", _first("elements_filter_no_return.py", "BD334"))
+    check_golden("check_json_groupbykey", _first("elements_json_groupbykey.py", "BD335"))
+    check_golden("check_millis_timestamps", _first("elements_millis_timestamps.py", "BD336"))
     # the key is the moment check ran it: the page shows it as Timestamp(...), with the
     # words of the Beams that name __setstate__ (the newest)
     refused = re.sub(r"Timestamp\([0-9.]+\)", "Timestamp(...)", _first(KEYED, "BD329"))

@@ -16,6 +16,7 @@ from beam_deps.catalogue import (
     dependency_rules,
     dill_rules,
     element_rules,
+    output_rules,
     session_rules,
     worker_rules,
 )
@@ -30,6 +31,7 @@ _RULES = sorted(
         *session_rules.RULES,
         *dill_rules.RULES,
         *element_rules.RULES,
+        *output_rules.RULES,
         *dependency_rules.RULES,
         *worker_rules.RULES,
     ],

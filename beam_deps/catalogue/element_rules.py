@@ -548,24 +548,4 @@ RULES = [
         "results = lines | beam.ParDo(Validate()).with_outputs(INVALID, main='rows')\n"
         "results[INVALID] | WriteToText(errors)\n",
     ),
-    Rule(
-        code="BD334",
-        name="filter-drops-everything",
-        severity=E,
-        reported_by=("check",),
-        summary="A Filter whose function returns nothing drops every element.",
-        explanation="`beam.Filter` keeps an element only when its function returns a true "
-        "value. A function that decides but never says so (`if x > 0: print(x)`, a `def` "
-        "with no `return` value, `print`) returns None for every element, so the step drops "
-        "them all: nothing fails, and every step after it, a sink included, gets no "
-        "elements. Reported where the function surely returns None and a later step reads "
-        "the Filter's output.",
-        fix="Return the decision (`return x > 0`, or `beam.Filter(lambda x: x > 0)`).",
-        example="def positive(x):\n"
-        "    if x > 0:\n"
-        "        logging.info('keep %s', x)  # and no return: None, so dropped\n"
-        "\n"
-        "numbers | beam.Filter(positive) | beam.io.WriteToText(out)\n",
-        example_fixed="def positive(x):\n    return x > 0\n",
-    ),
 ]

@@ -62,7 +62,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
-from beam_deps.check.detectors import known_groups, known_steps, text_inputs
+from beam_deps.check.detectors import known_groups, known_shapes, known_steps, text_inputs
 from beam_deps.check.detectors import shuffle_inputs as shuffles
 from beam_deps.check.detectors.contained import (
     WORKER_RECURSION,
@@ -71,6 +71,7 @@ from beam_deps.check.detectors.contained import (
     worker_frames,
     worker_main,
 )
+from beam_deps.check.detectors.known_shapes import shown
 from beam_deps.check.postprocess import FOR_SHUFFLE, UNLESS_SAID
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling.locations import is_user_file
@@ -195,6 +196,7 @@ class _Run:
         self.readers = shuffles.consumers(pipeline)
         self.deterministic_keys = shuffles.deterministic_keys(pipeline)
         self.raised: list[_Raised] = []
+        self.found: list[Diagnostic] = []  # known_shapes' findings (BD335, BD336)
         self.done: set[int] = set()
         self.seen: dict[int, _Known] = {}  # PCollections some of whose elements are known
         self.whole: dict[int, _Known] = {}  # PCollections whose every element is known
@@ -210,7 +212,7 @@ class _Run:
             self.whole[id(pcoll)] = known
         for node in self.readers.get(id(pcoll), []):
             if isinstance(node.transform, GroupByKey):
-                if self.key_refused(node, pcoll, known):
+                if self.key_refused(node, pcoll, known) or self.not_pairs(node, pcoll, known):
                     continue
                 groups = known_groups.grouped(pcoll, known.values) if known.complete else None
                 for out in (node.outputs or {}).values() if groups else ():
@@ -246,6 +248,18 @@ class _Run:
         self.done.update((id(made_by), id(node)))
         self.raised.append(_Raised(made_by, element, _origin(known), error, key=label))
         return True
+
+    def not_pairs(self, node: Any, pcoll: Any, known: _Known) -> bool:
+        """A known dict reaching the GroupByKey (BD335): the shuffle reads its keys."""
+        found = (
+            None
+            if id(node) in self.done
+            else known_shapes.dict_into_shuffle(node, pcoll, known.values, known.maker)
+        )
+        if found is not None:
+            self.done.add(id(node))
+            self.found.append(found)
+        return found is not None
 
     def flattened(self, node: Any, known: _Known) -> _Known:
         """What a WindowInto or Flatten passes on: a Flatten of several inputs has the
@@ -351,10 +365,11 @@ class _Run:
 
     def step(self, node: Any, call: Any, known: _Known) -> dict[Any, list[Any]] | None:
         collected: dict[Any, list[Any]] = {}
+        stamps: list[Any] = []
         for element in known.values:
             try:
                 with contained(), worker_frames(), worker_main(self.session_in_main):
-                    outputs = known_steps.outputs(node, call(element))
+                    outputs = known_steps.outputs(node, call(element), stamps)
             except Reached:
                 return None  # it reaches out: the worker's to run, not the check's
             except Exception as exc:  # noqa: BLE001 - the step's own exception: judged below
@@ -366,6 +381,7 @@ class _Run:
                 return None
             for tag, values in outputs.items():
                 collected.setdefault(tag, []).extend(values)
+            self.stamped(node, element, stamps)
         # what the coder refuses after one of Beam's own steps was the user's step's output
         # first (said there, or by BD316/BD308)
         ours = known_groups.reported(node) is not node
@@ -376,6 +392,15 @@ class _Run:
             self.raised.append(_Raised(node, value, _origin(known), error, coder))
             return None
         return collected
+
+    def stamped(self, node: Any, element: Any, stamps: list[Any]) -> None:
+        """A timestamp the step gave ``element`` in milliseconds, not seconds (BD336)."""
+        far = known_shapes.far_timestamp(stamps)
+        stamps.clear()
+        if far is not None and id(node) not in self.done:
+            self.done.add(id(node))
+            found = known_shapes.far_timestamp_finding(node, element, far, self.readers)
+            self.found.extend([found] if found is not None else [])
 
     def refused(self, node: Any, values: list[Any], complete: bool) -> tuple | None:
         """(an output, the worker's error, the coder) where the coder of the step's output
@@ -413,14 +438,6 @@ class _Refusal(Exception):
     def __init__(self, kind: str, text: str) -> None:
         super().__init__(text)
         self.kind = kind
-
-
-def _shown(value: Any, width: int = 60) -> str:
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - a hostile repr
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _error_text(error: BaseException) -> str:
@@ -524,18 +541,19 @@ def known_element_diagnostics(pipeline: Any, session_in_main: bool = False) -> l
             pass
         except Exception:  # noqa: BLE001 - as above
             pass
+    out.extend(run.found)
     for raised in run.raised:
         where = shuffles.where(known_groups.reported(raised.node))
         if raised.key:
             out.append(
                 diagnostic(
                     "BD329",
-                    f"{where['transform']} makes {_shown(raised.element)} ({raised.origin}), "
+                    f"{where['transform']} makes {shown(raised.element)} ({raised.origin}), "
                     f"whose key the deterministic key coder of {raised.key} refuses: the worker "
                     f'fails with "{_error_text(raised.error)}" (key by a value Beam encodes '
                     "deterministically: a str, a number or a tuple of them, such as "
                     "ts.isoformat() or int(ts.micros) for a timestamp)",
-                    path=f"{where['transform']} > {_shown(raised.element, 30)}",
+                    path=f"{where['transform']} > {shown(raised.element, 30)}",
                     **where,
                     **{UNLESS_SAID: True, FOR_SHUFFLE: raised.key},
                 )
@@ -545,13 +563,13 @@ def known_element_diagnostics(pipeline: Any, session_in_main: bool = False) -> l
             out.append(
                 diagnostic(
                     "BD329",
-                    f"{where['transform']} makes {_shown(raised.element)} "
+                    f"{where['transform']} makes {shown(raised.element)} "
                     f"({raised.origin}), which the coder of its output ({raised.coder}, "
                     f"from the type Beam gives it) refuses: the worker fails with "
                     f'"{_error_text(raised.error)}" (declare the output\'s real type with '
                     ".with_output_types(...), or emit what the coder takes: a number too "
                     "big for 64 bits as text)",
-                    path=f"{where['transform']} > {_shown(raised.element, 30)}",
+                    path=f"{where['transform']} > {shown(raised.element, 30)}",
                     **where,
                     **{UNLESS_SAID: True},
                 )
@@ -560,10 +578,10 @@ def known_element_diagnostics(pipeline: Any, session_in_main: bool = False) -> l
         out.append(
             diagnostic(
                 "BD329",
-                f"{where['transform']} raises on {_shown(raised.element)} ({raised.origin}): the "
+                f"{where['transform']} raises on {shown(raised.element)} ({raised.origin}): the "
                 f'worker fails at that element with "{_error_text(raised.error)}" '
                 f"({_step_hint(raised)})",
-                path=f"{where['transform']} > {_shown(raised.element, 30)}",
+                path=f"{where['transform']} > {shown(raised.element, 30)}",
                 **where,
                 **{UNLESS_SAID: True},
             )

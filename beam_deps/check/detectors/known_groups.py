@@ -51,7 +51,7 @@ def grouped(pcoll: Any, values: list[Any]) -> list[Any] | None:
     windowfn = getattr(getattr(pcoll, "windowing", None), "windowfn", None)
     if not isinstance(windowfn, GlobalWindows):
         return None
-    key_type, value_type = _pair_types(pcoll)
+    key_type, value_type = pair_types(pcoll)
     try:
         keys = registry.get_coder(key_type).as_deterministic_coder("GroupByKey")
         coder = registry.get_coder(value_type)
@@ -80,7 +80,7 @@ def key_refused(pcoll: Any, values: list[Any], label: str) -> tuple[Any, Excepti
     that element, whatever else it holds."""
     from apache_beam.coders import registry
 
-    key_type, _ = _pair_types(pcoll)
+    key_type, _ = pair_types(pcoll)
     try:
         keys = registry.get_coder(key_type).as_deterministic_coder(label)
     except Exception:  # noqa: BLE001 - a key type Beam refuses: BD310's to say
@@ -149,7 +149,7 @@ def reshuffled(node: Any, pcoll: Any, values: list[Any]) -> tuple | None:
     return parent, back
 
 
-def _pair_types(pcoll: Any) -> tuple[Any, Any]:
+def pair_types(pcoll: Any) -> tuple[Any, Any]:
     """The declared key and value types of a PCollection of pairs (Any where undeclared)."""
     from apache_beam.typehints import Any as AnyType
     from apache_beam.typehints import typehints

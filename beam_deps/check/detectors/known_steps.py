@@ -124,9 +124,10 @@ class NotIterable(TypeError):
     """A FlatMap's or a DoFn's result that Beam cannot iterate: its own words."""
 
 
-def outputs(node: Any, result: Any) -> dict[Any, list[Any]] | None:
+def outputs(node: Any, result: Any, stamps: list | None = None) -> dict[Any, list[Any]] | None:
     """The elements one call sends to each output of the node; None for an output run here
-    cannot follow (a value with its own window)."""
+    cannot follow (a value with its own window). The timestamps it gives its elements
+    (``TimestampedValue``) go to ``stamps``."""
     from apache_beam.pvalue import TaggedOutput
     from apache_beam.transforms.window import TimestampedValue
     from apache_beam.utils.windowed_value import WindowedValue
@@ -141,6 +142,8 @@ def outputs(node: Any, result: Any) -> dict[Any, list[Any]] | None:
         if isinstance(value, TaggedOutput):
             tag, value = value.tag, value.value
         if isinstance(value, TimestampedValue):
+            if stamps is not None:
+                stamps.append(value.timestamp)
             value = value.value
         elif isinstance(value, WindowedValue):
             return None
