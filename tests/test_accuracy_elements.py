@@ -366,6 +366,14 @@ ELEMENT_EXAMPLES = [
     # an epoch in milliseconds read as seconds, then windowed: a window per element
     Example("elements_millis_timestamps.py", E({"BD336"}), args=("{out}/out.txt",)),
     Example("elements_millis_timestamps_fixed.py", args=("{out}/out.txt",)),
+    # finish_bundle emits into the global window while its input is windowed (apache/beam#25014)
+    Example(
+        "elements_finish_bundle_window.py",
+        E({"BD337"}),
+        fails_with="Cannot convert GlobalWindow to apache_beam.utils.windowed_value._Interval",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_finish_bundle_window_fixed.py", args=("{out}/out.txt",)),
     # a combine's function that reads its argument as a list (m22 v04)
     Example(
         "elements_combine_mean.py",
@@ -620,6 +628,7 @@ OUTPUTS = {
     "elements_json_groupbykey_fixed-cloudpickle": ["ann=2", "bob=1"],
     "elements_millis_timestamps-cloudpickle": ["1"] * 6,  # a window per click
     "elements_millis_timestamps_fixed-cloudpickle": ["3", "3"],
+    "elements_finish_bundle_window_fixed-cloudpickle": ["3", "3"],
     "elements_combine_mean_fixed-cloudpickle": ["a=2.5", "b=2.0"],
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong
@@ -745,6 +754,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_filter_no_return", _first("elements_filter_no_return.py", "BD334"))
     check_golden("check_json_groupbykey", _first("elements_json_groupbykey.py", "BD335"))
     check_golden("check_millis_timestamps", _first("elements_millis_timestamps.py", "BD336"))
+    check_golden("check_finish_bundle_window", _first("elements_finish_bundle_window.py", "BD337"))
     # the key is the moment check ran it: the page shows it as Timestamp(...), with the
     # words of the Beams that name __setstate__ (the newest)
     refused = re.sub(r"Timestamp\([0-9.]+\)", "Timestamp(...)", _first(KEYED, "BD329"))

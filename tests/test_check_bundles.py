@@ -9,6 +9,7 @@ import statistics
 
 import apache_beam as beam
 import pytest
+from apache_beam.transforms import window
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
 
@@ -252,3 +253,21 @@ def test_combine_callables(make, found):
     else:
         (d,) = diagnostics
         assert d.code == "BD325" and f"{found}" in d.message and "partial results" in d.message
+
+
+class GlobalWindowed(Buffer):
+    def finish_bundle(self):
+        yield WindowedValue(self.batch, 0, windows=[window.GlobalWindow()])
+
+
+@pytest.mark.parametrize("dofn", [Wrapped(), GlobalWindowed()], ids=["windowed_value", "window"])
+def test_finish_bundle_into_the_global_window(dofn):
+    """BD337 where the step's input is in Beam's interval windows, nothing in the global
+    window (BD320's own fix is right there)."""
+    p = beam.Pipeline()
+    created = p | beam.Create([1, 2]) | beam.Map(lambda t: window.TimestampedValue(t, t))
+    created | "Global" >> beam.ParDo(dofn)
+    created | beam.WindowInto(window.Sessions(10)) | "Windowed" >> beam.ParDo(dofn)
+    found = finish_bundle_diagnostics(p)
+    assert [(d.code, d.transform) for d in found] == [("BD337", "Windowed")]
+    assert "the step's input is in Sessions" in found[0].message

@@ -75,4 +75,31 @@ RULES = [
         example="events | beam.Map(lambda e: TimestampedValue(e, e['ts']))  # ms\n",
         example_fixed="events | beam.Map(lambda e: TimestampedValue(e, e['ts'] / 1000))\n",
     ),
+    Rule(
+        code="BD337",
+        name="finish-bundle-global-window",
+        severity=E,
+        reported_by=("check",),
+        summary="A DoFn's finish_bundle emits into the global window while its input is in "
+        "fixed, sliding or session windows.",
+        explanation="What `finish_bundle` emits must say its own window, and Beam's "
+        "documentation shows `WindowedValue(batch, timestamp, [GlobalWindow()])` (or "
+        "`GlobalWindows.windowed_value(batch)`). The step's output keeps its input's "
+        "windowing, so after a `WindowInto(FixedWindows(60))` its window coder encodes "
+        'interval windows only, and the worker fails when the bundle ends: "TypeError: '
+        "Cannot convert GlobalWindow to apache_beam.utils.windowed_value._IntervalWindowBase"
+        "\" (apache/beam#25014). The DirectRunner's tests with unwindowed data pass.",
+        fix="Keep each element's window in `process` (a `window=beam.DoFn.WindowParam` "
+        "argument) and emit the batch of each window with it: `WindowedValue(batch, "
+        "window.max_timestamp(), [window])`; or batch with `GroupIntoBatches` or "
+        "`beam.BatchElements`, which keep windows.",
+        example="def finish_bundle(self):\n"
+        "    yield WindowedValue(self.batch, 0, [GlobalWindow()])  # input in FixedWindows\n",
+        example_fixed="def process(self, x, window=beam.DoFn.WindowParam):\n"
+        "    self.batches.setdefault(window, []).append(x)\n"
+        "\n"
+        "def finish_bundle(self):\n"
+        "    for w, batch in self.batches.items():\n"
+        "        yield WindowedValue(batch, w.max_timestamp(), [w])\n",
+    ),
 ]

@@ -167,8 +167,68 @@ def _plain_output(dofn: Any) -> tuple[types.FunctionType, ast.AST] | None:
     return None
 
 
+def _global_window_output(dofn: Any) -> tuple[types.FunctionType, ast.AST] | None:
+    """A value ``finish_bundle`` emits into the global window: ``WindowedValue(v, ts,
+    [GlobalWindow()])`` or ``GlobalWindows.windowed_value(v)`` (BD320's own fix)."""
+    method = inspect.getattr_static(type(dofn), "finish_bundle", None)
+    if not isinstance(method, types.FunctionType) or not is_user_file(method.__code__.co_filename):
+        return None
+    root = function_root(method)
+    generator = bool(method.__code__.co_flags & inspect.CO_GENERATOR)
+    for expr in _emitted(root, generator) if root is not None else ():
+        if not isinstance(expr, ast.Call):
+            continue
+        name = called_name(expr)
+        if name == "windowed_value" and "GlobalWindows" in ast.unparse(expr.func):
+            return method, expr
+        windows = expr.args[2:3] + [k.value for k in expr.keywords if k.arg == "windows"]
+        if name == "WindowedValue" and any(
+            isinstance(n, ast.Call) and called_name(n) == "GlobalWindow"
+            for w in windows
+            for n in ast.walk(w)
+        ):
+            return method, expr
+    return None
+
+
+def _interval_windows(node: Any) -> Any | None:
+    """The input's WindowFn when it is one of Beam's whose windows are intervals (fixed,
+    sliding, sessions): the output's window coder then takes no global window."""
+    from apache_beam.transforms.window import FixedWindows, Sessions, SlidingWindows
+
+    inputs = list(getattr(node, "main_inputs", {}).values()) or list(node.inputs)[:1]
+    windowfn = getattr(getattr(inputs[0], "windowing", None), "windowfn", None) if inputs else None
+    return windowfn if type(windowfn) in (FixedWindows, Sessions, SlidingWindows) else None
+
+
+def _global_window_finding(node: Any, dofn: Any) -> Diagnostic | None:
+    """BD337 for a DoFn whose finish_bundle emits into the global window while its input
+    is in windows of intervals."""
+    windowfn = _interval_windows(node)
+    found = _global_window_output(dofn) if windowfn is not None else None
+    if found is None:
+        return None
+    method, expr = found
+    where = shuffles.where(node)
+    return diagnostic(
+        "BD337",
+        f"{method.__qualname__} emits {_short(ast.unparse(expr))} (line {line_of(method, expr)})"
+        f" into the global window, but the step's input is in {type(windowfn).__name__}, so "
+        "its output's window coder encodes interval windows only: the worker fails when the "
+        'bundle ends, "TypeError: Cannot convert GlobalWindow to '
+        'apache_beam.utils.windowed_value._IntervalWindowBase"',
+        path=f"{where['transform']} > {method.__qualname__}",
+        **where,
+    )
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 50 else text[:47] + "..."
+
+
 def finish_bundle_diagnostics(pipeline: Any) -> list[Diagnostic]:
-    """BD320 for each DoFn of the user's whose ``finish_bundle`` emits plain values."""
+    """BD320 for each DoFn of the user's whose ``finish_bundle`` emits plain values; BD337
+    for one that emits into the global window while its input is windowed."""
     out: list[Diagnostic] = []
     seen: set[type] = set()
     for node, target in shuffles.user_transforms(pipeline):
@@ -176,7 +236,12 @@ def finish_bundle_diagnostics(pipeline: Any) -> list[Diagnostic]:
             continue
         try:
             found = _plain_output(target)
+            windowed = None if found else _global_window_finding(node, target)
         except Exception:  # noqa: BLE001 - a hostile user object: no finding, no crash
+            continue
+        if windowed is not None:
+            seen.add(type(target))
+            out.append(windowed)
             continue
         if found is None:
             continue
@@ -184,7 +249,7 @@ def finish_bundle_diagnostics(pipeline: Any) -> list[Diagnostic]:
         method, expr = found
         text = ast.unparse(expr.iterable if isinstance(expr, _ItemOf) else expr)
         text = f"the items of {text}" if isinstance(expr, _ItemOf) else text
-        text = text if len(text) <= 50 else text[:47] + "..."
+        text = _short(text)
         line = line_of(method, expr.iterable if isinstance(expr, _ItemOf) else expr)
         where = shuffles.where(node)
         out.append(
