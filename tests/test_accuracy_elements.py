@@ -374,6 +374,9 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_finish_bundle_window_fixed.py", args=("{out}/out.txt",)),
+    # FlatMap(lambda x: x) after GroupIntoBatches: the key and the batch (apache/beam#28716)
+    Example("elements_flatmap_groups.py", E({"BD338"}), args=("{out}/out.txt",)),
+    Example("elements_flatmap_groups_fixed.py", args=("{out}/out.txt",)),
     # a combine's function that reads its argument as a list (m22 v04)
     Example(
         "elements_combine_mean.py",
@@ -629,6 +632,8 @@ OUTPUTS = {
     "elements_millis_timestamps-cloudpickle": ["1"] * 6,  # a window per click
     "elements_millis_timestamps_fixed-cloudpickle": ["3", "3"],
     "elements_finish_bundle_window_fixed-cloudpickle": ["3", "3"],
+    "elements_flatmap_groups-cloudpickle": ["None", "['o1', 'o2', 'o3']"],
+    "elements_flatmap_groups_fixed-cloudpickle": ["o1", "o2", "o3"],
     "elements_combine_mean_fixed-cloudpickle": ["a=2.5", "b=2.0"],
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong
@@ -755,6 +760,7 @@ def test_errors_page_messages(tmp_path, monkeypatch):
     check_golden("check_json_groupbykey", _first("elements_json_groupbykey.py", "BD335"))
     check_golden("check_millis_timestamps", _first("elements_millis_timestamps.py", "BD336"))
     check_golden("check_finish_bundle_window", _first("elements_finish_bundle_window.py", "BD337"))
+    check_golden("check_flatmap_groups", _first("elements_flatmap_groups.py", "BD338"))
     # the key is the moment check ran it: the page shows it as Timestamp(...), with the
     # words of the Beams that name __setstate__ (the newest)
     refused = re.sub(r"Timestamp\([0-9.]+\)", "Timestamp(...)", _first(KEYED, "BD329"))

@@ -102,4 +102,24 @@ RULES = [
         "    for w, batch in self.batches.items():\n"
         "        yield WindowedValue(batch, w.max_timestamp(), [w])\n",
     ),
+    Rule(
+        code="BD338",
+        name="flatmap-of-group-pairs",
+        severity=E,
+        reported_by=("check",),
+        summary="A FlatMap passes on a grouping step's (key, group) pairs as they are, so "
+        "it emits each key and each group as separate elements.",
+        explanation="`GroupByKey`, `GroupIntoBatches`, `CoGroupByKey`, `CombinePerKey` and "
+        "`GroupBy` emit (key, group) pairs. `beam.FlatMap(lambda x: x)` right after one is "
+        "meant to go back to single elements, but FlatMap iterates what its function "
+        "returns, and that is the pair: it emits the key, then the whole group, as two "
+        "elements. With a dummy `None` key the output is a line `None` and a line "
+        "`['a', 'b', 'c']` (apache/beam#28716). Nothing fails. Reported where the FlatMap's "
+        "function returns its argument itself (or `list`/`tuple`/`iter` of it) and its "
+        "input is one of those grouping steps' output.",
+        fix="Iterate the group: `beam.FlatMap(lambda kv: kv[1])`, or "
+        "`beam.FlatMapTuple(lambda key, group: group)`.",
+        example="pairs | beam.GroupIntoBatches(30) | beam.FlatMap(lambda x: x)\n",
+        example_fixed="pairs | beam.GroupIntoBatches(30) | beam.FlatMap(lambda kv: kv[1])\n",
+    ),
 ]

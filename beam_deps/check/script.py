@@ -76,6 +76,7 @@ from beam_deps.check.detectors.step_outputs import step_output_diagnostics
 from beam_deps.check.detectors.thread_metrics import thread_metric_diagnostics
 from beam_deps.check.detectors.timestamps import naive_timestamp_diagnostics
 from beam_deps.check.detectors.unencodable import unencodable_value_diagnostics
+from beam_deps.check.detectors.ungrouping import ungrouping_diagnostics
 from beam_deps.check.detectors.windows import (
     flatten_window_diagnostics,
     single_timestamp_window_diagnostics,
@@ -254,6 +255,7 @@ def _at_run(
     diagnostics += none_element_diagnostics(captured.pipeline)
     diagnostics += step_output_diagnostics(captured.pipeline)
     diagnostics += output_tag_diagnostics(captured.pipeline)
+    diagnostics += ungrouping_diagnostics(captured.pipeline)
     diagnostics += unencodable_value_diagnostics(captured.pipeline)
     diagnostics += side_input_view_diagnostics(captured.pipeline)
     diagnostics += foreign_side_input_diagnostics(captured.pipeline)
