@@ -377,6 +377,14 @@ ELEMENT_EXAMPLES = [
     # FlatMap(lambda x: x) after GroupIntoBatches: the key and the batch (apache/beam#28716)
     Example("elements_flatmap_groups.py", E({"BD338"}), args=("{out}/out.txt",)),
     Example("elements_flatmap_groups_fixed.py", args=("{out}/out.txt",)),
+    # accumulators of a script class made by a helper method (pangeo-forge-recipes#616)
+    Example(
+        "elements_accumulator_class.py",
+        E({"BD302"}),
+        fails_with="Can't pickle <class '__main__.Totals'>: attribute lookup Totals on __main__",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_accumulator_class_fixed.py", args=("{out}/out.txt",)),
     # a combine's function that reads its argument as a list (m22 v04)
     Example(
         "elements_combine_mean.py",
@@ -634,6 +642,7 @@ OUTPUTS = {
     "elements_finish_bundle_window_fixed-cloudpickle": ["3", "3"],
     "elements_flatmap_groups-cloudpickle": ["None", "['o1', 'o2', 'o3']"],
     "elements_flatmap_groups_fixed-cloudpickle": ["o1", "o2", "o3"],
+    "elements_accumulator_class_fixed-cloudpickle": ["ann=4.0", "bob=4.0"],
     "elements_combine_mean_fixed-cloudpickle": ["a=2.5", "b=2.0"],
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong

@@ -291,8 +291,9 @@ def _accumulator_classes(combine_fn: Any) -> list[type]:
         return []
     found: list[type] = []
     for name in ("create_accumulator", "add_input", "merge_accumulators"):
-        method = getattr(cls, name, None)
-        if method is None or getattr(method, "__module__", None) != "__main__":
+        # bound: what it returns through a helper method of its own (``self.to_mzz(refs)``)
+        method = getattr(combine_fn, name, None)
+        if getattr(getattr(method, "__func__", None), "__module__", None) != "__main__":
             continue
         for made, roles in _constructed_main_classes(method).items():
             if roles is not None and made not in found:
