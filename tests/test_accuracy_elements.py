@@ -385,6 +385,20 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_accumulator_class_fixed.py", args=("{out}/out.txt",)),
+    # settings put on __main__ at launch, read back by worker code (spotify/klio's RunConfig)
+    Example(
+        "elements_main_setting.py",
+        E({"BD201"}),
+        fails_with="AttributeError: module '__main__' has no attribute 'settings'",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_main_setting_fixed.py", args=("{out}/out.txt",)),
+    Example(  # dill's saved main session carries them: it runs
+        "elements_main_setting.py",
+        library=DILL_LIBRARY,
+        save_main_session=True,
+        args=("{out}/out.txt",),
+    ),
     # a combine's function that reads its argument as a list (m22 v04)
     Example(
         "elements_combine_mean.py",
@@ -643,6 +657,8 @@ OUTPUTS = {
     "elements_flatmap_groups-cloudpickle": ["None", "['o1', 'o2', 'o3']"],
     "elements_flatmap_groups_fixed-cloudpickle": ["o1", "o2", "o3"],
     "elements_accumulator_class_fixed-cloudpickle": ["ann=4.0", "bob=4.0"],
+    "elements_main_setting_fixed-cloudpickle": ["t2", "t3"],
+    f"elements_main_setting-{DILL_LIBRARY}-save_main_session": ["t2", "t3"],
     "elements_combine_mean_fixed-cloudpickle": ["a=2.5", "b=2.0"],
     "elements_flatten_windows_fixed-cloudpickle": ["c1", "c2", "v1"],
     "elements_window_no_timestamps-cloudpickle": ["ann,4"],  # one window: silently wrong

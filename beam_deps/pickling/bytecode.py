@@ -189,6 +189,25 @@ def global_names(code: types.CodeType) -> set[str]:
     return {name for name, _ in global_reads(code)}
 
 
+def attributes_of(code: types.CodeType, name: str) -> Iterator[tuple[str, int | None, bool, bool]]:
+    """(attribute, line, asks, raises) for each ``name.attribute`` read of the global
+    ``name`` in ``code`` and its nested code. ``asks``: the code object that reads it also
+    asks whether it is there (``hasattr``/``getattr``); ``raises``: it raises an exception
+    itself (a missing attribute then fails with the code's own error, not a fallback)."""
+    for c in code_objects(code):
+        ops = [i for i in dis.get_instructions(c) if i.opname not in _NOISE]
+        asks = bool({"hasattr", "getattr"} & set(c.co_names))
+        raises = any(i.opname == "RAISE_VARARGS" for i in ops)
+        line = c.co_firstlineno
+        for i, ins in enumerate(ops):
+            line = instruction_line(ins, line)
+            if ins.opname != "LOAD_GLOBAL" or ins.argval != name or i + 1 >= len(ops):
+                continue
+            following = ops[i + 1]
+            if following.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+                yield str(following.argval), line, asks, raises
+
+
 def imports(code: types.CodeType) -> Iterator[tuple[str, int | None]]:
     """(module, line) for every absolute ``import`` executed inside ``code``."""
     for c in code_objects(code):

@@ -164,6 +164,30 @@ def findings_to_diagnostics(
                     **where,
                 )
             )
+        elif kind == "main_attribute":
+            name = f["name"]
+            saved = (
+                "the session dill saves with --save_main_session would carry it"
+                if library.startswith("dill")
+                else "Beam's cloudpickle saves no __main__ variables even with --save_main_session"
+            )
+            out.append(
+                diagnostic(
+                    "BD201",
+                    f"{function} reads __main__.{name}, which the worker's __main__ will not "
+                    f"have: there __main__ is Beam's sdk_worker_main, not your script, and "
+                    f"{name!r} was set on your script's __main__ while it ran ({saved}); "
+                    + (
+                        "your code's own check that it is there fails on the worker"
+                        if f.get("asks")
+                        else f"the worker fails with \"AttributeError: module '__main__' has "
+                        f"no attribute '{name}'\""
+                    ),
+                    path=path,
+                    name=name,
+                    **where,
+                )
+            )
         elif kind == "accidental":
             name = f["name"]
             out.append(
