@@ -122,4 +122,23 @@ RULES = [
         example="pairs | beam.GroupIntoBatches(30) | beam.FlatMap(lambda x: x)\n",
         example_fixed="pairs | beam.GroupIntoBatches(30) | beam.FlatMap(lambda kv: kv[1])\n",
     ),
+    Rule(
+        code="BD339",
+        name="state-on-unkeyed-input",
+        severity=E,
+        reported_by=("check",),
+        summary="A DoFn with state or timers is applied to elements that are not (key, value) "
+        "pairs.",
+        explanation="Beam keeps a DoFn's state and timers per key and window, so a stateful "
+        "DoFn (one with a `StateSpec` or `TimerSpec` parameter) needs keyed input: the "
+        "worker unpacks each element into a key and a value before `process` runs, and a "
+        'word, a row or a number fails there with "ValueError: Input value to a stateful '
+        "DoFn or KeyParam must be a KV tuple; instead, got 'the'.\" (apache/beam#20520). "
+        "Reported where the pipeline's own elements (a `Create`'s, a local text input's) "
+        "reach the step.",
+        fix="Key the elements first (`beam.Map(lambda word: (word, 1))`, or a fixed key "
+        "`(None, x)` for one state for all), and read the value from the pair in `process`.",
+        example="words | beam.ParDo(CountWithState())  # state needs (key, value)\n",
+        example_fixed="words | beam.Map(lambda w: (w, 1)) | beam.ParDo(CountWithState())\n",
+    ),
 ]

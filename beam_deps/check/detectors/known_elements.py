@@ -212,7 +212,8 @@ class _Run:
             self.whole[id(pcoll)] = known
         for node in self.readers.get(id(pcoll), []):
             if isinstance(node.transform, GroupByKey):
-                if self.key_refused(node, pcoll, known) or self.not_pairs(node, pcoll, known):
+                pairs = known_shapes.dict_into_shuffle(node, pcoll, known.values, known.maker)
+                if self.key_refused(node, pcoll, known) or self.shaped(node, pairs):
                     continue
                 groups = known_groups.grouped(pcoll, known.values) if known.complete else None
                 for out in (node.outputs or {}).values() if groups else ():
@@ -230,7 +231,8 @@ class _Run:
                 for out in (composite.outputs or {}).values():
                     self.follow(out, passed, depth + 1)
                 continue
-            self.visit(node, known, depth)
+            if not self.shaped(node, known_shapes.unkeyed_state(node, known.values)):
+                self.visit(node, known, depth)
 
     def key_refused(self, node: Any, pcoll: Any, known: _Known) -> bool:
         """A known element whose key the GroupByKey's deterministic key coder refuses: the
@@ -249,17 +251,13 @@ class _Run:
         self.raised.append(_Raised(made_by, element, _origin(known), error, key=label))
         return True
 
-    def not_pairs(self, node: Any, pcoll: Any, known: _Known) -> bool:
-        """A known dict reaching the GroupByKey (BD335): the shuffle reads its keys."""
-        found = (
-            None
-            if id(node) in self.done
-            else known_shapes.dict_into_shuffle(node, pcoll, known.values, known.maker)
-        )
-        if found is not None:
-            self.done.add(id(node))
-            self.found.append(found)
-        return found is not None
+    def shaped(self, node: Any, found: Diagnostic | None) -> bool:
+        """Keep known_shapes' finding on the step (BD335, BD339): it is not run further."""
+        if found is None or id(node) in self.done:
+            return False
+        self.done.add(id(node))
+        self.found.append(found)
+        return True
 
     def flattened(self, node: Any, known: _Known) -> _Known:
         """What a WindowInto or Flatten passes on: a Flatten of several inputs has the

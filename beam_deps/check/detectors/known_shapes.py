@@ -1,5 +1,6 @@
 """What the pipeline's known elements look like where their shape decides the outcome
-(BD335, BD336): a dict handed to a GroupByKey, a timestamp in milliseconds read as seconds.
+(BD335, BD336, BD339): a dict handed to a GroupByKey, a timestamp in milliseconds read as
+seconds, an element that is no (key, value) pair given to a DoFn with state or timers.
 
 ``known_elements`` runs the first steps on the elements the pipeline itself provides (a
 ``Create``'s values, the lines of a local text input) and tells this module what it saw:
@@ -90,6 +91,32 @@ def dict_into_shuffle(gbk: Any, pcoll: Any, values: list[Any], maker: Any) -> Di
     )
 
 
+def unkeyed_state(node: Any, values: list[Any]) -> Diagnostic | None:
+    """BD339 for a stateful DoFn (state or timers) given a known element that is not a
+    (key, value) pair: the worker unpacks each element into a key and a value first."""
+    from apache_beam.transforms import userstate
+    from apache_beam.transforms.core import ParDo
+
+    transform = getattr(node, "transform", None)
+    if not isinstance(transform, ParDo) or not userstate.is_stateful_dofn(transform.fn):
+        return None
+    for element in values:
+        try:
+            _key, _value = element  # as the worker does, before the DoFn runs
+        except (TypeError, ValueError):
+            where = shuffles.where(node)
+            return diagnostic(
+                "BD339",
+                f"{where['transform']} keeps state or timers, which Beam holds per key, but "
+                f"its input {shown(element)} is not a (key, value) pair: the worker fails "
+                f'with "ValueError: Input value to a stateful DoFn or KeyParam must be a KV '
+                f"tuple; instead, got '{element}'.\"",
+                path=f"{where['transform']} > {shown(element, 30)}",
+                **where,
+            )
+    return None
+
+
 def far_timestamp_finding(node: Any, element: Any, stamp: Any, readers: dict) -> Diagnostic | None:
     """BD336 for a step that stamps ``element`` with ``stamp`` (past the year 5000) where a
     WindowInto of Beam's windows follows it."""
@@ -134,4 +161,10 @@ def _window_after(node: Any, readers: dict) -> Any | None:
     return None
 
 
-__all__ = ["dict_into_shuffle", "far_timestamp", "far_timestamp_finding", "shown"]
+__all__ = [
+    "dict_into_shuffle",
+    "far_timestamp",
+    "far_timestamp_finding",
+    "shown",
+    "unkeyed_state",
+]
