@@ -271,3 +271,25 @@ def test_finish_bundle_into_the_global_window(dofn):
     found = finish_bundle_diagnostics(p)
     assert [(d.code, d.transform) for d in found] == [("BD337", "Windowed")]
     assert "the step's input is in Sessions" in found[0].message
+
+
+class EitherWindowing(beam.DoFn):
+    def start_bundle(self):
+        self.batches = {}
+
+    def process(self, x, w=beam.DoFn.WindowParam):
+        self.batches.setdefault(w, []).append(x)
+
+    def finish_bundle(self):
+        for w, batch in self.batches.items():
+            if isinstance(w, window.GlobalWindow):
+                yield GlobalWindows.windowed_value(batch)
+            else:
+                yield WindowedValue(batch, w.max_timestamp(), [w])
+
+
+def test_a_dofn_that_handles_either_windowing():
+    p = beam.Pipeline()
+    stamped = p | beam.Create([1, 2]) | beam.Map(lambda t: window.TimestampedValue(t, t))
+    stamped | beam.WindowInto(window.FixedWindows(10)) | beam.ParDo(EitherWindowing())
+    assert finish_bundle_diagnostics(p) == []

@@ -26,6 +26,30 @@ def decides_in_one_branch(x):
         return x
 
 
+def rejects_only(x):
+    if x < 0:
+        return False
+
+
+class Seen(set):
+    def add(self, x):  # a set of its own whose add() says whether x was new
+        new = x not in self
+        super().add(x)
+        return new
+
+
+SEEN = Seen()
+
+
+class Composite(beam.PTransform):
+    def _valid(self, x):
+        if x > 1:
+            print(x)
+
+    def expand(self, pcoll):
+        return pcoll | beam.Filter(self._valid)
+
+
 def _codes(fn, read=True):
     p = beam.Pipeline()
     kept = p | beam.Create([1, 2, 3]) | beam.Filter(fn)
@@ -37,9 +61,18 @@ def _codes(fn, read=True):
 def test_a_filter_that_never_returns_its_decision():
     assert _codes(logs_only) == ["BD334"]
     assert _codes(print) == ["BD334"]
+    assert _codes(rejects_only) == ["BD334"]  # only False, else the end: None
 
 
-@pytest.mark.parametrize("fn", [decides, decides_in_one_branch, lambda x: x > 1, bool])
+def test_a_bound_method_of_a_composite():
+    p = beam.Pipeline()
+    _ = p | beam.Create([1, 2]) | Composite() | beam.Map(str)
+    assert [d.code for d in none_element_diagnostics(p)] == ["BD334"]
+
+
+@pytest.mark.parametrize(
+    "fn", [decides, decides_in_one_branch, lambda x: x > 1, bool, lambda x: SEEN.add(x)]
+)
 def test_a_filter_that_returns_a_value(fn):
     assert _codes(fn) == []
 

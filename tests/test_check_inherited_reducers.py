@@ -46,6 +46,17 @@ class KeyedNeverRead(ApproximateQuantilesCombineFn):
         self.label = label
 
 
+class KeepsNaN(collections.OrderedDict):
+    """A library recipe that keeps the attributes, one of which is a NaN (never == itself)."""
+
+    def __init__(self, fill=float("nan")):
+        super().__init__()
+        self.fill = fill
+
+    def __call__(self, x):
+        return self.fill if x is None else x
+
+
 class Counts(collections.OrderedDict):
     """A library recipe that keeps the instance's attributes (OrderedDict's __reduce__)."""
 
@@ -86,10 +97,11 @@ def test_a_subclass_rebuilt_with_the_bases_arguments():
         beam.CombineGlobally(KeyedWithRecipe("latency")),  # its own recipe
         beam.CombineGlobally(KeyedNeverRead("latency")),  # changed, but never read there
         beam.Map(Counts()),  # a library recipe that keeps the attributes
+        beam.Map(KeepsNaN()),  # ... one of them NaN
         beam.ParDo(Plain("p=")),  # no recipe but object's
         beam.CombineGlobally(ApproximateQuantilesCombineFn.create(11)),  # Beam's own class
     ],
-    ids=["own-recipe", "never-read", "recipe-keeps-state", "no-recipe", "library-class"],
+    ids=["own-recipe", "never-read", "recipe-keeps-state", "nan", "no-recipe", "library-class"],
 )
 def test_nothing_claimed(transform):
     assert _findings(transform) == []

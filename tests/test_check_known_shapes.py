@@ -40,9 +40,11 @@ def test_keyed_or_grouped_by_a_function_is_no_finding():
     assert _findings(lambda rows: rows | beam.GroupBy(lambda r: r["user"])) == []
 
 
-def _stamped(at, windowed=True):
+def _stamped(at, apart, windowed=True):
+    """Two events ``apart`` (in the stamps' unit) from ``at``, 60-second windows."""
+
     def build(rows):
-        stamped = rows | beam.Map(lambda r: window.TimestampedValue(r, at + r["n"]))
+        stamped = rows | beam.Map(lambda r: window.TimestampedValue(r, at + r["n"] * apart))
         if windowed:
             stamped = stamped | beam.WindowInto(window.FixedWindows(60))
         return stamped | beam.Map(lambda r: (r["user"], 1)) | beam.CombinePerKey(sum)
@@ -51,10 +53,12 @@ def _stamped(at, windowed=True):
 
 
 def test_milliseconds_then_windows():
-    (d,) = _findings(_stamped(SECONDS * 1000))
+    (d,) = _findings(_stamped(SECONDS * 1000, 20_000))  # 20 s apart, in milliseconds
     assert d.code == "BD336" and "epoch in milliseconds" in d.message
+    assert "the 2 elements here in 2 windows, where read as milliseconds they fill 1" in d.message
 
 
 def test_seconds_or_no_windows_is_no_finding():
-    assert _findings(_stamped(SECONDS)) == []
-    assert _findings(_stamped(SECONDS * 1000, windowed=False)) == []
+    assert _findings(_stamped(SECONDS, 20)) == []
+    assert _findings(_stamped(SECONDS * 1000, 20_000, windowed=False)) == []
+    assert _findings(_stamped(SECONDS * 1000, 20)) == []  # 20 ms apart: one window either way

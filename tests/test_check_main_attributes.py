@@ -53,8 +53,12 @@ def test_a_value_set_on_main_at_launch(tmp_path, body, words):
     [
         'if hasattr(__main__, "config"):\n    return __main__.config\nreturn {"minimum": 0}',
         "return {'minimum': len(__main__.json.dumps([]))}",  # sdk_worker_main imports json
+        # an unrelated raise does not make the fallback fail
+        'if not sys.argv:\n    raise RuntimeError("no argv")\n'
+        'return __main__.config if hasattr(__main__, "config") else {"minimum": 0}',
+        'try:\n    return __main__.config\nexcept AttributeError:\n    return {"minimum": 0}',
     ],
-    ids=["fallback", "worker-main-has-it"],
+    ids=["fallback", "worker-main-has-it", "unrelated-raise", "except"],
 )
 def test_nothing_claimed(tmp_path, body):
     assert _bd201(tmp_path, body) == []

@@ -25,7 +25,8 @@ RULES = [
         "with no `return` value, `print`) returns None for every element, so the step drops "
         "them all: nothing fails, and every step after it, a sink included, gets no "
         "elements. Reported where the function surely returns None and a later step reads "
-        "the Filter's output.",
+        "the Filter's output, or where every `return` gives a false constant (`return "
+        "False`) and the end of the function, which returns None, may be reached.",
         fix="Return the decision (`return x > 0`, or `beam.Filter(lambda x: x > 0)`).",
         example="def positive(x):\n"
         "    if x > 0:\n"
@@ -69,7 +70,9 @@ RULES = [
         "in a window of its own, and every count or sum per window is of one element. "
         "Reported where the pipeline's own elements are run through the stamping step, a "
         "timestamp is past the year 5000 (more than 10**11 seconds, which every epoch in "
-        "milliseconds since 1973 is), and a WindowInto of Beam's windows follows.",
+        "milliseconds since 1973 is), and a WindowInto of Beam's windows follows that puts "
+        "them in more windows than the same stamps read as milliseconds (windows sized in "
+        "milliseconds too are left alone).",
         fix="Divide by 1000: `TimestampedValue(e, e['ts'] / 1000)` (or "
         "`Timestamp.from_utc_datetime`/`Timestamp(micros=ts * 1000)`).",
         example="events | beam.Map(lambda e: TimestampedValue(e, e['ts']))  # ms\n",

@@ -191,13 +191,14 @@ def global_names(code: types.CodeType) -> set[str]:
 
 def attributes_of(code: types.CodeType, name: str) -> Iterator[tuple[str, int | None, bool, bool]]:
     """(attribute, line, asks, raises) for each ``name.attribute`` read of the global
-    ``name`` in ``code`` and its nested code. ``asks``: the code object that reads it also
-    asks whether it is there (``hasattr``/``getattr``); ``raises``: it raises an exception
-    itself (a missing attribute then fails with the code's own error, not a fallback)."""
+    ``name`` in ``code`` and its nested code. ``asks``: the code object that reads it has a
+    way of its own for a missing attribute (``hasattr``/``getattr`` on it, or an ``except
+    AttributeError``); ``raises``: that way is to raise (``if not hasattr(m, "x"): raise
+    ...``: the branch taken when it is missing raises before it returns)."""
     for c in code_objects(code):
         ops = [i for i in dis.get_instructions(c) if i.opname not in _NOISE]
-        asks = bool({"hasattr", "getattr"} & set(c.co_names))
-        raises = any(i.opname == "RAISE_VARARGS" for i in ops)
+        asks = bool({"hasattr", "getattr", "AttributeError"} & set(c.co_names))
+        raises = _missing_branch_raises(ops, name)
         line = c.co_firstlineno
         for i, ins in enumerate(ops):
             line = instruction_line(ins, line)
@@ -206,6 +207,33 @@ def attributes_of(code: types.CodeType, name: str) -> Iterator[tuple[str, int | 
             following = ops[i + 1]
             if following.opname in ("LOAD_ATTR", "LOAD_METHOD"):
                 yield str(following.argval), line, asks, raises
+
+
+def _missing_branch_raises(ops: list[dis.Instruction], name: str) -> bool:
+    """A ``hasattr(name, ...)`` test whose branch for a missing attribute raises before it
+    returns or jumps (the next 40 instructions of that branch)."""
+    at = {ins.offset: k for k, ins in enumerate(ops)}
+    for k, ins in enumerate(ops):
+        if ins.opname != "LOAD_GLOBAL" or ins.argval != "hasattr":
+            continue
+        if k + 1 >= len(ops) or ops[k + 1].opname != "LOAD_GLOBAL" or ops[k + 1].argval != name:
+            continue
+        jump = next(
+            (j for j in range(k + 2, min(k + 8, len(ops))) if "_IF_" in ops[j].opname), None
+        )
+        if jump is None:
+            continue
+        negated = any(ops[j].opname == "UNARY_NOT" for j in range(k + 2, jump))
+        # the jump is taken when the test is true (IF_TRUE) or false (IF_FALSE)
+        taken_when_true = "IF_TRUE" in ops[jump].opname or "IF_NOT_NONE" in ops[jump].opname
+        missing_is_taken = taken_when_true == negated
+        start = at.get(ops[jump].argval) if missing_is_taken else jump + 1
+        for step in ops[start : start + 40] if start is not None else ():
+            if step.opname == "RAISE_VARARGS":
+                return True
+            if step.opname.startswith(("RETURN", "JUMP", "POP_JUMP")):
+                break
+    return False
 
 
 def imports(code: types.CodeType) -> Iterator[tuple[str, int | None]]:

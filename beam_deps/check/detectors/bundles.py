@@ -175,8 +175,9 @@ def _global_window_output(dofn: Any) -> tuple[types.FunctionType, ast.AST] | Non
         return None
     root = function_root(method)
     generator = bool(method.__code__.co_flags & inspect.CO_GENERATOR)
+    guarded = _window_tested(root) if root is not None else set()
     for expr in _emitted(root, generator) if root is not None else ():
-        if not isinstance(expr, ast.Call):
+        if not isinstance(expr, ast.Call) or id(expr) in guarded:
             continue
         name = called_name(expr)
         if name == "windowed_value" and "GlobalWindows" in ast.unparse(expr.func):
@@ -189,6 +190,23 @@ def _global_window_output(dofn: Any) -> tuple[types.FunctionType, ast.AST] | Non
         ):
             return method, expr
     return None
+
+
+def _window_tested(root: ast.AST) -> set[int]:
+    """The ids of the nodes under an ``if``/conditional whose test names a window class
+    (``if isinstance(w, GlobalWindow):``), or in a windows list with a fallback
+    (``[self.window or GlobalWindow()]``): a DoFn that handles either windowing."""
+    out: set[int] = set()
+    for node in ast.walk(root):
+        if isinstance(node, ast.If | ast.IfExp):
+            test = ast.unparse(node.test)
+            if "Window" in test or "window" in test:
+                out.update(id(n) for n in ast.walk(node))
+        elif isinstance(node, ast.Call) and called_name(node) == "WindowedValue":
+            windows = node.args[2:3] + [k.value for k in node.keywords if k.arg == "windows"]
+            if any(isinstance(n, ast.BoolOp | ast.IfExp) for w in windows for n in ast.walk(w)):
+                out.add(id(node))
+    return out
 
 
 def _interval_windows(node: Any) -> Any | None:

@@ -101,7 +101,7 @@ def _changed(instance: Any, read: dict[str, int | None], library: str) -> Diagno
             continue
         if name not in after:
             changes.append(f"{name} is missing (here {before!r})")
-        elif type(after[name]) is not type(before) or after[name] != before:
+        elif not _same(after[name], before):
             changes.append(f"{name} is {_short(after[name])} (here {_short(before)})")
     if not changes:
         return None
@@ -160,6 +160,12 @@ def _simple(value: Any, depth: int = 0) -> bool:
     if depth < 2 and isinstance(value, dict) and len(value) <= 100:
         return all(_simple(k, depth + 1) and _simple(v, depth + 1) for k, v in value.items())
     return False
+
+
+def _same(after: Any, before: Any) -> bool:
+    """Equal values of the same type; a NaN (alone or inside a container) equals a NaN,
+    which ``==`` never says."""
+    return type(after) is type(before) and (after == before or repr(after) == repr(before))
 
 
 def _short(value: Any) -> str:

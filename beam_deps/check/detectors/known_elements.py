@@ -379,7 +379,7 @@ class _Run:
                 return None
             for tag, values in outputs.items():
                 collected.setdefault(tag, []).extend(values)
-            self.stamped(node, element, stamps)
+        self.stamped(node, known.values[0], stamps)
         # what the coder refuses after one of Beam's own steps was the user's step's output
         # first (said there, or by BD316/BD308)
         ours = known_groups.reported(node) is not node
@@ -392,13 +392,9 @@ class _Run:
         return collected
 
     def stamped(self, node: Any, element: Any, stamps: list[Any]) -> None:
-        """A timestamp the step gave ``element`` in milliseconds, not seconds (BD336)."""
-        far = known_shapes.far_timestamp(stamps)
-        stamps.clear()
-        if far is not None and id(node) not in self.done:
-            self.done.add(id(node))
-            found = known_shapes.far_timestamp_finding(node, element, far, self.readers)
-            self.found.extend([found] if found is not None else [])
+        """Timestamps the step gave its elements in milliseconds, not seconds (BD336)."""
+        found = known_shapes.far_timestamp_finding(node, element, stamps, self.readers)
+        self.shaped(node, found)
 
     def refused(self, node: Any, values: list[Any], complete: bool) -> tuple | None:
         """(an output, the worker's error, the coder) where the coder of the step's output

@@ -117,25 +117,59 @@ def unkeyed_state(node: Any, values: list[Any]) -> Diagnostic | None:
     return None
 
 
-def far_timestamp_finding(node: Any, element: Any, stamp: Any, readers: dict) -> Diagnostic | None:
-    """BD336 for a step that stamps ``element`` with ``stamp`` (past the year 5000) where a
-    WindowInto of Beam's windows follows it."""
-    windowing = _window_after(node, readers)
+def far_timestamp_finding(
+    node: Any, element: Any, stamps: list[Any], readers: dict
+) -> Diagnostic | None:
+    """BD336 for a step that stamps its elements (``element`` the first) with ``stamps``,
+    one past the year 5000, where a WindowInto of Beam's windows follows and puts them in
+    more windows than the same stamps read as milliseconds would (windows sized in
+    milliseconds too are left alone)."""
+    stamp = far_timestamp(stamps)
+    windowing = _window_after(node, readers) if stamp is not None else None
     if windowing is None:
         return None
+    windowfn = windowing.transform.windowing.windowfn
+    seconds = [s.micros / 1e6 for s in stamps]
+    given, meant = _windows(windowfn, seconds), _windows(windowfn, [t / 1000 for t in seconds])
+    if given is None or meant is None or given <= meant:
+        return None
     where = shuffles.where(node)
-    seconds = stamp.micros / 1e6
     label = getattr(windowing, "_beam_deps_user_label", None) or windowing.full_label
     return diagnostic(
         "BD336",
-        f"{where['transform']} stamps {shown(element)} with {seconds:.0f} seconds since 1970, "
-        f"a moment past the year 5000: TimestampedValue takes seconds, and this is an epoch "
-        f"in {'milliseconds' if seconds < 1e14 else 'microseconds'}. Nothing fails, but "
-        f"{label!r} puts each element in a window of its own, and every "
-        "count or sum per window is of one element",
+        f"{where['transform']} stamps {shown(element)} with {seconds[0]:.0f} seconds since "
+        f"1970, a moment past the year 5000: TimestampedValue takes seconds, and this is an "
+        f"epoch in milliseconds. Nothing fails, but {label!r} puts the {len(seconds)} "
+        f"elements here in {given} windows, where read as milliseconds they fill {meant}",
         path=f"{where['transform']} > {shown(element, 30)}",
         **where,
     )
+
+
+def _windows(windowfn: Any, seconds: list[float]) -> int | None:
+    """How many windows Beam's ``windowfn`` puts elements stamped ``seconds`` in (sessions
+    merged); None for a WindowFn this does not count."""
+    from apache_beam.transforms.window import FixedWindows, Sessions, SlidingWindows
+
+    if isinstance(windowfn, Sessions):
+        gap, merged, end = float(windowfn.gap_size), 0, None
+        for t in sorted(seconds):
+            if end is None or t >= end:
+                merged += 1
+            end = max(end or t, t + gap)
+        return merged
+    if isinstance(windowfn, FixedWindows | SlidingWindows):
+        size, offset = float(windowfn.size), float(windowfn.offset)
+        period = float(getattr(windowfn, "period", size))
+        found = set()
+        for t in seconds:
+            last = t - ((t - offset) % period)
+            start = last
+            while start > t - size:
+                found.add(round(start, 6))
+                start -= period
+        return len(found)
+    return None
 
 
 def _window_after(node: Any, readers: dict) -> Any | None:

@@ -79,7 +79,12 @@ def _none_call(body: ast.AST, fn: types.FunctionType) -> str | None:
     owner = fn.__globals__.get(name, MISSING) if owner is MISSING else owner
     if func.attr in _LOGGING and (owner is logging or isinstance(owner, logging.Logger)):
         return f"{name}.{func.attr} returns None"
-    if func.attr in _MUTATORS and isinstance(owner, list | set | dict | collections.deque):
+    builtin = next((t for t in (list, set, dict, collections.deque) if isinstance(owner, t)), None)
+    if (
+        func.attr in _MUTATORS
+        and builtin is not None
+        and getattr(type(owner), func.attr, None) is getattr(builtin, func.attr, None)
+    ):  # a subclass may give its own add() a result
         return f"{name}.{func.attr}() returns None"
     return None
 
@@ -155,6 +160,22 @@ def none_element_diagnostics(pipeline: Any) -> list[Diagnostic]:
     return out
 
 
+def _never_true(fn: Any) -> str | None:
+    """How a ``def`` returns only false values: each ``return`` gives a false constant
+    (``return False``), and its end, where it may be reached, gives None."""
+    fn = getattr(fn, "__func__", fn)
+    if not isinstance(fn, types.FunctionType) or fn.__code__.co_flags & inspect.CO_GENERATOR:
+        return None
+    root = function_root(fn)
+    if not isinstance(root, ast.FunctionDef):
+        return None
+    returns = [n for n in own_nodes(root) if isinstance(n, ast.Return)]
+    values = [n.value for n in returns if n.value is not None]
+    if not values or not all(isinstance(v, ast.Constant) and not v.value for v in values):
+        return None
+    return f"{fn.__qualname__} returns only {', '.join(sorted({repr(v.value) for v in values}))}"
+
+
 def _filters(node: Any) -> bool:
     from beam_deps.pipeline.payloads import wrapper_kind
 
@@ -167,7 +188,7 @@ def _drops_everything(node: Any, target: Any, readers: dict) -> list[Diagnostic]
     returns a true value, so the step drops them all and what reads its output gets
     nothing. Silent, on every runner; claimed where a later step reads the output."""
     try:
-        why = _returns_none(target)
+        why = _returns_none(getattr(target, "__func__", target)) or _never_true(target)
     except Exception:  # noqa: BLE001 - a hostile callable: no finding, no crash
         return []
     after = [r for o in node.outputs.values() for r in readers.get(id(o), [])]

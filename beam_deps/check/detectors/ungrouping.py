@@ -49,13 +49,21 @@ def ungrouping_diagnostics(pipeline: Any) -> list[Diagnostic]:
             diagnostic(
                 "BD338",
                 f"{where['transform']} returns each element of {grouping.full_label!r} as it "
-                f"is, and {kind} emits (key, group) pairs: FlatMap iterates the pair, so it "
-                "emits the key and then the whole group as two elements, silently",
+                f"is, and {kind} emits (key, value) pairs: FlatMap iterates the pair, so it "
+                f"emits the key and then the {_value_of(kind)} as two elements, silently",
                 path=where["transform"],
                 **where,
             )
         )
     return out
+
+
+def _value_of(kind: str) -> str:
+    return {
+        "GroupIntoBatches": "whole batch",
+        "CombinePerKey": "combined value",
+        "CoGroupByKey": "dict of groups",
+    }.get(kind, "whole group")
 
 
 def _identity(fn: Any) -> bool:
