@@ -209,6 +209,22 @@ def attributes_of(code: types.CodeType, name: str) -> Iterator[tuple[str, int | 
                 yield str(following.argval), line, asks, raises
 
 
+def missing_attributes(
+    fn: types.FunctionType, module: types.ModuleType
+) -> Iterator[tuple[str, int | None, bool]]:
+    """(attribute, line, asks) for each ``m.X`` read of a global ``m`` that is ``module``
+    (the worker's ``__main__``: Beam's sdk_worker_main, with a loaded session if any) where
+    ``module`` has no ``X``: a value the script set on its own ``__main__`` at launch
+    (``__main__.run_config = config``, spotify/klio). A read whose code has a fallback of
+    its own for a missing one (``attributes_of``'s ``asks`` without ``raises``) is left out."""
+    for name in global_names(fn.__code__):
+        if fn.__globals__.get(name) is not module:
+            continue
+        for attribute, line, asks, raises in attributes_of(fn.__code__, name):
+            if (raises or not asks) and not hasattr(module, attribute):
+                yield attribute, line, asks
+
+
 def _missing_branch_raises(ops: list[dis.Instruction], name: str) -> bool:
     """A ``hasattr(name, ...)`` test whose branch for a missing attribute raises before it
     returns or jumps (the next 40 instructions of that branch)."""

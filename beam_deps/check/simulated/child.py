@@ -401,20 +401,6 @@ class Worker:
                 )
         return out
 
-    def main_attributes(self, fn):
-        """Records of ``__main__.X`` reads whose X the worker's ``__main__`` (Beam's
-        sdk_worker_main, with the loaded session if any) lacks: a value the script set on
-        its own ``__main__`` at launch (``__main__.run_config = config``, spotify/klio)."""
-        found = []
-        for name in self.bytecode.global_names(fn.__code__):
-            if fn.__globals__.get(name) is not self.main:
-                continue
-            for attribute, line, asks, raises in self.bytecode.attributes_of(fn.__code__, name):
-                if (raises or not asks) and not hasattr(self.main, attribute):
-                    record = {"kind": "main_attribute", "name": attribute, "line": line}
-                    found.append({**record, "asks": asks})
-        return found
-
     def importable(self, module):
         return module.split(".")[0] in self.declared or _importable(module)
 
@@ -435,7 +421,8 @@ class Worker:
                 for name, line in bytecode.global_reads(code):
                     if name in self.accidental and name not in self.session_names:
                         out.append({"kind": "accidental", "name": name, "line": line, **where})
-            out.extend({**f, **where} for f in self.main_attributes(fn))
+            for name, line, asks in bytecode.missing_attributes(fn, self.main):
+                out.append({"kind": "main_attribute", "name": name, "line": line, "asks": asks})
             for module, line in bytecode.imports(code):
                 if not self.importable(module):
                     out.append({"kind": "import", "module": module, "line": line, **where})
