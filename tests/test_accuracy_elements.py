@@ -348,6 +348,14 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_ptransform_setup_fixed.py", args=("{out}/out.txt",)),
+    # a DoFn without process: its logic in a method named otherwise (SO 56502093; m28b 20)
+    Example(
+        "elements_dofn_no_process.py",
+        E({"BD324"}),
+        fails_with="NotImplementedError",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_dofn_no_process_fixed.py", args=("{out}/out.txt",)),
     # a subclass rebuilt by the __reduce__ it inherits from Beam's ApproximateQuantilesCombineFn
     # (apache/beam#26716; m27b 20)
     Example("elements_inherited_reduce.py", E({"BD117"}), args=("{out}/out.txt",)),
@@ -646,6 +654,7 @@ OUTPUTS = {
     "elements_process_window_fixed-cloudpickle": ["5@0", "65@60"],
     "elements_setup_misspelled_fixed-cloudpickle": ["a:apple", "b:banana"],
     "elements_ptransform_setup_fixed-cloudpickle": ["ann", "bob"],
+    "elements_dofn_no_process_fixed-cloudpickle": ["105.0", "210.0"],
     "elements_inherited_reduce-cloudpickle": ["977=0.0"],  # the key and index rebuilt wrong
     "elements_inherited_reduce_fixed-cloudpickle": ["latency=50.0"],
     "elements_filter_no_return-cloudpickle": [],  # nothing kept: an empty file

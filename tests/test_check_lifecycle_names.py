@@ -202,3 +202,25 @@ def test_what_the_worker_raises_without_setup():
     assert "'NoneType' object is not subscriptable" in d.message
     (d,) = _built(ReadUsersNoInit())
     assert "'ReadUsersNoInit' object has no attribute '_app'" in d.message
+
+
+class NoProcess(beam.DoFn):
+    def transform(self, x):
+        yield x
+
+
+class WithProcess(NoProcess):
+    def process(self, x):
+        yield from self.transform(x)
+
+
+def test_a_dofn_without_process():
+    """BD324 where Beam would call DoFn's own process (NotImplementedError on the worker);
+    nothing for a subclass that adds one."""
+    p = beam.Pipeline()
+    words = p | beam.Create(["a"])
+    words | "None" >> beam.ParDo(NoProcess())
+    words | "With" >> beam.ParDo(WithProcess())
+    found = [d for d in lifecycle_name_diagnostics(p) if d.code == "BD324"]
+    assert [d.transform for d in found] == ["None"]
+    assert "its code is in transform" in found[0].message

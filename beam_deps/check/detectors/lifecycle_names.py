@@ -214,8 +214,10 @@ def lifecycle_name_diagnostics(pipeline: Any) -> list[Diagnostic]:
         seen.add(cls)
         try:
             misses = _near_misses(cls)
+            missing = _no_process(node, cls) if not misses else None
         except Exception:  # noqa: BLE001 - an odd class: no finding
             continue
+        out.extend([missing] if missing is not None else [])
         for written, meant, method in misses:
             attribute = _missing_attribute(cls, method)
             then = (
@@ -237,6 +239,27 @@ def lifecycle_name_diagnostics(pipeline: Any) -> list[Diagnostic]:
                 )
             )
     return out
+
+
+def _no_process(node: Any, cls: type) -> Diagnostic | None:
+    """BD324 for a DoFn of the user's without a ``process`` (or ``process_batch``) of its
+    own: Beam calls ``process`` for each element, and DoFn's own raises
+    NotImplementedError (the logic sits in a method named otherwise)."""
+    from apache_beam.transforms.core import DoFn
+
+    if any(getattr(cls, name, None) is not getattr(DoFn, name) for name in LIFECYCLE[2:4]):
+        return None
+    others = sorted(n for n, f in _methods(cls).items() if not n.startswith("_"))
+    where = shuffles.where(node)
+    named = f" (its code is in {', '.join(others)})" if others else ""
+    return diagnostic(
+        "BD324",
+        f"{cls.__qualname__} has no process method{named}: Beam calls process() for "
+        "each element by that exact name, and DoFn's own raises, so the worker fails on the "
+        'first element with "NotImplementedError"',
+        path=f"{where['transform']} > {cls.__qualname__}",
+        **where,
+    )
 
 
 __all__ = ["LIFECYCLE", "lifecycle_name_diagnostics"]
