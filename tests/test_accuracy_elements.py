@@ -356,6 +356,14 @@ ELEMENT_EXAMPLES = [
         args=("{out}/out.txt",),
     ),
     Example("elements_dofn_no_process_fixed.py", args=("{out}/out.txt",)),
+    # state on words that were never keyed (apache/beam#20520; m28b 13)
+    Example(
+        "elements_state_unkeyed.py",
+        E({"BD339"}),
+        fails_with="Input value to a stateful DoFn or KeyParam must be a KV tuple",
+        args=("{out}/out.txt",),
+    ),
+    Example("elements_state_unkeyed_fixed.py", args=("{out}/out.txt",)),
     # a subclass rebuilt by the __reduce__ it inherits from Beam's ApproximateQuantilesCombineFn
     # (apache/beam#26716; m27b 20)
     Example("elements_inherited_reduce.py", E({"BD117"}), args=("{out}/out.txt",)),
@@ -655,6 +663,7 @@ OUTPUTS = {
     "elements_setup_misspelled_fixed-cloudpickle": ["a:apple", "b:banana"],
     "elements_ptransform_setup_fixed-cloudpickle": ["ann", "bob"],
     "elements_dofn_no_process_fixed-cloudpickle": ["105.0", "210.0"],
+    "elements_state_unkeyed_fixed-cloudpickle": ["cat:1", "the:1", "the:2"],
     "elements_inherited_reduce-cloudpickle": ["977=0.0"],  # the key and index rebuilt wrong
     "elements_inherited_reduce_fixed-cloudpickle": ["latency=50.0"],
     "elements_filter_no_return-cloudpickle": [],  # nothing kept: an empty file
