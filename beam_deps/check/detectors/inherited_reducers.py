@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from beam_deps.catalogue import diagnostic
+from beam_deps.check.detectors.known_shapes import shown
 from beam_deps.check.detectors.worker_code import PayloadCode, attribute_chains
 from beam_deps.diagnostics import Diagnostic
 from beam_deps.pickling import dumps, loads
@@ -102,7 +103,7 @@ def _changed(instance: Any, read: dict[str, int | None], library: str) -> Diagno
         if name not in after:
             changes.append(f"{name} is missing (here {before!r})")
         elif not _same(after[name], before):
-            changes.append(f"{name} is {_short(after[name])} (here {_short(before)})")
+            changes.append(f"{name} is {shown(after[name])} (here {shown(before)})")
     if not changes:
         return None
     first = next(n for n in watched if any(c.startswith(f"{n} ") for c in changes))
@@ -166,11 +167,6 @@ def _same(after: Any, before: Any) -> bool:
     """Equal values of the same type; a NaN (alone or inside a container) equals a NaN,
     which ``==`` never says."""
     return type(after) is type(before) and (after == before or repr(after) == repr(before))
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 __all__ = ["inherited_reducer_diagnostics"]

@@ -149,7 +149,8 @@ def far_timestamp_finding(
 def _windows(windowfn: Any, seconds: list[float]) -> int | None:
     """How many windows Beam's ``windowfn`` puts elements stamped ``seconds`` in (sessions
     merged); None for a WindowFn this does not count."""
-    from apache_beam.transforms.window import FixedWindows, Sessions, SlidingWindows
+    from apache_beam.transforms.window import FixedWindows, Sessions, SlidingWindows, WindowFn
+    from apache_beam.utils.timestamp import Timestamp
 
     if isinstance(windowfn, Sessions):
         gap, merged, end = float(windowfn.gap_size), 0, None
@@ -158,16 +159,10 @@ def _windows(windowfn: Any, seconds: list[float]) -> int | None:
                 merged += 1
             end = max(end or t, t + gap)
         return merged
-    if isinstance(windowfn, FixedWindows | SlidingWindows):
-        size, offset = float(windowfn.size), float(windowfn.offset)
-        period = float(getattr(windowfn, "period", size))
+    if isinstance(windowfn, FixedWindows | SlidingWindows):  # Beam's own assignment
         found = set()
         for t in seconds:
-            last = t - ((t - offset) % period)
-            start = last
-            while start > t - size:
-                found.add(round(start, 6))
-                start -= period
+            found.update(windowfn.assign(WindowFn.AssignContext(Timestamp(t))))
         return len(found)
     return None
 
